@@ -1,0 +1,120 @@
+//! Timestamped events for the audio thread and the queue that holds future ones.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::graph::NodeId;
+
+/// How a parameter change reaches its new value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ramp {
+    /// Glide over the parameter's default smoothing time (about 5 ms; none for gates).
+    Default,
+    /// Jump on the stamped frame.
+    Jump,
+    /// Glide linearly over this many frames, starting on the stamped frame.
+    Frames(u32),
+}
+
+/// What an event does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EventKind {
+    /// Set a parameter's constant value.
+    Param {
+        /// Target node.
+        node: NodeId,
+        /// Parameter index in the node's spec.
+        param: u16,
+        /// One lane, or every lane.
+        lane: Option<u16>,
+        /// New value.
+        value: f32,
+        /// How to get there.
+        ramp: Ramp,
+    },
+}
+
+/// An event stamped in sample time (frames since the engine started).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Event {
+    /// Frame at which the event takes effect.
+    pub time: u64,
+    /// What it does.
+    pub kind: EventKind,
+}
+
+struct Queued {
+    event: Event,
+    seq: u64,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    // Reversed so that the max-heap pops the earliest event; ties keep arrival order.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.event.time, other.seq).cmp(&(self.event.time, self.seq))
+    }
+}
+
+/// Future events in time order, with a fixed capacity so that pushing never allocates.
+pub struct EventQueue {
+    heap: BinaryHeap<Queued>,
+    capacity: usize,
+    seq: u64,
+}
+
+impl EventQueue {
+    /// A queue holding at most `capacity` events.
+    pub fn with_capacity(capacity: usize) -> Self {
+        EventQueue { heap: BinaryHeap::with_capacity(capacity), capacity, seq: 0 }
+    }
+
+    /// Adds an event; hands it back if the queue is full.
+    pub fn push(&mut self, event: Event) -> Result<(), Event> {
+        if self.heap.len() >= self.capacity {
+            return Err(event);
+        }
+        self.heap.push(Queued { event, seq: self.seq });
+        self.seq += 1;
+        Ok(())
+    }
+
+    /// Time of the earliest event.
+    pub fn next_time(&self) -> Option<u64> {
+        self.heap.peek().map(|q| q.event.time)
+    }
+
+    /// Removes and returns the earliest event if it is due at or before `time`.
+    pub fn pop_due(&mut self, time: u64) -> Option<Event> {
+        if self.next_time()? <= time {
+            self.heap.pop().map(|q| q.event)
+        } else {
+            None
+        }
+    }
+
+    /// Number of events waiting.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Whether no event is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
+    /// Room left before the queue is full.
+    pub fn room(&self) -> usize {
+        self.capacity - self.heap.len()
+    }
+}

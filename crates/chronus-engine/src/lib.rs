@@ -1,0 +1,29 @@
+//! Chronus engine: a real-time audio graph engine with no Python in it.
+//!
+//! - [`graph::Graph`] describes a patch (control thread);
+//! - [`compile::compile`] turns it into a [`schedule::Schedule`] with every buffer
+//!   preallocated;
+//! - [`processor::Processor`] runs a schedule against the sample clock, applying
+//!   timestamped [`event::Event`]s on their exact frame, for live devices and for
+//!   [`offline::render`] alike.
+
+pub mod compile;
+pub mod dsp;
+pub mod error;
+pub mod event;
+pub mod graph;
+pub mod node;
+pub mod nodes;
+pub mod offline;
+mod param;
+pub mod processor;
+pub mod schedule;
+pub mod spec;
+
+pub use compile::{compile, CompileOptions};
+pub use error::{Error, Result};
+pub use event::{Event, EventKind, Ramp};
+pub use graph::{Graph, NodeId, Sink};
+pub use offline::{render, Rendered};
+pub use processor::Processor;
+pub use spec::OptValue;

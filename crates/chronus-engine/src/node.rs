@@ -1,0 +1,135 @@
+//! The interface between the engine and a DSP node.
+//!
+//! Buffers are interleaved frame-major: sample `c` of frame `f` in a `C`-channel buffer is
+//! at `f * C + c`. Nodes with many lanes (voices) therefore run their per-frame work as an
+//! inner loop over contiguous lanes, which the compiler vectorizes.
+
+use crate::error::{Error, Result};
+use crate::spec::{NodeSpec, OptValue};
+
+/// The value of one parameter over the current (sub-)block, one value per lane.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamView<'a> {
+    /// The same per-lane values for every frame of the block (`len == lanes`).
+    Const(&'a [f32]),
+    /// Per-frame values, interleaved (`len == frames * lanes`).
+    Varying(&'a [f32]),
+}
+
+impl<'a> ParamView<'a> {
+    /// The per-lane values at `frame` (`lanes` long).
+    #[inline(always)]
+    pub fn frame(&self, frame: usize, lanes: usize) -> &'a [f32] {
+        match *self {
+            ParamView::Const(v) => v,
+            ParamView::Varying(v) => &v[frame * lanes..frame * lanes + lanes],
+        }
+    }
+
+    /// The per-lane values if they are constant over the block.
+    #[inline]
+    pub fn as_const(&self) -> Option<&'a [f32]> {
+        match *self {
+            ParamView::Const(v) => Some(v),
+            ParamView::Varying(_) => None,
+        }
+    }
+
+    /// The value of `lane` at `frame`.
+    #[inline(always)]
+    pub fn at(&self, frame: usize, lane: usize, lanes: usize) -> f32 {
+        match *self {
+            ParamView::Const(v) => v[lane],
+            ParamView::Varying(v) => v[frame * lanes + lane],
+        }
+    }
+}
+
+/// What a node sees in one call to [`Node::process`].
+pub struct ProcessIo<'a, 'b> {
+    /// Number of frames to produce (at most the engine's maximum block).
+    pub frames: usize,
+    /// One interleaved slice per input port, `frames * channels` long.
+    pub inputs: &'b [&'a [f32]],
+    /// One interleaved slice per output port, `frames * channels` long.
+    pub outputs: &'b mut [&'a mut [f32]],
+    /// One view per parameter, in spec order.
+    pub params: &'b [ParamView<'a>],
+}
+
+/// A prepared DSP node. `process` runs on the audio thread: it must not allocate, free,
+/// lock, block, log or panic.
+pub trait Node: Send {
+    /// Produces `io.frames` frames from the inputs and parameters.
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>);
+}
+
+/// Everything a node kind needs to build a prepared instance.
+#[derive(Debug)]
+pub struct BuildCtx<'a> {
+    /// The kind being built.
+    pub spec: &'static NodeSpec,
+    /// Display name of the node, for error messages.
+    pub name: &'a str,
+    /// Sample rate in Hz.
+    pub samplerate: f64,
+    /// Largest block the node will be asked to process, in frames.
+    pub max_block: usize,
+    /// Number of parallel lanes (voices/channels) the node runs.
+    pub lanes: usize,
+    /// Channel count of each input port as the node will receive it.
+    pub input_channels: &'a [usize],
+    /// Options, complete (defaults filled in) and in spec order.
+    pub options: &'a [OptValue],
+}
+
+impl BuildCtx<'_> {
+    /// The numeric option `name`.
+    pub fn num(&self, name: &str) -> f64 {
+        match self.option(name) {
+            OptValue::Num(v) => *v,
+            OptValue::Text(_) => unreachable!("option {name} is validated as a number"),
+        }
+    }
+
+    /// The choice option `name`.
+    pub fn text(&self, name: &str) -> &str {
+        match self.option(name) {
+            OptValue::Text(v) => v,
+            OptValue::Num(_) => unreachable!("option {name} is validated as text"),
+        }
+    }
+
+    fn option(&self, name: &str) -> &OptValue {
+        let i = self
+            .spec
+            .options
+            .iter()
+            .position(|o| o.name == name)
+            .unwrap_or_else(|| panic!("{} has no option {name}", self.spec.kind));
+        &self.options[i]
+    }
+
+    /// An error naming this node.
+    pub fn invalid(&self, msg: impl std::fmt::Display) -> Error {
+        Error::Invalid(format!("{}: {msg}", self.name))
+    }
+}
+
+/// A freshly built node and the channel count of each of its outputs.
+pub struct Built {
+    /// The prepared instance.
+    pub node: Box<dyn Node>,
+    /// Channels of each output port, in spec order.
+    pub output_channels: Vec<usize>,
+}
+
+impl Built {
+    /// A node whose every output has one channel per lane.
+    pub fn lanes(node: impl Node + 'static, ctx: &BuildCtx) -> Result<Built> {
+        Ok(Built {
+            node: Box::new(node),
+            output_channels: vec![ctx.lanes; ctx.spec.outputs.len()],
+        })
+    }
+}

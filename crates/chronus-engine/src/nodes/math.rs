@@ -1,0 +1,209 @@
+//! Arithmetic on signals: constants, scale/offset, products, mixing and channel sums.
+
+use crate::error::Result;
+use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSpec};
+
+use super::{IN, OUT};
+
+/// `const(value)`.
+pub static CONST: NodeSpec = NodeSpec {
+    kind: "const",
+    doc: "A constant signal (one value per lane); changes glide like any parameter.",
+    inputs: &[],
+    outputs: &[OUT],
+    params: &[ParamSpec {
+        name: "value",
+        default: 0.0,
+        min: -1e9,
+        max: 1e9,
+        unit: "",
+        smooth: true,
+        doc: "Output value.",
+    }],
+    options: &[],
+    input_rule: InputRule::Broadcast,
+    build: |ctx| Built::lanes(Const { lanes: ctx.lanes }, ctx),
+};
+
+struct Const {
+    lanes: usize,
+}
+
+impl Node for Const {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let value = io.params[0];
+        for (f, row) in io.outputs[0].chunks_exact_mut(self.lanes).enumerate() {
+            row.copy_from_slice(value.frame(f, self.lanes));
+        }
+    }
+}
+
+/// `muladd(in, mul, add)`.
+pub static MULADD: NodeSpec = NodeSpec {
+    kind: "muladd",
+    doc: "Scale and offset: out = in * mul + add (gain, inversion, bias, range mapping).",
+    inputs: &[IN],
+    outputs: &[OUT],
+    params: &[
+        ParamSpec { name: "mul", default: 1.0, min: -1e9, max: 1e9, unit: "", smooth: true, doc: "Factor." },
+        ParamSpec { name: "add", default: 0.0, min: -1e9, max: 1e9, unit: "", smooth: true, doc: "Offset." },
+    ],
+    options: &[],
+    input_rule: InputRule::Broadcast,
+    build: |ctx| Built::lanes(MulAdd { lanes: ctx.lanes }, ctx),
+};
+
+struct MulAdd {
+    lanes: usize,
+}
+
+impl Node for MulAdd {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let (input, mul, add) = (io.inputs[0], io.params[0], io.params[1]);
+        let lanes = self.lanes;
+        for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(input.chunks_exact(lanes)).enumerate() {
+            let (m, a) = (mul.frame(f, lanes), add.frame(f, lanes));
+            for (((o, x), m), a) in row.iter_mut().zip(x).zip(m).zip(a) {
+                *o = x * m + a;
+            }
+        }
+    }
+}
+
+/// `mul(a, b)`.
+pub static MUL: NodeSpec = NodeSpec {
+    kind: "mul",
+    doc: "Product of two signals (ring modulation, VCA).",
+    inputs: &[PortSpec { name: "a", doc: "First factor." }, PortSpec { name: "b", doc: "Second factor." }],
+    outputs: &[OUT],
+    params: &[],
+    options: &[],
+    input_rule: InputRule::Broadcast,
+    build: |ctx| Built::lanes(Mul, ctx),
+};
+
+struct Mul;
+
+impl Node for Mul {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let (a, b) = (io.inputs[0], io.inputs[1]);
+        for ((o, a), b) in io.outputs[0].iter_mut().zip(a).zip(b) {
+            *o = a * b;
+        }
+    }
+}
+
+const fn gain(name: &'static str) -> ParamSpec {
+    ParamSpec { name, default: 1.0, min: -1e3, max: 1e3, unit: "", smooth: true, doc: "Linear gain of this input." }
+}
+const fn port(name: &'static str) -> PortSpec {
+    PortSpec { name, doc: "Input to mix." }
+}
+
+/// `mixer(in1..in8, gain1..gain8, gain)`.
+pub static MIXER: NodeSpec = NodeSpec {
+    kind: "mixer",
+    doc: "Mixes up to eight inputs, each with its own linear gain, then applies a master gain.",
+    inputs: &[port("in1"), port("in2"), port("in3"), port("in4"), port("in5"), port("in6"), port("in7"), port("in8")],
+    outputs: &[OUT],
+    params: &[
+        gain("gain1"),
+        gain("gain2"),
+        gain("gain3"),
+        gain("gain4"),
+        gain("gain5"),
+        gain("gain6"),
+        gain("gain7"),
+        gain("gain8"),
+        ParamSpec { name: "gain", default: 1.0, min: -1e3, max: 1e3, unit: "", smooth: true, doc: "Master gain." },
+    ],
+    options: &[],
+    input_rule: InputRule::Broadcast,
+    build: |ctx| Built::lanes(Mixer { lanes: ctx.lanes }, ctx),
+};
+
+struct Mixer {
+    lanes: usize,
+}
+
+impl Mixer {
+    fn accumulate(out: &mut [f32], input: &[f32], gain: ParamView, master: ParamView, lanes: usize) {
+        for (f, (row, x)) in out.chunks_exact_mut(lanes).zip(input.chunks_exact(lanes)).enumerate() {
+            for (((o, x), g), m) in row.iter_mut().zip(x).zip(gain.frame(f, lanes)).zip(master.frame(f, lanes)) {
+                *o += x * g * m;
+            }
+        }
+    }
+}
+
+impl Node for Mixer {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let out = &mut *io.outputs[0];
+        out.fill(0.0);
+        let master = io.params[8];
+        for (input, gain) in io.inputs.iter().zip(&io.params[..8]) {
+            Self::accumulate(out, input, *gain, master, self.lanes);
+        }
+    }
+}
+
+/// `sum(in, channels)`.
+pub static SUM: NodeSpec = NodeSpec {
+    kind: "sum",
+    doc: "Sums the channels of its input down to `channels` outputs: input channel c goes to \
+          output c mod channels (voices to mono, or to stereo pairs).",
+    inputs: &[IN],
+    outputs: &[OUT],
+    params: &[],
+    options: &[OptionSpec {
+        name: "channels",
+        default: OptDefault::Num { default: 1.0, min: 1.0, max: 1024.0 },
+        doc: "Output channels.",
+    }],
+    input_rule: InputRule::AsIs,
+    build: build_sum,
+};
+
+fn build_sum(ctx: &BuildCtx) -> Result<Built> {
+    let out = ctx.num("channels") as usize;
+    Ok(Built { node: Box::new(Sum { inputs: ctx.input_channels[0], outputs: out }), output_channels: vec![out] })
+}
+
+struct Sum {
+    inputs: usize,
+    outputs: usize,
+}
+
+impl Node for Sum {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let input = io.inputs[0];
+        let out = &mut *io.outputs[0];
+        if self.outputs == 1 {
+            for (o, row) in out.iter_mut().zip(input.chunks_exact(self.inputs)) {
+                *o = sum_lanes(row);
+            }
+            return;
+        }
+        out.fill(0.0);
+        for (orow, irow) in out.chunks_exact_mut(self.outputs).zip(input.chunks_exact(self.inputs)) {
+            for (c, x) in irow.iter().enumerate() {
+                orow[c % self.outputs] += x;
+            }
+        }
+    }
+}
+
+/// Sum of a row with eight partial sums, so the loop vectorizes.
+#[inline]
+pub(crate) fn sum_lanes(row: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let chunks = row.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}

@@ -1,0 +1,64 @@
+//! The node library and its registry.
+
+mod adsr;
+mod biquad;
+mod delay;
+mod math;
+mod noise;
+mod osc;
+mod pan;
+mod svf;
+
+use crate::error::Error;
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, PortSpec};
+
+pub(crate) const IN: PortSpec = PortSpec { name: "in", doc: "Signal to process." };
+pub(crate) const OUT: PortSpec = PortSpec { name: "out", doc: "Output signal." };
+
+/// `feedback(in; channels)`: closes a cycle with one block of delay. The compiler runs it
+/// as a read at the start of the pass and a write once its input is ready.
+pub static FEEDBACK: NodeSpec = NodeSpec {
+    kind: crate::compile::FEEDBACK,
+    doc: "One-block feedback: outputs its input delayed by exactly the engine's block size, \
+          which is what lets a signal path loop back on itself.",
+    inputs: &[IN],
+    outputs: &[OUT],
+    params: &[],
+    options: &[OptionSpec {
+        name: "channels",
+        default: OptDefault::Num { default: 1.0, min: 1.0, max: 1024.0 },
+        doc: "Channels carried (fixed, since the loop's width cannot be inferred).",
+    }],
+    input_rule: InputRule::AsIs,
+    build: |ctx| Err(Error::Invalid(format!("{}: feedback nodes are built by the compiler", ctx.name))),
+};
+
+static ALL: &[&NodeSpec] = &[
+    &osc::SINE,
+    &osc::SAW,
+    &osc::SQUARE,
+    &osc::PULSE,
+    &osc::TRIANGLE,
+    &noise::NOISE,
+    &math::CONST,
+    &math::MULADD,
+    &math::MUL,
+    &math::MIXER,
+    &math::SUM,
+    &pan::PAN,
+    &biquad::BIQUAD,
+    &svf::SVF,
+    &adsr::ADSR,
+    &delay::DELAY,
+    &FEEDBACK,
+];
+
+/// Every node kind.
+pub fn all() -> &'static [&'static NodeSpec] {
+    ALL
+}
+
+/// The node kind called `kind`.
+pub fn spec(kind: &str) -> Option<&'static NodeSpec> {
+    ALL.iter().copied().find(|s| s.kind == kind)
+}

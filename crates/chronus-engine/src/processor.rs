@@ -1,0 +1,134 @@
+//! The engine loop shared by live devices and offline rendering: it advances the sample
+//! clock, applies due events on their exact frame (splitting blocks at event offsets), runs
+//! the schedule with denormals flushed to zero, and copies the graph output out.
+
+use crate::event::{Event, EventQueue};
+use crate::schedule::Schedule;
+
+/// Counters the audio thread keeps about itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Events that arrived after their time and were applied at the start of a block.
+    pub late_events: u64,
+    /// Events whose target node or lane no longer exists.
+    pub orphan_events: u64,
+    /// Sub-blocks run (blocks plus splits at event offsets).
+    pub passes: u64,
+}
+
+/// Runs a [`Schedule`] against the sample clock.
+pub struct Processor {
+    schedule: Box<Schedule>,
+    events: EventQueue,
+    clock: u64,
+    counters: Counters,
+}
+
+impl Processor {
+    /// A processor starting at frame 0 that can hold `event_capacity` future events.
+    pub fn new(schedule: Schedule, event_capacity: usize) -> Self {
+        Processor {
+            schedule: Box::new(schedule),
+            events: EventQueue::with_capacity(event_capacity),
+            clock: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// Frames processed since start.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// The running schedule.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Room left in the future-event queue.
+    pub fn event_room(&self) -> usize {
+        self.events.room()
+    }
+
+    /// Queues an event; gives it back if the queue is full. Never allocates.
+    pub fn push_event(&mut self, event: Event) -> Result<(), Event> {
+        self.events.push(event)
+    }
+
+    /// Replaces the schedule at this block boundary, carrying over the state of nodes that
+    /// survive. Returns the old schedule, which the caller must drop off the audio thread.
+    pub fn swap_schedule(&mut self, mut schedule: Box<Schedule>) -> Box<Schedule> {
+        schedule.migrate_from(&mut self.schedule);
+        std::mem::replace(&mut self.schedule, schedule)
+    }
+
+    /// Fills `out` (interleaved, `channels` per frame) with the next frames of the graph.
+    ///
+    /// The graph output is mapped onto `channels`: equal widths copy, a mono graph is
+    /// copied to every channel, otherwise surplus graph channels are dropped and missing
+    /// ones are silent.
+    pub fn process(&mut self, out: &mut [f32], channels: usize) {
+        // SAFETY: the guard only sets FTZ/DAZ for this thread and restores them on exit.
+        unsafe { no_denormals::no_denormals(|| self.process_inner(out, channels)) }
+    }
+
+    fn process_inner(&mut self, out: &mut [f32], channels: usize) {
+        let total = out.len() / channels;
+        let max_block = self.schedule.max_block();
+        let mut done = 0;
+        while done < total {
+            let n = (total - done).min(max_block);
+            self.block(&mut out[done * channels..(done + n) * channels], channels, n);
+            done += n;
+        }
+    }
+
+    fn block(&mut self, out: &mut [f32], channels: usize, frames: usize) {
+        let start = self.clock;
+        let end = start + frames as u64;
+        let mut pos = 0;
+        while pos < frames {
+            let now = start + pos as u64;
+            while let Some(event) = self.events.pop_due(now) {
+                if event.time < now && pos == 0 {
+                    self.counters.late_events += 1;
+                }
+                if !self.schedule.apply(&event.kind) {
+                    self.counters.orphan_events += 1;
+                }
+            }
+            let stop = match self.events.next_time() {
+                Some(t) if t < end => (t - start) as usize,
+                _ => frames,
+            };
+            let n = stop - pos;
+            self.schedule.run(n);
+            self.counters.passes += 1;
+            write_output(&self.schedule, &mut out[pos * channels..stop * channels], channels, n);
+            pos = stop;
+        }
+        self.clock = end;
+    }
+}
+
+fn write_output(schedule: &Schedule, out: &mut [f32], channels: usize, frames: usize) {
+    let Some(graph_out) = schedule.output(frames) else {
+        out.fill(0.0);
+        return;
+    };
+    let gch = schedule.output_channels();
+    if gch == channels {
+        out.copy_from_slice(graph_out);
+        return;
+    }
+    for (row, src) in out.chunks_exact_mut(channels).zip(graph_out.chunks_exact(gch)) {
+        for (c, o) in row.iter_mut().enumerate() {
+            *o = if gch == 1 { src[0] } else { src.get(c).copied().unwrap_or(0.0) };
+        }
+    }
+}

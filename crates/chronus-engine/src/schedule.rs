@@ -1,0 +1,304 @@
+//! A compiled graph ready for the audio thread, and the pass that runs it over one block.
+//!
+//! Everything here is preallocated by [`crate::compile`]; [`Schedule::run`] only moves
+//! boxed buffers in and out of their slots and never allocates or frees.
+
+use arrayvec::ArrayVec;
+
+use crate::event::EventKind;
+use crate::graph::NodeId;
+use crate::node::{Node, ParamView, ProcessIo};
+use crate::param::ParamState;
+use crate::spec::OptValue;
+
+/// Most ports a node kind may declare on each side.
+pub const MAX_PORTS: usize = 8;
+/// Most parameters a node kind may declare.
+pub const MAX_PARAMS: usize = 16;
+
+/// A slice of a pool buffer: `channels` interleaved channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BufRef {
+    pub id: u32,
+    pub channels: u32,
+}
+
+/// Where a node input comes from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source {
+    Buf(BufRef),
+    Silence(u32),
+}
+
+/// Where a parameter's values come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ParamSource {
+    /// The parameter's own constant/ramp state.
+    Own,
+    /// A signal with one channel per lane.
+    Signal(BufRef),
+}
+
+pub(crate) enum Step {
+    /// `dst = sum of srcs`, each mono source copied to every channel.
+    Mix { dst: BufRef, srcs: Vec<BufRef> },
+    Node {
+        slot: u32,
+        inputs: ArrayVec<Source, MAX_PORTS>,
+        outputs: ArrayVec<BufRef, MAX_PORTS>,
+        params: ArrayVec<ParamSource, MAX_PARAMS>,
+    },
+    FeedbackRead { slot: u32, out: BufRef },
+    FeedbackWrite { slot: u32, input: Source },
+}
+
+/// What a node slot runs.
+pub(crate) enum NodeImpl {
+    Dsp(Box<dyn Node>),
+    Feedback(FeedbackLine),
+}
+
+/// What must match for a node's state to carry over into a new schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Signature {
+    pub kind: &'static str,
+    pub options: Vec<OptValue>,
+    pub lanes: usize,
+    pub inputs: Vec<usize>,
+    pub outputs: Vec<usize>,
+}
+
+pub(crate) struct NodeSlot {
+    pub id: NodeId,
+    pub imp: NodeImpl,
+    pub params: Vec<ParamState>,
+    pub signature: Signature,
+}
+
+/// A graph compiled for a sample rate and maximum block size.
+pub struct Schedule {
+    pub(crate) slots: Vec<NodeSlot>,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) buffers: Vec<Box<[f32]>>,
+    pub(crate) silence: Box<[f32]>,
+    /// `(node id, slot index)` sorted by id.
+    pub(crate) index: Vec<(NodeId, u32)>,
+    pub(crate) output: Option<BufRef>,
+    pub(crate) samplerate: f64,
+    pub(crate) max_block: usize,
+}
+
+impl Schedule {
+    /// Sample rate in Hz.
+    pub fn samplerate(&self) -> f64 {
+        self.samplerate
+    }
+
+    /// Largest block in frames.
+    pub fn max_block(&self) -> usize {
+        self.max_block
+    }
+
+    /// Channels of the graph output (0 when nothing is connected to it).
+    pub fn output_channels(&self) -> usize {
+        self.output.map_or(0, |b| b.channels as usize)
+    }
+
+    /// Number of lanes node `id` runs, if it is in this schedule.
+    pub fn lanes(&self, id: NodeId) -> Option<usize> {
+        self.slot(id).map(|s| s.signature.lanes)
+    }
+
+    /// Number of DSP steps (nodes, mixes, feedback reads/writes) per pass.
+    pub fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// Number of pooled buffers (after reuse by liveness).
+    pub fn buffer_count(&self) -> usize {
+        self.buffers.len()
+    }
+
+    fn slot(&self, id: NodeId) -> Option<&NodeSlot> {
+        let i = self.index.binary_search_by_key(&id, |e| e.0).ok()?;
+        Some(&self.slots[self.index[i].1 as usize])
+    }
+
+    fn slot_mut(&mut self, id: NodeId) -> Option<&mut NodeSlot> {
+        let i = self.index.binary_search_by_key(&id, |e| e.0).ok()?;
+        Some(&mut self.slots[self.index[i].1 as usize])
+    }
+
+    /// Applies an event now; returns false if its target is not in this schedule.
+    pub(crate) fn apply(&mut self, event: &EventKind) -> bool {
+        match *event {
+            EventKind::Param { node, param, lane, value, ramp } => {
+                let Some(slot) = self.slot_mut(node) else { return false };
+                let Some(state) = slot.params.get_mut(param as usize) else { return false };
+                if lane.is_some_and(|l| l as usize >= state.lanes()) {
+                    return false;
+                }
+                state.set(lane.map(usize::from), value, ramp);
+                true
+            }
+        }
+    }
+
+    /// Moves the state of every node that survives unchanged from `old` into `self`; the
+    /// fresh instances they replace end up in `old`, to be dropped off the audio thread.
+    pub(crate) fn migrate_from(&mut self, old: &mut Schedule) {
+        for slot in &mut self.slots {
+            let Some(old_slot) = old.slot_mut(slot.id) else { continue };
+            if old_slot.signature != slot.signature {
+                continue;
+            }
+            std::mem::swap(&mut slot.imp, &mut old_slot.imp);
+            for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
+                new.migrate_from(old);
+            }
+        }
+    }
+
+    /// Runs every step for `frames` frames (at most `max_block`).
+    pub(crate) fn run(&mut self, frames: usize) {
+        debug_assert!(frames > 0 && frames <= self.max_block);
+        let Schedule { slots, steps, buffers, silence, .. } = self;
+        for step in steps.iter() {
+            match step {
+                Step::Mix { dst, srcs } => {
+                    let mut out = std::mem::take(&mut buffers[dst.id as usize]);
+                    mix(&mut out, *dst, srcs, buffers, frames);
+                    buffers[dst.id as usize] = out;
+                }
+                Step::Node { slot, inputs, outputs, params } => {
+                    let slot = &mut slots[*slot as usize];
+                    let mut outs: ArrayVec<Box<[f32]>, MAX_PORTS> =
+                        outputs.iter().map(|o| std::mem::take(&mut buffers[o.id as usize])).collect();
+                    for (state, source) in slot.params.iter_mut().zip(params) {
+                        if let ParamSource::Own = source {
+                            state.advance(frames);
+                        }
+                    }
+                    {
+                        let views: ArrayVec<ParamView, MAX_PARAMS> = slot
+                            .params
+                            .iter()
+                            .zip(params)
+                            .map(|(state, source)| match source {
+                                ParamSource::Own => state.view(frames),
+                                ParamSource::Signal(b) => ParamView::Varying(slice(buffers, *b, frames)),
+                            })
+                            .collect();
+                        let ins: ArrayVec<&[f32], MAX_PORTS> =
+                            inputs.iter().map(|s| source(buffers, silence, *s, frames)).collect();
+                        let mut out_slices: ArrayVec<&mut [f32], MAX_PORTS> = outs
+                            .iter_mut()
+                            .zip(outputs)
+                            .map(|(b, o)| &mut b[..frames * o.channels as usize])
+                            .collect();
+                        if let NodeImpl::Dsp(node) = &mut slot.imp {
+                            node.process(&mut ProcessIo {
+                                frames,
+                                inputs: &ins,
+                                outputs: &mut out_slices,
+                                params: &views,
+                            });
+                        }
+                    }
+                    for (b, o) in outs.into_iter().zip(outputs) {
+                        buffers[o.id as usize] = b;
+                    }
+                }
+                Step::FeedbackRead { slot, out } => {
+                    if let NodeImpl::Feedback(line) = &mut slots[*slot as usize].imp {
+                        let n = frames * out.channels as usize;
+                        line.read(&mut buffers[out.id as usize][..n], frames);
+                    }
+                }
+                Step::FeedbackWrite { slot, input } => {
+                    if let NodeImpl::Feedback(line) = &mut slots[*slot as usize].imp {
+                        line.write(source(buffers, silence, *input, frames), frames);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The graph output of the last pass, interleaved.
+    pub(crate) fn output(&self, frames: usize) -> Option<&[f32]> {
+        self.output.map(|b| slice(&self.buffers, b, frames))
+    }
+}
+
+#[inline]
+fn slice(buffers: &[Box<[f32]>], b: BufRef, frames: usize) -> &[f32] {
+    &buffers[b.id as usize][..frames * b.channels as usize]
+}
+
+#[inline]
+fn source<'a>(buffers: &'a [Box<[f32]>], silence: &'a [f32], s: Source, frames: usize) -> &'a [f32] {
+    match s {
+        Source::Buf(b) => slice(buffers, b, frames),
+        Source::Silence(ch) => &silence[..frames * ch as usize],
+    }
+}
+
+fn mix(out: &mut [f32], dst: BufRef, srcs: &[BufRef], buffers: &[Box<[f32]>], frames: usize) {
+    let ch = dst.channels as usize;
+    let out = &mut out[..frames * ch];
+    out.fill(0.0);
+    for src in srcs {
+        let input = slice(buffers, *src, frames);
+        if src.channels == dst.channels {
+            for (o, i) in out.iter_mut().zip(input) {
+                *o += *i;
+            }
+        } else {
+            for (row, &i) in out.chunks_exact_mut(ch).zip(input) {
+                for o in row {
+                    *o += i;
+                }
+            }
+        }
+    }
+}
+
+/// The delay line behind a `feedback` node: its output is its input delayed by exactly
+/// `delay` frames (the engine's maximum block), which is what lets it close a cycle.
+pub(crate) struct FeedbackLine {
+    channels: usize,
+    delay: usize,
+    ring: Box<[f32]>,
+    frames: usize,
+    pos: usize,
+}
+
+impl FeedbackLine {
+    pub(crate) fn new(channels: usize, delay: usize) -> Self {
+        let frames = 2 * delay;
+        FeedbackLine { channels, delay, ring: vec![0.0; frames * channels].into(), frames, pos: 0 }
+    }
+
+    fn read(&self, out: &mut [f32], frames: usize) {
+        let ch = self.channels;
+        let mut from = (self.pos + self.frames - self.delay) % self.frames;
+        for row in out.chunks_exact_mut(ch).take(frames) {
+            row.copy_from_slice(&self.ring[from * ch..from * ch + ch]);
+            from = (from + 1) % self.frames;
+        }
+    }
+
+    fn write(&mut self, input: &[f32], frames: usize) {
+        let ch = self.channels;
+        let wide = input.len() == frames * ch;
+        for f in 0..frames {
+            let row = &mut self.ring[self.pos * ch..self.pos * ch + ch];
+            if wide {
+                row.copy_from_slice(&input[f * ch..f * ch + ch]);
+            } else {
+                row.fill(input[f]);
+            }
+            self.pos = (self.pos + 1) % self.frames;
+        }
+    }
+}

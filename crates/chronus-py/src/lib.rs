@@ -1,0 +1,237 @@
+//! `chronus._core`: thin PyO3 bindings over `chronus-engine`. Conversion, validation and
+//! GIL release only; no DSP and no logic a test would need to reach through Python.
+
+use chronus_engine as engine;
+use engine::{CompileOptions, Event, EventKind, OptValue, Ramp};
+use numpy::{PyArray1, PyArrayMethods};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+create_exception!(_core, GraphError, PyValueError, "A graph that cannot be built or compiled; the message names the node, parameter or port.");
+create_exception!(_core, CycleError, GraphError, "A cycle that does not pass through a feedback node; the message lists its nodes.");
+create_exception!(_core, QueueFullError, PyRuntimeError, "A real-time queue is full; nothing was sent and the engine keeps playing.");
+
+fn to_py(err: engine::Error) -> PyErr {
+    match err {
+        engine::Error::Cycle(m) => CycleError::new_err(m),
+        engine::Error::Capacity(m) => QueueFullError::new_err(m),
+        engine::Error::Unknown(m) | engine::Error::Invalid(m) => GraphError::new_err(m),
+    }
+}
+
+/// The engine's graph description: nodes, constant parameters and edges.
+#[pyclass(module = "chronus._core")]
+#[derive(Clone, Default)]
+struct Graph {
+    inner: engine::Graph,
+}
+
+#[pymethods]
+impl Graph {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a node of `kind` with `options` (name -> number or str); returns its id.
+    #[pyo3(signature = (kind, options, label=None))]
+    fn add(&mut self, kind: &str, options: &Bound<'_, PyDict>, label: Option<&str>) -> PyResult<u32> {
+        let mut opts = Vec::new();
+        for (k, v) in options.iter() {
+            let key: String = k.extract()?;
+            let value = if let Ok(s) = v.extract::<String>() {
+                OptValue::Text(s)
+            } else if let Ok(x) = v.extract::<f64>() {
+                OptValue::Num(x)
+            } else {
+                return Err(GraphError::new_err(format!(
+                    "{kind}: option '{key}' must be a number or a string, got {}",
+                    v.get_type().name()?
+                )));
+            };
+            opts.push((key, value));
+        }
+        let refs: Vec<(&str, OptValue)> = opts.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.inner.add(kind, &refs, label).map_err(to_py)
+    }
+
+    /// Removes node `node` and its edges.
+    fn remove(&mut self, node: u32) -> PyResult<()> {
+        self.inner.remove(node).map_err(to_py)
+    }
+
+    /// Sets a parameter's constant value(s): one value, or one per lane.
+    fn set_param(&mut self, node: u32, name: &str, values: Vec<f32>) -> PyResult<u16> {
+        self.inner.set_param(node, name, &values).map_err(to_py)
+    }
+
+    /// Index of parameter `name` of `node`.
+    fn param_index(&self, node: u32, name: &str) -> PyResult<u16> {
+        self.inner.param_index(node, name).map_err(to_py)
+    }
+
+    /// Checks a constant value for a parameter without setting it.
+    fn check_value(&self, node: u32, param: u16, value: f32) -> PyResult<()> {
+        self.inner.check_value(node, param, value).map_err(to_py)
+    }
+
+    /// Connects `src`'s output `port` to `dst`'s input or parameter `name` (`kind` is
+    /// "input" or "param"), or to the graph output when `kind` is "output".
+    #[pyo3(signature = (src, port, kind, dst=None, name=None))]
+    fn connect(&mut self, src: u32, port: &str, kind: &str, dst: Option<u32>, name: Option<&str>) -> PyResult<()> {
+        let result = match (kind, dst, name) {
+            ("output", _, _) => self.inner.connect_output(src, port),
+            ("input", Some(d), Some(n)) => self.inner.connect_input(src, port, d, n),
+            ("param", Some(d), Some(n)) => self.inner.connect_param(src, port, d, n),
+            _ => return Err(PyValueError::new_err(format!("bad connection kind '{kind}'"))),
+        };
+        result.map(|_| ()).map_err(to_py)
+    }
+
+    /// Removes every edge into `node`'s parameter `name` (back to its constant); returns
+    /// how many there were.
+    fn disconnect_param(&mut self, node: u32, name: &str) -> PyResult<usize> {
+        let index = self.inner.param_index(node, name).map_err(to_py)?;
+        Ok(self.inner.disconnect_sink(engine::Sink::Param(node, index)))
+    }
+
+    /// Display name of a node.
+    fn name(&self, node: u32) -> String {
+        self.inner.name(node)
+    }
+
+    /// Compiles the graph and returns a summary (output channels, lanes per node, steps,
+    /// buffers) without rendering; raises the same errors `render` would.
+    #[pyo3(signature = (samplerate, blocksize))]
+    fn compile_info<'py>(&self, py: Python<'py>, samplerate: f64, blocksize: usize) -> PyResult<Bound<'py, PyDict>> {
+        let opts = CompileOptions { samplerate, max_block: blocksize, smoothing: 0.0 };
+        let schedule = engine::compile(&self.inner, &opts).map_err(to_py)?;
+        let info = PyDict::new(py);
+        info.set_item("output_channels", schedule.output_channels())?;
+        info.set_item("steps", schedule.step_count())?;
+        info.set_item("buffers", schedule.buffer_count())?;
+        let lanes = PyDict::new(py);
+        for (id, _) in self.inner.nodes() {
+            lanes.set_item(id, schedule.lanes(id))?;
+        }
+        info.set_item("lanes", lanes)?;
+        Ok(info)
+    }
+
+    fn __copy__(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// One parameter event as Python sends it: (frame, node, param, lane or -1, value,
+/// ramp frames or -1 for the default glide).
+type EventTuple = (u64, u32, u16, i64, f32, i64);
+
+fn to_event((time, node, param, lane, value, ramp): EventTuple) -> Event {
+    Event {
+        time,
+        kind: EventKind::Param {
+            node,
+            param,
+            lane: u16::try_from(lane).ok(),
+            value,
+            ramp: match ramp {
+                r if r < 0 => Ramp::Default,
+                0 => Ramp::Jump,
+                r => Ramp::Frames(u32::try_from(r).unwrap_or(u32::MAX)),
+            },
+        },
+    }
+}
+
+/// Renders `frames` frames of `graph`; returns float32 of shape (channels, frames). The
+/// GIL is released while the engine runs.
+#[pyfunction]
+#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events))]
+fn render<'py>(
+    py: Python<'py>,
+    graph: &Graph,
+    frames: usize,
+    samplerate: f64,
+    blocksize: usize,
+    smoothing: f64,
+    events: Vec<EventTuple>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
+    let events: Vec<Event> = events.into_iter().map(to_event).collect();
+    let g = graph.inner.clone();
+    let (planar, channels) = py
+        .detach(move || {
+            let r = engine::render(&g, &opts, frames, &events)?;
+            let mut planar = vec![0.0f32; r.samples.len()];
+            for (f, row) in r.samples.chunks_exact(r.channels).enumerate() {
+                for (c, x) in row.iter().enumerate() {
+                    planar[c * frames + f] = *x;
+                }
+            }
+            Ok::<_, engine::Error>((planar, r.channels))
+        })
+        .map_err(to_py)?;
+    let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;
+    Ok(array.into_any())
+}
+
+/// Every node kind: {kind: {doc, inputs, outputs, params: [{name, default, min, max,
+/// unit, smooth, doc}], options: [{name, default, min, max | choices, doc}]}}.
+#[pyfunction]
+fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let out = PyDict::new(py);
+    for spec in engine::nodes::all() {
+        let d = PyDict::new(py);
+        d.set_item("doc", spec.doc)?;
+        d.set_item("inputs", spec.inputs.iter().map(|p| p.name).collect::<Vec<_>>())?;
+        d.set_item("outputs", spec.outputs.iter().map(|p| p.name).collect::<Vec<_>>())?;
+        let params = PyList::empty(py);
+        for p in spec.params {
+            let pd = PyDict::new(py);
+            pd.set_item("name", p.name)?;
+            pd.set_item("default", p.default)?;
+            pd.set_item("min", p.min)?;
+            pd.set_item("max", p.max)?;
+            pd.set_item("unit", p.unit)?;
+            pd.set_item("smooth", p.smooth)?;
+            pd.set_item("doc", p.doc)?;
+            params.append(pd)?;
+        }
+        d.set_item("params", params)?;
+        let options = PyList::empty(py);
+        for o in spec.options {
+            let od = PyDict::new(py);
+            od.set_item("name", o.name)?;
+            od.set_item("doc", o.doc)?;
+            match &o.default {
+                engine::spec::OptDefault::Num { default, min, max } => {
+                    od.set_item("default", default)?;
+                    od.set_item("min", min)?;
+                    od.set_item("max", max)?;
+                }
+                engine::spec::OptDefault::Choice(choices) => {
+                    od.set_item("default", choices[0])?;
+                    od.set_item("choices", choices.to_vec())?;
+                }
+            }
+            options.append(od)?;
+        }
+        d.set_item("options", options)?;
+        out.set_item(spec.kind, d)?;
+    }
+    Ok(out)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Graph>()?;
+    m.add_function(wrap_pyfunction!(render, m)?)?;
+    m.add_function(wrap_pyfunction!(node_specs, m)?)?;
+    m.add("GraphError", m.py().get_type::<GraphError>())?;
+    m.add("CycleError", m.py().get_type::<CycleError>())?;
+    m.add("QueueFullError", m.py().get_type::<QueueFullError>())?;
+    Ok(())
+}
