@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     rend = sub.add_parser("render", help="render a patch file to a WAV file")
     rend.add_argument("patch", help="patch file (defines patch() or graph)")
     rend.add_argument("-o", "--output", required=True, help="WAV file to write")
-    rend.add_argument("--seconds", type=float, default=None, help="length in seconds (default: the patch's own)")
+    rend.add_argument(
+        "--seconds", type=float, default=None, help="length in seconds (default: the patch's own)"
+    )
     engine_args(rend)
     rend.set_defaults(func=_cmd_render)
     return parser

@@ -22,6 +22,9 @@ ParamValue = Union[float, Sequence[float], np.ndarray, "Signal"]
 
 _SPECS: dict[str, dict[str, Any]] = _core.node_specs()
 
+#: Q of a maximally flat (Butterworth) second-order filter.
+BUTTERWORTH_Q = math.sqrt(0.5)
+
 
 class Signal:
     """One output port of a node inside a graph."""
@@ -71,7 +74,10 @@ class Signal:
     def __truediv__(self, other: float | Sequence[float] | np.ndarray) -> Node:
         if isinstance(other, Signal):
             raise TypeError("dividing by a signal is not supported; multiply by a reciprocal instead")
-        return self._graph.muladd(self, mul=1.0 / np.asarray(other, dtype=np.float64))
+        divisor = np.asarray(other, dtype=np.float64)
+        if np.any(divisor == 0):
+            raise ZeroDivisionError(f"{self._graph._core.name(self._node)} divided by zero")
+        return self._graph.muladd(self, mul=1.0 / divisor)
 
     def __neg__(self) -> Node:
         return self._graph.muladd(self, mul=-1.0)
@@ -261,20 +267,27 @@ class Graph:
         return self.add_node("square", params={"freq": freq}, options={"phase": phase}, name=name)
 
     def pulse(
-        self, freq: ParamValue = 440.0, width: ParamValue = 0.5, *, phase: float = 0.0, name: str | None = None
+        self,
+        freq: ParamValue = 440.0,
+        width: ParamValue = 0.5,
+        *,
+        phase: float = 0.0,
+        name: str | None = None,
     ) -> Node:
         """Band-limited pulse, ``freq`` in Hz, ``width`` the fraction of the cycle spent high."""
-        return self.add_node("pulse", params={"freq": freq, "width": width}, options={"phase": phase}, name=name)
+        return self.add_node(
+            "pulse", params={"freq": freq, "width": width}, options={"phase": phase}, name=name
+        )
 
     def triangle(self, freq: ParamValue = 440.0, *, phase: float = 0.0, name: str | None = None) -> Node:
         """Band-limited triangle, ``freq`` in Hz."""
         return self.add_node("triangle", params={"freq": freq}, options={"phase": phase}, name=name)
 
-    def noise(self, color: str = "white", *, seed: int = 0, channels: int = 1, name: str | None = None) -> Node:
+    def noise(
+        self, color: str = "white", *, seed: int = 0, channels: int = 1, name: str | None = None
+    ) -> Node:
         """White (uniform in [-1, 1)) or pink (-3 dB/octave) noise; ``channels`` independent lanes."""
-        return self.add_node(
-            "noise", options={"color": color, "seed": seed, "channels": channels}, name=name
-        )
+        return self.add_node("noise", options={"color": color, "seed": seed, "channels": channels}, name=name)
 
     def const(self, value: ParamValue, *, name: str | None = None) -> Node:
         """A constant signal (one value per lane allowed)."""
@@ -294,7 +307,11 @@ class Graph:
         return self.add_node("muladd", inputs=inputs, params={"mul": mul, "add": add}, name=name)
 
     def mixer(
-        self, *inputs: Signal, gains: Sequence[ParamValue] | None = None, gain: ParamValue = 1.0, name: str | None = None
+        self,
+        *inputs: Signal,
+        gains: Sequence[ParamValue] | None = None,
+        gain: ParamValue = 1.0,
+        name: str | None = None,
     ) -> Node:
         """Mixes up to eight signals, each with a linear gain, then a master ``gain``."""
         if len(inputs) > 8:
@@ -325,7 +342,7 @@ class Graph:
         *,
         mode: str = "lowpass",
         freq: ParamValue = 1000.0,
-        q: ParamValue = math.sqrt(0.5),
+        q: ParamValue = BUTTERWORTH_Q,
         gain: ParamValue = 0.0,
         name: str | None = None,
     ) -> Node:
@@ -333,7 +350,11 @@ class Graph:
         highshelf or allpass; ``freq`` in Hz, ``gain`` in dB (peak and shelves)."""
         inputs = {} if input is None else {"in": input}
         return self.add_node(
-            "biquad", inputs=inputs, params={"freq": freq, "q": q, "gain": gain}, options={"mode": mode}, name=name
+            "biquad",
+            inputs=inputs,
+            params={"freq": freq, "q": q, "gain": gain},
+            options={"mode": mode},
+            name=name,
         )
 
     def svf(
@@ -342,28 +363,45 @@ class Graph:
         *,
         mode: str = "lowpass",
         cutoff: ParamValue = 1000.0,
-        q: ParamValue = math.sqrt(0.5),
+        q: ParamValue = BUTTERWORTH_Q,
         name: str | None = None,
     ) -> Node:
         """State-variable filter (stable under fast modulation): lowpass, highpass, bandpass,
         notch, peak or allpass; ``cutoff`` in Hz."""
         inputs = {} if input is None else {"in": input}
-        return self.add_node("svf", inputs=inputs, params={"cutoff": cutoff, "q": q}, options={"mode": mode}, name=name)
+        return self.add_node(
+            "svf", inputs=inputs, params={"cutoff": cutoff, "q": q}, options={"mode": mode}, name=name
+        )
 
     def lowpass(
-        self, input: Signal | None = None, cutoff: ParamValue = 1000.0, q: ParamValue = math.sqrt(0.5), *, name: str | None = None
+        self,
+        input: Signal | None = None,
+        cutoff: ParamValue = 1000.0,
+        q: ParamValue = BUTTERWORTH_Q,
+        *,
+        name: str | None = None,
     ) -> Node:
         """12 dB/octave resonant lowpass (state-variable), ``cutoff`` in Hz."""
         return self.svf(input, mode="lowpass", cutoff=cutoff, q=q, name=name)
 
     def highpass(
-        self, input: Signal | None = None, cutoff: ParamValue = 1000.0, q: ParamValue = math.sqrt(0.5), *, name: str | None = None
+        self,
+        input: Signal | None = None,
+        cutoff: ParamValue = 1000.0,
+        q: ParamValue = BUTTERWORTH_Q,
+        *,
+        name: str | None = None,
     ) -> Node:
         """12 dB/octave resonant highpass (state-variable), ``cutoff`` in Hz."""
         return self.svf(input, mode="highpass", cutoff=cutoff, q=q, name=name)
 
     def bandpass(
-        self, input: Signal | None = None, cutoff: ParamValue = 1000.0, q: ParamValue = math.sqrt(0.5), *, name: str | None = None
+        self,
+        input: Signal | None = None,
+        cutoff: ParamValue = 1000.0,
+        q: ParamValue = BUTTERWORTH_Q,
+        *,
+        name: str | None = None,
     ) -> Node:
         """Bandpass with 0 dB peak at ``cutoff`` (Hz); bandwidth narrows as ``q`` grows."""
         return self.svf(input, mode="bandpass", cutoff=cutoff, q=q, name=name)

@@ -36,17 +36,17 @@ def load_patch(path: str | os.PathLike[str]) -> Patch:
         raise PatchError(f"patch file {path} does not exist")
     try:
         namespace = runpy.run_path(str(path), run_name="__chronus_patch__")
-        if callable(namespace.get("patch")):
-            graph = namespace["patch"]()
-        else:
-            graph = namespace.get("graph")
+        build = namespace.get("patch")
+        graph = build() if callable(build) else namespace.get("graph")
     except Exception as err:
         lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == str(path)]
         where = f" (line {lines[-1]})" if lines else ""
         raise PatchError(f"{path}{where} raised {type(err).__name__}: {err}") from err
     if not isinstance(graph, Graph):
         got = "nothing" if graph is None else type(graph).__name__
-        raise PatchError(f"{path} must define patch() returning a chronus.Graph, or a variable `graph`; got {got}")
+        raise PatchError(
+            f"{path} must define patch() returning a chronus.Graph, or a variable `graph`; got {got}"
+        )
     seconds = namespace.get("seconds")
     if seconds is not None and not isinstance(seconds, (int, float)):
         raise PatchError(f"{path}: `seconds` must be a number, got {type(seconds).__name__}")

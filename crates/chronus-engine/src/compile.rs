@@ -4,15 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use arrayvec::ArrayVec;
-
 use crate::error::{Error, Result};
 use crate::graph::{Edge, Graph, NodeId, Sink};
 use crate::node::BuildCtx;
 use crate::param::ParamState;
 use crate::schedule::{
-    BufRef, FeedbackLine, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step, MAX_PARAMS,
-    MAX_PORTS,
+    BufRef, FeedbackLine, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step, MAX_PARAMS, MAX_PORTS,
 };
 use crate::spec::InputRule;
 
@@ -34,16 +31,10 @@ impl CompileOptions {
     /// Checks the settings, naming the bad one.
     pub fn validate(&self) -> Result<()> {
         if !(self.samplerate.is_finite() && (1000.0..=768_000.0).contains(&self.samplerate)) {
-            return Err(Error::Invalid(format!(
-                "samplerate {} Hz is outside [1000, 768000]",
-                self.samplerate
-            )));
+            return Err(Error::Invalid(format!("samplerate {} Hz is outside [1000, 768000]", self.samplerate)));
         }
         if !(16..=4096).contains(&self.max_block) {
-            return Err(Error::Invalid(format!(
-                "blocksize {} frames is outside [16, 4096]",
-                self.max_block
-            )));
+            return Err(Error::Invalid(format!("blocksize {} frames is outside [16, 4096]", self.max_block)));
         }
         if !(self.smoothing.is_finite() && (0.0..=10.0).contains(&self.smoothing)) {
             return Err(Error::Invalid(format!("smoothing {} s is outside [0, 10]", self.smoothing)));
@@ -269,9 +260,7 @@ impl<'g> Compiler<'g> {
     fn gather(&mut self, edges: &[Edge], channels: usize) -> (Option<BufRef>, Option<u32>) {
         match edges {
             [] => (None, None),
-            [e] if self.port_channels[&(e.src, e.port)] == channels => {
-                (Some(self.port_buffer[&(e.src, e.port)]), None)
-            }
+            [e] if self.port_channels[&(e.src, e.port)] == channels => (Some(self.port_buffer[&(e.src, e.port)]), None),
             _ => {
                 let srcs = edges.iter().map(|e| self.port_buffer[&(e.src, e.port)]).collect();
                 let dst = self.alloc(channels);
@@ -339,20 +328,20 @@ impl<'g> Compiler<'g> {
         debug_assert_eq!(built.output_channels.len(), spec.outputs.len());
 
         let mut temps = Vec::new();
-        let mut inputs = ArrayVec::new();
+        let mut inputs = Vec::new();
         for (edges, ch) in input_edges.iter().zip(&input_channels) {
             let (src, temp) = self.gather(edges, *ch);
             temps.extend(temp);
             self.max_silence = self.max_silence.max(*ch);
             inputs.push(src.map_or(Source::Silence(*ch as u32), Source::Buf));
         }
-        let mut params = ArrayVec::new();
+        let mut params = Vec::new();
         for edges in &param_edges {
             let (src, temp) = self.gather(edges, lanes);
             temps.extend(temp);
             params.push(src.map_or(ParamSource::Own, ParamSource::Signal));
         }
-        let mut outputs = ArrayVec::new();
+        let mut outputs = Vec::new();
         for (port, ch) in built.output_channels.iter().enumerate() {
             let b = self.alloc(*ch);
             self.port_channels.insert((id, port as u16), *ch);
@@ -366,7 +355,12 @@ impl<'g> Compiler<'g> {
             .zip(&desc.params)
             .map(|(p, values)| ParamState::new(values, lanes, self.opts.max_block, if p.smooth { smooth } else { 0 }))
             .collect();
-        self.steps.push(Step::Node { slot: self.slots.len() as u32, inputs, outputs, params });
+        self.steps.push(Step::Node {
+            slot: self.slots.len() as u32,
+            inputs: inputs.into(),
+            outputs: outputs.into(),
+            params: params.into(),
+        });
         self.slots.push(NodeSlot {
             id,
             imp: NodeImpl::Dsp(built.node),

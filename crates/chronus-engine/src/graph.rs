@@ -92,9 +92,7 @@ impl Graph {
 
     /// The node `id`.
     pub fn node(&self, id: NodeId) -> Result<&NodeDesc> {
-        self.nodes
-            .get(&id)
-            .ok_or_else(|| Error::Unknown(format!("no node with id {id} in this graph")))
+        self.nodes.get(&id).ok_or_else(|| Error::Unknown(format!("no node with id {id} in this graph")))
     }
 
     /// All nodes in id order.
@@ -133,11 +131,7 @@ impl Graph {
         let spec = self.node(id)?.spec;
         spec.input_index(name).map(|i| i as u16).ok_or_else(|| {
             let known: Vec<_> = spec.inputs.iter().map(|p| p.name).collect();
-            Error::Unknown(format!(
-                "{} has no input '{name}' (inputs: {})",
-                self.name(id),
-                list_or_none(&known)
-            ))
+            Error::Unknown(format!("{} has no input '{name}' (inputs: {})", self.name(id), list_or_none(&known)))
         })
     }
 
@@ -145,11 +139,7 @@ impl Graph {
         let spec = self.node(id)?.spec;
         spec.output_index(name).map(|i| i as u16).ok_or_else(|| {
             let known: Vec<_> = spec.outputs.iter().map(|p| p.name).collect();
-            Error::Unknown(format!(
-                "{} has no output '{name}' (outputs: {})",
-                self.name(id),
-                list_or_none(&known)
-            ))
+            Error::Unknown(format!("{} has no output '{name}' (outputs: {})", self.name(id), list_or_none(&known)))
         })
     }
 
@@ -246,10 +236,7 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
     for (key, _) in given {
         if !spec.options.iter().any(|o| o.name == *key) {
             let known: Vec<_> = spec.options.iter().map(|o| o.name).collect();
-            return Err(Error::Unknown(format!(
-                "{name}: unknown option '{key}' (options: {})",
-                list_or_none(&known)
-            )));
+            return Err(Error::Unknown(format!("{name}: unknown option '{key}' (options: {})", list_or_none(&known))));
         }
     }
     spec.options
@@ -263,10 +250,7 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
                     if v.is_finite() && *v >= *min && *v <= *max {
                         Ok(OptValue::Num(*v))
                     } else {
-                        Err(Error::Invalid(format!(
-                            "{name}: option '{}' = {v} is outside [{min}, {max}]",
-                            o.name
-                        )))
+                        Err(Error::Invalid(format!("{name}: option '{}' = {v} is outside [{min}, {max}]", o.name)))
                     }
                 }
                 (OptDefault::Choice(choices), Some(OptValue::Text(v))) => {
@@ -280,10 +264,9 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
                         )))
                     }
                 }
-                (OptDefault::Num { .. }, Some(v)) => Err(Error::Invalid(format!(
-                    "{name}: option '{}' must be a number, got {v:?}",
-                    o.name
-                ))),
+                (OptDefault::Num { .. }, Some(v)) => {
+                    Err(Error::Invalid(format!("{name}: option '{}' must be a number, got {v:?}", o.name)))
+                }
                 (OptDefault::Choice(choices), Some(v)) => Err(Error::Invalid(format!(
                     "{name}: option '{}' must be one of {}, got {v:?}",
                     o.name,

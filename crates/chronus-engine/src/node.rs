@@ -127,9 +127,6 @@ pub struct Built {
 impl Built {
     /// A node whose every output has one channel per lane.
     pub fn lanes(node: impl Node + 'static, ctx: &BuildCtx) -> Result<Built> {
-        Ok(Built {
-            node: Box::new(node),
-            output_channels: vec![ctx.lanes; ctx.spec.outputs.len()],
-        })
+        Ok(Built { node: Box::new(node), output_channels: vec![ctx.lanes; ctx.spec.outputs.len()] })
     }
 }

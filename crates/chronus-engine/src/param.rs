@@ -3,19 +3,28 @@
 use crate::event::Ramp;
 use crate::node::ParamView;
 
+/// One lane of a parameter: where it is and where it is going.
+#[derive(Debug, Clone, Copy)]
+struct Lane {
+    value: f64,
+    step: f64,
+    target: f32,
+    /// Frames left in the current glide (0 when still).
+    remaining: u32,
+}
+
 /// The live value of one parameter of one node, for each of its lanes.
 ///
 /// A change glides linearly from the current value to the target over the ramp length; the
 /// first frame of the ramp already carries the first step, so a change stamped at frame `N`
 /// is audible at frame `N`.
 pub(crate) struct ParamState {
-    lanes: usize,
-    value: Box<[f64]>,
-    step: Box<[f64]>,
-    target: Box<[f32]>,
-    remaining: Box<[u32]>,
-    ramping: usize,
+    lanes: Box<[Lane]>,
+    /// Number of lanes gliding.
+    moving: usize,
+    /// Current values as the node sees them when nothing moves.
     current: Box<[f32]>,
+    /// Per-frame values of the last block, when something moved.
     scratch: Box<[f32]>,
     varying: bool,
     /// Frames a change takes when the sender asks for the default glide.
@@ -27,12 +36,8 @@ impl ParamState {
     pub(crate) fn new(initial: &[f32], lanes: usize, max_block: usize, smooth_frames: u32) -> Self {
         let current: Box<[f32]> = (0..lanes).map(|l| initial[l % initial.len()]).collect();
         ParamState {
-            lanes,
-            value: current.iter().map(|&v| v as f64).collect(),
-            step: vec![0.0; lanes].into(),
-            target: current.clone(),
-            remaining: vec![0; lanes].into(),
-            ramping: 0,
+            lanes: current.iter().map(|&v| Lane { value: v as f64, step: 0.0, target: v, remaining: 0 }).collect(),
+            moving: 0,
             current,
             scratch: vec![0.0; max_block * lanes].into(),
             varying: false,
@@ -42,7 +47,7 @@ impl ParamState {
 
     /// Number of lanes.
     pub(crate) fn lanes(&self) -> usize {
-        self.lanes
+        self.lanes.len()
     }
 
     /// Starts a change of `lane` (or all lanes) towards `value`.
@@ -52,74 +57,79 @@ impl ParamState {
             Ramp::Jump => 0,
             Ramp::Frames(n) => n,
         };
-        match lane {
-            Some(l) => self.set_lane(l, value, frames),
-            None => (0..self.lanes).for_each(|l| self.set_lane(l, value, frames)),
+        let range = match lane {
+            Some(l) => l..l + 1,
+            None => 0..self.lanes.len(),
+        };
+        for l in range {
+            let lane = &mut self.lanes[l];
+            if lane.remaining > 0 {
+                self.moving -= 1;
+            }
+            lane.target = value;
+            if frames == 0 {
+                lane.value = value as f64;
+                lane.remaining = 0;
+                self.current[l] = value;
+            } else {
+                lane.step = (value as f64 - lane.value) / frames as f64;
+                lane.remaining = frames;
+                self.moving += 1;
+            }
         }
     }
 
-    fn set_lane(&mut self, l: usize, value: f32, frames: u32) {
-        if self.remaining[l] > 0 {
-            self.ramping -= 1;
-        }
-        if frames == 0 {
-            self.value[l] = value as f64;
-            self.current[l] = value;
-            self.remaining[l] = 0;
-        } else {
-            self.step[l] = (value as f64 - self.value[l]) / frames as f64;
-            self.remaining[l] = frames;
-            self.ramping += 1;
-        }
-        self.target[l] = value;
-    }
-
-    /// Advances the ramps by `frames`, recording per-frame values when anything moves.
+    /// Advances the glides by `frames`, recording per-frame values when anything moves.
     pub(crate) fn advance(&mut self, frames: usize) {
-        self.varying = self.ramping > 0;
+        self.varying = self.moving > 0;
         if !self.varying {
             return;
         }
-        let lanes = self.lanes;
-        for f in 0..frames {
-            let row = &mut self.scratch[f * lanes..(f + 1) * lanes];
-            for l in 0..lanes {
-                if self.remaining[l] > 0 {
-                    self.remaining[l] -= 1;
-                    if self.remaining[l] == 0 {
-                        self.value[l] = self.target[l] as f64;
-                        self.ramping -= 1;
+        let width = self.lanes.len();
+        for row in self.scratch.chunks_exact_mut(width).take(frames) {
+            for (out, lane) in row.iter_mut().zip(self.lanes.iter_mut()) {
+                if lane.remaining > 0 {
+                    lane.remaining -= 1;
+                    if lane.remaining == 0 {
+                        lane.value = lane.target as f64;
+                        self.moving -= 1;
                     } else {
-                        self.value[l] += self.step[l];
+                        lane.value += lane.step;
                     }
                 }
-                row[l] = self.value[l] as f32;
+                *out = lane.value as f32;
             }
         }
-        for (c, v) in self.current.iter_mut().zip(self.value.iter()) {
-            *c = *v as f32;
+        for (c, lane) in self.current.iter_mut().zip(self.lanes.iter()) {
+            *c = lane.value as f32;
         }
     }
 
     /// The values for the block just advanced.
     pub(crate) fn view(&self, frames: usize) -> ParamView<'_> {
         if self.varying {
-            ParamView::Varying(&self.scratch[..frames * self.lanes])
+            ParamView::Varying(&self.scratch[..frames * self.lanes.len()])
         } else {
             ParamView::Const(&self.current)
         }
     }
 
-    /// Takes over the live values of `old` (same lane count), keeping any ramp in flight.
+    /// Takes over the live values of `old` (same lane count), keeping any glide in flight;
+    /// lanes whose value the new graph changed then glide to it.
     pub(crate) fn migrate_from(&mut self, old: &ParamState) {
-        if old.lanes != self.lanes {
+        if old.lanes.len() != self.lanes.len() {
             return;
         }
-        self.value.copy_from_slice(&old.value);
-        self.step.copy_from_slice(&old.step);
-        self.target.copy_from_slice(&old.target);
-        self.remaining.copy_from_slice(&old.remaining);
+        let wanted: &mut [f32] = &mut self.scratch[..self.current.len()];
+        wanted.copy_from_slice(&self.current);
+        self.lanes.copy_from_slice(&old.lanes);
         self.current.copy_from_slice(&old.current);
-        self.ramping = old.ramping;
+        self.moving = old.moving;
+        for l in 0..self.lanes.len() {
+            let want = self.scratch[l];
+            if want != old.lanes[l].target {
+                self.set(Some(l), want, Ramp::Default);
+            }
+        }
     }
 }

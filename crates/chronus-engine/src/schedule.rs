@@ -41,15 +41,24 @@ pub(crate) enum ParamSource {
 
 pub(crate) enum Step {
     /// `dst = sum of srcs`, each mono source copied to every channel.
-    Mix { dst: BufRef, srcs: Vec<BufRef> },
+    Mix {
+        dst: BufRef,
+        srcs: Vec<BufRef>,
+    },
     Node {
         slot: u32,
-        inputs: ArrayVec<Source, MAX_PORTS>,
-        outputs: ArrayVec<BufRef, MAX_PORTS>,
-        params: ArrayVec<ParamSource, MAX_PARAMS>,
+        inputs: Box<[Source]>,
+        outputs: Box<[BufRef]>,
+        params: Box<[ParamSource]>,
     },
-    FeedbackRead { slot: u32, out: BufRef },
-    FeedbackWrite { slot: u32, input: Source },
+    FeedbackRead {
+        slot: u32,
+        out: BufRef,
+    },
+    FeedbackWrite {
+        slot: u32,
+        input: Source,
+    },
 }
 
 /// What a node slot runs.
@@ -191,11 +200,8 @@ impl Schedule {
                             .collect();
                         let ins: ArrayVec<&[f32], MAX_PORTS> =
                             inputs.iter().map(|s| source(buffers, silence, *s, frames)).collect();
-                        let mut out_slices: ArrayVec<&mut [f32], MAX_PORTS> = outs
-                            .iter_mut()
-                            .zip(outputs)
-                            .map(|(b, o)| &mut b[..frames * o.channels as usize])
-                            .collect();
+                        let mut out_slices: ArrayVec<&mut [f32], MAX_PORTS> =
+                            outs.iter_mut().zip(outputs).map(|(b, o)| &mut b[..frames * o.channels as usize]).collect();
                         if let NodeImpl::Dsp(node) = &mut slot.imp {
                             node.process(&mut ProcessIo {
                                 frames,

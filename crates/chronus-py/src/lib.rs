@@ -9,9 +9,24 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-create_exception!(_core, GraphError, PyValueError, "A graph that cannot be built or compiled; the message names the node, parameter or port.");
-create_exception!(_core, CycleError, GraphError, "A cycle that does not pass through a feedback node; the message lists its nodes.");
-create_exception!(_core, QueueFullError, PyRuntimeError, "A real-time queue is full; nothing was sent and the engine keeps playing.");
+create_exception!(
+    _core,
+    GraphError,
+    PyValueError,
+    "A graph that cannot be built or compiled; the message names the node, parameter or port."
+);
+create_exception!(
+    _core,
+    CycleError,
+    GraphError,
+    "A cycle that does not pass through a feedback node; the message lists its nodes."
+);
+create_exception!(
+    _core,
+    QueueFullError,
+    PyRuntimeError,
+    "A real-time queue is full; nothing was sent and the engine keeps playing."
+);
 
 fn to_py(err: engine::Error) -> PyErr {
     match err {

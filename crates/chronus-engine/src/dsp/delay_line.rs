@@ -16,7 +16,13 @@ impl DelayLine {
     /// A line that can delay by up to `max_delay` frames.
     pub fn new(lanes: usize, max_delay: usize) -> Self {
         let len = (max_delay + 4).next_power_of_two();
-        DelayLine { lanes, mask: len - 1, buf: vec![0.0; len * lanes].into(), pos: 0, max_delay: max_delay.max(1) as f32 }
+        DelayLine {
+            lanes,
+            mask: len - 1,
+            buf: vec![0.0; len * lanes].into(),
+            pos: 0,
+            max_delay: max_delay.max(1) as f32,
+        }
     }
 
     /// Longest delay in frames.

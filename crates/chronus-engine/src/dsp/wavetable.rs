@@ -86,21 +86,36 @@ impl MipTable {
     }
 }
 
-/// Reads `cycle` at `phase` in [0, 1) with linear interpolation.
+/// Bits of a fixed-point phase that index the table; the rest interpolate.
+const INDEX_SHIFT: u32 = 32 - TABLE_LEN.trailing_zeros();
+/// Scale from the interpolation bits of a phase to a fraction in [0, 1).
+const FRAC_SCALE: f32 = 1.0 / (1u32 << INDEX_SHIFT) as f32;
+
+/// A phase as a fraction of a cycle in 32-bit fixed point: it wraps by itself, and a
+/// frequency resolves to `samplerate / 2^32` Hz (about 1e-5 Hz at 48 kHz).
+pub type Phase = u32;
+
+/// The fixed-point phase for `cycles` (any real number; only the fraction matters).
+#[inline]
+pub fn phase_of(cycles: f64) -> Phase {
+    ((cycles - cycles.floor()) * 4_294_967_296.0) as u64 as u32
+}
+
+/// The per-frame phase step for `cycles_per_frame` (negative runs backwards), rounded to
+/// the nearest step.
+#[inline]
+pub fn step_of(cycles_per_frame: f64) -> Phase {
+    (cycles_per_frame * 4_294_967_296.0).round() as i64 as u32
+}
+
+/// Reads `cycle` at `phase` with linear interpolation.
 #[inline(always)]
-pub fn read(cycle: &Cycle, phase: f32) -> f32 {
-    let x = phase * TABLE_LEN as f32;
-    let i = (x as usize) & (TABLE_LEN - 1);
-    let frac = x - i as f32;
+pub fn read(cycle: &Cycle, phase: Phase) -> f32 {
+    let i = (phase >> INDEX_SHIFT) as usize;
+    let frac = (phase & ((1 << INDEX_SHIFT) - 1)) as f32 * FRAC_SCALE;
     let a = cycle[i];
     let b = cycle[i + 1];
     a + frac * (b - a)
-}
-
-/// Wraps a phase into [0, 1).
-#[inline(always)]
-pub fn wrap(phase: f32) -> f32 {
-    phase - phase.floor()
 }
 
 /// A sine: one harmonic, so one level plus silence above Nyquist.
@@ -158,11 +173,12 @@ mod tests {
             let level = table.level(inc);
             let k = (MAX_HARMONICS as f64 * 2f64.powf(-(level as f64) / 4.0)).floor();
             assert!(k * (inc as f64) < 0.5, "inc {inc}: level {level} holds {k} harmonics");
-            // ...and the level above would have crossed Nyquist (no needless dulling).
-            if level > 0 {
-                let richer = (MAX_HARMONICS as f64 * 2f64.powf(-(level as f64 - 1.0) / 4.0)).floor();
-                assert!(richer * inc as f64 >= 0.5 * 2f64.powf(-0.25) - 1e-3, "inc {inc}");
-            }
+            // ...and it is the richest level that does (no needless dulling).
+            let best = (0..table.len())
+                .map(|j| (MAX_HARMONICS as f64 * 2f64.powf(-(j as f64) / 4.0)).floor())
+                .find(|k| k * (inc as f64) < 0.5)
+                .unwrap();
+            assert_eq!(k, best, "inc {inc}");
         }
         assert_eq!(table.level(0.6), table.len() - 1);
         assert!(table.cycle(table.len() - 1).iter().all(|s| *s == 0.0));

@@ -20,7 +20,15 @@ pub static ADSR: NodeSpec = NodeSpec {
     params: &[
         time("attack", 0.01, "Time from 0 to full level."),
         time("decay", 0.1, "Time from full level down to the sustain level."),
-        ParamSpec { name: "sustain", default: 0.7, min: 0.0, max: 1.0, unit: "", smooth: true, doc: "Level held while the gate is on." },
+        ParamSpec {
+            name: "sustain",
+            default: 0.7,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "Level held while the gate is on.",
+        },
         time("release", 0.3, "Time from the level at gate-off down to 0."),
         ParamSpec {
             name: "gate",
@@ -67,11 +75,38 @@ struct Adsr {
     release_step: Box<[f32]>,
 }
 
+impl Adsr {
+    /// Whether every lane holds still for the whole block (sustaining with its gate on, or
+    /// idle with it off, under constant parameters); if so, pins each level.
+    fn steady(&mut self, gate: ParamView, sustain: ParamView) -> bool {
+        let (Some(g), Some(s)) = (gate.as_const(), sustain.as_const()) else { return false };
+        let still = self.stage.iter().zip(g).all(|(stage, g)| match stage {
+            Stage::Sustain => *g > 0.5,
+            Stage::Idle => *g <= 0.5,
+            _ => false,
+        });
+        if still {
+            for ((level, stage), s) in self.level.iter_mut().zip(self.stage.iter()).zip(s) {
+                if *stage == Stage::Sustain {
+                    *level = s.clamp(0.0, 1.0);
+                }
+            }
+        }
+        still
+    }
+}
+
 impl Node for Adsr {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
         let [attack, decay, sustain, release, gate]: [ParamView; 5] =
             [io.params[0], io.params[1], io.params[2], io.params[3], io.params[4]];
+        if self.steady(gate, sustain) {
+            for row in io.outputs[0].chunks_exact_mut(lanes) {
+                row.copy_from_slice(&self.level);
+            }
+            return;
+        }
         let sr = self.samplerate;
         for (f, row) in io.outputs[0].chunks_exact_mut(lanes).enumerate() {
             let (a, d, s, r, g) = (

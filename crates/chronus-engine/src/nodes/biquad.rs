@@ -27,7 +27,15 @@ pub static BIQUAD: NodeSpec = NodeSpec {
             smooth: true,
             doc: "Corner or centre frequency (clamped below 0.49 x sample rate).",
         },
-        ParamSpec { name: "q", default: std::f32::consts::FRAC_1_SQRT_2, min: 0.01, max: 100.0, unit: "", smooth: true, doc: "Quality factor." },
+        ParamSpec {
+            name: "q",
+            default: std::f32::consts::FRAC_1_SQRT_2,
+            min: 0.01,
+            max: 100.0,
+            unit: "",
+            smooth: true,
+            doc: "Quality factor.",
+        },
         ParamSpec { name: "gain", default: 0.0, min: -48.0, max: 48.0, unit: "dB", smooth: true, doc: "Boost or cut." },
     ],
     options: &[OptionSpec { name: "mode", default: OptDefault::Choice(MODES), doc: "Response type." }],
@@ -80,7 +88,9 @@ fn design(mode: Mode, samplerate: f64, freq: f64, q: f64, gain_db: f64) -> [f64;
     let a = 10f64.powf(gain_db / 40.0);
     let (b, a) = match mode {
         Mode::Lowpass => ([(1.0 - cos) / 2.0, 1.0 - cos, (1.0 - cos) / 2.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
-        Mode::Highpass => ([(1.0 + cos) / 2.0, -(1.0 + cos), (1.0 + cos) / 2.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
+        Mode::Highpass => {
+            ([(1.0 + cos) / 2.0, -(1.0 + cos), (1.0 + cos) / 2.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha])
+        }
         Mode::Bandpass => ([alpha, 0.0, -alpha], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
         Mode::Notch => ([1.0, -2.0 * cos, 1.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
         Mode::Allpass => ([1.0 - alpha, -2.0 * cos, 1.0 + alpha], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
@@ -88,14 +98,26 @@ fn design(mode: Mode, samplerate: f64, freq: f64, q: f64, gain_db: f64) -> [f64;
         Mode::Lowshelf => {
             let r = 2.0 * a.sqrt() * alpha;
             (
-                [a * ((a + 1.0) - (a - 1.0) * cos + r), 2.0 * a * ((a - 1.0) - (a + 1.0) * cos), a * ((a + 1.0) - (a - 1.0) * cos - r)],
-                [(a + 1.0) + (a - 1.0) * cos + r, -2.0 * ((a - 1.0) + (a + 1.0) * cos), (a + 1.0) + (a - 1.0) * cos - r],
+                [
+                    a * ((a + 1.0) - (a - 1.0) * cos + r),
+                    2.0 * a * ((a - 1.0) - (a + 1.0) * cos),
+                    a * ((a + 1.0) - (a - 1.0) * cos - r),
+                ],
+                [
+                    (a + 1.0) + (a - 1.0) * cos + r,
+                    -2.0 * ((a - 1.0) + (a + 1.0) * cos),
+                    (a + 1.0) + (a - 1.0) * cos - r,
+                ],
             )
         }
         Mode::Highshelf => {
             let r = 2.0 * a.sqrt() * alpha;
             (
-                [a * ((a + 1.0) + (a - 1.0) * cos + r), -2.0 * a * ((a - 1.0) + (a + 1.0) * cos), a * ((a + 1.0) + (a - 1.0) * cos - r)],
+                [
+                    a * ((a + 1.0) + (a - 1.0) * cos + r),
+                    -2.0 * a * ((a - 1.0) + (a + 1.0) * cos),
+                    a * ((a + 1.0) + (a - 1.0) * cos - r),
+                ],
                 [(a + 1.0) - (a - 1.0) * cos + r, 2.0 * ((a - 1.0) - (a + 1.0) * cos), (a + 1.0) - (a - 1.0) * cos - r],
             )
         }

@@ -1,7 +1,7 @@
 //! Oscillators: sine, and band-limited saw, square, pulse and triangle read from mip-mapped
 //! wavetables ([`crate::dsp::wavetable`]), one lane per voice.
 
-use crate::dsp::wavetable::{self, read, wrap, Cycle, MipTable};
+use crate::dsp::wavetable::{self, phase_of, read, step_of, Cycle, MipTable, Phase};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
@@ -100,9 +100,9 @@ fn build(ctx: &BuildCtx, table: &'static MipTable, pulse: bool) -> Result<Built>
             table,
             pulse,
             lanes,
-            inv_sr: (1.0 / ctx.samplerate) as f32,
-            phase: vec![ctx.num("phase") as f32; lanes].into(),
-            inc: vec![0.0; lanes].into(),
+            inv_sr: 1.0 / ctx.samplerate,
+            phase: vec![phase_of(ctx.num("phase")); lanes].into(),
+            inc: vec![0; lanes].into(),
             cycles: vec![table.cycle(0); lanes].into(),
         },
         ctx,
@@ -113,11 +113,11 @@ struct Osc {
     table: &'static MipTable,
     pulse: bool,
     lanes: usize,
-    inv_sr: f32,
-    /// Phase of each lane in cycles, [0, 1).
-    phase: Box<[f32]>,
-    /// Phase increment of each lane in cycles per frame.
-    inc: Box<[f32]>,
+    inv_sr: f64,
+    /// Phase of each lane.
+    phase: Box<[Phase]>,
+    /// Phase step of each lane per frame.
+    inc: Box<[Phase]>,
     /// Mip level each lane reads.
     cycles: Box<[&'static Cycle]>,
 }
@@ -126,8 +126,9 @@ impl Osc {
     #[inline(always)]
     fn retune(&mut self, freqs: &[f32]) {
         for ((inc, cycle), f) in self.inc.iter_mut().zip(self.cycles.iter_mut()).zip(freqs) {
-            *inc = f * self.inv_sr;
-            *cycle = self.table.cycle(self.table.level(*inc));
+            let cycles_per_frame = *f as f64 * self.inv_sr;
+            *inc = step_of(cycles_per_frame);
+            *cycle = self.table.cycle(self.table.level(cycles_per_frame as f32));
         }
     }
 
@@ -141,9 +142,11 @@ impl Osc {
             if steady.is_none() {
                 self.retune(freq.frame(frame, lanes));
             }
-            for (((o, p), inc), cycle) in row.iter_mut().zip(self.phase.iter_mut()).zip(self.inc.iter()).zip(self.cycles.iter()) {
+            for (((o, p), inc), cycle) in
+                row.iter_mut().zip(self.phase.iter_mut()).zip(self.inc.iter()).zip(self.cycles.iter())
+            {
                 *o = read(cycle, *p);
-                *p = wrap(*p + inc);
+                *p = p.wrapping_add(*inc);
             }
         }
     }
@@ -163,8 +166,9 @@ impl Osc {
                 row.iter_mut().zip(self.phase.iter_mut()).zip(self.inc.iter()).zip(self.cycles.iter()).zip(widths)
             {
                 let w = w.clamp(0.0, 1.0);
-                *o = read(cycle, wrap(*p - w)) - read(cycle, *p) + (2.0 * w - 1.0);
-                *p = wrap(*p + inc);
+                let offset = (w * 4_294_967_296.0f32) as u64 as u32;
+                *o = read(cycle, p.wrapping_sub(offset)) - read(cycle, *p) + (2.0 * w - 1.0);
+                *p = p.wrapping_add(*inc);
             }
         }
     }

@@ -1,0 +1,66 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use chronus_engine::{CompileOptions, Graph, NodeId, OptValue};
+
+pub const SR: f64 = 48_000.0;
+
+pub fn opts(max_block: usize) -> CompileOptions {
+    CompileOptions { samplerate: SR, max_block, smoothing: 0.005 }
+}
+
+/// Adds a node and sets constant parameters.
+pub fn node(g: &mut Graph, kind: &str, params: &[(&str, &[f32])], options: &[(&str, OptValue)]) -> NodeId {
+    let id = g.add(kind, options, None).unwrap();
+    for (name, values) in params {
+        g.set_param(id, name, values).unwrap();
+    }
+    id
+}
+
+/// A graph using every node kind, with 4-lane voices, modulation and a feedback loop.
+pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
+    let mut g = Graph::new();
+    let lanes: &[f32] = &[110.0, 220.0, 330.0, 440.0];
+    let sine = node(&mut g, "sine", &[("freq", &[3.0])], &[]);
+    let saw = node(&mut g, "saw", &[("freq", lanes)], &[]);
+    let square = node(&mut g, "square", &[("freq", lanes)], &[]);
+    let pulse = node(&mut g, "pulse", &[("freq", lanes)], &[]);
+    let tri = node(&mut g, "triangle", &[("freq", lanes)], &[]);
+    let white = node(&mut g, "noise", &[], &[("channels", OptValue::Num(4.0))]);
+    let pink = node(&mut g, "noise", &[], &[("color", OptValue::Text("pink".into()))]);
+    let konst = node(&mut g, "const", &[("value", &[0.5])], &[]);
+    let lfo = node(&mut g, "muladd", &[("mul", &[200.0]), ("add", &[900.0])], &[]);
+    g.connect_input(sine, "out", lfo, "in").unwrap();
+    let mixer = node(&mut g, "mixer", &[], &[]);
+    for (src, port) in [(saw, "in1"), (square, "in2"), (pulse, "in3"), (tri, "in4"), (white, "in5"), (pink, "in6")] {
+        g.connect_input(src, "out", mixer, port).unwrap();
+    }
+    g.connect_param(sine, "out", pulse, "width").unwrap();
+    let svf = node(&mut g, "svf", &[("q", &[2.0])], &[]);
+    g.connect_input(mixer, "out", svf, "in").unwrap();
+    g.connect_param(lfo, "out", svf, "cutoff").unwrap();
+    let biquad = node(&mut g, "biquad", &[], &[("mode", OptValue::Text("peak".into()))]);
+    g.connect_input(svf, "out", biquad, "in").unwrap();
+    let adsr = node(&mut g, "adsr", &[("gate", &[0.0, 0.0, 0.0, 0.0])], &[]);
+    let vca = node(&mut g, "mul", &[], &[]);
+    g.connect_input(biquad, "out", vca, "a").unwrap();
+    g.connect_input(adsr, "out", vca, "b").unwrap();
+    let fb = node(&mut g, "feedback", &[], &[("channels", OptValue::Num(4.0))]);
+    let delay = node(&mut g, "delay", &[("time", &[0.01]), ("feedback", &[0.3])], &[]);
+    g.connect_input(vca, "out", delay, "in").unwrap();
+    g.connect_input(fb, "out", delay, "in").unwrap();
+    let damp = node(&mut g, "muladd", &[("mul", &[0.2])], &[]);
+    g.connect_input(delay, "out", damp, "in").unwrap();
+    g.connect_input(damp, "out", fb, "in").unwrap();
+    g.connect_param(konst, "out", damp, "add").unwrap();
+    let pan = node(&mut g, "pan", &[("pan", &[-1.0, -0.3, 0.3, 1.0])], &[]);
+    g.connect_input(delay, "out", pan, "in").unwrap();
+    let sum = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
+    g.connect_input(delay, "out", sum, "in").unwrap();
+    let out = node(&mut g, "muladd", &[("mul", &[0.25])], &[]);
+    g.connect_input(pan, "out", out, "in").unwrap();
+    g.connect_input(sum, "out", out, "in").unwrap();
+    g.connect_output(out, "out").unwrap();
+    (g, vec![adsr, svf, saw, biquad, delay, out])
+}

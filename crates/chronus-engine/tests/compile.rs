@@ -1,0 +1,144 @@
+//! Graph validation and compilation: errors name their culprits, cycles need a feedback
+//! node, buffers are reused by liveness, channel counts are inferred.
+
+mod common;
+
+use chronus_engine::{compile, render, Error, Graph, OptValue};
+use common::{node, opts};
+
+#[test]
+fn unknown_things_are_named() {
+    let mut g = Graph::new();
+    let err = g.add("sawtooth", &[], None).unwrap_err();
+    assert!(matches!(&err, Error::Unknown(m) if m.contains("'sawtooth'") && m.contains("saw")), "{err}");
+    let saw = g.add("saw", &[], None).unwrap();
+    let err = g.set_param(saw, "cutof", &[1.0]).unwrap_err();
+    assert_eq!(err.to_string(), "saw#0 has no parameter 'cutof' (parameters: freq)");
+    let err = g.set_param(saw, "freq", &[f32::NAN]).unwrap_err();
+    assert!(err.to_string().starts_with("saw#0: parameter 'freq' = NaN is outside"), "{err}");
+    let err = g.add("svf", &[("mode", OptValue::Text("lowpas".into()))], Some("filter")).unwrap_err();
+    assert!(err.to_string().contains("filter: option 'mode' = 'lowpas' is not one of lowpass"), "{err}");
+    let err = g.add("delay", &[("max_time", OptValue::Num(-1.0))], None).unwrap_err();
+    assert!(err.to_string().contains("option 'max_time' = -1 is outside"), "{err}");
+    let err = g.add("noise", &[("colour", OptValue::Text("pink".into()))], None).unwrap_err();
+    assert!(err.to_string().contains("unknown option 'colour'"), "{err}");
+    let err = g.connect_input(saw, "out", saw, "in").unwrap_err();
+    assert_eq!(err.to_string(), "saw#0 has no input 'in' (inputs: none)");
+}
+
+#[test]
+fn a_cycle_is_an_error_naming_its_nodes() {
+    let mut g = Graph::new();
+    let osc = node(&mut g, "sine", &[], &[]);
+    let a = g.add("muladd", &[], Some("amp")).unwrap();
+    let b = g.add("svf", &[], Some("filter")).unwrap();
+    g.connect_input(osc, "out", a, "in").unwrap();
+    g.connect_input(a, "out", b, "in").unwrap();
+    g.connect_param(b, "out", a, "mul").unwrap();
+    g.connect_output(b, "out").unwrap();
+    let Err(Error::Cycle(msg)) = compile(&g, &opts(64)) else { panic!("cycle accepted") };
+    assert!(msg.contains("amp -> filter -> amp") || msg.contains("filter -> amp -> filter"), "{msg}");
+    assert!(!msg.contains("sine"), "{msg}");
+}
+
+#[test]
+fn a_feedback_node_closes_a_loop_with_one_block_of_delay() {
+    // out = impulse + 0.5 * fb, fb = out delayed by one block: echoes every `block` frames.
+    for block in [16usize, 64, 100] {
+        let mut g = Graph::new();
+        let impulse = node(&mut g, "const", &[("value", &[0.0])], &[]);
+        let fb = node(&mut g, "feedback", &[], &[]);
+        let sum = node(&mut g, "muladd", &[], &[]);
+        let half = node(&mut g, "muladd", &[("mul", &[0.5])], &[]);
+        g.connect_input(impulse, "out", sum, "in").unwrap();
+        g.connect_input(fb, "out", half, "in").unwrap();
+        g.connect_input(half, "out", sum, "in").unwrap();
+        g.connect_input(sum, "out", fb, "in").unwrap();
+        g.connect_output(sum, "out").unwrap();
+        let events = [
+            chronus_engine::Event {
+                time: 5,
+                kind: chronus_engine::EventKind::Param {
+                    node: impulse,
+                    param: 0,
+                    lane: None,
+                    value: 1.0,
+                    ramp: chronus_engine::Ramp::Jump,
+                },
+            },
+            chronus_engine::Event {
+                time: 6,
+                kind: chronus_engine::EventKind::Param {
+                    node: impulse,
+                    param: 0,
+                    lane: None,
+                    value: 0.0,
+                    ramp: chronus_engine::Ramp::Jump,
+                },
+            },
+        ];
+        let out = render(&g, &opts(block), block * 4, &events).unwrap().samples;
+        for (i, x) in out.iter().enumerate() {
+            let expected = if i >= 5 && (i - 5) % block == 0 { 0.5f32.powi(((i - 5) / block) as i32) } else { 0.0 };
+            assert_eq!(*x, expected, "block {block}, frame {i}");
+        }
+    }
+}
+
+#[test]
+fn buffers_are_reused_along_a_chain() {
+    let mut g = Graph::new();
+    let mut prev = node(&mut g, "saw", &[], &[]);
+    for _ in 0..50 {
+        let next = node(&mut g, "muladd", &[("mul", &[0.99])], &[]);
+        g.connect_input(prev, "out", next, "in").unwrap();
+        prev = next;
+    }
+    g.connect_output(prev, "out").unwrap();
+    let s = compile(&g, &opts(256)).unwrap();
+    assert_eq!(s.step_count(), 51);
+    assert!(s.buffer_count() <= 2, "{} buffers for a chain", s.buffer_count());
+}
+
+#[test]
+fn lanes_come_from_the_widest_parameter_or_input() {
+    let mut g = Graph::new();
+    let saw = node(&mut g, "saw", &[("freq", &[100.0, 200.0, 300.0])], &[]);
+    let lfo = node(&mut g, "sine", &[("freq", &[1.0])], &[]);
+    let filt = node(&mut g, "svf", &[], &[]);
+    g.connect_input(saw, "out", filt, "in").unwrap();
+    g.connect_param(lfo, "out", filt, "cutoff").unwrap();
+    let sum = node(&mut g, "sum", &[], &[]);
+    g.connect_input(filt, "out", sum, "in").unwrap();
+    g.connect_output(sum, "out").unwrap();
+    let s = compile(&g, &opts(64)).unwrap();
+    assert_eq!(s.lanes(saw), Some(3));
+    assert_eq!(s.lanes(filt), Some(3));
+    assert_eq!(s.output_channels(), 1);
+
+    g.set_param(filt, "q", &[1.0, 2.0]).unwrap();
+    let err = compile(&g, &opts(64)).err().unwrap();
+    assert!(err.to_string().contains("svf#2: parameter 'q' has 2 lanes but the node runs 3"), "{err}");
+}
+
+#[test]
+fn mismatched_widths_into_one_input_are_rejected() {
+    let mut g = Graph::new();
+    let a = node(&mut g, "saw", &[("freq", &[1.0, 2.0])], &[]);
+    let b = node(&mut g, "saw", &[("freq", &[1.0, 2.0, 3.0])], &[]);
+    let m = node(&mut g, "muladd", &[], &[]);
+    g.connect_input(a, "out", m, "in").unwrap();
+    g.connect_input(b, "out", m, "in").unwrap();
+    g.connect_output(m, "out").unwrap();
+    let err = compile(&g, &opts(64)).err().unwrap();
+    assert!(err.to_string().contains("muladd#2 input 'in'"), "{err}");
+}
+
+#[test]
+fn bad_engine_settings_are_named() {
+    let g = Graph::new();
+    let err = compile(&g, &opts(8)).err().unwrap();
+    assert_eq!(err.to_string(), "blocksize 8 frames is outside [16, 4096]");
+    let err = render(&g, &opts(64), 10, &[]).unwrap_err();
+    assert!(err.to_string().contains("no output"), "{err}");
+}

@@ -1,0 +1,59 @@
+//! The process loop never allocates or frees: parameter events, ramps, sub-block splits,
+//! odd callback sizes and schedule swaps all run under an allocation checker.
+
+mod common;
+
+use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use chronus_engine::{compile, nodes, Event, EventKind, Processor, Ramp};
+use common::{every_node_graph, opts};
+
+#[global_allocator]
+static ALLOC: AllocDisabler = AllocDisabler;
+
+fn param(node: u32, param: u16, lane: Option<u16>, value: f32, ramp: Ramp, time: u64) -> Event {
+    Event { time, kind: EventKind::Param { node, param, lane, value, ramp } }
+}
+
+#[test]
+fn graph_covers_every_node_kind() {
+    let (g, _) = every_node_graph();
+    for spec in nodes::all() {
+        assert!(g.nodes().any(|(_, n)| n.spec.kind == spec.kind), "{} is missing from the alloc test graph", spec.kind);
+    }
+}
+
+#[test]
+fn process_loop_does_not_allocate() {
+    let (g, ids) = every_node_graph();
+    let [adsr, svf, saw, biquad, delay, out] = ids[..] else { unreachable!() };
+    let schedule = compile(&g, &opts(256)).unwrap();
+    let mut replacement = Some(Box::new(compile(&g, &opts(256)).unwrap()));
+    let mut proc = Processor::new(schedule, 1024);
+    let mut buffer = vec![0.0f32; 2 * 4096];
+    let mut old = None;
+    reset_violation_count();
+    assert_no_alloc(|| {
+        let mut t = 0u64;
+        for (i, frames) in [256usize, 100, 1, 4096, 333, 256, 17, 1024].iter().cycle().take(400).enumerate() {
+            let i = i as u64;
+            // Gates on/off per lane, mid-block ramps, jumps, default glides, a stale lane.
+            proc.push_event(param(adsr, 4, Some((i % 4) as u16), (i % 2) as f32, Ramp::Default, t + 7)).unwrap();
+            proc.push_event(param(svf, 1, None, 1.0 + (i % 5) as f32, Ramp::Frames(300), t + 31)).unwrap();
+            proc.push_event(param(saw, 0, Some(2), 200.0 + i as f32, Ramp::Jump, t + 3)).unwrap();
+            proc.push_event(param(biquad, 2, None, (i % 12) as f32, Ramp::Default, t)).unwrap();
+            proc.push_event(param(delay, 0, None, 0.005 + 0.001 * (i % 7) as f32, Ramp::Frames(50), t + 64)).unwrap();
+            proc.push_event(param(out, 0, None, 0.2, Ramp::Default, t.saturating_sub(10))).unwrap();
+            proc.push_event(param(9999, 0, None, 0.0, Ramp::Jump, t + 1)).unwrap();
+            if i == 200 {
+                old = Some(proc.swap_schedule(replacement.take().unwrap()));
+            }
+            proc.process(&mut buffer[..2 * frames], 2);
+            t += *frames as u64;
+        }
+    });
+    assert_eq!(violation_count(), 0, "the audio thread allocated or freed");
+    assert!(buffer.iter().all(|x| x.is_finite()));
+    assert!(buffer.iter().any(|x| *x != 0.0));
+    assert!(proc.counters().late_events > 0 && proc.counters().orphan_events > 0);
+    assert!(old.is_some());
+}

@@ -1,0 +1,48 @@
+"""Shared measurement helpers for the Chronus test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.signal import get_window
+
+SR = 48_000
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data"
+
+
+def spectrum(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
+    """Power spectrum of ``x`` with a 4-term Blackman-Harris window: (freqs Hz, power)."""
+    w = get_window("blackmanharris", len(x))
+    X = np.fft.rfft(x * w)
+    return np.fft.rfftfreq(len(x), 1 / sr), np.abs(X) ** 2
+
+
+def off_harmonic_db(x: np.ndarray, f0: float, sr: int = SR, halfwidth_hz: float = 8.0) -> float:
+    """Energy away from the harmonics of ``f0`` relative to the total, in dB."""
+    freqs, power = spectrum(x, sr)
+    harmonic = np.zeros_like(freqs, dtype=bool)
+    for k in range(1, int(sr / 2 / f0) + 1):
+        harmonic |= np.abs(freqs - k * f0) <= halfwidth_hz
+    harmonic |= freqs < 5.0  # DC
+    return float(10 * np.log10(power[~harmonic].sum() / power.sum()))
+
+
+def harmonic_amplitudes(x: np.ndarray, f0: float, count: int, sr: int = SR) -> np.ndarray:
+    """Amplitudes of the first ``count`` harmonics of ``f0``, read by projection."""
+    t = np.arange(len(x)) / sr
+    w = np.hanning(len(x))
+    amps = []
+    for k in range(1, count + 1):
+        basis = np.exp(-2j * np.pi * k * f0 * t)
+        amps.append(2 * abs(np.sum(x * w * basis)) / np.sum(w))
+    return np.array(amps)
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.skip(f"shared data folder {DATA} not found")
+    return DATA

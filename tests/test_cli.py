@@ -1,0 +1,55 @@
+"""The chronus command: demo, render, and its error messages."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import REPO
+
+EXAMPLES = sorted((REPO / "examples").glob("*.py"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "chronus.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_demo_writes_a_wav_and_summarizes_it(tmp_path):
+    out = tmp_path / "demo.wav"
+    res = run("demo", "-o", str(out), "--seconds", "2")
+    assert res.returncode == 0, res.stderr
+    assert "2.00 s, 2 ch, 48000 Hz" in res.stdout
+    assert "peak" in res.stdout and "RMS" in res.stdout and "x real time" in res.stdout
+    data, rate = sf.read(out)
+    assert rate == 48000 and data.shape == (96000, 2)
+    assert np.max(np.abs(data)) > 0.1
+
+
+def test_there_are_at_least_three_examples():
+    assert len(EXAMPLES) >= 3
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_renders(example: Path, tmp_path):
+    out = tmp_path / f"{example.stem}.wav"
+    res = run("render", str(example), "-o", str(out), "--seconds", "3")
+    assert res.returncode == 0, res.stderr
+    data, _ = sf.read(out)
+    assert np.max(np.abs(data)) > 0.01
+    assert np.max(np.abs(data)) <= 1.0
+
+
+def test_render_errors_are_one_line_messages(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import chronus as cx\ng = cx.Graph()\ngraph = g\ng.output(g.sine(440, q=3))\n")
+    res = run("render", str(bad), "-o", str(tmp_path / "x.wav"))
+    assert res.returncode == 1
+    assert "bad.py (line 4) raised TypeError" in res.stderr
+    assert "Traceback" not in res.stderr
+    res = run("render", str(EXAMPLES[0]), "-o", str(tmp_path / "x.wav"), "--seconds", "-2")
+    assert res.returncode == 1 and "seconds must be a positive duration" in res.stderr
