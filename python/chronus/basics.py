@@ -181,10 +181,19 @@ class BasicNodes:
         sustain: ParamValue = 0.7,
         release: ParamValue = 0.3,
         *,
+        trigger: ParamValue = 0.0,
         name: str | None = None,
     ) -> Node:
-        """Linear ADSR envelope (0 to 1); times in seconds, ``gate`` above 0.5 is on."""
-        params = {"gate": gate, "attack": attack, "decay": decay, "sustain": sustain, "release": release}
+        """Linear ADSR envelope (0 to 1); times in seconds, ``gate`` above 0.5 is on, a rising
+        ``trigger`` restarts the attack while the gate stays on."""
+        params = {
+            "gate": gate,
+            "attack": attack,
+            "decay": decay,
+            "sustain": sustain,
+            "release": release,
+            "trigger": trigger,
+        }
         return self.add_node("adsr", params=params, name=name)
 
     def delay(

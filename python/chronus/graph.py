@@ -15,9 +15,10 @@ from typing import Any
 
 from . import _core
 from .basics import BasicNodes
+from .instruments import InstrumentNodes, VoicesNode
 from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
 
-__all__ = ["FeedbackNode", "Graph", "Node", "Param", "Signal", "TimedChange", "node_kinds"]
+__all__ = ["FeedbackNode", "Graph", "Node", "Param", "Signal", "TimedChange", "TimedEvent", "node_kinds"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,22 @@ class TimedChange:
     lane: int | None
 
 
-class Graph(BasicNodes):
+@dataclass(frozen=True)
+class TimedEvent:
+    """A musical event (note, controller, bend) stored in a graph's timeline."""
+
+    node: Node
+    kind: str
+    at: float | None
+    frame: int | None
+    #: Seconds after ``at``/``frame`` (a note-off after its note-on).
+    after: float = 0.0
+    channel: int = 0
+    data: int = 0
+    value: float = 0.0
+
+
+class Graph(BasicNodes, InstrumentNodes):
     """A patch under construction.
 
     >>> g = Graph()
@@ -42,7 +58,7 @@ class Graph(BasicNodes):
 
     def __init__(self) -> None:
         self._core = _core.Graph()
-        self.timeline: list[TimedChange] = []
+        self.timeline: list[TimedChange | TimedEvent] = []
 
     # -- generic ----------------------------------------------------------------------
     def add_node(
@@ -56,7 +72,7 @@ class Graph(BasicNodes):
     ) -> Node:
         """Adds a node of any kind (see :func:`chronus.node_kinds`) and wires it up."""
         node_id = self._core.add(kind, dict(options or {}), name)
-        cls = FeedbackNode if kind == "feedback" else Node
+        cls = {"feedback": FeedbackNode, "voices": VoicesNode}.get(kind, Node)
         node = cls(self, node_id, kind)
         for port, sources in (inputs or {}).items():
             for source in [sources] if isinstance(sources, Signal) else sources:
@@ -94,18 +110,89 @@ class Graph(BasicNodes):
             raise TypeError(f"set() needs a parameter such as node.cutoff, got {type(param).__name__}")
         if param.node.graph is not self:
             raise _core.GraphError(f"{param!r} belongs to another graph")
-        if (at is None) == (frame is None):
-            raise ValueError("give exactly one of at= (seconds) or frame=")
-        if at is not None and not (math.isfinite(at) and at >= 0):
-            raise ValueError(f"at must be a time >= 0 in seconds, got {at}")
-        if frame is not None and frame < 0:
-            raise ValueError(f"frame must be >= 0, got {frame}")
+        _check_when(at, frame)
         if ramp is not None and not (math.isfinite(ramp) and ramp >= 0):
             raise ValueError(f"ramp must be >= 0 seconds, got {ramp}")
         if lane is not None and lane < 0:
             raise ValueError(f"lane must be >= 0, got {lane}")
         self._core.check_value(param.node.id, param.index, float(value))
         self.timeline.append(TimedChange(param, float(value), at, frame, ramp, lane))
+
+    def note(
+        self,
+        target: Node,
+        note: int,
+        *,
+        at: float | None = None,
+        frame: int | None = None,
+        duration: float | None = None,
+        velocity: float = 0.8,
+        channel: int = 0,
+    ) -> None:
+        """Schedules a note for ``target`` (a voice allocator or instrument).
+
+        ``note`` is a MIDI note number, ``at`` the start in seconds (or ``frame``),
+        ``duration`` the time in seconds until its note-off (none if omitted),
+        ``velocity`` in (0, 1], ``channel`` a MIDI channel 0 to 15.
+        """
+        _check_when(at, frame)
+        if not 0 <= note <= 127:
+            raise ValueError(f"note must be a MIDI note number 0..127, got {note}")
+        if not 0 < velocity <= 1:
+            raise ValueError(f"velocity must be in (0, 1], got {velocity}")
+        if duration is not None and not (math.isfinite(duration) and duration >= 0):
+            raise ValueError(f"duration must be >= 0 seconds, got {duration}")
+        self._event(target, "note_on", at, frame, channel, note, velocity)
+        if duration is not None:
+            self._event(target, "note_off", at, frame, channel, note, 0.0, after=duration)
+
+    def control(
+        self,
+        target: Node,
+        controller: int,
+        value: float,
+        *,
+        at: float | None = None,
+        frame: int | None = None,
+        channel: int = 0,
+    ) -> None:
+        """Schedules a MIDI-style controller change (``value`` in [0, 1]; 64 is the sustain pedal)."""
+        _check_when(at, frame)
+        if not 0 <= controller <= 127 or not 0 <= value <= 1:
+            raise ValueError(f"controller must be 0..127 and value in [0, 1], got {controller}, {value}")
+        self._event(target, "control", at, frame, channel, controller, value)
+
+    def bend(
+        self,
+        target: Node,
+        value: float,
+        *,
+        at: float | None = None,
+        frame: int | None = None,
+        channel: int = 0,
+    ) -> None:
+        """Schedules a pitch-bend position in [-1, 1] (the bend range is set on the instrument)."""
+        _check_when(at, frame)
+        if not -1 <= value <= 1:
+            raise ValueError(f"bend must be in [-1, 1], got {value}")
+        self._event(target, "bend", at, frame, channel, 0, value)
+
+    def _event(
+        self,
+        target: Node,
+        kind: str,
+        at: float | None,
+        frame: int | None,
+        channel: int,
+        data: int,
+        value: float,
+        after: float = 0.0,
+    ) -> None:
+        if not isinstance(target, Node) or target.graph is not self:
+            raise _core.GraphError(f"{kind} needs a node of this graph as its target, got {target!r}")
+        if not 0 <= channel <= 15:
+            raise ValueError(f"channel must be 0..15, got {channel}")
+        self.timeline.append(TimedEvent(target, kind, at, frame, after, channel, int(data), float(value)))
 
     def gate(self, env: Node, on: float, off: float | None = None, *, lane: int | None = None) -> None:
         """Opens ``env``'s gate at ``on`` seconds and closes it at ``off`` (if given)."""
@@ -118,6 +205,15 @@ class Graph(BasicNodes):
     def info(self, samplerate: float = 48_000, blocksize: int = 256) -> dict[str, Any]:
         """Compiles the graph and reports output channels, lanes per node, steps and buffers."""
         return self._core.compile_info(float(samplerate), int(blocksize))
+
+
+def _check_when(at: float | None, frame: int | None) -> None:
+    if (at is None) == (frame is None):
+        raise ValueError("give exactly one of at= (seconds) or frame=")
+    if at is not None and not (math.isfinite(at) and at >= 0):
+        raise ValueError(f"at must be a time >= 0 in seconds, got {at}")
+    if frame is not None and frame < 0:
+        raise ValueError(f"frame must be >= 0, got {frame}")
 
 
 def node_kinds() -> dict[str, dict[str, Any]]:

@@ -10,7 +10,7 @@ import numpy as np
 import soundfile as sf
 
 from . import _core
-from .graph import Graph
+from .graph import Graph, TimedChange
 
 DEFAULT_SAMPLERATE = 48_000
 DEFAULT_BLOCKSIZE = 256
@@ -47,13 +47,19 @@ def render(
     if not (isinstance(samplerate, (int, float)) and samplerate > 0):
         raise ValueError(f"samplerate must be a positive number of Hz, got {samplerate!r}")
     frames = round(seconds * samplerate)
-    events = []
-    for change in graph.timeline:
-        frame = change.frame if change.frame is not None else round(change.at * samplerate)
-        ramp = -1 if change.ramp is None else round(change.ramp * samplerate)
-        lane = -1 if change.lane is None else change.lane
-        events.append((frame, change.param.node.id, change.param.index, lane, change.value, ramp))
-    return _core.render(graph._core, frames, float(samplerate), int(blocksize), float(smoothing), events)
+    params, notes = [], []
+    for item in graph.timeline:
+        frame = item.frame if item.frame is not None else round(item.at * samplerate)
+        if isinstance(item, TimedChange):
+            ramp = -1 if item.ramp is None else round(item.ramp * samplerate)
+            lane = -1 if item.lane is None else item.lane
+            params.append((frame, item.param.node.id, item.param.index, lane, item.value, ramp))
+        else:
+            frame += round(item.after * samplerate)
+            notes.append((frame, item.node.id, item.kind, item.channel, item.data, item.value))
+    return _core.render(
+        graph._core, frames, float(samplerate), int(blocksize), float(smoothing), params, notes
+    )
 
 
 def write_wav(

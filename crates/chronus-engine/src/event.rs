@@ -16,6 +16,77 @@ pub enum Ramp {
     Frames(u32),
 }
 
+/// A musical event addressed to a node (an instrument, a voice allocator, a sequencer).
+/// Channels are MIDI channels 0 to 15; notes are MIDI note numbers 0 to 127.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NodeEvent {
+    /// A key goes down; `velocity` in (0, 1].
+    NoteOn {
+        /// MIDI channel.
+        channel: u8,
+        /// MIDI note number.
+        note: u8,
+        /// Strike velocity, (0, 1].
+        velocity: f32,
+    },
+    /// A key comes up.
+    NoteOff {
+        /// MIDI channel.
+        channel: u8,
+        /// MIDI note number.
+        note: u8,
+    },
+    /// A controller moves; `value` in [0, 1] (MIDI value / 127).
+    Control {
+        /// MIDI channel.
+        channel: u8,
+        /// Controller number (64 is the sustain pedal).
+        controller: u8,
+        /// Position in [0, 1].
+        value: f32,
+    },
+    /// The pitch wheel moves; `value` in [-1, 1].
+    PitchBend {
+        /// MIDI channel.
+        channel: u8,
+        /// Position in [-1, 1] (0 is centre).
+        value: f32,
+    },
+    /// A program (patch) change.
+    Program {
+        /// MIDI channel.
+        channel: u8,
+        /// Program number 0 to 127.
+        program: u8,
+    },
+    /// Every sounding note is released (MIDI panic).
+    AllNotesOff,
+}
+
+impl NodeEvent {
+    /// Checks the ranges of the fields, describing the first bad one.
+    pub fn check(&self) -> Result<(), String> {
+        let (channel, note, value, range) = match *self {
+            NodeEvent::NoteOn { channel, note, velocity } => (channel, note, velocity, 0.0..=1.0),
+            NodeEvent::NoteOff { channel, note } => (channel, note, 0.0, 0.0..=1.0),
+            NodeEvent::Control { channel, controller, value } => (channel, controller, value, 0.0..=1.0),
+            NodeEvent::PitchBend { channel, value } => (channel, 0, value, -1.0..=1.0),
+            NodeEvent::Program { channel, program } => (channel, program, 0.0, 0.0..=1.0),
+            NodeEvent::AllNotesOff => (0, 0, 0.0, 0.0..=1.0),
+        };
+        if channel > 15 {
+            return Err(format!("channel {channel} is outside 0..15"));
+        }
+        if note > 127 {
+            return Err(format!("note/controller/program {note} is outside 0..127"));
+        }
+        if !range.contains(&value) {
+            return Err(format!("value {value} is outside [{}, {}]", range.start(), range.end()));
+        }
+        Ok(())
+    }
+}
+
 /// What an event does.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum EventKind {
@@ -31,6 +102,13 @@ pub enum EventKind {
         value: f32,
         /// How to get there.
         ramp: Ramp,
+    },
+    /// Deliver a musical event to a node.
+    Node {
+        /// Target node.
+        node: NodeId,
+        /// The event.
+        event: NodeEvent,
     },
 }
 

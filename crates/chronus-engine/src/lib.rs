@@ -22,7 +22,7 @@ pub mod spec;
 
 pub use compile::{compile, CompileOptions};
 pub use error::{Error, Result};
-pub use event::{Event, EventKind, Ramp};
+pub use event::{Event, EventKind, NodeEvent, Ramp};
 pub use graph::{Graph, NodeId, Sink};
 pub use offline::{render, Rendered};
 pub use processor::Processor;

@@ -5,6 +5,7 @@
 //! inner loop over contiguous lanes, which the compiler vectorizes.
 
 use crate::error::{Error, Result};
+use crate::event::NodeEvent;
 use crate::spec::{NodeSpec, OptValue};
 
 /// The value of one parameter over the current (sub-)block, one value per lane.
@@ -62,6 +63,10 @@ pub struct ProcessIo<'a, 'b> {
 pub trait Node: Send {
     /// Produces `io.frames` frames from the inputs and parameters.
     fn process(&mut self, io: &mut ProcessIo<'_, '_>);
+
+    /// Receives a musical event stamped for the first frame of the next `process` call (the
+    /// engine splits blocks at event times). Nodes that play no notes ignore them.
+    fn event(&mut self, _event: &NodeEvent) {}
 }
 
 /// Everything a node kind needs to build a prepared instance.

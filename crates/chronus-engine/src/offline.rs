@@ -70,5 +70,9 @@ pub fn check_event(graph: &Graph, schedule: &crate::schedule::Schedule, event: &
             }
             Ok(())
         }
+        EventKind::Node { node, event } => {
+            graph.node(node)?;
+            event.check().map_err(|m| Error::Invalid(format!("event for {}: {m}", graph.name(node))))
+        }
     }
 }

@@ -150,6 +150,13 @@ impl Schedule {
                 state.set(lane.map(usize::from), value, ramp);
                 true
             }
+            EventKind::Node { node, event } => match self.slot_mut(node).map(|s| &mut s.imp) {
+                Some(NodeImpl::Dsp(dsp)) => {
+                    dsp.event(&event);
+                    true
+                }
+                _ => false,
+            },
         }
     }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
-use chronus_engine::{compile, nodes, Event, EventKind, Processor, Ramp};
+use chronus_engine::{compile, nodes, Event, EventKind, NodeEvent, Processor, Ramp};
 use common::{every_node_graph, opts};
 
 #[global_allocator]
@@ -25,7 +25,7 @@ fn graph_covers_every_node_kind() {
 #[test]
 fn process_loop_does_not_allocate() {
     let (g, ids) = every_node_graph();
-    let [adsr, svf, saw, biquad, delay, out] = ids[..] else { unreachable!() };
+    let [adsr, svf, saw, biquad, delay, out, voices] = ids[..] else { unreachable!() };
     let schedule = compile(&g, &opts(256)).unwrap();
     let mut replacement = Some(Box::new(compile(&g, &opts(256)).unwrap()));
     let mut proc = Processor::new(schedule, 1024);
@@ -44,6 +44,16 @@ fn process_loop_does_not_allocate() {
             proc.push_event(param(delay, 0, None, 0.005 + 0.001 * (i % 7) as f32, Ramp::Frames(50), t + 64)).unwrap();
             proc.push_event(param(out, 0, None, 0.2, Ramp::Default, t.saturating_sub(10))).unwrap();
             proc.push_event(param(9999, 0, None, 0.0, Ramp::Jump, t + 1)).unwrap();
+            let note = (40 + i % 50) as u8;
+            let channel = (i % 3) as u8;
+            for (dt, event) in [
+                (5, NodeEvent::NoteOn { channel, note, velocity: 0.8 }),
+                (90, NodeEvent::NoteOff { channel, note: note.wrapping_sub(7) }),
+                (11, NodeEvent::Control { channel, controller: 64, value: (i % 2) as f32 }),
+                (13, NodeEvent::PitchBend { channel, value: -0.5 }),
+            ] {
+                proc.push_event(Event { time: t + dt, kind: EventKind::Node { node: voices, event } }).unwrap();
+            }
             if i == 200 {
                 old = Some(proc.swap_schedule(replacement.take().unwrap()));
             }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use chronus_engine::{compile, render, Event, EventKind, Graph, Processor, Ramp};
+use chronus_engine::{compile, render, Event, EventKind, Graph, NodeEvent, Processor, Ramp};
 use common::{every_node_graph, node, opts};
 
 fn set(node: u32, param: u16, value: f32, ramp: Ramp, time: u64) -> Event {
@@ -44,17 +44,16 @@ fn default_changes_glide_over_five_milliseconds() {
 #[test]
 fn renders_are_deterministic_and_independent_of_block_size() {
     let (g, ids) = every_node_graph();
-    let adsr = ids[0];
-    let events: Vec<Event> = (0..40)
-        .map(|i| Event {
-            time: 500 + i * 997,
-            kind: EventKind::Param {
-                node: adsr,
-                param: 4,
-                lane: Some((i % 4) as u16),
-                value: (i % 2) as f32,
-                ramp: Ramp::Jump,
-            },
+    let voices = ids[6];
+    let events: Vec<Event> = (0..40u64)
+        .map(|i| {
+            let note = 48 + (i / 2 % 12) as u8;
+            let event = if i % 2 == 0 {
+                NodeEvent::NoteOn { channel: 0, note, velocity: 0.9 }
+            } else {
+                NodeEvent::NoteOff { channel: 0, note }
+            };
+            Event { time: 500 + i * 997, kind: EventKind::Node { node: voices, event } }
         })
         .collect();
     let a = render(&g, &opts(64), 48_000, &events).unwrap().samples;

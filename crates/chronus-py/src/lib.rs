@@ -2,7 +2,7 @@
 //! GIL release only; no DSP and no logic a test would need to reach through Python.
 
 use chronus_engine as engine;
-use engine::{CompileOptions, Event, EventKind, OptValue, Ramp};
+use engine::{CompileOptions, Event, EventKind, NodeEvent, OptValue, Ramp};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
@@ -161,10 +161,30 @@ fn to_event((time, node, param, lane, value, ramp): EventTuple) -> Event {
     }
 }
 
+/// One musical event as Python sends it: (frame, node, kind, channel, data, value) where
+/// kind is "note_on" (data = note, value = velocity), "note_off" (data = note),
+/// "control" (data = controller, value in [0, 1]), "bend" (value in [-1, 1]),
+/// "program" (data = program) or "all_notes_off".
+type NodeEventTuple = (u64, u32, String, u8, u8, f32);
+
+fn to_node_event((time, node, kind, channel, data, value): NodeEventTuple) -> PyResult<Event> {
+    let event = match kind.as_str() {
+        "note_on" => NodeEvent::NoteOn { channel, note: data, velocity: value },
+        "note_off" => NodeEvent::NoteOff { channel, note: data },
+        "control" => NodeEvent::Control { channel, controller: data, value },
+        "bend" => NodeEvent::PitchBend { channel, value },
+        "program" => NodeEvent::Program { channel, program: data },
+        "all_notes_off" => NodeEvent::AllNotesOff,
+        other => return Err(PyValueError::new_err(format!("unknown event kind '{other}'"))),
+    };
+    Ok(Event { time, kind: EventKind::Node { node, event } })
+}
+
 /// Renders `frames` frames of `graph`; returns float32 of shape (channels, frames). The
 /// GIL is released while the engine runs.
 #[pyfunction]
-#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events))]
+#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events, node_events))]
+#[allow(clippy::too_many_arguments)]
 fn render<'py>(
     py: Python<'py>,
     graph: &Graph,
@@ -173,9 +193,13 @@ fn render<'py>(
     blocksize: usize,
     smoothing: f64,
     events: Vec<EventTuple>,
+    node_events: Vec<NodeEventTuple>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
-    let events: Vec<Event> = events.into_iter().map(to_event).collect();
+    let mut events: Vec<Event> = events.into_iter().map(to_event).collect();
+    for e in node_events {
+        events.push(to_node_event(e)?);
+    }
     let g = graph.inner.clone();
     let (planar, channels) = py
         .detach(move || {

@@ -14,7 +14,8 @@ pub static ADSR: NodeSpec = NodeSpec {
     kind: "adsr",
     doc: "Linear ADSR envelope from 0 to 1. A rising gate (crossing 0.5) starts the attack on \
           that very frame, from the current level; a falling gate starts the release on that \
-          frame, which takes `release` seconds from whatever level it starts at.",
+          frame, which takes `release` seconds from whatever level it starts at. A rising \
+          `trigger` restarts the attack while the gate stays on (voice stealing, legato retrigger).",
     inputs: &[],
     outputs: &[OUT],
     params: &[
@@ -39,6 +40,15 @@ pub static ADSR: NodeSpec = NodeSpec {
             smooth: false,
             doc: "Above 0.5 is on. Changes are never smoothed.",
         },
+        ParamSpec {
+            name: "trigger",
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "A rise above 0.5 restarts the attack from the current level even while the gate stays on.",
+        },
     ],
     options: &[],
     input_rule: InputRule::Broadcast,
@@ -49,6 +59,7 @@ pub static ADSR: NodeSpec = NodeSpec {
                 lanes,
                 samplerate: ctx.samplerate as f32,
                 stage: vec![Stage::Idle; lanes].into(),
+                triggered: vec![false; lanes].into(),
                 level: vec![0.0; lanes].into(),
                 release_step: vec![0.0; lanes].into(),
             },
@@ -70,6 +81,8 @@ struct Adsr {
     lanes: usize,
     samplerate: f32,
     stage: Box<[Stage]>,
+    /// Whether each lane's trigger was above 0.5 on the previous frame.
+    triggered: Box<[bool]>,
     level: Box<[f32]>,
     /// Per-frame fall of the release in progress.
     release_step: Box<[f32]>,
@@ -78,13 +91,17 @@ struct Adsr {
 impl Adsr {
     /// Whether every lane holds still for the whole block (sustaining with its gate on, or
     /// idle with it off, under constant parameters); if so, pins each level.
-    fn steady(&mut self, gate: ParamView, sustain: ParamView) -> bool {
-        let (Some(g), Some(s)) = (gate.as_const(), sustain.as_const()) else { return false };
-        let still = self.stage.iter().zip(g).all(|(stage, g)| match stage {
-            Stage::Sustain => *g > 0.5,
-            Stage::Idle => *g <= 0.5,
-            _ => false,
-        });
+    fn steady(&mut self, gate: ParamView, sustain: ParamView, trigger: ParamView) -> bool {
+        let (Some(g), Some(s), Some(t)) = (gate.as_const(), sustain.as_const(), trigger.as_const()) else {
+            return false;
+        };
+        let armed = t.iter().zip(self.triggered.iter()).any(|(t, was)| (*t > 0.5) != *was);
+        let still = !armed
+            && self.stage.iter().zip(g).all(|(stage, g)| match stage {
+                Stage::Sustain => *g > 0.5,
+                Stage::Idle => *g <= 0.5,
+                _ => false,
+            });
         if still {
             for ((level, stage), s) in self.level.iter_mut().zip(self.stage.iter()).zip(s) {
                 if *stage == Stage::Sustain {
@@ -99,9 +116,9 @@ impl Adsr {
 impl Node for Adsr {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let [attack, decay, sustain, release, gate]: [ParamView; 5] =
-            [io.params[0], io.params[1], io.params[2], io.params[3], io.params[4]];
-        if self.steady(gate, sustain) {
+        let [attack, decay, sustain, release, gate, trigger]: [ParamView; 6] =
+            [io.params[0], io.params[1], io.params[2], io.params[3], io.params[4], io.params[5]];
+        if self.steady(gate, sustain, trigger) {
             for row in io.outputs[0].chunks_exact_mut(lanes) {
                 row.copy_from_slice(&self.level);
             }
@@ -109,19 +126,22 @@ impl Node for Adsr {
         }
         let sr = self.samplerate;
         for (f, row) in io.outputs[0].chunks_exact_mut(lanes).enumerate() {
-            let (a, d, s, r, g) = (
+            let (a, d, s, r, g, trig) = (
                 attack.frame(f, lanes),
                 decay.frame(f, lanes),
                 sustain.frame(f, lanes),
                 release.frame(f, lanes),
                 gate.frame(f, lanes),
+                trigger.frame(f, lanes),
             );
             for l in 0..lanes {
                 let on = g[l] > 0.5;
+                let fired = trig[l] > 0.5 && !self.triggered[l];
+                self.triggered[l] = trig[l] > 0.5;
                 let stage = &mut self.stage[l];
                 let level = &mut self.level[l];
                 let gated = matches!(*stage, Stage::Attack | Stage::Decay | Stage::Sustain);
-                if on && !gated {
+                if on && (!gated || fired) {
                     *stage = Stage::Attack;
                 } else if !on && gated {
                     *stage = Stage::Release;

@@ -8,6 +8,7 @@ mod noise;
 mod osc;
 mod pan;
 mod svf;
+mod voices;
 
 use crate::error::Error;
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, PortSpec};
@@ -50,6 +51,7 @@ static ALL: &[&NodeSpec] = &[
     &svf::SVF,
     &adsr::ADSR,
     &delay::DELAY,
+    &voices::VOICES,
     &FEEDBACK,
 ];
 

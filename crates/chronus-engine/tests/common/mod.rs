@@ -43,6 +43,12 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     let biquad = node(&mut g, "biquad", &[], &[("mode", OptValue::Text("peak".into()))]);
     g.connect_input(svf, "out", biquad, "in").unwrap();
     let adsr = node(&mut g, "adsr", &[("gate", &[0.0, 0.0, 0.0, 0.0])], &[]);
+    let voices = node(&mut g, "voices", &[], &[("voices", OptValue::Num(4.0))]);
+    g.connect_param(voices, "gate", adsr, "gate").unwrap();
+    g.connect_param(voices, "trigger", adsr, "trigger").unwrap();
+    let voice_osc = node(&mut g, "saw", &[], &[]);
+    g.connect_param(voices, "freq", voice_osc, "freq").unwrap();
+    g.connect_input(voice_osc, "out", mixer, "in7").unwrap();
     let vca = node(&mut g, "mul", &[], &[]);
     g.connect_input(biquad, "out", vca, "a").unwrap();
     g.connect_input(adsr, "out", vca, "b").unwrap();
@@ -62,5 +68,5 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_input(pan, "out", out, "in").unwrap();
     g.connect_input(sum, "out", out, "in").unwrap();
     g.connect_output(out, "out").unwrap();
-    (g, vec![adsr, svf, saw, biquad, delay, out])
+    (g, vec![adsr, svf, saw, biquad, delay, out, voices])
 }
