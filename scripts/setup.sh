@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 run_demo=1
 [[ "${1:-}" == "--no-demo" ]] && run_demo=0
 
-# System packages (Debian/Ubuntu names), installed only when missing.
-APT_PACKAGES=(build-essential pkg-config curl ca-certificates)
+# System packages (Debian/Ubuntu names), installed only when missing: a C toolchain, ALSA
+# headers for cpal, and JACK (server with its dummy driver for headless live audio, and the
+# library the engine loads at run time).
+APT_PACKAGES=(build-essential pkg-config curl ca-certificates libasound2-dev jackd2 libjack-jackd2-dev coreutils)
 if command -v apt-get >/dev/null 2>&1; then
     missing=()
     for p in "${APT_PACKAGES[@]}"; do
@@ -21,6 +23,8 @@ if command -v apt-get >/dev/null 2>&1; then
     if ((${#missing[@]})); then
         sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
         echo "setup: installing system packages: ${missing[*]}"
+        # jackd2 asks whether to enable real-time limits; answer no for headless use.
+        echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
     fi

@@ -4,6 +4,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# The live-audio tests play through a headless JACK server; start one unless it runs
+# already (CI starts its own), and stop it again if we started it.
+export JACK_DEFAULT_SERVER=${JACK_DEFAULT_SERVER:-chronus} JACK_NO_START_SERVER=1
+if command -v jackd >/dev/null && ! jack_wait -c 2>/dev/null | grep -q "^running"; then
+    ./scripts/jack-dummy.sh start
+    trap './scripts/jack-dummy.sh stop' EXIT
+fi
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -q -- -D warnings
 cargo test --workspace -q

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -46,3 +47,28 @@ def data_dir() -> Path:
     if not DATA.is_dir():
         pytest.skip(f"shared data folder {DATA} not found")
     return DATA
+
+
+#: Name of the headless JACK server the live tests use (started by scripts/jack-dummy.sh).
+JACK_SERVER = "chronus"
+
+
+@pytest.fixture(scope="session")
+def jack_server() -> dict:
+    """The running JACK server's sample rate and period, or a skip saying how to start one."""
+    os.environ.setdefault("JACK_DEFAULT_SERVER", JACK_SERVER)
+    os.environ["JACK_NO_START_SERVER"] = "1"
+    import jack
+
+    try:
+        client = jack.Client(
+            "chronus-probe", no_start_server=True, servername=os.environ["JACK_DEFAULT_SERVER"]
+        )
+    except jack.JackOpenError:
+        pytest.skip(
+            f"no JACK server '{os.environ['JACK_DEFAULT_SERVER']}' is running; "
+            "start one with ./scripts/jack-dummy.sh start (.ci/run does)"
+        )
+    info = {"samplerate": client.samplerate, "blocksize": client.blocksize}
+    client.close()
+    return info

@@ -1,5 +1,6 @@
 """The chronus command: demo, render, and its error messages."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,31 @@ def test_render_errors_are_one_line_messages(tmp_path):
     assert "Traceback" not in res.stderr
     res = run("render", str(EXAMPLES[0]), "-o", str(tmp_path / "x.wav"), "--seconds", "-2")
     assert res.returncode == 1 and "seconds must be a positive duration" in res.stderr
+
+
+def test_devices_lists_the_null_backend():
+    res = run("devices")
+    assert res.returncode == 0, res.stderr
+    assert "null" in res.stdout and "timer-paced" in res.stdout
+
+
+def test_play_on_the_null_backend_prints_load_and_xruns():
+    res = run("play", str(EXAMPLES[0]), "--backend", "null", "--seconds", "2")
+    assert res.returncode == 0, res.stderr
+    lines = [line for line in res.stdout.splitlines() if "load" in line]
+    assert len(lines) == 2
+    for line in lines:
+        assert re.search(r"load +[\d.]+% \| callback p99 [\d.]+ ms of 5\.333 ms \| xruns \d+", line), line
+    assert "playing" in res.stdout
+
+
+def test_latency_through_jack(jack_server):
+    res = run("latency", "--backend", "jack")
+    assert res.returncode == 0, res.stderr
+    assert f"round-trip latency: {jack_server['blocksize']} frames" in res.stdout
+
+
+def test_play_with_a_missing_backend_is_a_clear_error():
+    res = run("play", str(EXAMPLES[0]), "--backend", "nosuch", "--seconds", "1")
+    assert res.returncode == 1
+    assert "unknown backend 'nosuch'" in res.stderr

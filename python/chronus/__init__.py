@@ -1,6 +1,7 @@
 """Chronus: a real-time, programmable audio engine for Python.
 
-Build a :class:`Graph`, render it offline with :func:`render`, or (soon) play it live.
+Build a :class:`Graph`, render it offline with :func:`render`, or play it live with
+:class:`Engine` (sound card, JACK, or the headless null device).
 
 >>> import chronus as cx
 >>> g = cx.Graph()
@@ -9,8 +10,9 @@ Build a :class:`Graph`, render it offline with :func:`render`, or (soon) play it
 (1, 4800)
 """
 
-from ._core import CycleError, GraphError, QueueFullError
+from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
+from .live import Engine, devices, measure_latency
 from .patch import PatchError, load_patch
 from .render import read_audio, render, write_wav
 
@@ -18,6 +20,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CycleError",
+    "DeviceError",
+    "Engine",
     "FeedbackNode",
     "Graph",
     "GraphError",
@@ -26,7 +30,9 @@ __all__ = [
     "PatchError",
     "QueueFullError",
     "Signal",
+    "devices",
     "load_patch",
+    "measure_latency",
     "node_kinds",
     "read_audio",
     "render",

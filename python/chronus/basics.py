@@ -55,6 +55,11 @@ class BasicNodes:
         """White (uniform in [-1, 1)) or pink (-3 dB/octave) noise; ``channels`` independent lanes."""
         return self.add_node("noise", options={"color": color, "seed": seed, "channels": channels}, name=name)
 
+    def input(self, channels: int = 1, *, offset: int = 0, name: str | None = None) -> Node:
+        """Device input: ``channels`` channels from device channel ``offset`` (0-based) on;
+        silent offline unless :func:`chronus.render` is given ``input=``."""
+        return self.add_node("input", options={"channels": channels, "offset": offset}, name=name)
+
     def const(self, value: ParamValue, *, name: str | None = None) -> Node:
         """A constant signal (one value per lane allowed)."""
         return self.add_node("const", params={"value": value}, name=name)

@@ -1,4 +1,4 @@
-"""The ``chronus`` command: ``chronus demo`` and ``chronus render PATCH.py -o OUT.wav``."""
+"""The ``chronus`` command: demo, render, play, devices, latency."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 from . import _core
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
+from .live import Engine, devices, measure_latency
 from .patch import PatchError, load_patch
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, render, write_wav
 
@@ -46,6 +47,64 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_play(args: argparse.Namespace) -> int:
+    patch = load_patch(args.patch)
+    with Engine(
+        patch.graph,
+        backend=args.backend,
+        device=args.device,
+        samplerate=args.samplerate,
+        blocksize=args.blocksize,
+    ) as live:
+        info = live.info
+        print(
+            f"playing {args.patch} on {info['backend']}:{info['device']} at {info['samplerate']:.0f} Hz, "
+            f"block {info['blocksize']} (Ctrl-C stops)"
+        )
+        start = time.monotonic()
+        try:
+            while args.seconds is None or time.monotonic() - start < args.seconds:
+                time.sleep(min(1.0, args.seconds or 1.0))
+                s = live.stats()
+                peak = max(live.meters()["peak_db"], default=float("-inf"))
+                print(
+                    f"{s['time']:7.1f} s | load {100 * s['load']:5.1f}% | callback p99 "
+                    f"{s['callback_p99_ms']:.3f} ms of {s['deadline_ms']:.3f} ms | xruns {s['xruns']} "
+                    f"| peak {peak:.1f} dBFS",
+                    flush=True,
+                )
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _cmd_devices(args: argparse.Namespace) -> int:
+    rows = devices()
+    print(f"{'backend':8} {'default':7} {'outputs':>7} {'inputs':>6}  {'rates (Hz)':15}  name")
+    for d in rows:
+        lo, hi = d["samplerates"]
+        rates = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        default = "yes" if d["default"] else ""
+        print(f"{d['backend']:8} {default:7} {d['outputs']:7} {d['inputs']:6}  {rates:15}  {d['name']}")
+    return 0
+
+
+def _cmd_latency(args: argparse.Namespace) -> int:
+    result = measure_latency(
+        backend=args.backend,
+        device=args.device,
+        samplerate=args.samplerate,
+        blocksize=args.blocksize,
+        loopback=not args.cable,
+        repeats=args.repeats,
+    )
+    print(
+        f"round-trip latency: {result['frames']} frames = {result['ms']:.2f} ms at "
+        f"{result['samplerate']:.0f} Hz (median of {len(result['measurements'])}: {result['measurements']})"
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chronus", description="Chronus audio engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +127,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     engine_args(rend)
     rend.set_defaults(func=_cmd_render)
+
+    def live_args(p: argparse.ArgumentParser, backend: str) -> None:
+        p.add_argument("--backend", default=backend, help="auto, jack, null, or a cpal host such as alsa")
+        p.add_argument("--device", default=None, help="device name (or part of it)")
+        p.add_argument(
+            "--samplerate", type=int, default=None, help="sample rate in Hz (default: the device's)"
+        )
+        p.add_argument("--blocksize", type=int, default=DEFAULT_BLOCKSIZE, help="block size in frames")
+
+    play = sub.add_parser("play", help="play a patch file live until Ctrl-C, printing load and xruns")
+    play.add_argument("patch", help="patch file (defines patch() or graph)")
+    play.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    live_args(play, "auto")
+    play.set_defaults(func=_cmd_play)
+
+    devs = sub.add_parser("devices", help="list backends and devices with their channels and rates")
+    devs.set_defaults(func=_cmd_devices)
+
+    lat = sub.add_parser("latency", help="measure round-trip latency through a loopback")
+    live_args(lat, "jack")
+    lat.add_argument(
+        "--cable", action="store_true", help="use a physical loopback cable instead of JACK ports"
+    )
+    lat.add_argument("--repeats", type=int, default=5, help="impulses to measure")
+    lat.set_defaults(func=_cmd_latency)
     return parser
 
 
@@ -76,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except (PatchError, _core.GraphError, ValueError, OSError) as err:
+    except (PatchError, _core.GraphError, _core.DeviceError, ValueError, OSError, RuntimeError) as err:
         print(f"chronus: error: {err}", file=sys.stderr)
         return 1
 

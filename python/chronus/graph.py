@@ -90,6 +90,20 @@ class Graph(BasicNodes, InstrumentNodes):
         self._core.connect(signal._node, signal._port, "output")
         return signal
 
+    def unoutput(self, signal: Signal) -> None:
+        """Stops sending ``signal`` to the graph output."""
+        if not self._core.disconnect(signal._node, signal._port, "output"):
+            raise _core.GraphError(f"{signal!r} is not connected to the output")
+
+    def remove(self, node: Node) -> None:
+        """Removes ``node`` and every connection to or from it."""
+        if not isinstance(node, Node) or node.graph is not self:
+            raise _core.GraphError(f"remove() needs a node of this graph, got {node!r}")
+        self._core.remove(node.id)
+        self.timeline = [
+            t for t in self.timeline if (t.param.node if isinstance(t, TimedChange) else t.node).id != node.id
+        ]
+
     # -- timeline -----------------------------------------------------------------------
     def set(
         self,

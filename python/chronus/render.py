@@ -24,6 +24,7 @@ def render(
     blocksize: int = DEFAULT_BLOCKSIZE,
     *,
     smoothing: float = DEFAULT_SMOOTHING,
+    input: np.ndarray | None = None,
 ) -> np.ndarray:
     """Renders ``seconds`` of ``graph`` offline, applying its timeline of :meth:`Graph.set` changes.
 
@@ -36,6 +37,8 @@ def render(
         samplerate: sample rate in Hz.
         blocksize: largest block in frames (16 to 4096), as a live engine would use.
         smoothing: default glide of parameter changes in seconds (0 turns it off).
+        input: audio for ``g.input()`` nodes, shape (channels, frames) or (frames,);
+            silence after its end.
 
     Returns:
         float32 array of shape (channels, frames).

@@ -151,6 +151,12 @@ class Node(Signal):
         self._graph._core.connect(signal._node, signal._port, "input", self._node, input)
         return self
 
+    def disconnect(self, input: str, signal: Signal) -> Node:
+        """Removes ``signal`` from input port ``input``."""
+        if not self._graph._core.disconnect(signal._node, signal._port, "input", self._node, input):
+            raise _core.GraphError(f"{signal!r} is not connected to {self.name} input '{input}'")
+        return self
+
     def set_param(self, name: str, value: ParamValue) -> None:
         """Sets parameter ``name`` to a constant (one per lane allowed) or a modulating signal."""
         core = self._graph._core

@@ -15,6 +15,8 @@ use crate::spec::InputRule;
 
 /// Kind name of the node that breaks cycles with one block of delay.
 pub const FEEDBACK: &str = "feedback";
+/// Kind name of the node that reads the device input.
+pub const INPUT: &str = "input";
 
 /// Engine settings a schedule is compiled for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -186,6 +188,7 @@ impl<'g> Compiler<'g> {
         let mut output = None;
         for v in order {
             match *v {
+                Vertex::Node(id) if self.graph.node(id)?.spec.kind == INPUT => self.device_input(id)?,
                 Vertex::Node(id) => self.node(id)?,
                 Vertex::FeedbackRead(id) => self.feedback_read(id)?,
                 Vertex::FeedbackWrite(id) => self.feedback_write(id)?,
@@ -386,7 +389,8 @@ impl<'g> Compiler<'g> {
         Ok(())
     }
 
-    fn feedback_channels(&self, id: NodeId) -> Result<usize> {
+    /// A numeric option of a compiler-built node.
+    fn option(&self, id: NodeId, name: &str) -> Result<f64> {
         let desc = self.graph.node(id)?;
         let probe = BuildCtx {
             spec: desc.spec,
@@ -397,7 +401,24 @@ impl<'g> Compiler<'g> {
             input_channels: &[],
             options: &desc.options,
         };
-        Ok(probe.num("channels") as usize)
+        Ok(probe.num(name))
+    }
+
+    fn feedback_channels(&self, id: NodeId) -> Result<usize> {
+        Ok(self.option(id, "channels")? as usize)
+    }
+
+    fn device_input(&mut self, id: NodeId) -> Result<()> {
+        let channels = self.option(id, "channels")? as usize;
+        let first = self.option(id, "offset")? as u32;
+        let out = self.alloc(channels);
+        self.port_channels.insert((id, 0), channels);
+        self.port_buffer.insert((id, 0), out);
+        self.steps.push(Step::DeviceInput { first, out });
+        if !self.pending_reads.contains_key(&(id, 0)) {
+            self.free.push(out.id);
+        }
+        Ok(())
     }
 
     fn feedback_read(&mut self, id: NodeId) -> Result<()> {

@@ -18,6 +18,9 @@ pub enum Error {
     /// A full queue or other exhausted real-time capacity.
     #[error("{0}")]
     Capacity(String),
+    /// An audio backend or device that cannot be found, opened or driven.
+    #[error("{0}")]
+    Device(String),
 }
 
 /// Shorthand for results in this crate.

@@ -190,6 +190,16 @@ impl Graph {
         self.connect(src, port, Sink::Output)
     }
 
+    /// The sink for input `input` of `dst`.
+    pub fn input_sink(&self, dst: NodeId, input: &str) -> Result<Sink> {
+        Ok(Sink::Input(dst, self.input_index(dst, input)?))
+    }
+
+    /// The edge from output `port` of `src` to `dst`, if the names exist.
+    pub fn edge(&self, src: NodeId, port: &str, dst: Sink) -> Result<Edge> {
+        Ok(Edge { src, port: self.output_index(src, port)?, dst })
+    }
+
     fn connect(&mut self, src: NodeId, port: &str, dst: Sink) -> Result<Edge> {
         let port = self.output_index(src, port)?;
         let edge = Edge { src, port, dst };

@@ -7,11 +7,13 @@
 //!   timestamped [`event::Event`]s on their exact frame, for live devices and for
 //!   [`offline::render`] alike.
 
+pub mod backend;
 pub mod compile;
 pub mod dsp;
 pub mod error;
 pub mod event;
 pub mod graph;
+pub mod live;
 pub mod node;
 pub mod nodes;
 pub mod offline;
@@ -24,6 +26,6 @@ pub use compile::{compile, CompileOptions};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, NodeEvent, Ramp};
 pub use graph::{Graph, NodeId, Sink};
-pub use offline::{render, Rendered};
+pub use offline::{render, Input, Rendered};
 pub use processor::Processor;
 pub use spec::OptValue;

@@ -18,20 +18,38 @@ pub struct Rendered {
     pub channels: usize,
 }
 
-/// Renders `frames` frames of `graph`, applying `events` (in any order) on their frames.
-pub fn render(graph: &Graph, opts: &CompileOptions, frames: usize, events: &[Event]) -> Result<Rendered> {
+/// Device-like input for an offline render: interleaved samples and their channel count.
+/// Frames past its end are silent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Input<'a> {
+    /// Interleaved samples.
+    pub samples: &'a [f32],
+    /// Channels per frame.
+    pub channels: usize,
+}
+
+/// Renders `frames` frames of `graph`, applying `events` (in any order) on their frames,
+/// with `input` playing the part of the device input for `input` nodes.
+pub fn render(graph: &Graph, opts: &CompileOptions, frames: usize, events: &[Event], input: Input) -> Result<Rendered> {
     let schedule = compile(graph, opts)?;
     let channels = schedule.output_channels();
     if channels == 0 {
         return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
     }
     for e in events {
-        check_event(graph, &schedule, e)?;
+        check_event(graph, |n| schedule.lanes(n), e)?;
     }
     let mut events = events.to_vec();
     events.sort_by_key(|e| e.time);
     let mut processor = Processor::new(schedule, EVENT_WINDOW);
     let mut samples = vec![0.0f32; frames * channels];
+    let in_ch = input.channels;
+    let mut padded = Vec::new();
+    if in_ch > 0 && input.samples.len() < frames * in_ch {
+        padded = input.samples.to_vec();
+        padded.resize(frames * in_ch, 0.0);
+    }
+    let input_samples = if padded.is_empty() { input.samples } else { &padded };
     let mut next = 0;
     let mut done = 0;
     while done < frames {
@@ -45,14 +63,16 @@ pub fn render(graph: &Graph, opts: &CompileOptions, frames: usize, events: &[Eve
             }
             next += 1;
         }
-        processor.process(&mut samples[done * channels..(done + n) * channels], channels);
+        let inp = if in_ch > 0 { &input_samples[done * in_ch..(done + n) * in_ch] } else { &[][..] };
+        processor.process_duplex(&mut samples[done * channels..(done + n) * channels], channels, inp, in_ch);
         done += n;
     }
     Ok(Rendered { samples, channels })
 }
 
-/// Checks an event against the graph and the compiled lane counts, naming the culprit.
-pub fn check_event(graph: &Graph, schedule: &crate::schedule::Schedule, event: &Event) -> Result<()> {
+/// Checks an event against the graph and the compiled lane counts (`lanes(node)`), naming
+/// the culprit.
+pub fn check_event(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option<usize>, event: &Event) -> Result<()> {
     match event.kind {
         EventKind::Param { node, param, lane, value, .. } => {
             let desc = graph.node(node)?;
@@ -60,7 +80,7 @@ pub fn check_event(graph: &Graph, schedule: &crate::schedule::Schedule, event: &
                 return Err(Error::Unknown(format!("{} has no parameter #{param}", graph.name(node))));
             }
             graph.check_value(node, param, value)?;
-            let lanes = schedule.lanes(node).unwrap_or(1);
+            let lanes = lanes(node).unwrap_or(1);
             if let Some(l) = lane.filter(|l| *l as usize >= lanes) {
                 return Err(Error::Invalid(format!(
                     "{}: lane {l} of parameter '{}' does not exist (the node runs {lanes} lanes)",

@@ -14,6 +14,10 @@ pub struct Counters {
     pub orphan_events: u64,
     /// Sub-blocks run (blocks plus splits at event offsets).
     pub passes: u64,
+    /// Events that arrived while the future-event queue was full, and were not applied.
+    pub dropped_events: u64,
+    /// Schedules swapped in.
+    pub swaps: u64,
 }
 
 /// Runs a [`Schedule`] against the sample clock.
@@ -50,6 +54,11 @@ impl Processor {
         self.counters
     }
 
+    /// Counts an event that could not be queued (its sender learns of it only here).
+    pub(crate) fn count_dropped(&mut self) {
+        self.counters.dropped_events += 1;
+    }
+
     /// Room left in the future-event queue.
     pub fn event_room(&self) -> usize {
         self.events.room()
@@ -64,6 +73,7 @@ impl Processor {
     /// survive. Returns the old schedule, which the caller must drop off the audio thread.
     pub fn swap_schedule(&mut self, mut schedule: Box<Schedule>) -> Box<Schedule> {
         schedule.migrate_from(&mut self.schedule);
+        self.counters.swaps += 1;
         std::mem::replace(&mut self.schedule, schedule)
     }
 
@@ -73,22 +83,29 @@ impl Processor {
     /// copied to every channel, otherwise surplus graph channels are dropped and missing
     /// ones are silent.
     pub fn process(&mut self, out: &mut [f32], channels: usize) {
-        // SAFETY: the guard only sets FTZ/DAZ for this thread and restores them on exit.
-        unsafe { no_denormals::no_denormals(|| self.process_inner(out, channels)) }
+        self.process_duplex(out, channels, &[], 0);
     }
 
-    fn process_inner(&mut self, out: &mut [f32], channels: usize) {
+    /// Like [`Processor::process`], with the device input for the same frames (`input`,
+    /// `in_channels` interleaved) available to `input` nodes.
+    pub fn process_duplex(&mut self, out: &mut [f32], channels: usize, input: &[f32], in_channels: usize) {
+        // SAFETY: the guard only sets FTZ/DAZ for this thread and restores them on exit.
+        unsafe { no_denormals::no_denormals(|| self.process_inner(out, channels, input, in_channels)) }
+    }
+
+    fn process_inner(&mut self, out: &mut [f32], channels: usize, input: &[f32], in_ch: usize) {
         let total = out.len() / channels;
         let max_block = self.schedule.max_block();
         let mut done = 0;
         while done < total {
             let n = (total - done).min(max_block);
-            self.block(&mut out[done * channels..(done + n) * channels], channels, n);
+            let inp = if in_ch > 0 { &input[done * in_ch..(done + n) * in_ch] } else { &[][..] };
+            self.block(&mut out[done * channels..(done + n) * channels], channels, inp, in_ch, n);
             done += n;
         }
     }
 
-    fn block(&mut self, out: &mut [f32], channels: usize, frames: usize) {
+    fn block(&mut self, out: &mut [f32], channels: usize, input: &[f32], in_ch: usize, frames: usize) {
         let start = self.clock;
         let end = start + frames as u64;
         let mut pos = 0;
@@ -107,7 +124,8 @@ impl Processor {
                 _ => frames,
             };
             let n = stop - pos;
-            self.schedule.run(n);
+            let inp = if in_ch > 0 { &input[pos * in_ch..stop * in_ch] } else { &[][..] };
+            self.schedule.run(n, inp, in_ch);
             self.counters.passes += 1;
             write_output(&self.schedule, &mut out[pos * channels..stop * channels], channels, n);
             pos = stop;

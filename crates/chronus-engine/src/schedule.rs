@@ -55,6 +55,12 @@ pub(crate) enum Step {
         slot: u32,
         out: BufRef,
     },
+    /// Copies device input channels `first..first + out.channels` (silence where the device
+    /// has fewer).
+    DeviceInput {
+        first: u32,
+        out: BufRef,
+    },
     FeedbackWrite {
         slot: u32,
         input: Source,
@@ -175,8 +181,9 @@ impl Schedule {
         }
     }
 
-    /// Runs every step for `frames` frames (at most `max_block`).
-    pub(crate) fn run(&mut self, frames: usize) {
+    /// Runs every step for `frames` frames (at most `max_block`), with `input` the device
+    /// input for these frames (`in_channels` interleaved, possibly none).
+    pub(crate) fn run(&mut self, frames: usize, input: &[f32], in_channels: usize) {
         debug_assert!(frames > 0 && frames <= self.max_block);
         let Schedule { slots, steps, buffers, silence, .. } = self;
         for step in steps.iter() {
@@ -233,6 +240,11 @@ impl Schedule {
                         line.write(source(buffers, silence, *input, frames), frames);
                     }
                 }
+                Step::DeviceInput { first, out } => {
+                    let ch = out.channels as usize;
+                    let dst = &mut buffers[out.id as usize][..frames * ch];
+                    copy_channels(dst, ch, input, in_channels, *first as usize);
+                }
             }
         }
     }
@@ -253,6 +265,19 @@ fn source<'a>(buffers: &'a [Box<[f32]>], silence: &'a [f32], s: Source, frames: 
     match s {
         Source::Buf(b) => slice(buffers, b, frames),
         Source::Silence(ch) => &silence[..frames * ch as usize],
+    }
+}
+
+/// Copies channels `first..first + out_ch` of `input` into `out`, silence where missing.
+fn copy_channels(out: &mut [f32], out_ch: usize, input: &[f32], in_ch: usize, first: usize) {
+    if in_ch == 0 || first >= in_ch {
+        out.fill(0.0);
+        return;
+    }
+    for (row, src) in out.chunks_exact_mut(out_ch).zip(input.chunks_exact(in_ch)) {
+        for (c, o) in row.iter_mut().enumerate() {
+            *o = src.get(first + c).copied().unwrap_or(0.0);
+        }
     }
 }
 

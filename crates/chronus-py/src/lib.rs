@@ -3,11 +3,13 @@
 
 use chronus_engine as engine;
 use engine::{CompileOptions, Event, EventKind, NodeEvent, OptValue, Ramp};
-use numpy::{PyArray1, PyArrayMethods};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+
+mod live;
 
 create_exception!(
     _core,
@@ -27,11 +29,18 @@ create_exception!(
     PyRuntimeError,
     "A real-time queue is full; nothing was sent and the engine keeps playing."
 );
+create_exception!(
+    _core,
+    DeviceError,
+    PyRuntimeError,
+    "An audio backend or device that cannot be found, opened or driven."
+);
 
-fn to_py(err: engine::Error) -> PyErr {
+pub(crate) fn to_py(err: engine::Error) -> PyErr {
     match err {
         engine::Error::Cycle(m) => CycleError::new_err(m),
         engine::Error::Capacity(m) => QueueFullError::new_err(m),
+        engine::Error::Device(m) => DeviceError::new_err(m),
         engine::Error::Unknown(m) | engine::Error::Invalid(m) => GraphError::new_err(m),
     }
 }
@@ -39,7 +48,7 @@ fn to_py(err: engine::Error) -> PyErr {
 /// The engine's graph description: nodes, constant parameters and edges.
 #[pyclass(module = "chronus._core")]
 #[derive(Clone, Default)]
-struct Graph {
+pub(crate) struct Graph {
     inner: engine::Graph,
 }
 
@@ -105,6 +114,19 @@ impl Graph {
         result.map(|_| ()).map_err(to_py)
     }
 
+    /// Removes the edge from `src`'s output `port` into `dst`'s input `name` (`kind`
+    /// "input"), or into the graph output (`kind` "output"); returns whether it existed.
+    #[pyo3(signature = (src, port, kind, dst=None, name=None))]
+    fn disconnect(&mut self, src: u32, port: &str, kind: &str, dst: Option<u32>, name: Option<&str>) -> PyResult<bool> {
+        let sink = match (kind, dst, name) {
+            ("output", _, _) => engine::Sink::Output,
+            ("input", Some(d), Some(n)) => self.inner.input_sink(d, n).map_err(to_py)?,
+            _ => return Err(PyValueError::new_err(format!("bad connection kind '{kind}'"))),
+        };
+        let edge = self.inner.edge(src, port, sink).map_err(to_py)?;
+        Ok(self.inner.disconnect(edge))
+    }
+
     /// Removes every edge into `node`'s parameter `name` (back to its constant); returns
     /// how many there were.
     fn disconnect_param(&mut self, node: u32, name: &str) -> PyResult<usize> {
@@ -144,19 +166,16 @@ impl Graph {
 /// ramp frames or -1 for the default glide).
 type EventTuple = (u64, u32, u16, i64, f32, i64);
 
-fn to_event((time, node, param, lane, value, ramp): EventTuple) -> Event {
-    Event {
-        time,
-        kind: EventKind::Param {
-            node,
-            param,
-            lane: u16::try_from(lane).ok(),
-            value,
-            ramp: match ramp {
-                r if r < 0 => Ramp::Default,
-                0 => Ramp::Jump,
-                r => Ramp::Frames(u32::try_from(r).unwrap_or(u32::MAX)),
-            },
+pub(crate) fn param_kind(node: u32, param: u16, lane: i64, value: f32, ramp: i64) -> EventKind {
+    EventKind::Param {
+        node,
+        param,
+        lane: u16::try_from(lane).ok(),
+        value,
+        ramp: match ramp {
+            r if r < 0 => Ramp::Default,
+            0 => Ramp::Jump,
+            r => Ramp::Frames(u32::try_from(r).unwrap_or(u32::MAX)),
         },
     }
 }
@@ -167,8 +186,8 @@ fn to_event((time, node, param, lane, value, ramp): EventTuple) -> Event {
 /// "program" (data = program) or "all_notes_off".
 type NodeEventTuple = (u64, u32, String, u8, u8, f32);
 
-fn to_node_event((time, node, kind, channel, data, value): NodeEventTuple) -> PyResult<Event> {
-    let event = match kind.as_str() {
+pub(crate) fn node_kind(node: u32, kind: &str, channel: u8, data: u8, value: f32) -> PyResult<EventKind> {
+    let event = match kind {
         "note_on" => NodeEvent::NoteOn { channel, note: data, velocity: value },
         "note_off" => NodeEvent::NoteOff { channel, note: data },
         "control" => NodeEvent::Control { channel, controller: data, value },
@@ -177,13 +196,13 @@ fn to_node_event((time, node, kind, channel, data, value): NodeEventTuple) -> Py
         "all_notes_off" => NodeEvent::AllNotesOff,
         other => return Err(PyValueError::new_err(format!("unknown event kind '{other}'"))),
     };
-    Ok(Event { time, kind: EventKind::Node { node, event } })
+    Ok(EventKind::Node { node, event })
 }
 
 /// Renders `frames` frames of `graph`; returns float32 of shape (channels, frames). The
 /// GIL is released while the engine runs.
 #[pyfunction]
-#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events, node_events))]
+#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events, node_events, input=None))]
 #[allow(clippy::too_many_arguments)]
 fn render<'py>(
     py: Python<'py>,
@@ -194,16 +213,34 @@ fn render<'py>(
     smoothing: f64,
     events: Vec<EventTuple>,
     node_events: Vec<NodeEventTuple>,
+    input: Option<PyReadonlyArray2<'py, f32>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
-    let mut events: Vec<Event> = events.into_iter().map(to_event).collect();
-    for e in node_events {
-        events.push(to_node_event(e)?);
+    let mut events: Vec<Event> = events
+        .into_iter()
+        .map(|(time, node, param, lane, value, ramp)| Event { time, kind: param_kind(node, param, lane, value, ramp) })
+        .collect();
+    for (time, node, kind, channel, data, value) in node_events {
+        events.push(Event { time, kind: node_kind(node, &kind, channel, data, value)? });
     }
     let g = graph.inner.clone();
+    // The input arrives as (channels, frames); the engine reads it interleaved.
+    let (in_samples, in_channels) = match &input {
+        Some(a) => {
+            let view = a.as_array();
+            let (ch, n) = view.dim();
+            let mut interleaved = vec![0.0f32; ch * n];
+            for ((c, f), x) in view.indexed_iter() {
+                interleaved[f * ch + c] = *x;
+            }
+            (interleaved, ch)
+        }
+        None => (Vec::new(), 0),
+    };
     let (planar, channels) = py
         .detach(move || {
-            let r = engine::render(&g, &opts, frames, &events)?;
+            let input = engine::Input { samples: &in_samples, channels: in_channels };
+            let r = engine::render(&g, &opts, frames, &events, input)?;
             let mut planar = vec![0.0f32; r.samples.len()];
             for (f, row) in r.samples.chunks_exact(r.channels).enumerate() {
                 for (c, x) in row.iter().enumerate() {
@@ -267,10 +304,13 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
+    m.add_class::<live::Engine>()?;
+    m.add_function(wrap_pyfunction!(live::devices, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
     m.add("GraphError", m.py().get_type::<GraphError>())?;
     m.add("CycleError", m.py().get_type::<CycleError>())?;
     m.add("QueueFullError", m.py().get_type::<QueueFullError>())?;
+    m.add("DeviceError", m.py().get_type::<DeviceError>())?;
     Ok(())
 }

@@ -34,6 +34,31 @@ pub static FEEDBACK: NodeSpec = NodeSpec {
     build: |ctx| Err(Error::Invalid(format!("{}: feedback nodes are built by the compiler", ctx.name))),
 };
 
+/// `input(; channels, offset)`: device input channels as a signal (silence offline unless
+/// the render is given input audio). Built by the compiler.
+pub static INPUT: NodeSpec = NodeSpec {
+    kind: crate::compile::INPUT,
+    doc: "Audio from the device input (or from the array given to an offline render): \
+          `channels` channels starting at device channel `offset`; missing channels are silent.",
+    inputs: &[],
+    outputs: &[OUT],
+    params: &[],
+    options: &[
+        OptionSpec {
+            name: "channels",
+            default: OptDefault::Num { default: 1.0, min: 1.0, max: 256.0 },
+            doc: "Channels to take.",
+        },
+        OptionSpec {
+            name: "offset",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 255.0 },
+            doc: "First device channel (0-based).",
+        },
+    ],
+    input_rule: InputRule::AsIs,
+    build: |ctx| Err(Error::Invalid(format!("{}: input nodes are built by the compiler", ctx.name))),
+};
+
 static ALL: &[&NodeSpec] = &[
     &osc::SINE,
     &osc::SAW,
@@ -53,6 +78,7 @@ static ALL: &[&NodeSpec] = &[
     &delay::DELAY,
     &voices::VOICES,
     &FEEDBACK,
+    &INPUT,
 ];
 
 /// Every node kind.

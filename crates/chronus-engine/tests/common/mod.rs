@@ -49,6 +49,10 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     let voice_osc = node(&mut g, "saw", &[], &[]);
     g.connect_param(voices, "freq", voice_osc, "freq").unwrap();
     g.connect_input(voice_osc, "out", mixer, "in7").unwrap();
+    let input = node(&mut g, "input", &[], &[("channels", OptValue::Num(2.0))]);
+    let input_mono = node(&mut g, "sum", &[], &[]);
+    g.connect_input(input, "out", input_mono, "in").unwrap();
+    g.connect_input(input_mono, "out", mixer, "in8").unwrap();
     let vca = node(&mut g, "mul", &[], &[]);
     g.connect_input(biquad, "out", vca, "a").unwrap();
     g.connect_input(adsr, "out", vca, "b").unwrap();

@@ -1,0 +1,189 @@
+//! JACK: the engine as a JACK client with one port per channel. JACK gives exact frame
+//! timing, xrun notifications and port connections (loopback latency measurement, routing
+//! to other programs), and runs headless with its dummy driver.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use jack::{
+    AudioIn, AudioOut, Client, ClientOptions, Control, NotificationHandler, Port, PortFlags, ProcessHandler,
+    ProcessScope,
+};
+
+use super::{BackendCounters, DeviceInfo, Opened, Running, StreamInfo, StreamRequest};
+use crate::error::{Error, Result};
+use crate::live::AudioSide;
+
+/// Frames the process callback hands the engine at once (longer JACK periods are chunked).
+const CHUNK: usize = 4096;
+
+fn client(name: &str) -> Result<Client> {
+    Client::new(name, ClientOptions::NO_START_SERVER)
+        .map(|(c, _)| c)
+        .map_err(|e| Error::Device(format!("cannot connect to a JACK server: {e} (is jackd running?)")))
+}
+
+/// Whether a JACK server answers.
+pub(super) fn server_running() -> bool {
+    Client::new("chronus-probe", ClientOptions::NO_START_SERVER).is_ok()
+}
+
+pub(super) fn device() -> Option<DeviceInfo> {
+    let c = Client::new("chronus-probe", ClientOptions::NO_START_SERVER).ok()?.0;
+    let count = |flags| c.ports(None, Some("32 bit float mono audio"), PortFlags::IS_PHYSICAL | flags).len();
+    let rate = c.sample_rate();
+    Some(DeviceInfo {
+        backend: "jack".into(),
+        name: format!("JACK server ({} frames per period)", c.buffer_size()),
+        outputs: count(PortFlags::IS_INPUT),
+        inputs: count(PortFlags::IS_OUTPUT),
+        samplerates: (rate, rate),
+        default: true,
+    })
+}
+
+pub(super) struct JackOpened {
+    info: StreamInfo,
+    client: Client,
+    connect: bool,
+    counters: Arc<BackendCounters>,
+}
+
+impl JackOpened {
+    pub(super) fn new(request: &StreamRequest, counters: Arc<BackendCounters>) -> Result<Self> {
+        let client = client(&request.client_name)?;
+        let rate = client.sample_rate();
+        if let Some(asked) = request.samplerate.filter(|r| *r != rate) {
+            return Err(Error::Device(format!("the JACK server runs at {rate} Hz, not {asked} Hz")));
+        }
+        let info = StreamInfo {
+            backend: "jack".into(),
+            device: client.name().to_owned(),
+            samplerate: rate as f64,
+            device_block: Some(client.buffer_size() as usize),
+            outputs: request.outputs,
+            inputs: request.inputs,
+        };
+        Ok(JackOpened { info, client, connect: request.connect, counters })
+    }
+}
+
+impl Opened for JackOpened {
+    fn info(&self) -> &StreamInfo {
+        &self.info
+    }
+
+    fn start(self: Box<Self>, side: AudioSide) -> Result<Box<dyn Running>> {
+        let port_error = |e: jack::Error| Error::Device(format!("JACK: cannot register a port: {e}"));
+        let outs = (1..=self.info.outputs)
+            .map(|i| self.client.register_port(&format!("out_{i}"), AudioOut::default()).map_err(port_error))
+            .collect::<Result<Vec<_>>>()?;
+        let ins = (1..=self.info.inputs)
+            .map(|i| self.client.register_port(&format!("in_{i}"), AudioIn::default()).map_err(port_error))
+            .collect::<Result<Vec<_>>>()?;
+        let out_names: Vec<String> = outs.iter().filter_map(|p| p.name().ok()).collect();
+        let in_names: Vec<String> = ins.iter().filter_map(|p| p.name().ok()).collect();
+        let process = JackProcess {
+            out_buf: vec![0.0; CHUNK * outs.len()].into(),
+            in_buf: vec![0.0; CHUNK * ins.len()].into(),
+            side,
+            outs,
+            ins,
+        };
+        let notify = JackNotify { counters: self.counters };
+        let active = self
+            .client
+            .activate_async(notify, process)
+            .map_err(|e| Error::Device(format!("JACK: cannot activate the client: {e}")))?;
+        if self.connect {
+            let c = active.as_client();
+            let playback = c.ports(None, Some("32 bit float mono audio"), PortFlags::IS_PHYSICAL | PortFlags::IS_INPUT);
+            let capture = c.ports(None, Some("32 bit float mono audio"), PortFlags::IS_PHYSICAL | PortFlags::IS_OUTPUT);
+            for (ours, theirs) in out_names.iter().zip(&playback) {
+                let _ = c.connect_ports_by_name(ours, theirs);
+            }
+            for (theirs, ours) in capture.iter().zip(&in_names) {
+                let _ = c.connect_ports_by_name(theirs, ours);
+            }
+        }
+        Ok(Box::new(JackRunning { active: Some(active) }))
+    }
+}
+
+struct JackProcess {
+    side: AudioSide,
+    outs: Vec<Port<AudioOut>>,
+    ins: Vec<Port<AudioIn>>,
+    out_buf: Box<[f32]>,
+    in_buf: Box<[f32]>,
+}
+
+impl ProcessHandler for JackProcess {
+    fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
+        let frames = ps.n_frames() as usize;
+        let (oc, ic) = (self.outs.len(), self.ins.len());
+        let mut done = 0;
+        while done < frames {
+            let n = (frames - done).min(CHUNK);
+            for (c, port) in self.ins.iter().enumerate() {
+                for (f, x) in port.as_slice(ps)[done..done + n].iter().enumerate() {
+                    self.in_buf[f * ic + c] = *x;
+                }
+            }
+            self.side.callback(&mut self.out_buf[..n * oc], &self.in_buf[..n * ic]);
+            for (c, port) in self.outs.iter_mut().enumerate() {
+                for (f, x) in port.as_mut_slice(ps)[done..done + n].iter_mut().enumerate() {
+                    *x = self.out_buf[f * oc + c];
+                }
+            }
+            done += n;
+        }
+        Control::Continue
+    }
+}
+
+struct JackNotify {
+    counters: Arc<BackendCounters>,
+}
+
+impl NotificationHandler for JackNotify {
+    fn xrun(&mut self, _: &Client) -> Control {
+        self.counters.xruns.fetch_add(1, Ordering::Relaxed);
+        Control::Continue
+    }
+}
+
+struct JackRunning {
+    active: Option<jack::AsyncClient<JackNotify, JackProcess>>,
+}
+
+impl Running for JackRunning {
+    fn connect(&self, from: &str, to: &str) -> Result<()> {
+        let active = self.active.as_ref().expect("running until stopped");
+        active
+            .as_client()
+            .connect_ports_by_name(from, to)
+            .map_err(|e| Error::Device(format!("JACK: cannot connect {from} to {to}: {e}")))
+    }
+
+    fn stop(mut self: Box<Self>) -> Result<()> {
+        self.halt()
+    }
+}
+
+impl JackRunning {
+    fn halt(&mut self) -> Result<()> {
+        match self.active.take() {
+            // Deactivation waits for the process thread to leave the callback, which never
+            // waits for anything (in particular never for Python's GIL).
+            Some(active) => active.deactivate().map(drop).map_err(|e| Error::Device(format!("JACK: {e}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for JackRunning {
+    fn drop(&mut self) {
+        let _ = self.halt();
+    }
+}

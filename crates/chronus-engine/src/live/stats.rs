@@ -1,0 +1,163 @@
+//! What the audio thread reports about itself: timing, counters and output meters, published
+//! as a whole snapshot after every callback (the latest one wins).
+
+use std::time::Duration;
+
+/// Most output channels metered.
+pub const MAX_METERED: usize = 32;
+/// Buckets of the callback-time histogram, log-spaced from 1 µs to 1 s (5.5% wide each);
+/// the first and last buckets also collect everything below and above.
+pub const TIME_BUCKETS: usize = 256;
+/// Decades of callback time the histogram spans (1 µs to 1 s).
+const TIME_DECADES: f64 = 6.0;
+/// Lower edge of the first bucket, in seconds.
+const TIME_FLOOR: f64 = 1e-6;
+
+/// The engine's state as of its last callback.
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot {
+    /// Sample clock after the last callback, in frames since start.
+    pub clock: u64,
+    /// When the last callback started, in nanoseconds since the engine's epoch.
+    pub callback_start_ns: u64,
+    /// Frames in the last callback.
+    pub callback_frames: u32,
+    /// Callbacks so far.
+    pub callbacks: u64,
+    /// Total time spent processing, in nanoseconds.
+    pub busy_ns: u64,
+    /// Longest callback, in nanoseconds.
+    pub worst_ns: u64,
+    /// Callbacks by processing time (log-spaced buckets, see [`TIME_BUCKETS`]).
+    pub time_histogram: [u32; TIME_BUCKETS],
+    /// Events applied after their time (at the start of the block that received them).
+    pub late_events: u64,
+    /// Events whose target node or lane no longer exists.
+    pub orphan_events: u64,
+    /// Future events that found the event queue full and were not applied.
+    pub dropped_events: u64,
+    /// Schedules swapped in.
+    pub swaps: u64,
+    /// Frames the capture tap could not store because its reader fell behind.
+    pub capture_overruns: u64,
+    /// Frames of device input missing when the output needed them (duplex via two streams).
+    pub input_underruns: u64,
+    /// Decaying peak of each output channel (linear).
+    pub peak: [f32; MAX_METERED],
+    /// RMS of each output channel over about 300 ms (linear).
+    pub rms: [f32; MAX_METERED],
+    /// Output channels metered.
+    pub channels: u32,
+}
+
+impl Default for Snapshot {
+    fn default() -> Self {
+        Snapshot {
+            clock: 0,
+            callback_start_ns: 0,
+            callback_frames: 0,
+            callbacks: 0,
+            busy_ns: 0,
+            worst_ns: 0,
+            time_histogram: [0; TIME_BUCKETS],
+            late_events: 0,
+            orphan_events: 0,
+            dropped_events: 0,
+            swaps: 0,
+            capture_overruns: 0,
+            input_underruns: 0,
+            peak: [0.0; MAX_METERED],
+            rms: [0.0; MAX_METERED],
+            channels: 0,
+        }
+    }
+}
+
+impl Snapshot {
+    /// Records one callback of `frames` frames that took `busy`.
+    pub(crate) fn record_callback(&mut self, frames: usize, busy: Duration) {
+        let ns = busy.as_nanos() as u64;
+        self.callbacks += 1;
+        self.callback_frames = frames as u32;
+        self.busy_ns += ns;
+        self.worst_ns = self.worst_ns.max(ns);
+        let position = (busy.as_secs_f64() / TIME_FLOOR).max(1.0).log10() / TIME_DECADES * TIME_BUCKETS as f64;
+        self.time_histogram[(position as usize).min(TIME_BUCKETS - 1)] += 1;
+    }
+
+    /// Mean fraction of the available time spent processing (1.0 = fully loaded).
+    pub fn load(&self, samplerate: f64) -> f64 {
+        let available = self.clock as f64 / samplerate;
+        if available > 0.0 {
+            self.busy_ns as f64 * 1e-9 / available
+        } else {
+            0.0
+        }
+    }
+
+    /// The callback time in seconds that a fraction `q` of callbacks stayed under (upper
+    /// edge of its histogram bucket, so within 5.5% above the true quantile; never above
+    /// the worst callback).
+    pub fn time_quantile(&self, q: f64) -> f64 {
+        let total: u64 = self.time_histogram.iter().map(|c| *c as u64).sum();
+        if total == 0 {
+            return 0.0;
+        }
+        let target = ((q * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        let mut edge = TIME_BUCKETS;
+        for (i, c) in self.time_histogram.iter().enumerate() {
+            seen += *c as u64;
+            if seen >= target {
+                edge = i + 1;
+                break;
+            }
+        }
+        let upper = TIME_FLOOR * 10f64.powf(edge as f64 / TIME_BUCKETS as f64 * TIME_DECADES);
+        upper.min(self.worst_ns as f64 * 1e-9)
+    }
+}
+
+/// Peak and RMS meters with the ballistics of a studio meter: peaks fall 20 dB in 1.5 s,
+/// RMS averages over about 300 ms.
+pub(crate) struct Meters {
+    channels: usize,
+    peak_fall_per_frame: f32,
+    rms_coef_per_frame: f32,
+    mean_square: [f32; MAX_METERED],
+    peak: [f32; MAX_METERED],
+}
+
+impl Meters {
+    pub(crate) fn new(channels: usize, samplerate: f64) -> Self {
+        Meters {
+            channels: channels.min(MAX_METERED),
+            peak_fall_per_frame: 0.1f64.powf(1.0 / (1.5 * samplerate)) as f32,
+            rms_coef_per_frame: (-1.0 / (0.3 * samplerate)).exp() as f32,
+            mean_square: [0.0; MAX_METERED],
+            peak: [0.0; MAX_METERED],
+        }
+    }
+
+    /// Feeds an interleaved block with `stride` channels per frame.
+    pub(crate) fn update(&mut self, block: &[f32], stride: usize, snapshot: &mut Snapshot) {
+        let frames = block.len() / stride.max(1);
+        if frames == 0 {
+            return;
+        }
+        let fall = self.peak_fall_per_frame.powi(frames as i32);
+        let keep = self.rms_coef_per_frame.powi(frames as i32);
+        for c in 0..self.channels {
+            let (mut peak, mut sum) = (0.0f32, 0.0f32);
+            for x in block.iter().skip(c).step_by(stride) {
+                peak = peak.max(x.abs());
+                sum += x * x;
+            }
+            self.peak[c] = (self.peak[c] * fall).max(peak);
+            self.mean_square[c] = keep * self.mean_square[c] + (1.0 - keep) * sum / frames as f32;
+            snapshot.peak[c] = self.peak[c];
+            snapshot.rms[c] = self.mean_square[c].sqrt();
+        }
+        snapshot.channels = self.channels as u32;
+    }
+}

@@ -1,0 +1,175 @@
+//! The live engine: the audio side never allocates while commands, swaps and captures
+//! flow from another thread; events land on their sample; the null device keeps time.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use chronus_engine::backend::StreamRequest;
+use chronus_engine::live::{Engine, EngineConfig};
+use chronus_engine::{EventKind, Graph, NodeEvent, Ramp};
+use common::{every_node_graph, node};
+
+#[global_allocator]
+static ALLOC: AllocDisabler = AllocDisabler;
+
+fn config(backend: &str, outputs: usize, inputs: usize) -> EngineConfig {
+    EngineConfig {
+        stream: StreamRequest {
+            backend: backend.into(),
+            device: None,
+            samplerate: Some(48_000),
+            blocksize: 256,
+            outputs,
+            inputs,
+            client_name: "chronus-test".into(),
+            connect: false,
+        },
+        blocksize: 256,
+        smoothing: 0.005,
+        command_capacity: 256,
+        event_capacity: 1024,
+    }
+}
+
+#[test]
+fn audio_side_never_allocates_while_the_control_thread_edits() {
+    let (mut graph, ids) = every_node_graph();
+    let (voices, svf) = (ids[6], ids[1]);
+    let (mut engine, mut side) = Engine::start_manual(&graph, &config("manual", 2, 2)).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let audio = std::thread::spawn(move || {
+        let mut out = vec![0.0f32; 2 * 4096];
+        let input = vec![0.25f32; 2 * 4096];
+        let sizes = [256usize, 64, 1, 1000, 17, 333];
+        reset_violation_count();
+        let mut i = 0;
+        while !flag.load(Ordering::Acquire) {
+            let n = sizes[i % sizes.len()];
+            assert_no_alloc(|| side.callback(&mut out[..2 * n], &input[..2 * n]));
+            i += 1;
+        }
+        (violation_count(), i, side)
+    });
+    for round in 0..60u32 {
+        let t = engine.now() + 100;
+        let note = 40 + (round % 30) as u8;
+        engine
+            .send(
+                Some(t),
+                EventKind::Node { node: voices, event: NodeEvent::NoteOn { channel: 0, note, velocity: 0.7 } },
+            )
+            .unwrap();
+        engine
+            .send(
+                None,
+                EventKind::Param {
+                    node: svf,
+                    param: 1,
+                    lane: None,
+                    value: 1.0 + (round % 4) as f32,
+                    ramp: Ramp::Default,
+                },
+            )
+            .unwrap();
+        if round % 10 == 3 {
+            // Add (and later remove) a node: a hot swap.
+            let extra = node(&mut graph, "sine", &[("freq", &[220.0])], &[]);
+            engine.swap(&graph).unwrap();
+            graph.remove(extra).unwrap();
+        }
+        if round % 20 == 5 {
+            engine.start_capture(true, 1.0).unwrap();
+        }
+        if round % 20 == 15 {
+            let capture = engine.stop_capture().unwrap();
+            assert_eq!(capture.channels, 4);
+            assert!(!capture.samples.is_empty());
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    stop.store(true, Ordering::Release);
+    let (violations, callbacks, side) = audio.join().unwrap();
+    assert_eq!(violations, 0, "the audio side allocated or freed");
+    assert!(callbacks > 100, "{callbacks} callbacks");
+    let s = engine.snapshot();
+    assert!(s.swaps >= 6, "{} swaps", s.swaps);
+    assert_eq!(s.dropped_events, 0);
+    drop(side);
+}
+
+#[test]
+fn events_for_a_sample_time_land_on_that_sample() {
+    let mut g = Graph::new();
+    let c = node(&mut g, "const", &[("value", &[0.0])], &[]);
+    g.connect_output(c, "out").unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, &config("manual", 1, 0)).unwrap();
+    let mut out = vec![0.0f32; 480];
+    side.callback(&mut out, &[]);
+    engine.start_capture(false, 1.0).unwrap();
+    let target = 1234;
+    engine
+        .send(Some(target), EventKind::Param { node: c, param: 0, lane: None, value: 1.0, ramp: Ramp::Jump })
+        .unwrap();
+    for _ in 0..10 {
+        side.callback(&mut out, &[]);
+    }
+    let stop = std::thread::spawn(move || {
+        let capture = engine.stop_capture();
+        (engine, capture)
+    });
+    // Keep the audio side running until the capture sink has come back.
+    while !stop.is_finished() {
+        side.callback(&mut out, &[]);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let (_engine, capture) = stop.join().unwrap();
+    let capture = capture.unwrap();
+    let start = capture.start.unwrap();
+    assert_eq!(start, 480);
+    let first = capture.samples.iter().position(|x| *x == 1.0).unwrap() as u64 + start;
+    assert_eq!(first, target);
+}
+
+#[test]
+fn a_full_command_queue_is_an_error_and_the_engine_goes_on() {
+    let mut g = Graph::new();
+    let c = node(&mut g, "const", &[], &[]);
+    g.connect_output(c, "out").unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, &config("manual", 1, 0)).unwrap();
+    let kind = EventKind::Param { node: c, param: 0, lane: None, value: 0.5, ramp: Ramp::Jump };
+    let mut sent = 0;
+    let err = loop {
+        match engine.send(None, kind) {
+            Ok(()) => sent += 1,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(sent, 256);
+    assert!(err.to_string().contains("command queue is full"), "{err}");
+    assert_eq!(engine.dropped_commands(), 1);
+    let mut out = vec![0.0f32; 256];
+    side.callback(&mut out, &[]);
+    assert_eq!(out[255], 0.5);
+    engine.send(None, kind).unwrap();
+}
+
+#[test]
+fn the_null_device_advances_at_the_real_rate() {
+    let mut g = Graph::new();
+    let s = node(&mut g, "sine", &[], &[]);
+    g.connect_output(s, "out").unwrap();
+    let mut engine = Engine::start(&g, &config("null", 2, 0)).unwrap();
+    let t0 = Instant::now();
+    let c0 = engine.snapshot().clock;
+    std::thread::sleep(Duration::from_millis(1500));
+    let frames = engine.snapshot().clock - c0;
+    let expected = t0.elapsed().as_secs_f64() * 48_000.0;
+    assert!((frames as f64 / expected - 1.0).abs() < 0.03, "{frames} frames for {expected}");
+    engine.stop().unwrap();
+}

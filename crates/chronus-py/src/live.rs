@@ -1,0 +1,216 @@
+//! Bindings for the live engine and the device list.
+
+use chronus_engine as engine;
+use engine::backend::StreamRequest;
+use engine::live::EngineConfig;
+use numpy::{PyArray1, PyArrayMethods};
+use std::sync::Mutex;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::{node_kind, param_kind, to_py, Graph};
+
+/// A graph playing live (see `chronus.Engine` for the Python face).
+///
+/// Every method releases the GIL before it takes the engine's lock, and never waits for
+/// the GIL while holding it, so Python threads can call in concurrently without deadlock.
+#[pyclass(module = "chronus._core")]
+pub struct Engine {
+    inner: Mutex<Option<engine::live::Engine>>,
+}
+
+impl Engine {
+    /// Runs `f` on the live engine with the GIL released.
+    fn run<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut engine::live::Engine) -> engine::Result<R> + Send,
+    ) -> PyResult<R> {
+        py.detach(|| {
+            let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let live = guard.as_mut().ok_or_else(|| PyRuntimeError::new_err("the engine is closed"))?;
+            f(live).map_err(to_py)
+        })
+    }
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    #[pyo3(signature = (graph, backend, device, samplerate, blocksize, outputs, inputs, smoothing, client_name, connect, command_capacity, event_capacity))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        graph: &Graph,
+        backend: String,
+        device: Option<String>,
+        samplerate: Option<u32>,
+        blocksize: usize,
+        outputs: usize,
+        inputs: usize,
+        smoothing: f64,
+        client_name: String,
+        connect: bool,
+        command_capacity: usize,
+        event_capacity: usize,
+    ) -> PyResult<Self> {
+        let config = EngineConfig {
+            stream: StreamRequest { backend, device, samplerate, blocksize, outputs, inputs, client_name, connect },
+            blocksize,
+            smoothing,
+            command_capacity,
+            event_capacity,
+        };
+        let g = graph.inner.clone();
+        let inner = py.detach(move || engine::live::Engine::start(&g, &config)).map_err(to_py)?;
+        Ok(Engine { inner: Mutex::new(Some(inner)) })
+    }
+
+    /// What the backend granted: backend, device, samplerate, device_block, blocksize,
+    /// outputs, inputs.
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let (i, blocksize) = self.run(py, |live| Ok((live.info().clone(), live.blocksize())))?;
+        let d = PyDict::new(py);
+        d.set_item("backend", &i.backend)?;
+        d.set_item("device", &i.device)?;
+        d.set_item("samplerate", i.samplerate)?;
+        d.set_item("device_block", i.device_block)?;
+        d.set_item("blocksize", blocksize)?;
+        d.set_item("outputs", i.outputs)?;
+        d.set_item("inputs", i.inputs)?;
+        Ok(d)
+    }
+
+    /// Sends a parameter change for frame `time` (None: the next block).
+    #[pyo3(signature = (node, param, lane, value, ramp, time=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn set_param(
+        &self,
+        py: Python<'_>,
+        node: u32,
+        param: u16,
+        lane: i64,
+        value: f32,
+        ramp: i64,
+        time: Option<u64>,
+    ) -> PyResult<()> {
+        self.run(py, |live| live.send(time, param_kind(node, param, lane, value, ramp)))
+    }
+
+    /// Sends a musical event (see `render` for the kinds) for frame `time` (None: now).
+    #[pyo3(signature = (node, kind, channel, data, value, time=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn node_event(
+        &self,
+        py: Python<'_>,
+        node: u32,
+        kind: &str,
+        channel: u8,
+        data: u8,
+        value: f32,
+        time: Option<u64>,
+    ) -> PyResult<()> {
+        let kind = node_kind(node, kind, channel, data, value)?;
+        self.run(py, |live| live.send(time, kind))
+    }
+
+    /// Compiles `graph` and swaps it in while playing.
+    fn swap(&self, py: Python<'_>, graph: &Graph) -> PyResult<()> {
+        let g = graph.inner.clone();
+        self.run(py, move |live| live.swap(&g))
+    }
+
+    /// The sample clock now (estimated between callbacks).
+    fn now(&self, py: Python<'_>) -> PyResult<u64> {
+        self.run(py, |live| Ok(live.now()))
+    }
+
+    /// Timing, counters and meters from the latest callback.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let (s, sr, xruns, dropped, underruns) = self.run(py, |live| {
+            Ok((live.snapshot(), live.info().samplerate, live.xruns(), live.dropped_commands(), live.input_underruns()))
+        })?;
+        let d = PyDict::new(py);
+        let deadline = s.callback_frames as f64 / sr;
+        d.set_item("clock", s.clock)?;
+        d.set_item("time", s.clock as f64 / sr)?;
+        d.set_item("callbacks", s.callbacks)?;
+        d.set_item("callback_frames", s.callback_frames)?;
+        d.set_item("deadline_ms", deadline * 1e3)?;
+        d.set_item("callback_mean_ms", s.busy_ns as f64 / s.callbacks.max(1) as f64 * 1e-6)?;
+        d.set_item("callback_worst_ms", s.worst_ns as f64 * 1e-6)?;
+        d.set_item("callback_p99_ms", s.time_quantile(0.99) * 1e3)?;
+        d.set_item("load", s.load(sr))?;
+        d.set_item("xruns", xruns)?;
+        d.set_item("late_events", s.late_events)?;
+        d.set_item("orphan_events", s.orphan_events)?;
+        d.set_item("dropped_events", s.dropped_events)?;
+        d.set_item("dropped_commands", dropped)?;
+        d.set_item("swaps", s.swaps)?;
+        d.set_item("capture_overruns", s.capture_overruns)?;
+        d.set_item("input_underruns", underruns)?;
+        let ch = s.channels as usize;
+        d.set_item("peak", s.peak[..ch].to_vec())?;
+        d.set_item("rms", s.rms[..ch].to_vec())?;
+        Ok(d)
+    }
+
+    /// Starts recording the output (and the device input when `with_input`).
+    #[pyo3(signature = (with_input, slack))]
+    fn start_capture(&self, py: Python<'_>, with_input: bool, slack: f64) -> PyResult<()> {
+        self.run(py, |live| live.start_capture(with_input, slack))
+    }
+
+    /// Stops recording; returns (float32 (channels, frames), start frame or None, overruns).
+    fn stop_capture<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Option<u64>, u64)> {
+        let capture = self.run(py, |live| live.stop_capture())?;
+        let ch = capture.channels.max(1);
+        let frames = capture.samples.len() / ch;
+        let mut planar = vec![0.0f32; frames * ch];
+        for (f, row) in capture.samples.chunks_exact(ch).enumerate() {
+            for (c, x) in row.iter().enumerate() {
+                planar[c * frames + f] = *x;
+            }
+        }
+        let array = PyArray1::from_vec(py, planar).reshape([ch, frames])?;
+        Ok((array.into_any(), capture.start, capture.overruns))
+    }
+
+    /// Connects two ports by name (JACK), e.g. "chronus:out_1" to "chronus:in_1".
+    fn connect(&self, py: Python<'_>, from: &str, to: &str) -> PyResult<()> {
+        self.run(py, |live| live.connect(from, to))
+    }
+
+    /// Stops the audio and releases the device (the GIL is released meanwhile).
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| {
+            let taken = self.inner.lock().unwrap_or_else(|e| e.into_inner()).take();
+            taken.map_or(Ok(()), |mut live| live.stop()).map_err(to_py)
+        })
+    }
+
+    /// Whether the engine is still open.
+    #[getter]
+    fn open(&self, py: Python<'_>) -> bool {
+        py.detach(|| self.inner.lock().unwrap_or_else(|e| e.into_inner()).is_some())
+    }
+}
+
+/// Every backend and device: [{backend, name, outputs, inputs, samplerates, default}].
+#[pyfunction]
+pub fn devices(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for d in py.detach(engine::backend::devices) {
+        let e = PyDict::new(py);
+        e.set_item("backend", d.backend)?;
+        e.set_item("name", d.name)?;
+        e.set_item("outputs", d.outputs)?;
+        e.set_item("inputs", d.inputs)?;
+        e.set_item("samplerates", d.samplerates)?;
+        e.set_item("default", d.default)?;
+        list.append(e)?;
+    }
+    Ok(list)
+}
