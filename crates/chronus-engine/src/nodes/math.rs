@@ -33,6 +33,10 @@ struct Const {
 impl Node for Const {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let value = io.params[0];
+        if let Some([v]) = value.as_const() {
+            io.outputs[0].fill(*v);
+            return;
+        }
         for (f, row) in io.outputs[0].chunks_exact_mut(self.lanes).enumerate() {
             row.copy_from_slice(value.frame(f, self.lanes));
         }
@@ -62,6 +66,12 @@ impl Node for MulAdd {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (input, mul, add) = (io.inputs[0], io.params[0], io.params[1]);
         let lanes = self.lanes;
+        if let (1, Some([m]), Some([a])) = (lanes, mul.as_const(), add.as_const()) {
+            for (o, x) in io.outputs[0].iter_mut().zip(input) {
+                *o = x * m + a;
+            }
+            return;
+        }
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(input.chunks_exact(lanes)).enumerate() {
             let (m, a) = (mul.frame(f, lanes), add.frame(f, lanes));
             for (((o, x), m), a) in row.iter_mut().zip(x).zip(m).zip(a) {

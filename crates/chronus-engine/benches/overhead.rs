@@ -1,0 +1,85 @@
+//! Engine overhead per block: the audio callback with an empty graph, and with 100 trivial
+//! nodes (a chain of `muladd`), through the real live path (command queue drained, stats
+//! and meters published). Prints ns per block and ns per node, median of 5 runs.
+//!
+//! Run: `cargo bench -p chronus-engine --bench overhead`
+
+use std::time::Instant;
+
+use chronus_engine::backend::StreamRequest;
+use chronus_engine::live::{Engine, EngineConfig};
+use chronus_engine::Graph;
+
+const BLOCK: usize = 256;
+const BLOCKS: usize = 20_000;
+const RUNS: usize = 5;
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        stream: StreamRequest {
+            backend: "manual".into(),
+            device: None,
+            samplerate: Some(48_000),
+            blocksize: BLOCK,
+            outputs: 2,
+            inputs: 0,
+            client_name: "bench".into(),
+            connect: false,
+        },
+        blocksize: BLOCK,
+        smoothing: 0.005,
+        command_capacity: 1024,
+        event_capacity: 1024,
+    }
+}
+
+fn chain(nodes: usize) -> Graph {
+    let mut g = Graph::new();
+    let mut prev = g.add("const", &[], None).unwrap();
+    for _ in 1..nodes {
+        let next = g.add("muladd", &[], None).unwrap();
+        g.connect_input(prev, "out", next, "in").unwrap();
+        prev = next;
+    }
+    if nodes > 0 {
+        g.connect_output(prev, "out").unwrap();
+    }
+    g
+}
+
+/// Median nanoseconds per callback of `BLOCK` frames.
+fn ns_per_block(graph: &Graph) -> f64 {
+    let mut runs: Vec<f64> = (0..RUNS)
+        .map(|_| {
+            let (_engine, mut side) = Engine::start_manual(graph, &config()).unwrap();
+            let mut out = vec![0.0f32; 2 * BLOCK];
+            for _ in 0..1000 {
+                side.callback(&mut out, &[]);
+            }
+            let start = Instant::now();
+            for _ in 0..BLOCKS {
+                side.callback(&mut out, &[]);
+            }
+            start.elapsed().as_nanos() as f64 / BLOCKS as f64
+        })
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    runs[RUNS / 2]
+}
+
+fn main() {
+    let empty = ns_per_block(&chain(0));
+    let hundred = ns_per_block(&chain(100));
+    let deadline_ns = BLOCK as f64 / 48_000.0 * 1e9;
+    println!("engine overhead, {BLOCK}-frame blocks at 48 kHz, median of {RUNS} x {BLOCKS} blocks");
+    println!(
+        "  empty graph      : {empty:9.0} ns per block ({:.4}% of the {deadline_ns:.0} ns deadline)",
+        100.0 * empty / deadline_ns
+    );
+    println!("  100 trivial nodes: {hundred:9.0} ns per block",);
+    println!(
+        "  per node         : {:9.1} ns per block ({:.3} ns per frame)",
+        (hundred - empty) / 100.0,
+        (hundred - empty) / 100.0 / BLOCK as f64
+    );
+}
