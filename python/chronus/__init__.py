@@ -10,31 +10,46 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
+from . import presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
 from .live import Engine, devices, measure_latency
+from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
+from .pattern import Note, Pattern
 from .render import read_audio, render, write_wav
+from .tempo import TempoMap, TimeSignature
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Bend",
+    "Control",
     "CycleError",
     "DeviceError",
     "Engine",
     "FeedbackNode",
     "Graph",
     "GraphError",
+    "MidiFileError",
+    "MidiSong",
     "Node",
+    "Note",
     "Param",
     "PatchError",
+    "Pattern",
     "QueueFullError",
     "Signal",
+    "TempoMap",
+    "TimeSignature",
     "devices",
     "load_patch",
     "measure_latency",
     "node_kinds",
+    "presets",
     "read_audio",
+    "read_midi",
     "render",
+    "write_midi",
     "write_wav",
 ]

@@ -96,6 +96,17 @@ class BasicNodes:
             "mixer", inputs={f"in{i + 1}": s for i, s in enumerate(inputs)}, params=params, name=name
         )
 
+    def stack(self, *signals: Signal, name: str | None = None) -> Node:
+        """Puts signals side by side as channels (two mono signals make a stereo pair)."""
+        if not 1 <= len(signals) <= 8:
+            raise _core.GraphError(f"stack takes 1 to 8 signals, got {len(signals)}")
+        return self.add_node(
+            "stack",
+            inputs={f"in{i + 1}": s for i, s in enumerate(signals)},
+            options={"inputs": len(signals)},
+            name=name,
+        )
+
     def sum(self, input: Signal | None = None, *, channels: int = 1, name: str | None = None) -> Node:
         """Sums the lanes of ``input`` down to ``channels`` (lane c goes to channel c mod channels)."""
         inputs = {} if input is None else {"in": input}

@@ -13,7 +13,9 @@ from . import _core
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
 from .live import Engine, devices, measure_latency
+from .midi import MidiFileError, read_midi
 from .patch import PatchError, load_patch
+from .presets import PRESETS
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, render, write_wav
 
 
@@ -41,10 +43,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    patch = load_patch(args.patch)
-    seconds = args.seconds if args.seconds is not None else (patch.seconds or 10.0)
-    print(_render_to_file(patch.graph, seconds, Path(args.output), args.samplerate, args.blocksize))
+    if Path(args.patch).suffix.lower() in (".mid", ".midi"):
+        graph, length = _midi_graph(args.patch, args.instrument)
+        seconds = args.seconds if args.seconds is not None else length
+    else:
+        patch = load_patch(args.patch)
+        graph = patch.graph
+        seconds = args.seconds if args.seconds is not None else (patch.seconds or 10.0)
+    print(_render_to_file(graph, seconds, Path(args.output), args.samplerate, args.blocksize))
     return 0
+
+
+def _midi_graph(path: str, instrument: str) -> tuple[Graph, float]:
+    """A graph playing the MIDI file at ``path`` on a preset; and its length with a release
+    tail, in seconds."""
+    if instrument not in PRESETS:
+        raise ValueError(f"unknown instrument '{instrument}' (instruments: {', '.join(PRESETS)})")
+    song = read_midi(path)
+    graph = Graph()
+    graph.tempo = song.tempo
+    graph.play(PRESETS[instrument](graph), song)
+    return graph, song.seconds + 1.5
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
@@ -55,6 +74,8 @@ def _cmd_play(args: argparse.Namespace) -> int:
         device=args.device,
         samplerate=args.samplerate,
         blocksize=args.blocksize,
+        midi_in=args.midi_in,
+        midi_target=patch.midi_target,
     ) as live:
         info = live.info
         print(
@@ -120,7 +141,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
 
     rend = sub.add_parser("render", help="render a patch file to a WAV file")
-    rend.add_argument("patch", help="patch file (defines patch() or graph)")
+    rend.add_argument("patch", help="patch file (defines patch() or graph), or a MIDI file (.mid)")
+    rend.add_argument(
+        "--instrument", default="poly_saw", help=f"instrument for MIDI files ({', '.join(PRESETS)})"
+    )
     rend.add_argument("-o", "--output", required=True, help="WAV file to write")
     rend.add_argument(
         "--seconds", type=float, default=None, help="length in seconds (default: the patch's own)"
@@ -139,6 +163,9 @@ def _parser() -> argparse.ArgumentParser:
     play = sub.add_parser("play", help="play a patch file live until Ctrl-C, printing load and xruns")
     play.add_argument("patch", help="patch file (defines patch() or graph)")
     play.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    play.add_argument(
+        "--midi-in", default=None, help="MIDI input to play from (port name or part of it; JACK or OS MIDI)"
+    )
     live_args(play, "auto")
     play.set_defaults(func=_cmd_play)
 
@@ -160,7 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args)
-    except (PatchError, _core.GraphError, _core.DeviceError, ValueError, OSError, RuntimeError) as err:
+    except (
+        PatchError,
+        MidiFileError,
+        _core.GraphError,
+        _core.DeviceError,
+        ValueError,
+        OSError,
+        RuntimeError,
+    ) as err:
         print(f"chronus: error: {err}", file=sys.stderr)
         return 1
 

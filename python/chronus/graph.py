@@ -16,7 +16,9 @@ from typing import Any
 from . import _core
 from .basics import BasicNodes
 from .instruments import InstrumentNodes, VoicesNode
+from .sequence import SequenceParts, Track
 from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
+from .tempo import TempoMap
 
 __all__ = ["FeedbackNode", "Graph", "Node", "Param", "Signal", "TimedChange", "TimedEvent", "node_kinds"]
 
@@ -31,6 +33,7 @@ class TimedChange:
     frame: int | None
     ramp: float | None
     lane: int | None
+    beat: float | None = None
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,15 @@ class TimedEvent:
     kind: str
     at: float | None
     frame: int | None
-    #: Seconds after ``at``/``frame`` (a note-off after its note-on).
+    #: Seconds after ``at``/``frame`` (a note-off after its note-on), or beats after ``beat``.
     after: float = 0.0
     channel: int = 0
     data: int = 0
     value: float = 0.0
+    beat: float | None = None
 
 
-class Graph(BasicNodes, InstrumentNodes):
+class Graph(BasicNodes, InstrumentNodes, SequenceParts):
     """A patch under construction.
 
     >>> g = Graph()
@@ -58,7 +62,14 @@ class Graph(BasicNodes, InstrumentNodes):
 
     def __init__(self) -> None:
         self._core = _core.Graph()
+        self._nodes: list[Node] = []
         self.timeline: list[TimedChange | TimedEvent] = []
+        #: Where beats fall (tracks, patterns and MIDI files play through it).
+        self.tempo: TempoMap = TempoMap()
+        #: What the transport plays (see :meth:`play`, :meth:`automate`).
+        self.tracks: list[Track] = []
+        #: MIDI controllers mapped onto parameters (see :meth:`map_cc`).
+        self.cc_maps = []
 
     # -- generic ----------------------------------------------------------------------
     def add_node(
@@ -74,6 +85,7 @@ class Graph(BasicNodes, InstrumentNodes):
         node_id = self._core.add(kind, dict(options or {}), name)
         cls = {"feedback": FeedbackNode, "voices": VoicesNode}.get(kind, Node)
         node = cls(self, node_id, kind)
+        self._nodes.append(node)
         for port, sources in (inputs or {}).items():
             for source in [sources] if isinstance(sources, Signal) else sources:
                 node.connect(port, source)
@@ -90,6 +102,10 @@ class Graph(BasicNodes, InstrumentNodes):
         self._core.connect(signal._node, signal._port, "output")
         return signal
 
+    def nodes(self) -> list[Node]:
+        """Every node added through this graph object, in creation order."""
+        return [n for n in self._nodes if self._core.has(n.id)]
+
     def unoutput(self, signal: Signal) -> None:
         """Stops sending ``signal`` to the graph output."""
         if not self._core.disconnect(signal._node, signal._port, "output"):
@@ -100,6 +116,8 @@ class Graph(BasicNodes, InstrumentNodes):
         if not isinstance(node, Node) or node.graph is not self:
             raise _core.GraphError(f"remove() needs a node of this graph, got {node!r}")
         self._core.remove(node.id)
+        self.tracks = [t for t in self.tracks if t.target is None or t.target.id != node.id]
+        self.cc_maps = [m for m in self.cc_maps if m.param.node.id != node.id]
         self.timeline = [
             t for t in self.timeline if (t.param.node if isinstance(t, TimedChange) else t.node).id != node.id
         ]
@@ -112,25 +130,27 @@ class Graph(BasicNodes, InstrumentNodes):
         *,
         at: float | None = None,
         frame: int | None = None,
+        beat: float | None = None,
         ramp: float | None = None,
         lane: int | None = None,
     ) -> None:
         """Schedules a change of ``param`` for :func:`chronus.render`.
 
-        ``at`` is the time in seconds (or ``frame`` in frames); ``ramp`` the glide in
-        seconds (``None`` for the default smoothing, 0 to jump); ``lane`` one lane or all.
+        ``at`` is the time in seconds (or ``frame`` in frames, or ``beat`` on the graph's
+        tempo map); ``ramp`` the glide in seconds (``None`` for the default smoothing, 0 to
+        jump); ``lane`` one lane or all.
         """
         if not isinstance(param, Param):
             raise TypeError(f"set() needs a parameter such as node.cutoff, got {type(param).__name__}")
         if param.node.graph is not self:
             raise _core.GraphError(f"{param!r} belongs to another graph")
-        _check_when(at, frame)
+        _check_when(at, frame, beat)
         if ramp is not None and not (math.isfinite(ramp) and ramp >= 0):
             raise ValueError(f"ramp must be >= 0 seconds, got {ramp}")
         if lane is not None and lane < 0:
             raise ValueError(f"lane must be >= 0, got {lane}")
         self._core.check_value(param.node.id, param.index, float(value))
-        self.timeline.append(TimedChange(param, float(value), at, frame, ramp, lane))
+        self.timeline.append(TimedChange(param, float(value), at, frame, ramp, lane, beat))
 
     def note(
         self,
@@ -139,26 +159,27 @@ class Graph(BasicNodes, InstrumentNodes):
         *,
         at: float | None = None,
         frame: int | None = None,
+        beat: float | None = None,
         duration: float | None = None,
         velocity: float = 0.8,
         channel: int = 0,
     ) -> None:
         """Schedules a note for ``target`` (a voice allocator or instrument).
 
-        ``note`` is a MIDI note number, ``at`` the start in seconds (or ``frame``),
-        ``duration`` the time in seconds until its note-off (none if omitted),
-        ``velocity`` in (0, 1], ``channel`` a MIDI channel 0 to 15.
+        ``note`` is a MIDI note number, ``at`` the start in seconds (or ``frame``, or
+        ``beat``), ``duration`` the time until its note-off (seconds, or beats when the
+        start is a beat; none if omitted), ``velocity`` in (0, 1], ``channel`` 0 to 15.
         """
-        _check_when(at, frame)
+        _check_when(at, frame, beat)
         if not 0 <= note <= 127:
             raise ValueError(f"note must be a MIDI note number 0..127, got {note}")
         if not 0 < velocity <= 1:
             raise ValueError(f"velocity must be in (0, 1], got {velocity}")
         if duration is not None and not (math.isfinite(duration) and duration >= 0):
             raise ValueError(f"duration must be >= 0 seconds, got {duration}")
-        self._event(target, "note_on", at, frame, channel, note, velocity)
+        self._event(target, "note_on", at, frame, channel, note, velocity, beat=beat)
         if duration is not None:
-            self._event(target, "note_off", at, frame, channel, note, 0.0, after=duration)
+            self._event(target, "note_off", at, frame, channel, note, 0.0, after=duration, beat=beat)
 
     def control(
         self,
@@ -168,13 +189,14 @@ class Graph(BasicNodes, InstrumentNodes):
         *,
         at: float | None = None,
         frame: int | None = None,
+        beat: float | None = None,
         channel: int = 0,
     ) -> None:
         """Schedules a MIDI-style controller change (``value`` in [0, 1]; 64 is the sustain pedal)."""
-        _check_when(at, frame)
+        _check_when(at, frame, beat)
         if not 0 <= controller <= 127 or not 0 <= value <= 1:
             raise ValueError(f"controller must be 0..127 and value in [0, 1], got {controller}, {value}")
-        self._event(target, "control", at, frame, channel, controller, value)
+        self._event(target, "control", at, frame, channel, controller, value, beat=beat)
 
     def bend(
         self,
@@ -183,13 +205,14 @@ class Graph(BasicNodes, InstrumentNodes):
         *,
         at: float | None = None,
         frame: int | None = None,
+        beat: float | None = None,
         channel: int = 0,
     ) -> None:
         """Schedules a pitch-bend position in [-1, 1] (the bend range is set on the instrument)."""
-        _check_when(at, frame)
+        _check_when(at, frame, beat)
         if not -1 <= value <= 1:
             raise ValueError(f"bend must be in [-1, 1], got {value}")
-        self._event(target, "bend", at, frame, channel, 0, value)
+        self._event(target, "bend", at, frame, channel, 0, value, beat=beat)
 
     def _event(
         self,
@@ -201,12 +224,15 @@ class Graph(BasicNodes, InstrumentNodes):
         data: int,
         value: float,
         after: float = 0.0,
+        beat: float | None = None,
     ) -> None:
         if not isinstance(target, Node) or target.graph is not self:
             raise _core.GraphError(f"{kind} needs a node of this graph as its target, got {target!r}")
         if not 0 <= channel <= 15:
             raise ValueError(f"channel must be 0..15, got {channel}")
-        self.timeline.append(TimedEvent(target, kind, at, frame, after, channel, int(data), float(value)))
+        self.timeline.append(
+            TimedEvent(target, kind, at, frame, after, channel, int(data), float(value), beat)
+        )
 
     def gate(self, env: Node, on: float, off: float | None = None, *, lane: int | None = None) -> None:
         """Opens ``env``'s gate at ``on`` seconds and closes it at ``off`` (if given)."""
@@ -221,9 +247,11 @@ class Graph(BasicNodes, InstrumentNodes):
         return self._core.compile_info(float(samplerate), int(blocksize))
 
 
-def _check_when(at: float | None, frame: int | None) -> None:
-    if (at is None) == (frame is None):
-        raise ValueError("give exactly one of at= (seconds) or frame=")
+def _check_when(at: float | None, frame: int | None, beat: float | None = None) -> None:
+    if sum(x is not None for x in (at, frame, beat)) != 1:
+        raise ValueError("give exactly one of at= (seconds), frame= or beat=")
+    if beat is not None and not (math.isfinite(beat) and beat >= 0):
+        raise ValueError(f"beat must be >= 0, got {beat}")
     if at is not None and not (math.isfinite(at) and at >= 0):
         raise ValueError(f"at must be a time >= 0 in seconds, got {at}")
     if frame is not None and frame < 0:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,7 @@ import numpy as np
 from . import _core
 from .graph import Graph
 from .signal import Node, Param
+from .tempo import TempoMap
 
 #: Commands that can wait for the audio thread before `QueueFullError`.
 COMMAND_CAPACITY = 4096
@@ -58,6 +61,13 @@ class Engine:
         connect: connect to the physical playback/capture ports (JACK).
         queue: commands that may wait for the audio thread before a call raises
             :class:`chronus.QueueFullError`.
+        midi_in: a MIDI source to listen to. With JACK the engine opens its own MIDI input
+            port (exact frame timing) and connects the JACK port whose name contains this
+            (empty string: connect nothing); elsewhere it opens the OS MIDI input port
+            whose name contains it (timestamped on arrival).
+        midi_out: open a JACK MIDI output port for tracks that play to MIDI out.
+        midi_target: the node that hears incoming MIDI notes (default: the graph's only
+            voice allocator, if it has exactly one).
     """
 
     def __init__(
@@ -74,6 +84,9 @@ class Engine:
         name: str = "chronus-engine",
         connect: bool = True,
         queue: int = COMMAND_CAPACITY,
+        midi_in: str | None = None,
+        midi_out: bool = False,
+        midi_target: Node | None = None,
     ) -> None:
         if not isinstance(graph, Graph):
             raise TypeError(f"Engine() needs a chronus.Graph, got {type(graph).__name__}")
@@ -94,10 +107,48 @@ class Engine:
             connect,
             queue,
             EVENT_CAPACITY,
+            midi_in is not None and backend in ("jack", "auto"),
+            midi_out,
         )
         info = self._core.info()
         self.samplerate: float = info["samplerate"]
         self.info: dict[str, Any] = info
+        self.transport = Transport(self)
+        try:
+            self._start_song()
+            self._start_midi(midi_in, midi_target)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_song(self) -> None:
+        song = self.graph.song(self.samplerate)
+        if song is None:
+            return
+        tempo, tracks, cc_maps = song
+        self._core.set_transport(tempo, tracks)
+        if cc_maps:
+            self._core.set_cc_maps(cc_maps)
+        if tracks:
+            self._core.transport("start")
+
+    def _start_midi(self, source: str | None, target: Node | None) -> None:
+        if target is None:
+            voices = [n for n in self.graph.nodes() if n.kind == "voices"]
+            target = voices[0] if len(voices) == 1 else None
+        if target is not None:
+            self.route_midi(target)
+        if source is None:
+            return
+        if self.info["backend"] == "jack":
+            if source:
+                ours = f"{self.info['device']}:midi_in"
+                ports = [p for p in _jack_midi_outputs() if source.lower() in p.lower()]
+                if not ports:
+                    raise _core.DeviceError(f"no JACK MIDI port matching '{source}'")
+                self.connect(ports[0], ours)
+        else:
+            self._core.open_midi_input(source)
 
     # -- lifetime -----------------------------------------------------------------------
     def close(self) -> None:
@@ -203,6 +254,65 @@ class Engine:
         """Sends a controller change (``value`` in [0, 1]) to ``target``."""
         self._core.node_event(target.id, "control", channel, controller, float(value), self._frame(at, None))
 
+    # -- MIDI ---------------------------------------------------------------------------
+    def route_midi(self, target: Node | None, *, channel: int | None = None) -> None:
+        """Sends incoming MIDI on ``channel`` (None: every channel) to ``target``."""
+        routes = getattr(self, "_routes", [None] * 16)
+        node = None if target is None else target.id
+        for ch in range(16) if channel is None else [channel]:
+            routes[ch] = node
+        self._routes = routes
+        self._core.set_routes(routes)
+
+    def send_midi(self, message: bytes | Sequence[int], *, timestamp: float | None = None) -> None:
+        """Feeds one raw MIDI message into the engine as if it came from a MIDI port.
+
+        ``timestamp`` is when it was received, as ``time.monotonic()`` (None: now); it plays
+        one device period after that moment on the audio clock, so timing jitter of the
+        caller does not reach the sound.
+        """
+        age = None if timestamp is None else max(0.0, time.monotonic() - timestamp)
+        self._core.send_midi(bytes(message), age)
+
+    def map_cc(
+        self,
+        controller: int,
+        param: Param,
+        min: float,
+        max: float,
+        *,
+        curve: str = "linear",
+        power: float = 2.0,
+        channel: int | None = None,
+    ) -> None:
+        """Maps a MIDI controller onto ``param`` (see :meth:`chronus.Graph.map_cc`), live."""
+        self.graph.map_cc(controller, param, min, max, curve=curve, power=power, channel=channel)
+        self._core.set_cc_maps([m.engine_tuple() for m in self.graph.cc_maps])
+
+    def learn(
+        self, param: Param, min: float, max: float, *, curve: str = "linear", timeout: float = 10.0
+    ) -> int:
+        """MIDI learn: waits for the next controller to move and maps it onto ``param``.
+        Returns the controller number; raises TimeoutError if none moves in ``timeout`` s."""
+        seen = self._core.snapshot()["cc_received"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = self._core.snapshot()
+            if now["cc_received"] > seen:
+                channel, controller, _ = now["last_cc"]
+                self.map_cc(controller, param, min, max, curve=curve, channel=channel)
+                return controller
+            time.sleep(0.01)
+        raise TimeoutError(f"no MIDI controller moved within {timeout} s")
+
+    def start_midi_record(self) -> None:
+        """Starts recording incoming MIDI with sample-clock timestamps."""
+        self._core.start_midi_record()
+
+    def stop_midi_record(self) -> list[tuple[int, bytes]]:
+        """Stops recording; returns [(frame, message bytes)] (see :func:`save_midi_recording`)."""
+        return [(frame, bytes(b)) for frame, b in self._core.stop_midi_record()]
+
     # -- editing ------------------------------------------------------------------------
     def update(self) -> None:
         """Compiles the graph as it is now and swaps it in at the next block boundary.
@@ -258,6 +368,98 @@ class Engine:
             err.audio = audio  # type: ignore[attr-defined]
             raise err
         return audio, (start or 0)
+
+
+class Transport:
+    """The engine's transport: plays the graph's tracks (see :meth:`chronus.Graph.play`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def start(self) -> None:
+        """Plays from the current position."""
+        self._engine._core.transport("start")
+
+    def stop(self) -> None:
+        """Stops, releasing the notes the tracks left on."""
+        self._engine._core.transport("stop")
+
+    def seek(self, beat: float) -> None:
+        """Jumps to ``beat``."""
+        self._engine._core.transport("seek", float(beat))
+
+    def loop(self, start: float | None, end: float | None = None) -> None:
+        """Loops between two beats; ``loop(None)`` stops looping."""
+        if start is None:
+            self._engine._core.transport("loop")
+        else:
+            if end is None or not 0 <= start < end:
+                raise ValueError(f"a loop needs 0 <= start < end beats, got {start}, {end}")
+            self._engine._core.transport("loop", float(start), float(end))
+
+    def tempo(self, bpm: float) -> None:
+        """Sets the tempo from the current beat on, in beats per minute."""
+        if not 0 < bpm <= 10_000:
+            raise ValueError(f"tempo must be in (0, 10000] bpm, got {bpm}")
+        self._engine._core.transport("tempo", float(bpm))
+
+    def reload(self) -> None:
+        """Sends the graph's tracks and tempo map again (stopped at beat 0)."""
+        song = self._engine.graph.song(self._engine.samplerate)
+        changes, tracks, _ = song if song is not None else ([(0.0, 120.0)], [], [])
+        self._engine._core.set_transport(changes, tracks)
+
+    @property
+    def beat(self) -> float:
+        """Current position in beats."""
+        return self._engine._core.snapshot()["beat"]
+
+    @property
+    def playing(self) -> bool:
+        """Whether it plays."""
+        return self._engine._core.snapshot()["playing"]
+
+    @property
+    def bpm(self) -> float:
+        """Tempo at the current position."""
+        return self._engine._core.snapshot()["bpm"]
+
+
+def _jack_midi_outputs() -> list[str]:
+    """JACK MIDI ports that produce MIDI (sources we can connect from)."""
+    import jack
+
+    client = jack.Client("chronus-lister", no_start_server=True)
+    try:
+        return [p.name for p in client.get_ports(is_midi=True, is_output=True)]
+    finally:
+        client.close()
+
+
+def save_midi_recording(
+    path: str | os.PathLike[str],
+    events: Sequence[tuple[int, bytes]],
+    samplerate: float,
+    tempo: TempoMap | None = None,
+) -> Path:
+    """Writes recorded (frame, MIDI bytes) events as a MIDI file, placing each at the beat
+    its frame falls on under ``tempo`` (120 bpm by default) counted from the first event."""
+    import mido
+
+    tempo = tempo or TempoMap()
+    mf = mido.MidiFile(type=0, ticks_per_beat=960)
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo.bpm(0.0)), time=0))
+    origin = events[0][0] if events else 0
+    last_tick = 0
+    for frame, message in events:
+        tick = round(tempo.beat_at_frame(frame - origin, samplerate) * 960)
+        track.append(mido.Message.from_bytes(list(message), time=tick - last_tick))
+        last_tick = tick
+    mf.tracks.append(track)
+    path = Path(path)
+    mf.save(path)
+    return path
 
 
 def measure_latency(

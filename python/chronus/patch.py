@@ -2,7 +2,8 @@
 
 A patch file defines either a function ``patch()`` that returns a :class:`chronus.Graph`,
 or a module-level variable ``graph``. It may also define ``seconds`` (default render
-length in seconds).
+length in seconds) and ``midi_target`` (the node that hears ``chronus play --midi-in``;
+by default the graph's only voice allocator).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .graph import Graph
+from .signal import Node
 
 
 class PatchError(Exception):
@@ -27,6 +29,7 @@ class Patch:
     graph: Graph
     seconds: float | None
     path: Path
+    midi_target: Node | None = None
 
 
 def load_patch(path: str | os.PathLike[str]) -> Patch:
@@ -50,4 +53,9 @@ def load_patch(path: str | os.PathLike[str]) -> Patch:
     seconds = namespace.get("seconds")
     if seconds is not None and not isinstance(seconds, (int, float)):
         raise PatchError(f"{path}: `seconds` must be a number, got {type(seconds).__name__}")
-    return Patch(graph=graph, seconds=None if seconds is None else float(seconds), path=path)
+    target = namespace.get("midi_target")
+    if target is not None and not isinstance(target, Node):
+        raise PatchError(f"{path}: `midi_target` must be a node of the graph, got {type(target).__name__}")
+    return Patch(
+        graph=graph, seconds=None if seconds is None else float(seconds), path=path, midi_target=target
+    )

@@ -52,17 +52,48 @@ def render(
     frames = round(seconds * samplerate)
     params, notes = [], []
     for item in graph.timeline:
-        frame = item.frame if item.frame is not None else round(item.at * samplerate)
         if isinstance(item, TimedChange):
+            frame = _frame(graph, item.at, item.frame, item.beat, 0.0, samplerate)
             ramp = -1 if item.ramp is None else round(item.ramp * samplerate)
             lane = -1 if item.lane is None else item.lane
             params.append((frame, item.param.node.id, item.param.index, lane, item.value, ramp))
         else:
-            frame += round(item.after * samplerate)
+            frame = _frame(graph, item.at, item.frame, item.beat, item.after, samplerate)
             notes.append((frame, item.node.id, item.kind, item.channel, item.data, item.value))
+    source = None
+    if input is not None:
+        source = np.asarray(input, dtype=np.float32)
+        if source.ndim == 1:
+            source = source[np.newaxis, :]
+        if source.ndim != 2 or source.shape[0] > 256:
+            raise ValueError(f"input must have shape (channels, frames), got {np.shape(input)}")
+        source = np.ascontiguousarray(source)
+    song = graph.song(samplerate)
+    tempo, tracks, cc_maps = song if song is not None else (None, None, None)
     return _core.render(
-        graph._core, frames, float(samplerate), int(blocksize), float(smoothing), params, notes
+        graph._core,
+        frames,
+        float(samplerate),
+        int(blocksize),
+        float(smoothing),
+        params,
+        notes,
+        source,
+        tempo,
+        tracks,
+        cc_maps,
     )
+
+
+def _frame(
+    graph: Graph, at: float | None, frame: int | None, beat: float | None, after: float, sr: float
+) -> int:
+    """The frame of a timeline entry: seconds, frames or beats, plus ``after`` (beats for a
+    beat-stamped entry, seconds otherwise)."""
+    if beat is not None:
+        return graph.tempo.frame(beat + after, sr)
+    start = frame if frame is not None else round(at * sr)
+    return start + round(after * sr)
 
 
 def write_wav(

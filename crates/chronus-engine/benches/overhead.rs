@@ -25,6 +25,8 @@ fn config() -> EngineConfig {
             inputs: 0,
             client_name: "bench".into(),
             connect: false,
+            midi_in: false,
+            midi_out: false,
         },
         blocksize: BLOCK,
         smoothing: 0.005,

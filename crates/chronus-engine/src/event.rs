@@ -110,6 +110,69 @@ pub enum EventKind {
         /// The event.
         event: NodeEvent,
     },
+    /// MIDI from outside (a controller, a MIDI input port): routed to the node listening on
+    /// its channel, and through the controller mappings.
+    Midi {
+        /// The event.
+        event: NodeEvent,
+    },
+    /// MIDI to send out of the engine's MIDI output at this event's frame.
+    MidiOut {
+        /// The event.
+        event: NodeEvent,
+    },
+}
+
+impl NodeEvent {
+    /// Reads one MIDI message (as from a MIDI port). Messages that carry no musical event
+    /// (clock, sysex, ...) give None.
+    pub fn from_midi(bytes: &[u8]) -> Option<NodeEvent> {
+        use midly::live::LiveEvent;
+        use midly::MidiMessage as M;
+        let LiveEvent::Midi { channel, message } = LiveEvent::parse(bytes).ok()? else { return None };
+        let channel = channel.as_int();
+        Some(match message {
+            M::NoteOn { key, vel } if vel.as_int() > 0 => {
+                NodeEvent::NoteOn { channel, note: key.as_int(), velocity: vel.as_int() as f32 / 127.0 }
+            }
+            M::NoteOn { key, .. } | M::NoteOff { key, .. } => NodeEvent::NoteOff { channel, note: key.as_int() },
+            M::Controller { controller, value } => {
+                NodeEvent::Control { channel, controller: controller.as_int(), value: value.as_int() as f32 / 127.0 }
+            }
+            M::PitchBend { bend } => NodeEvent::PitchBend { channel, value: bend.as_f32() },
+            M::ProgramChange { program } => NodeEvent::Program { channel, program: program.as_int() },
+            M::Aftertouch { .. } | M::ChannelAftertouch { .. } => return None,
+        })
+    }
+
+    /// Writes the event as a MIDI message into `out`; returns its length (0 if it has no
+    /// single-message form).
+    pub fn to_midi(&self, out: &mut [u8; 3]) -> usize {
+        use midly::live::LiveEvent;
+        use midly::num::{u4, u7};
+        use midly::{MidiMessage as M, PitchBend};
+        let seven = |x: f32| u7::new((x.clamp(0.0, 1.0) * 127.0).round() as u8);
+        let (channel, message) = match *self {
+            NodeEvent::NoteOn { channel, note, velocity } => {
+                (channel, M::NoteOn { key: u7::new(note & 127), vel: seven(velocity).max(u7::new(1)) })
+            }
+            NodeEvent::NoteOff { channel, note } => (channel, M::NoteOff { key: u7::new(note & 127), vel: u7::new(0) }),
+            NodeEvent::Control { channel, controller, value } => {
+                (channel, M::Controller { controller: u7::new(controller & 127), value: seven(value) })
+            }
+            NodeEvent::PitchBend { channel, value } => {
+                (channel, M::PitchBend { bend: PitchBend::from_f32(value.clamp(-1.0, 1.0)) })
+            }
+            NodeEvent::Program { channel, program } => (channel, M::ProgramChange { program: u7::new(program & 127) }),
+            NodeEvent::AllNotesOff => return 0,
+        };
+        let event = LiveEvent::Midi { channel: u4::new(channel & 15), message };
+        let mut slice: &mut [u8] = &mut out[..];
+        match event.write(&mut slice) {
+            Ok(()) => 3 - slice.len(),
+            Err(_) => 0,
+        }
+    }
 }
 
 /// An event stamped in sample time (frames since the engine started).

@@ -4,7 +4,9 @@ use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
-use crate::processor::Processor;
+use crate::midi::CcMapping;
+use crate::processor::{Processor, TransportCommand};
+use crate::sequence::{TempoMap, Track, Transport};
 
 /// Events the offline driver keeps queued ahead of the render position.
 const EVENT_WINDOW: usize = 4096;
@@ -28,9 +30,34 @@ pub struct Input<'a> {
     pub channels: usize,
 }
 
-/// Renders `frames` frames of `graph`, applying `events` (in any order) on their frames,
-/// with `input` playing the part of the device input for `input` nodes.
-pub fn render(graph: &Graph, opts: &CompileOptions, frames: usize, events: &[Event], input: Input) -> Result<Rendered> {
+/// Music for an offline render: tracks under a tempo map, played from beat 0 at frame 0,
+/// and controller mappings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Song {
+    /// Where the beats fall.
+    pub tempo: TempoMap,
+    /// What plays.
+    pub tracks: Vec<Track>,
+    /// Controllers mapped onto parameters.
+    pub cc_maps: Vec<CcMapping>,
+}
+
+/// What to render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderJob<'a> {
+    /// Length in frames.
+    pub frames: usize,
+    /// Events (any order), applied on their frames.
+    pub events: &'a [Event],
+    /// Audio playing the part of the device input for `input` nodes.
+    pub input: Input<'a>,
+    /// Tracks played by the transport from frame 0.
+    pub song: Option<Song>,
+}
+
+/// Renders `job` with `graph`.
+pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Rendered> {
+    let RenderJob { frames, events, input, song } = job;
     let schedule = compile(graph, opts)?;
     let channels = schedule.output_channels();
     if channels == 0 {
@@ -42,6 +69,19 @@ pub fn render(graph: &Graph, opts: &CompileOptions, frames: usize, events: &[Eve
     let mut events = events.to_vec();
     events.sort_by_key(|e| e.time);
     let mut processor = Processor::new(schedule, EVENT_WINDOW);
+    if let Some(song) = song {
+        for t in &song.tracks {
+            for e in t.events.iter() {
+                check_event(graph, |n| processor.schedule().lanes(n), &Event { time: 0, kind: e.kind })?;
+            }
+        }
+        for m in &song.cc_maps {
+            crate::live::check_mapping(graph, m)?;
+        }
+        processor.swap_cc_maps(song.cc_maps.into());
+        processor.swap_transport(Some(Box::new(Transport::new(song.tempo, song.tracks, opts.samplerate))));
+        processor.transport_command(TransportCommand::Start);
+    }
     let mut samples = vec![0.0f32; frames * channels];
     let in_ch = input.channels;
     let mut padded = Vec::new();
@@ -65,6 +105,7 @@ pub fn render(graph: &Graph, opts: &CompileOptions, frames: usize, events: &[Eve
         }
         let inp = if in_ch > 0 { &input_samples[done * in_ch..(done + n) * in_ch] } else { &[][..] };
         processor.process_duplex(&mut samples[done * channels..(done + n) * channels], channels, inp, in_ch);
+        processor.clear_midi();
         done += n;
     }
     Ok(Rendered { samples, channels })
@@ -93,6 +134,9 @@ pub fn check_event(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option
         EventKind::Node { node, event } => {
             graph.node(node)?;
             event.check().map_err(|m| Error::Invalid(format!("event for {}: {m}", graph.name(node))))
+        }
+        EventKind::Midi { event } | EventKind::MidiOut { event } => {
+            event.check().map_err(|m| Error::Invalid(format!("MIDI event: {m}")))
         }
     }
 }

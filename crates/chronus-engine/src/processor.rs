@@ -1,9 +1,17 @@
 //! The engine loop shared by live devices and offline rendering: it advances the sample
-//! clock, applies due events on their exact frame (splitting blocks at event offsets), runs
-//! the schedule with denormals flushed to zero, and copies the graph output out.
+//! clock, plays the transport's tracks, routes MIDI, applies due events on their exact frame
+//! (splitting blocks at event offsets), runs the schedule with denormals flushed to zero, and
+//! copies the graph output out.
 
-use crate::event::{Event, EventQueue};
+use arrayvec::ArrayVec;
+
+use crate::event::{Event, EventKind, EventQueue, NodeEvent, Ramp};
+use crate::midi::{CcMapping, MidiRoutes};
 use crate::schedule::Schedule;
+use crate::sequence::Transport;
+
+/// MIDI events kept per callback for the backend (out) and for recording (in).
+pub const MIDI_PER_CALLBACK: usize = 1024;
 
 /// Counters the audio thread keeps about itself.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -18,7 +26,27 @@ pub struct Counters {
     pub dropped_events: u64,
     /// Schedules swapped in.
     pub swaps: u64,
+    /// MIDI messages that found the per-callback MIDI buffers full.
+    pub dropped_midi: u64,
 }
+
+/// What the transport should do (sent from the control thread).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TransportCommand {
+    /// Play from the current position.
+    Start,
+    /// Stop, releasing notes.
+    Stop,
+    /// Jump to a beat.
+    Seek(f64),
+    /// Loop between two beats, or stop looping.
+    Loop(Option<(f64, f64)>),
+    /// Set the tempo in beats per minute from the current beat on.
+    Tempo(f64),
+}
+
+/// A stamped MIDI message kept for the backend or a recorder.
+pub type StampedMidi = (u64, NodeEvent);
 
 /// Runs a [`Schedule`] against the sample clock.
 pub struct Processor {
@@ -26,6 +54,11 @@ pub struct Processor {
     events: EventQueue,
     clock: u64,
     counters: Counters,
+    transport: Option<Box<Transport>>,
+    routes: MidiRoutes,
+    cc_maps: Box<[CcMapping]>,
+    midi_in: ArrayVec<StampedMidi, MIDI_PER_CALLBACK>,
+    midi_out: ArrayVec<StampedMidi, MIDI_PER_CALLBACK>,
 }
 
 impl Processor {
@@ -36,6 +69,11 @@ impl Processor {
             events: EventQueue::with_capacity(event_capacity),
             clock: 0,
             counters: Counters::default(),
+            transport: None,
+            routes: MidiRoutes::default(),
+            cc_maps: Box::new([]),
+            midi_in: ArrayVec::new(),
+            midi_out: ArrayVec::new(),
         }
     }
 
@@ -77,6 +115,67 @@ impl Processor {
         std::mem::replace(&mut self.schedule, schedule)
     }
 
+    /// Replaces the transport (tracks and tempo map); returns the old one, to be dropped off
+    /// the audio thread. A transport that was playing releases its notes first.
+    pub fn swap_transport(&mut self, transport: Option<Box<Transport>>) -> Option<Box<Transport>> {
+        self.transport_command(TransportCommand::Stop);
+        std::mem::replace(&mut self.transport, transport)
+    }
+
+    /// The transport, if any.
+    pub fn transport(&self) -> Option<&Transport> {
+        self.transport.as_deref()
+    }
+
+    /// Applies a transport command at the current frame.
+    pub fn transport_command(&mut self, command: TransportCommand) {
+        let Processor { transport, events, counters, clock, .. } = self;
+        let Some(t) = transport.as_deref_mut() else { return };
+        let mut push = |e: Event| {
+            if events.push(e).is_err() {
+                counters.dropped_events += 1;
+            }
+        };
+        match command {
+            TransportCommand::Start => t.start(*clock),
+            TransportCommand::Stop => t.stop(*clock, &mut push),
+            TransportCommand::Seek(beat) => t.seek(*clock, beat, &mut push),
+            TransportCommand::Loop(range) => t.set_loop(range),
+            TransportCommand::Tempo(bpm) => {
+                if !t.set_tempo(*clock, bpm) {
+                    counters.dropped_events += 1;
+                }
+            }
+        }
+    }
+
+    /// Sets which node hears each MIDI channel.
+    pub fn set_routes(&mut self, routes: MidiRoutes) {
+        self.routes = routes;
+    }
+
+    /// Replaces the controller mappings; returns the old ones, to be dropped off the audio
+    /// thread.
+    pub fn swap_cc_maps(&mut self, maps: Box<[CcMapping]>) -> Box<[CcMapping]> {
+        std::mem::replace(&mut self.cc_maps, maps)
+    }
+
+    /// MIDI received since the last [`Processor::clear_midi`], stamped with its frame.
+    pub fn midi_in(&self) -> &[StampedMidi] {
+        &self.midi_in
+    }
+
+    /// MIDI to send out since the last [`Processor::clear_midi`], stamped with its frame.
+    pub fn midi_out(&self) -> &[StampedMidi] {
+        &self.midi_out
+    }
+
+    /// Forgets the MIDI kept for the backend and recorders.
+    pub fn clear_midi(&mut self) {
+        self.midi_in.clear();
+        self.midi_out.clear();
+    }
+
     /// Fills `out` (interleaved, `channels` per frame) with the next frames of the graph.
     ///
     /// The graph output is mapped onto `channels`: equal widths copy, a mono graph is
@@ -108,6 +207,14 @@ impl Processor {
     fn block(&mut self, out: &mut [f32], channels: usize, input: &[f32], in_ch: usize, frames: usize) {
         let start = self.clock;
         let end = start + frames as u64;
+        if let Some(t) = self.transport.as_deref_mut() {
+            let (events, counters) = (&mut self.events, &mut self.counters);
+            t.run(start, end, &mut |e| {
+                if events.push(e).is_err() {
+                    counters.dropped_events += 1;
+                }
+            });
+        }
         let mut pos = 0;
         while pos < frames {
             let now = start + pos as u64;
@@ -115,9 +222,7 @@ impl Processor {
                 if event.time < now && pos == 0 {
                     self.counters.late_events += 1;
                 }
-                if !self.schedule.apply(&event.kind) {
-                    self.counters.orphan_events += 1;
-                }
+                self.apply(now, event.kind);
             }
             let stop = match self.events.next_time() {
                 Some(t) if t < end => (t - start) as usize,
@@ -131,6 +236,54 @@ impl Processor {
             pos = stop;
         }
         self.clock = end;
+    }
+
+    fn apply(&mut self, now: u64, kind: EventKind) {
+        let applied = match kind {
+            EventKind::Param { .. } => self.schedule.apply(&kind),
+            EventKind::Node { event, .. } => {
+                self.map_controller(&event);
+                self.schedule.apply(&kind)
+            }
+            EventKind::Midi { event } => {
+                self.keep(now, event, true);
+                self.map_controller(&event);
+                match self.routes.target(&event) {
+                    Some(node) => self.schedule.apply(&EventKind::Node { node, event }),
+                    None => true,
+                }
+            }
+            EventKind::MidiOut { event } => {
+                self.keep(now, event, false);
+                true
+            }
+        };
+        if !applied {
+            self.counters.orphan_events += 1;
+        }
+    }
+
+    fn keep(&mut self, now: u64, event: NodeEvent, incoming: bool) {
+        let list = if incoming { &mut self.midi_in } else { &mut self.midi_out };
+        if list.try_push((now, event)).is_err() {
+            self.counters.dropped_midi += 1;
+        }
+    }
+
+    fn map_controller(&mut self, event: &NodeEvent) {
+        let NodeEvent::Control { channel, controller, value } = *event else { return };
+        for m in self.cc_maps.iter().filter(|m| m.matches(channel, controller)) {
+            let kind = EventKind::Param {
+                node: m.node,
+                param: m.param,
+                lane: None,
+                value: m.value(value),
+                ramp: Ramp::Default,
+            };
+            if !self.schedule.apply(&kind) {
+                self.counters.orphan_events += 1;
+            }
+        }
     }
 }
 

@@ -163,6 +163,8 @@ impl Schedule {
                 }
                 _ => false,
             },
+            // Routed by the processor before they get here.
+            EventKind::Midi { .. } | EventKind::MidiOut { .. } => false,
         }
     }
 

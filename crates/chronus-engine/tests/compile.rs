@@ -3,7 +3,7 @@
 
 mod common;
 
-use chronus_engine::{compile, render, Error, Graph, Input, OptValue};
+use chronus_engine::{compile, render, Error, Graph, OptValue, RenderJob};
 use common::{node, opts};
 
 #[test]
@@ -77,7 +77,9 @@ fn a_feedback_node_closes_a_loop_with_one_block_of_delay() {
                 },
             },
         ];
-        let out = render(&g, &opts(block), block * 4, &events, Input::default()).unwrap().samples;
+        let out = render(&g, &opts(block), RenderJob { frames: block * 4, events: &events, ..Default::default() })
+            .unwrap()
+            .samples;
         for (i, x) in out.iter().enumerate() {
             let expected = if i >= 5 && (i - 5) % block == 0 { 0.5f32.powi(((i - 5) / block) as i32) } else { 0.0 };
             assert_eq!(*x, expected, "block {block}, frame {i}");
@@ -139,6 +141,6 @@ fn bad_engine_settings_are_named() {
     let g = Graph::new();
     let err = compile(&g, &opts(8)).err().unwrap();
     assert_eq!(err.to_string(), "blocksize 8 frames is outside [16, 4096]");
-    let err = render(&g, &opts(64), 10, &[], Input::default()).unwrap_err();
+    let err = render(&g, &opts(64), RenderJob { frames: 10, events: &[], ..Default::default() }).unwrap_err();
     assert!(err.to_string().contains("no output"), "{err}");
 }

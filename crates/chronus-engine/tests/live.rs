@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig};
+use chronus_engine::midi::{CcMapping, Curve, MidiRoutes};
+use chronus_engine::processor::TransportCommand;
+use chronus_engine::sequence::{TempoMap, Track, TrackEvent};
 use chronus_engine::{EventKind, Graph, NodeEvent, Ramp};
 use common::{every_node_graph, node};
 
@@ -27,6 +30,8 @@ fn config(backend: &str, outputs: usize, inputs: usize) -> EngineConfig {
             inputs,
             client_name: "chronus-test".into(),
             connect: false,
+            midi_in: false,
+            midi_out: false,
         },
         blocksize: 256,
         smoothing: 0.005,
@@ -55,8 +60,48 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
         }
         (violation_count(), i, side)
     });
+    let track = Track::new(
+        (0..8)
+            .map(|i| TrackEvent {
+                beat: i as f64 * 0.5,
+                kind: EventKind::Node {
+                    node: voices,
+                    event: NodeEvent::NoteOn { channel: 0, note: 50 + i, velocity: 0.6 },
+                },
+                probability: 0.7,
+            })
+            .collect(),
+        Some(4.0),
+        9,
+    )
+    .unwrap();
+    engine.set_transport(TempoMap::constant(180.0).unwrap(), vec![track]).unwrap();
+    engine.transport(TransportCommand::Start).unwrap();
+    engine.set_routes(MidiRoutes::omni(voices)).unwrap();
     for round in 0..60u32 {
         let t = engine.now() + 100;
+        match round % 10 {
+            1 => engine.transport(TransportCommand::Tempo(90.0 + round as f64)).unwrap(),
+            2 => engine.transport(TransportCommand::Loop(Some((1.0, 3.0)))).unwrap(),
+            4 => engine.transport(TransportCommand::Seek(0.5)).unwrap(),
+            5 => {
+                let map = CcMapping {
+                    channel: None,
+                    controller: 74,
+                    node: svf,
+                    param: 0,
+                    min: 200.0,
+                    max: 5000.0,
+                    curve: Curve::Exponential,
+                };
+                engine.set_cc_maps(vec![map]).unwrap();
+            }
+            6 => engine.start_midi_record().unwrap(),
+            8 => assert!(!engine.stop_midi_record().unwrap().is_empty()),
+            _ => {}
+        }
+        engine.send_midi(&[0x90, 60, 100], None).unwrap();
+        engine.send_midi(&[0xB0, 74, (round * 2) as u8], None).unwrap();
         let note = 40 + (round % 30) as u8;
         engine
             .send(

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod live;
+mod song;
 
 create_exception!(
     _core,
@@ -134,6 +135,17 @@ impl Graph {
         Ok(self.inner.disconnect_sink(engine::Sink::Param(node, index)))
     }
 
+    /// Checks a controller mapping (see `song::CcTuple`) against the graph.
+    fn check_cc_map(&self, map: song::CcTuple) -> PyResult<()> {
+        let maps = song::cc_maps(vec![map])?;
+        engine::live::check_mapping(&self.inner, &maps[0]).map_err(to_py)
+    }
+
+    /// Whether node `node` exists.
+    fn has(&self, node: u32) -> bool {
+        self.inner.node(node).is_ok()
+    }
+
     /// Display name of a node.
     fn name(&self, node: u32) -> String {
         self.inner.name(node)
@@ -202,7 +214,7 @@ pub(crate) fn node_kind(node: u32, kind: &str, channel: u8, data: u8, value: f32
 /// Renders `frames` frames of `graph`; returns float32 of shape (channels, frames). The
 /// GIL is released while the engine runs.
 #[pyfunction]
-#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events, node_events, input=None))]
+#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events, node_events, input=None, tempo=None, tracks=None, cc_maps=None))]
 #[allow(clippy::too_many_arguments)]
 fn render<'py>(
     py: Python<'py>,
@@ -214,7 +226,18 @@ fn render<'py>(
     events: Vec<EventTuple>,
     node_events: Vec<NodeEventTuple>,
     input: Option<PyReadonlyArray2<'py, f32>>,
+    tempo: Option<Vec<(f64, f64)>>,
+    tracks: Option<Vec<song::TrackTuple>>,
+    cc_maps: Option<Vec<song::CcTuple>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let song = match (tempo, tracks, cc_maps) {
+        (None, None, None) => None,
+        (tempo, tracks, cc_maps) => Some(engine::Song {
+            tempo: song::tempo(&tempo.unwrap_or_else(|| vec![(0.0, 120.0)]))?,
+            tracks: song::tracks(tracks.unwrap_or_default())?,
+            cc_maps: song::cc_maps(cc_maps.unwrap_or_default())?,
+        }),
+    };
     let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
     let mut events: Vec<Event> = events
         .into_iter()
@@ -240,7 +263,7 @@ fn render<'py>(
     let (planar, channels) = py
         .detach(move || {
             let input = engine::Input { samples: &in_samples, channels: in_channels };
-            let r = engine::render(&g, &opts, frames, &events, input)?;
+            let r = engine::render(&g, &opts, engine::RenderJob { frames, events: &events, input, song })?;
             let mut planar = vec![0.0f32; r.samples.len()];
             for (f, row) in r.samples.chunks_exact(r.channels).enumerate() {
                 for (c, x) in row.iter().enumerate() {
@@ -306,6 +329,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
     m.add_class::<live::Engine>()?;
     m.add_function(wrap_pyfunction!(live::devices, m)?)?;
+    m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
     m.add("GraphError", m.py().get_type::<GraphError>())?;

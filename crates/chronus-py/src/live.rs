@@ -5,12 +5,15 @@ use engine::backend::StreamRequest;
 use engine::live::EngineConfig;
 use numpy::{PyArray1, PyArrayMethods};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use pyo3::exceptions::PyRuntimeError;
+use engine::midi::MidiRoutes;
+use engine::processor::TransportCommand;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::{node_kind, param_kind, to_py, Graph};
+use crate::{node_kind, param_kind, song, to_py, Graph};
 
 /// A graph playing live (see `chronus.Engine` for the Python face).
 ///
@@ -39,7 +42,7 @@ impl Engine {
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (graph, backend, device, samplerate, blocksize, outputs, inputs, smoothing, client_name, connect, command_capacity, event_capacity))]
+    #[pyo3(signature = (graph, backend, device, samplerate, blocksize, outputs, inputs, smoothing, client_name, connect, command_capacity, event_capacity, midi_in=false, midi_out=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -55,9 +58,22 @@ impl Engine {
         connect: bool,
         command_capacity: usize,
         event_capacity: usize,
+        midi_in: bool,
+        midi_out: bool,
     ) -> PyResult<Self> {
         let config = EngineConfig {
-            stream: StreamRequest { backend, device, samplerate, blocksize, outputs, inputs, client_name, connect },
+            stream: StreamRequest {
+                backend,
+                device,
+                samplerate,
+                blocksize,
+                outputs,
+                inputs,
+                client_name,
+                connect,
+                midi_in,
+                midi_out,
+            },
             blocksize,
             smoothing,
             command_capacity,
@@ -151,6 +167,14 @@ impl Engine {
         d.set_item("swaps", s.swaps)?;
         d.set_item("capture_overruns", s.capture_overruns)?;
         d.set_item("input_underruns", underruns)?;
+        d.set_item("beat", s.beat)?;
+        d.set_item("bpm", s.bpm)?;
+        d.set_item("playing", s.playing)?;
+        d.set_item("last_cc", s.last_cc)?;
+        d.set_item("midi_received", s.midi_received)?;
+        d.set_item("cc_received", s.cc_received)?;
+        d.set_item("dropped_midi", s.dropped_midi)?;
+        d.set_item("device_frame", s.device_frame)?;
         let ch = s.channels as usize;
         d.set_item("peak", s.peak[..ch].to_vec())?;
         d.set_item("rms", s.rms[..ch].to_vec())?;
@@ -178,6 +202,78 @@ impl Engine {
         Ok((array.into_any(), capture.start, capture.overruns))
     }
 
+    /// Replaces the transport's tempo map and tracks (stopped, at beat 0).
+    fn set_transport(&self, py: Python<'_>, tempo: Vec<(f64, f64)>, tracks: Vec<song::TrackTuple>) -> PyResult<()> {
+        let (map, tracks) = (song::tempo(&tempo)?, song::tracks(tracks)?);
+        self.run(py, move |live| live.set_transport(map, tracks))
+    }
+
+    /// Transport control: "start", "stop", "seek" (a = beat), "loop" (a, b = beats, or
+    /// none to stop looping), "tempo" (a = beats per minute).
+    #[pyo3(signature = (command, a=None, b=None))]
+    fn transport(&self, py: Python<'_>, command: &str, a: Option<f64>, b: Option<f64>) -> PyResult<()> {
+        let need =
+            |x: Option<f64>| x.ok_or_else(|| PyValueError::new_err(format!("transport '{command}' needs a value")));
+        let command = match command {
+            "start" => TransportCommand::Start,
+            "stop" => TransportCommand::Stop,
+            "seek" => TransportCommand::Seek(need(a)?),
+            "loop" => TransportCommand::Loop(a.zip(b)),
+            "tempo" => TransportCommand::Tempo(need(a)?),
+            other => return Err(PyValueError::new_err(format!("unknown transport command '{other}'"))),
+        };
+        self.run(py, move |live| live.transport(command))
+    }
+
+    /// Which node hears each of the 16 MIDI channels (None: nobody).
+    fn set_routes(&self, py: Python<'_>, routes: Vec<Option<u32>>) -> PyResult<()> {
+        let mut r = MidiRoutes::default();
+        for (slot, node) in r.by_channel.iter_mut().zip(routes) {
+            *slot = node;
+        }
+        self.run(py, move |live| live.set_routes(r))
+    }
+
+    /// Replaces the controller mappings.
+    fn set_cc_maps(&self, py: Python<'_>, maps: Vec<song::CcTuple>) -> PyResult<()> {
+        let maps = song::cc_maps(maps)?;
+        self.run(py, move |live| live.set_cc_maps(maps))
+    }
+
+    /// Sends a raw MIDI message received `age` seconds ago (None: now).
+    #[pyo3(signature = (bytes, age=None))]
+    fn send_midi(&self, py: Python<'_>, bytes: Vec<u8>, age: Option<f64>) -> PyResult<()> {
+        let at = match age {
+            Some(a) if a.is_finite() && a >= 0.0 => Some(Instant::now() - Duration::from_secs_f64(a)),
+            Some(a) => return Err(PyValueError::new_err(format!("age must be >= 0 seconds, got {a}"))),
+            None => None,
+        };
+        self.run(py, move |live| live.send_midi(&bytes, at))
+    }
+
+    /// Listens to the OS MIDI input port whose name contains `name`.
+    fn open_midi_input(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        self.run(py, |live| live.open_midi_input(name))
+    }
+
+    /// Starts recording incoming MIDI.
+    fn start_midi_record(&self, py: Python<'_>) -> PyResult<()> {
+        self.run(py, |live| live.start_midi_record())
+    }
+
+    /// Stops recording MIDI; returns [(frame, bytes)].
+    fn stop_midi_record(&self, py: Python<'_>) -> PyResult<Vec<(u64, Vec<u8>)>> {
+        let recorded = self.run(py, |live| live.stop_midi_record())?;
+        let mut bytes = [0u8; 3];
+        Ok(recorded
+            .into_iter()
+            .filter_map(|(frame, event)| {
+                let n = event.to_midi(&mut bytes);
+                (n > 0).then(|| (frame, bytes[..n].to_vec()))
+            })
+            .collect())
+    }
+
     /// Connects two ports by name (JACK), e.g. "chronus:out_1" to "chronus:in_1".
     fn connect(&self, py: Python<'_>, from: &str, to: &str) -> PyResult<()> {
         self.run(py, |live| live.connect(from, to))
@@ -196,6 +292,13 @@ impl Engine {
     fn open(&self, py: Python<'_>) -> bool {
         py.detach(|| self.inner.lock().unwrap_or_else(|e| e.into_inner()).is_some())
     }
+}
+
+/// Names of the OS MIDI input ports (ALSA sequencer, CoreMIDI, WinMM); empty without one.
+#[pyfunction]
+pub fn midi_inputs() -> Vec<String> {
+    let Ok(input) = midir::MidiInput::new("chronus-list") else { return Vec::new() };
+    input.ports().iter().filter_map(|p| input.port_name(p).ok()).collect()
 }
 
 /// Every backend and device: [{backend, name, outputs, inputs, samplerates, default}].

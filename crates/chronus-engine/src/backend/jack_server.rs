@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use jack::{
-    AudioIn, AudioOut, Client, ClientOptions, Control, NotificationHandler, Port, PortFlags, ProcessHandler,
-    ProcessScope,
+    AudioIn, AudioOut, Client, ClientOptions, Control, MidiIn, MidiOut, NotificationHandler, Port, PortFlags,
+    ProcessHandler, ProcessScope, RawMidi,
 };
 
 use super::{BackendCounters, DeviceInfo, Opened, Running, StreamInfo, StreamRequest};
@@ -46,6 +46,7 @@ pub(super) struct JackOpened {
     info: StreamInfo,
     client: Client,
     connect: bool,
+    midi: (bool, bool),
     counters: Arc<BackendCounters>,
 }
 
@@ -64,7 +65,7 @@ impl JackOpened {
             outputs: request.outputs,
             inputs: request.inputs,
         };
-        Ok(JackOpened { info, client, connect: request.connect, counters })
+        Ok(JackOpened { info, client, connect: request.connect, midi: (request.midi_in, request.midi_out), counters })
     }
 }
 
@@ -81,6 +82,14 @@ impl Opened for JackOpened {
         let ins = (1..=self.info.inputs)
             .map(|i| self.client.register_port(&format!("in_{i}"), AudioIn::default()).map_err(port_error))
             .collect::<Result<Vec<_>>>()?;
+        let midi_in = match self.midi.0 {
+            true => Some(self.client.register_port("midi_in", MidiIn::default()).map_err(port_error)?),
+            false => None,
+        };
+        let midi_out = match self.midi.1 {
+            true => Some(self.client.register_port("midi_out", MidiOut::default()).map_err(port_error)?),
+            false => None,
+        };
         let out_names: Vec<String> = outs.iter().filter_map(|p| p.name().ok()).collect();
         let in_names: Vec<String> = ins.iter().filter_map(|p| p.name().ok()).collect();
         let process = JackProcess {
@@ -89,6 +98,8 @@ impl Opened for JackOpened {
             side,
             outs,
             ins,
+            midi_in,
+            midi_out,
         };
         let notify = JackNotify { counters: self.counters };
         let active = self
@@ -114,6 +125,8 @@ struct JackProcess {
     side: AudioSide,
     outs: Vec<Port<AudioOut>>,
     ins: Vec<Port<AudioIn>>,
+    midi_in: Option<Port<MidiIn>>,
+    midi_out: Option<Port<MidiOut>>,
     out_buf: Box<[f32]>,
     in_buf: Box<[f32]>,
 }
@@ -122,6 +135,21 @@ impl ProcessHandler for JackProcess {
     fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
         let frames = ps.n_frames() as usize;
         let (oc, ic) = (self.outs.len(), self.ins.len());
+        self.side.set_device_frame(ps.last_frame_time() as u64);
+        // JACK stamps MIDI with its offset in this period: it plays at that very frame.
+        if let Some(port) = &self.midi_in {
+            for m in port.iter(ps) {
+                self.side.midi_input(m.time, m.bytes);
+            }
+        }
+        let cycle_start = self.side.clock();
+        let mut writer = self.midi_out.as_mut().map(|p| p.writer(ps));
+        let mut send = |frame: u64, bytes: &[u8]| {
+            if let Some(w) = writer.as_mut() {
+                let time = frame.saturating_sub(cycle_start).min(frames.saturating_sub(1) as u64) as u32;
+                let _ = w.write(&RawMidi { time, bytes });
+            }
+        };
         let mut done = 0;
         while done < frames {
             let n = (frames - done).min(CHUNK);
@@ -130,7 +158,7 @@ impl ProcessHandler for JackProcess {
                     self.in_buf[f * ic + c] = *x;
                 }
             }
-            self.side.callback(&mut self.out_buf[..n * oc], &self.in_buf[..n * ic]);
+            self.side.callback_with_midi(&mut self.out_buf[..n * oc], &self.in_buf[..n * ic], &mut send);
             for (c, port) in self.outs.iter_mut().enumerate() {
                 for (f, x) in port.as_mut_slice(ps)[done..done + n].iter_mut().enumerate() {
                     *x = self.out_buf[f * oc + c];

@@ -30,6 +30,10 @@ pub struct StreamRequest {
     pub client_name: String,
     /// Connect to the physical ports (JACK).
     pub connect: bool,
+    /// Open a MIDI input port (JACK).
+    pub midi_in: bool,
+    /// Open a MIDI output port (JACK).
+    pub midi_out: bool,
 }
 
 /// What the backend granted.

@@ -14,6 +14,12 @@ impl XorShift32 {
         XorShift32(if s == 0 { 0x6D2B_79F5 } else { s })
     }
 
+    /// Next value, uniform in [0, 1).
+    #[inline(always)]
+    pub fn unipolar(&mut self) -> f32 {
+        0.5 * (self.bipolar() + 1.0)
+    }
+
     /// Next value, uniform in [-1, 1).
     #[inline(always)]
     pub fn bipolar(&mut self) -> f32 {

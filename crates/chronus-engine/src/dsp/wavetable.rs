@@ -58,15 +58,25 @@ impl MipTable {
         MipTable { levels, top_harmonics }
     }
 
-    /// Index of the level to play at `inc` cycles per frame (the last level is silent).
+    /// Index of the level to play at `inc` cycles per frame (the last level is silent):
+    /// `ceil(4 log2(2 K inc))`, computed exactly from the float's exponent and mantissa
+    /// (no libm call, so it is cheap enough for audio-rate frequency modulation).
     #[inline]
     pub fn level(&self, inc: f32) -> usize {
-        let x = LEVELS_PER_OCTAVE * (2.0 * self.top_harmonics as f32 * inc.abs()).log2();
-        if x <= 0.0 {
-            0
-        } else {
-            (x.ceil() as usize).min(self.levels.len() - 1)
+        /// Quarter-octave steps within one octave: 2^(1/4), 2^(2/4), 2^(3/4).
+        const QUARTERS: [f32; 3] = [1.189_207_1, std::f32::consts::SQRT_2, 1.681_792_8];
+        let x = 2.0 * self.top_harmonics as f32 * inc.abs();
+        if x <= 1.0 || x.is_nan() {
+            return 0;
         }
+        if x.is_infinite() {
+            return self.levels.len() - 1;
+        }
+        let bits = x.to_bits();
+        let exponent = ((bits >> 23) & 0xff) as i32 - 127;
+        let mantissa = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+        let quarter = if mantissa == 1.0 { 0 } else { 1 + QUARTERS.iter().filter(|q| mantissa > **q).count() };
+        ((4 * exponent as usize) + quarter).min(self.levels.len() - 1)
     }
 
     /// The cycle of level `level`.
@@ -105,7 +115,8 @@ pub fn phase_of(cycles: f64) -> Phase {
 /// the nearest step.
 #[inline]
 pub fn step_of(cycles_per_frame: f64) -> Phase {
-    (cycles_per_frame * 4_294_967_296.0).round() as i64 as u32
+    let v = cycles_per_frame * 4_294_967_296.0;
+    (v + 0.5f64.copysign(v)) as i64 as u32
 }
 
 /// Reads `cycle` at `phase` with linear interpolation.
@@ -163,6 +174,16 @@ mod tests {
         for i in (256..3840).step_by(64) {
             let ideal = 2.0 * i as f32 / TABLE_LEN as f32 - 1.0;
             assert!((t[i] - ideal).abs() < 0.01, "sample {i}: {} vs {ideal}", t[i]);
+        }
+    }
+
+    #[test]
+    fn level_is_the_ceiling_of_four_log2() {
+        let table = saw();
+        for i in 0..20_000 {
+            let inc = 1e-5 * 1.0007f32.powi(i);
+            let exact = (4.0 * (2.0 * MAX_HARMONICS as f64 * inc as f64).log2()).ceil().max(0.0) as usize;
+            assert_eq!(table.level(inc), exact.min(table.len() - 1), "inc {inc}");
         }
     }
 

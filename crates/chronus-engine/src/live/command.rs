@@ -2,7 +2,10 @@
 
 use super::capture::CaptureSink;
 use crate::event::EventKind;
+use crate::midi::{CcMapping, MidiRoutes};
+use crate::processor::{StampedMidi, TransportCommand};
 use crate::schedule::Schedule;
+use crate::sequence::Transport;
 
 /// Control thread -> audio thread.
 pub enum Command {
@@ -19,6 +22,32 @@ pub enum Command {
     StartCapture(CaptureSink),
     /// Stop the running capture.
     StopCapture,
+    /// Replace the transport (tracks and tempo map), or remove it.
+    SetTransport(Option<Box<Transport>>),
+    /// Start, stop, seek, loop or retempo the transport.
+    Transport(TransportCommand),
+    /// Which node hears each MIDI channel.
+    SetRoutes(MidiRoutes),
+    /// Replace the controller mappings.
+    SetCcMaps(Box<[CcMapping]>),
+    /// Start recording incoming MIDI into this ring.
+    StartMidiRecord(rtrb::Producer<StampedMidi>),
+    /// Stop recording incoming MIDI.
+    StopMidiRecord,
+}
+
+impl Command {
+    /// Whether applying it hands something back to the control thread (given what the
+    /// audio side holds now), so it must wait while the return queue is full.
+    pub(crate) fn hands_back(&self, capturing: bool, has_transport: bool, recording_midi: bool) -> bool {
+        match self {
+            Command::Swap(_) | Command::StopCapture | Command::SetCcMaps(_) => true,
+            Command::StartCapture(_) => capturing,
+            Command::SetTransport(_) => has_transport,
+            Command::StartMidiRecord(_) | Command::StopMidiRecord => recording_midi,
+            Command::Event { .. } | Command::Transport(_) | Command::SetRoutes(_) => false,
+        }
+    }
 }
 
 /// Audio thread -> control thread: things to drop off the audio thread.
@@ -27,4 +56,10 @@ pub enum Returned {
     Schedule(Box<Schedule>),
     /// A finished capture's sink.
     Capture(CaptureSink),
+    /// A transport that was replaced.
+    Transport(Box<Transport>),
+    /// Controller mappings that were replaced.
+    CcMaps(Box<[CcMapping]>),
+    /// A finished MIDI recording's ring.
+    MidiRecord(rtrb::Producer<StampedMidi>),
 }

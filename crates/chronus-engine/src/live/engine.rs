@@ -13,10 +13,13 @@ use super::stats::Snapshot;
 use crate::backend::{self, BackendCounters, Running, StreamInfo, StreamRequest};
 use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, NodeEvent};
 use crate::graph::{Graph, NodeId};
+use crate::midi::{CcMapping, Curve, MidiRoutes};
 use crate::offline::check_event;
 use crate::processor::Processor;
+use crate::processor::{StampedMidi, TransportCommand};
+use crate::sequence::{TempoMap, Track, Transport};
 
 /// How to start an engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,8 +51,17 @@ pub struct Engine {
     graph: Graph,
     lanes: HashMap<NodeId, usize>,
     recorder: Option<Recorder>,
+    /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
+    midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
+    midi_record: Option<rtrb::Consumer<StampedMidi>>,
+    midi_input: Option<midir::MidiInputConnection<()>>,
     monitor: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
+
+/// Timestamped MIDI messages that can wait for the audio thread.
+const MIDI_QUEUE: usize = 4096;
+/// MIDI messages a recording can hold in flight.
+const MIDI_RECORD_RING: usize = 1 << 16;
 
 impl Engine {
     /// Opens the device, compiles `graph` for it and starts playing.
@@ -92,10 +104,12 @@ impl Engine {
         // hold everything the command queue can cause.
         let (return_tx, returns) = rtrb::RingBuffer::new(config.command_capacity.max(1) + 1);
         let (stats_in, stats_out) = triple_buffer::triple_buffer(&Snapshot::default());
+        let (midi_tx, midi_rx) = rtrb::RingBuffer::new(MIDI_QUEUE);
         let epoch = Instant::now();
         let side = AudioSide::new(
             Processor::new(schedule, config.event_capacity),
             command_rx,
+            midi_rx,
             return_tx,
             stats_in,
             epoch,
@@ -115,6 +129,9 @@ impl Engine {
             graph: graph.clone(),
             lanes,
             recorder: None,
+            midi_tx: Arc::new(Mutex::new(midi_tx)),
+            midi_record: None,
+            midi_input: None,
             monitor: None,
         };
         if std::env::var("CHRONUS_AUDIO_DEBUG").is_ok_and(|v| !v.is_empty() && v != "0") {
@@ -236,6 +253,115 @@ impl Engine {
         Ok(recorder.finish())
     }
 
+    /// Replaces the transport's tracks and tempo map (stopped, at beat 0).
+    pub fn set_transport(&mut self, map: TempoMap, tracks: Vec<Track>) -> Result<()> {
+        let transport = Transport::new(map, tracks, self.info.samplerate);
+        self.push(Command::SetTransport(Some(Box::new(transport))))
+    }
+
+    /// Starts, stops, seeks, loops or retempos the transport at the next block.
+    pub fn transport(&mut self, command: TransportCommand) -> Result<()> {
+        self.push(Command::Transport(command))
+    }
+
+    /// Sets which node hears each channel of incoming MIDI.
+    pub fn set_routes(&mut self, routes: MidiRoutes) -> Result<()> {
+        self.push(Command::SetRoutes(routes))
+    }
+
+    /// Replaces the controller mappings (each checked against the playing graph).
+    pub fn set_cc_maps(&mut self, maps: Vec<CcMapping>) -> Result<()> {
+        for m in &maps {
+            check_mapping(&self.graph, m)?;
+        }
+        self.push(Command::SetCcMaps(maps.into()))
+    }
+
+    /// The sample-clock frame at which a message stamped `at` (by a timestamp-only source,
+    /// such as an OS MIDI driver) plays: the audio clock at `at`, as estimated from the last
+    /// callback's (clock, time) pair, plus one device period so it is never late.
+    pub fn frame_at(&self, at: Instant) -> u64 {
+        frame_at(&self.snapshot(), self.epoch, at, self.info.samplerate, self.latency_frames())
+    }
+
+    fn latency_frames(&self) -> u64 {
+        self.info.device_block.unwrap_or(self.opts.max_block) as u64
+    }
+
+    /// Sends a raw MIDI message received at `at` (None: now) into the engine, through the
+    /// MIDI routes and controller mappings.
+    pub fn send_midi(&mut self, bytes: &[u8], at: Option<Instant>) -> Result<()> {
+        let event = NodeEvent::from_midi(bytes)
+            .ok_or_else(|| Error::Invalid(format!("not a note, controller, bend or program message: {bytes:02x?}")))?;
+        let time = self.frame_at(at.unwrap_or_else(Instant::now));
+        self.push(Command::Event { time: Some(time), kind: EventKind::Midi { event } })
+    }
+
+    /// Listens to the OS MIDI input port whose name contains `name` (ALSA sequencer,
+    /// CoreMIDI, WinMM), stamping each message on arrival.
+    pub fn open_midi_input(&mut self, name: &str) -> Result<()> {
+        let input = midir::MidiInput::new("chronus")
+            .map_err(|e| Error::Device(format!("cannot open the system MIDI input: {e}")))?;
+        let ports = input.ports();
+        let names: Vec<String> = ports.iter().map(|p| input.port_name(p).unwrap_or_default()).collect();
+        let wanted = name.to_lowercase();
+        let index = names.iter().position(|n| n.to_lowercase().contains(&wanted)).ok_or_else(|| {
+            Error::Device(format!("no MIDI input port matching '{name}' (ports: {})", list_or_none(&names)))
+        })?;
+        let (tx, stats, epoch) = (self.midi_tx.clone(), self.stats.clone(), self.epoch);
+        let (sr, latency) = (self.info.samplerate, self.latency_frames());
+        let connection = input
+            .connect(
+                &ports[index],
+                "chronus-in",
+                move |_, bytes, _| {
+                    let Some(event) = NodeEvent::from_midi(bytes) else { return };
+                    let snapshot = *stats.lock().unwrap_or_else(|e| e.into_inner()).read();
+                    let time = frame_at(&snapshot, epoch, Instant::now(), sr, latency);
+                    let _ = tx
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(Event { time, kind: EventKind::Midi { event } });
+                },
+                (),
+            )
+            .map_err(|e| Error::Device(format!("cannot connect to MIDI input '{}': {e}", names[index])))?;
+        self.midi_input = Some(connection);
+        Ok(())
+    }
+
+    /// Starts recording incoming MIDI with sample timestamps.
+    pub fn start_midi_record(&mut self) -> Result<()> {
+        if self.midi_record.is_some() {
+            return Err(Error::Invalid("MIDI is already being recorded; stop first".into()));
+        }
+        let (tx, rx) = rtrb::RingBuffer::new(MIDI_RECORD_RING);
+        self.push(Command::StartMidiRecord(tx))?;
+        self.midi_record = Some(rx);
+        Ok(())
+    }
+
+    /// Stops recording MIDI; returns what arrived, stamped with sample-clock frames.
+    pub fn stop_midi_record(&mut self) -> Result<Vec<StampedMidi>> {
+        let Some(mut rx) = self.midi_record.take() else {
+            return Err(Error::Invalid("no MIDI recording is running".into()));
+        };
+        self.push(Command::StopMidiRecord)?;
+        let mut out = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !rx.is_abandoned() && Instant::now() < deadline {
+            while let Ok(m) = rx.pop() {
+                out.push(m);
+            }
+            self.collect();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        while let Ok(m) = rx.pop() {
+            out.push(m);
+        }
+        Ok(out)
+    }
+
     /// Connects two ports (JACK).
     pub fn connect(&self, from: &str, to: &str) -> Result<()> {
         self.running.as_ref().ok_or_else(|| Error::Device("the engine is stopped".into()))?.connect(from, to)
@@ -243,6 +369,7 @@ impl Engine {
 
     /// Stops the audio and releases the device.
     pub fn stop(&mut self) -> Result<()> {
+        self.midi_input = None;
         if let Some((flag, thread)) = self.monitor.take() {
             flag.store(true, Ordering::Release);
             let _ = thread.join();
@@ -278,6 +405,49 @@ impl Engine {
         });
         (stop, thread)
     }
+}
+
+/// Frame of the sample clock for time `at`, from the last callback's (clock, time) pair.
+fn frame_at(s: &Snapshot, epoch: Instant, at: Instant, samplerate: f64, latency: u64) -> u64 {
+    let at_ns = at.saturating_duration_since(epoch).as_nanos() as i128;
+    let callback_start = s.clock.saturating_sub(s.callback_frames as u64) as i128;
+    let elapsed = at_ns - s.callback_start_ns as i128;
+    let frame = callback_start + (elapsed as f64 * 1e-9 * samplerate).round() as i128 + latency as i128;
+    frame.max(0) as u64
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Checks a controller mapping against the graph, naming the culprit.
+pub fn check_mapping(graph: &Graph, m: &CcMapping) -> Result<()> {
+    let desc = graph.node(m.node)?;
+    let param = desc
+        .spec
+        .params
+        .get(m.param as usize)
+        .ok_or_else(|| Error::Unknown(format!("{} has no parameter #{}", graph.name(m.node), m.param)))?;
+    if m.controller > 127 || m.channel.is_some_and(|c| c > 15) {
+        return Err(Error::Invalid(format!("controller {} / channel {:?} out of MIDI range", m.controller, m.channel)));
+    }
+    for v in [m.min, m.max] {
+        graph.check_value(m.node, m.param, v)?;
+    }
+    if let Curve::Exponential = m.curve {
+        if m.min == 0.0 || m.max == 0.0 || (m.min < 0.0) != (m.max < 0.0) {
+            return Err(Error::Invalid(format!(
+                "{}: an exponential mapping of '{}' needs min and max of one sign and not 0",
+                graph.name(m.node),
+                param.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Engine {

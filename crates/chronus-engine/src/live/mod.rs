@@ -15,5 +15,5 @@ pub mod stats;
 pub use audio::AudioSide;
 pub use capture::Capture;
 pub use command::{Command, Returned};
-pub use engine::{Engine, EngineConfig};
+pub use engine::{check_mapping, Engine, EngineConfig};
 pub use stats::Snapshot;

@@ -48,6 +48,24 @@ pub struct Snapshot {
     pub rms: [f32; MAX_METERED],
     /// Output channels metered.
     pub channels: u32,
+    /// Transport position in beats (the resume position when stopped).
+    pub beat: f64,
+    /// Tempo at that position in beats per minute (0 without a transport).
+    pub bpm: f64,
+    /// Whether the transport plays.
+    pub playing: bool,
+    /// The last controller message received: (channel, controller, value 0..127), for MIDI
+    /// learn; (-1, -1, -1) before any.
+    pub last_cc: (i32, i32, i32),
+    /// MIDI messages received so far.
+    pub midi_received: u64,
+    /// Controller messages received so far.
+    pub cc_received: u64,
+    /// MIDI messages lost because the per-callback MIDI buffers were full.
+    pub dropped_midi: u64,
+    /// The device's own frame counter at the start of the last callback (JACK frame time),
+    /// to relate the sample clock to other clients.
+    pub device_frame: u64,
 }
 
 impl Default for Snapshot {
@@ -69,6 +87,14 @@ impl Default for Snapshot {
             peak: [0.0; MAX_METERED],
             rms: [0.0; MAX_METERED],
             channels: 0,
+            beat: 0.0,
+            bpm: 0.0,
+            playing: false,
+            last_cc: (-1, -1, -1),
+            midi_received: 0,
+            cc_received: 0,
+            dropped_midi: 0,
+            device_frame: 0,
         }
     }
 }

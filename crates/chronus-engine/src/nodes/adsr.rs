@@ -60,6 +60,7 @@ pub static ADSR: NodeSpec = NodeSpec {
                 samplerate: ctx.samplerate as f32,
                 stage: vec![Stage::Idle; lanes].into(),
                 triggered: vec![false; lanes].into(),
+                still: vec![false; lanes].into(),
                 level: vec![0.0; lanes].into(),
                 release_step: vec![0.0; lanes].into(),
             },
@@ -83,97 +84,138 @@ struct Adsr {
     stage: Box<[Stage]>,
     /// Whether each lane's trigger was above 0.5 on the previous frame.
     triggered: Box<[bool]>,
+    /// Whether each lane holds still for the current block.
+    still: Box<[bool]>,
     level: Box<[f32]>,
     /// Per-frame fall of the release in progress.
     release_step: Box<[f32]>,
 }
 
+/// The parameters of one lane at one frame.
+#[derive(Clone, Copy)]
+struct Settings {
+    attack: f32,
+    decay: f32,
+    sustain: f32,
+    release: f32,
+    gate: f32,
+    trigger: f32,
+}
+
 impl Adsr {
-    /// Whether every lane holds still for the whole block (sustaining with its gate on, or
-    /// idle with it off, under constant parameters); if so, pins each level.
-    fn steady(&mut self, gate: ParamView, sustain: ParamView, trigger: ParamView) -> bool {
-        let (Some(g), Some(s), Some(t)) = (gate.as_const(), sustain.as_const(), trigger.as_const()) else {
-            return false;
+    /// Whether lane `l` holds still for the whole block: sustaining with its gate on, or
+    /// idle with it off, at a constant sustain level and with no new trigger.
+    fn lane_steady(&self, l: usize, frames: usize, gate: ParamView, sustain: ParamView, trigger: ParamView) -> bool {
+        let lanes = self.lanes;
+        let want_on = match self.stage[l] {
+            Stage::Sustain => true,
+            Stage::Idle => false,
+            _ => return false,
         };
-        let armed = t.iter().zip(self.triggered.iter()).any(|(t, was)| (*t > 0.5) != *was);
-        let still = !armed
-            && self.stage.iter().zip(g).all(|(stage, g)| match stage {
-                Stage::Sustain => *g > 0.5,
-                Stage::Idle => *g <= 0.5,
-                _ => false,
-            });
-        if still {
-            for ((level, stage), s) in self.level.iter_mut().zip(self.stage.iter()).zip(s) {
-                if *stage == Stage::Sustain {
-                    *level = s.clamp(0.0, 1.0);
+        if want_on && sustain.as_const().is_none() {
+            return false;
+        }
+        if let (Some(g), Some(t)) = (gate.as_const(), trigger.as_const()) {
+            let rises = t[l] > 0.5 && !self.triggered[l];
+            return (g[l] > 0.5) == want_on && !(rises && want_on);
+        }
+        let mut was = self.triggered[l];
+        (0..frames).all(|f| {
+            let t = trigger.at(f, l, lanes) > 0.5;
+            let rises = t && !was;
+            was = t;
+            (gate.at(f, l, lanes) > 0.5) == want_on && !(rises && want_on)
+        })
+    }
+
+    /// Advances lane `l` by one frame and returns its level.
+    #[inline]
+    fn step(&mut self, l: usize, p: Settings) -> f32 {
+        let sr = self.samplerate;
+        let on = p.gate > 0.5;
+        let fired = p.trigger > 0.5 && !self.triggered[l];
+        self.triggered[l] = p.trigger > 0.5;
+        let stage = &mut self.stage[l];
+        let level = &mut self.level[l];
+        let gated = matches!(*stage, Stage::Attack | Stage::Decay | Stage::Sustain);
+        if on && (!gated || fired) {
+            *stage = Stage::Attack;
+        } else if !on && gated {
+            *stage = Stage::Release;
+            self.release_step[l] = *level / (p.release * sr).max(1.0);
+        }
+        match *stage {
+            Stage::Attack => {
+                *level += 1.0 / (p.attack * sr).max(1.0);
+                if *level >= 1.0 {
+                    *level = 1.0;
+                    *stage = Stage::Decay;
                 }
             }
+            Stage::Decay => {
+                let target = p.sustain.clamp(0.0, 1.0);
+                *level -= (1.0 - target) / (p.decay * sr).max(1.0);
+                if *level <= target {
+                    *level = target;
+                    *stage = Stage::Sustain;
+                }
+            }
+            Stage::Sustain => *level = p.sustain.clamp(0.0, 1.0),
+            Stage::Release => {
+                *level -= self.release_step[l];
+                if *level <= 0.0 {
+                    *level = 0.0;
+                    *stage = Stage::Idle;
+                }
+            }
+            Stage::Idle => {}
         }
-        still
+        *level
     }
 }
 
 impl Node for Adsr {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let lanes = self.lanes;
+        let (lanes, frames) = (self.lanes, io.frames);
         let [attack, decay, sustain, release, gate, trigger]: [ParamView; 6] =
             [io.params[0], io.params[1], io.params[2], io.params[3], io.params[4], io.params[5]];
-        if self.steady(gate, sustain, trigger) {
-            for row in io.outputs[0].chunks_exact_mut(lanes) {
+        // Lanes that hold still for the block (most voices, most of the time) repeat their
+        // level; only moving lanes run the state machine.
+        let mut moving = 0;
+        for l in 0..lanes {
+            let still = self.lane_steady(l, frames, gate, sustain, trigger);
+            self.still[l] = still;
+            if still {
+                if self.stage[l] == Stage::Sustain {
+                    self.level[l] = sustain.at(0, l, lanes).clamp(0.0, 1.0);
+                }
+                self.triggered[l] = trigger.at(frames - 1, l, lanes) > 0.5;
+            } else {
+                moving += 1;
+            }
+        }
+        let out = &mut *io.outputs[0];
+        if moving == 0 {
+            for row in out.chunks_exact_mut(lanes) {
                 row.copy_from_slice(&self.level);
             }
             return;
         }
-        let sr = self.samplerate;
-        for (f, row) in io.outputs[0].chunks_exact_mut(lanes).enumerate() {
-            let (a, d, s, r, g, trig) = (
-                attack.frame(f, lanes),
-                decay.frame(f, lanes),
-                sustain.frame(f, lanes),
-                release.frame(f, lanes),
-                gate.frame(f, lanes),
-                trigger.frame(f, lanes),
-            );
-            for l in 0..lanes {
-                let on = g[l] > 0.5;
-                let fired = trig[l] > 0.5 && !self.triggered[l];
-                self.triggered[l] = trig[l] > 0.5;
-                let stage = &mut self.stage[l];
-                let level = &mut self.level[l];
-                let gated = matches!(*stage, Stage::Attack | Stage::Decay | Stage::Sustain);
-                if on && (!gated || fired) {
-                    *stage = Stage::Attack;
-                } else if !on && gated {
-                    *stage = Stage::Release;
-                    self.release_step[l] = *level / (r[l] * sr).max(1.0);
-                }
-                match *stage {
-                    Stage::Attack => {
-                        *level += 1.0 / (a[l] * sr).max(1.0);
-                        if *level >= 1.0 {
-                            *level = 1.0;
-                            *stage = Stage::Decay;
-                        }
-                    }
-                    Stage::Decay => {
-                        let target = s[l].clamp(0.0, 1.0);
-                        *level -= (1.0 - target) / (d[l] * sr).max(1.0);
-                        if *level <= target {
-                            *level = target;
-                            *stage = Stage::Sustain;
-                        }
-                    }
-                    Stage::Sustain => *level = s[l].clamp(0.0, 1.0),
-                    Stage::Release => {
-                        *level -= self.release_step[l];
-                        if *level <= 0.0 {
-                            *level = 0.0;
-                            *stage = Stage::Idle;
-                        }
-                    }
-                    Stage::Idle => {}
-                }
-                row[l] = *level;
+        for (f, row) in out.chunks_exact_mut(lanes).enumerate() {
+            for (l, o) in row.iter_mut().enumerate() {
+                *o = if self.still[l] {
+                    self.level[l]
+                } else {
+                    let p = Settings {
+                        attack: attack.at(f, l, lanes),
+                        decay: decay.at(f, l, lanes),
+                        sustain: sustain.at(f, l, lanes),
+                        release: release.at(f, l, lanes),
+                        gate: gate.at(f, l, lanes),
+                        trigger: trigger.at(f, l, lanes),
+                    };
+                    self.step(l, p)
+                };
             }
         }
     }

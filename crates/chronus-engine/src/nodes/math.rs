@@ -217,3 +217,45 @@ pub(crate) fn sum_lanes(row: &[f32]) -> f32 {
     }
     acc.iter().sum::<f32>() + tail
 }
+
+/// `stack(in1..in8)`.
+pub static STACK: NodeSpec = NodeSpec {
+    kind: "stack",
+    doc: "Puts its inputs side by side as channels: the output has the channels of in1, then \
+          those of in2, and so on (two mono signals make a stereo pair).",
+    inputs: &[port("in1"), port("in2"), port("in3"), port("in4"), port("in5"), port("in6"), port("in7"), port("in8")],
+    outputs: &[OUT],
+    params: &[],
+    options: &[OptionSpec {
+        name: "inputs",
+        default: OptDefault::Num { default: 2.0, min: 1.0, max: 8.0 },
+        doc: "How many inputs take part (unconnected ones among them are silent channels).",
+    }],
+    input_rule: InputRule::AsIs,
+    build: build_stack,
+};
+
+fn build_stack(ctx: &BuildCtx) -> Result<Built> {
+    let used = ctx.num("inputs") as usize;
+    let widths: Vec<usize> = ctx.input_channels[..used].to_vec();
+    let total = widths.iter().sum();
+    Ok(Built { node: Box::new(Stack { widths: widths.into(), total }), output_channels: vec![total] })
+}
+
+struct Stack {
+    widths: Box<[usize]>,
+    total: usize,
+}
+
+impl Node for Stack {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let out = &mut *io.outputs[0];
+        let mut first = 0;
+        for (input, &w) in io.inputs.iter().zip(self.widths.iter()) {
+            for (row, src) in out.chunks_exact_mut(self.total).zip(input.chunks_exact(w)) {
+                row[first..first + w].copy_from_slice(src);
+            }
+            first += w;
+        }
+    }
+}

@@ -71,6 +71,7 @@ static ALL: &[&NodeSpec] = &[
     &math::MUL,
     &math::MIXER,
     &math::SUM,
+    &math::STACK,
     &pan::PAN,
     &biquad::BIQUAD,
     &svf::SVF,

@@ -104,6 +104,7 @@ fn build(ctx: &BuildCtx, table: &'static MipTable, pulse: bool) -> Result<Built>
             phase: vec![phase_of(ctx.num("phase")); lanes].into(),
             inc: vec![0; lanes].into(),
             cycles: vec![table.cycle(0); lanes].into(),
+            tuned: vec![f32::NAN; lanes].into(),
         },
         ctx,
     )
@@ -120,12 +121,21 @@ struct Osc {
     inc: Box<[Phase]>,
     /// Mip level each lane reads.
     cycles: Box<[&'static Cycle]>,
+    /// Frequency each lane's step and level were computed for, in Hz.
+    tuned: Box<[f32]>,
 }
 
 impl Osc {
+    /// Follows new frequencies; lanes whose frequency did not change keep their step.
     #[inline(always)]
     fn retune(&mut self, freqs: &[f32]) {
-        for ((inc, cycle), f) in self.inc.iter_mut().zip(self.cycles.iter_mut()).zip(freqs) {
+        for (((inc, cycle), tuned), f) in
+            self.inc.iter_mut().zip(self.cycles.iter_mut()).zip(self.tuned.iter_mut()).zip(freqs)
+        {
+            if f.to_bits() == tuned.to_bits() {
+                continue;
+            }
+            *tuned = *f;
             let cycles_per_frame = *f as f64 * self.inv_sr;
             *inc = step_of(cycles_per_frame);
             *cycle = self.table.cycle(self.table.level(cycles_per_frame as f32));

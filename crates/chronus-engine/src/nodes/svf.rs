@@ -2,6 +2,7 @@
 //! Design"; Simper's trapezoidal SVF). Stable and click-free under fast cutoff modulation,
 //! which is why the `lowpass`/`highpass`/`bandpass` builders use it.
 
+use crate::dsp::fastmath;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
@@ -86,10 +87,13 @@ struct Svf {
 }
 
 impl Svf {
+    /// Computes each lane's coefficients: exactly when the parameters hold for the block,
+    /// with a polynomial tangent when they move every frame (modulation).
     #[inline]
-    fn tune(&mut self, cutoff: &[f32], q: &[f32]) {
+    fn tune(&mut self, cutoff: &[f32], q: &[f32], exact: bool) {
         for l in 0..self.lanes {
-            let g = (cutoff[l].clamp(1.0, self.nyquist_guard) * self.pi_over_sr).tan();
+            let x = cutoff[l].clamp(1.0, self.nyquist_guard) * self.pi_over_sr;
+            let g = if exact { x.tan() } else { fastmath::tan(x) };
             let k = 1.0 / q[l].max(0.025);
             let a1 = 1.0 / (1.0 + g * (g + k));
             self.a1[l] = a1;
@@ -108,7 +112,7 @@ impl Node for Svf {
         let [m0, _, m2] = self.mix;
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
             if f == 0 || !steady {
-                self.tune(cutoff.frame(f, lanes), q.frame(f, lanes));
+                self.tune(cutoff.frame(f, lanes), q.frame(f, lanes), steady);
             }
             let lanes_iter = row
                 .iter_mut()

@@ -70,6 +70,12 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_input(delay, "out", sum, "in").unwrap();
     let out = node(&mut g, "muladd", &[("mul", &[0.25])], &[]);
     g.connect_input(pan, "out", out, "in").unwrap();
+    let pair = node(&mut g, "stack", &[], &[]);
+    let damp_mono = node(&mut g, "sum", &[], &[]);
+    g.connect_input(damp, "out", damp_mono, "in").unwrap();
+    g.connect_input(damp_mono, "out", pair, "in1").unwrap();
+    g.connect_input(konst, "out", pair, "in2").unwrap();
+    g.connect_input(pair, "out", out, "in").unwrap();
     g.connect_input(sum, "out", out, "in").unwrap();
     g.connect_output(out, "out").unwrap();
     (g, vec![adsr, svf, saw, biquad, delay, out, voices])

@@ -1,0 +1,15 @@
+//! Music on the engine's sample clock: a tempo map (beats <-> seconds <-> frames), tracks of
+//! events stamped in beats, and the transport that plays them from the audio thread.
+//!
+//! Tracks are compiled on the control thread (from note lists, patterns or MIDI files) and
+//! handed to the audio thread whole; every block, the transport turns the events falling in
+//! that block into sample-stamped engine events, so notes land on their exact frame
+//! whatever the block size, and tempo changes while playing move what has not played yet.
+
+mod tempo;
+mod track;
+mod transport;
+
+pub use tempo::TempoMap;
+pub use track::{Track, TrackEvent};
+pub use transport::{Transport, TransportState};

@@ -1,0 +1,198 @@
+"""Live MIDI and the live transport: JACK MIDI lands on exact frames, timestamp-only
+sources land within a block, the transport plays, loops and retempos from the engine clock."""
+
+import itertools
+import threading
+import time
+
+import jack
+import numpy as np
+import pytest
+
+import chronus as cx
+
+SR = 48_000
+
+
+def pulses(row):
+    frames = np.flatnonzero(row > 0.5)
+    return [int(f) for f in frames for _ in range(round(row[f]))]
+
+
+def trigger_graph(voices=8):
+    g = cx.Graph()
+    v = g.voices(voices)
+    g.output(g.stack(v.trigger.sum(), v.gate.sum()))
+    return g, v
+
+
+def clock_offset(live) -> int:
+    """JACK frame time minus the engine's sample clock (constant while no cycle is lost)."""
+    s = live._core.snapshot()
+    return s["device_frame"] - (s["clock"] - s["callback_frames"])
+
+
+def jack_midi_round(live) -> tuple[list[int], list[int], bool]:
+    """Sends 12 notes from a second JACK client at known frames; returns the frames they
+    should land on (engine clock), where they landed, and whether JACK kept every cycle."""
+    sender = jack.Client("chronus-midi-sender", no_start_server=True)
+    port = sender.midi_outports.register("out")
+    plan = {40 + 7 * k: (k * 37) % 256 for k in range(12)}  # cycle -> offset in it
+    sent, cycle = [], [0]
+
+    @sender.set_process_callback
+    def process(frames):
+        port.clear_buffer()
+        if cycle[0] in plan:
+            offset = plan[cycle[0]]
+            port.write_midi_event(offset, bytes([0x90, 60 + len(sent), 100]))
+            sent.append(sender.last_frame_time + offset)
+        cycle[0] += 1
+
+    sender.activate()
+    try:
+        sender.connect(port, f"{live.info['device']}:midi_in")
+        live.start_capture()
+        before = clock_offset(live)
+        time.sleep(1.2)
+        after = clock_offset(live)
+        audio, start = live.stop_capture()
+    finally:
+        sender.deactivate()
+        sender.close()
+    return [t - before - start for t in sent], pulses(audio[0]), before == after
+
+
+def test_jack_midi_lands_on_the_exact_frame(jack_server):
+    g, _ = trigger_graph()
+    with cx.Engine(g, backend="jack", connect=False, midi_in="") as live:
+        # This machine sometimes loses whole JACK cycles, which shifts the clocks apart:
+        # measure again (a few times) rather than compare across a lost cycle.
+        for _ in range(5):
+            expected, got, steady = jack_midi_round(live)
+            if steady:
+                break
+        else:
+            pytest.skip("every attempt lost JACK cycles; exact timing cannot be compared here")
+    assert len(expected) == 12
+    assert got == expected
+
+
+def test_timestamped_midi_lands_within_one_block_and_jitter_is_reported(jack_server, capsys):
+    g, _ = trigger_graph(32)
+    with cx.Engine(g, backend="jack", connect=False) as live:
+        live.start_capture()
+        time.sleep(0.1)
+        stamps = []
+        for i in range(40):
+            t = time.monotonic()
+            live.send_midi([0x90, 40 + i, 100], timestamp=t)
+            stamps.append(t)
+            time.sleep(0.0231)
+        time.sleep(0.1)
+        audio, _ = live.stop_capture()
+        block = live.info["device_block"]
+    got = np.array(pulses(audio[0]), dtype=float)
+    assert len(got) == 40
+    intended = (np.array(stamps) - stamps[0]) * SR
+    error = (got - got[0]) - intended
+    with capsys.disabled():
+        print(
+            f"\ntimestamped MIDI: offset jitter mean {error.mean():+.1f} frames, std {error.std():.1f}, "
+            f"worst {np.abs(error).max():.0f} frames (block {block})"
+        )
+    assert np.abs(error).max() <= block
+
+
+def test_midi_out_plays_tracks_on_exact_frames(jack_server):
+    g = cx.Graph()
+    g.output(g.const(0.0))
+    g.tempo = cx.TempoMap.constant(150)
+    g.play(None, cx.Pattern("x.x.xx..", note=42))  # to the MIDI output, looping
+    with cx.Engine(g, backend="jack", connect=False, midi_out=True) as live:
+        receiver = jack.Client("chronus-midi-receiver", no_start_server=True)
+        port = receiver.midi_inports.register("in")
+        got = []
+
+        @receiver.set_process_callback
+        def process(frames):
+            for offset, data in port.incoming_midi_events():
+                if bytes(data)[0] & 0xF0 == 0x90:
+                    got.append(receiver.last_frame_time + offset)
+
+        receiver.activate()
+        try:
+            receiver.connect(f"{live.info['device']}:midi_out", port)
+            xruns = live.stats()["xruns"]
+            time.sleep(2.0)
+            xruns = live.stats()["xruns"] - xruns
+        finally:
+            receiver.deactivate()
+            receiver.close()
+    assert len(got) >= 6
+    step = 60 / 150 / 4 * SR  # a sixteenth at 150 BPM: 4800 frames
+    allowed = {2 * step, 1 * step, 3 * step}  # x.x.xx.. : 2, 2, 1, 3 steps
+    off = [d for d in np.diff(got).tolist() if d not in allowed]
+    # A lost JACK cycle (xrun) shifts the engine against JACK's clock by whole periods.
+    assert len(off) <= xruns, (off, xruns)
+    assert all(min(abs(d - a) for a in allowed) % 256 == 0 for d in off)
+
+
+def test_live_transport_loops_seeks_and_changes_tempo():
+    g, v = trigger_graph()
+    g.play(v, [cx.Note(60 + i, beat=i, length=0.5) for i in range(8)])
+    with cx.Engine(g, backend="null") as live:
+        live.transport.loop(0, 2)  # two beats at 120 BPM: one second
+        live.start_capture()
+        time.sleep(3.2)
+        audio, _ = live.stop_capture()
+        hits = pulses(audio[0])
+        assert np.allclose(np.diff(hits), SR // 2)  # beats 0 and 1, again and again
+        assert live.transport.playing
+        live.transport.loop(None)
+        live.transport.stop()
+        time.sleep(0.1)
+        assert not live.transport.playing
+        live.transport.seek(4)
+        live.transport.tempo(60)
+        live.start_capture()
+        live.transport.start()
+        time.sleep(2.6)
+        audio, _ = live.stop_capture()
+        hits = pulses(audio[0])
+        assert np.allclose(np.diff(hits), SR)  # one beat per second at 60 BPM
+        assert live.transport.bpm == 60
+        assert 6 < live.transport.beat < 7.5
+
+
+def test_midi_learn_record_and_save(tmp_path, jack_server):
+    g, v = trigger_graph()
+    lp = g.lowpass(g.saw(v.freq), cutoff=1000)
+    g.output(lp.sum() * 0)
+    with cx.Engine(g, backend="jack", connect=False) as live:
+        live.start_midi_record()
+        learned = []
+
+        def move_knob():
+            time.sleep(0.2)
+            live.send_midi([0xB0, 21, 127])
+
+        knob = threading.Thread(target=move_knob)
+        knob.start()
+        learned.append(live.learn(lp.cutoff, 200, 8000, curve="exponential", timeout=5))
+        knob.join()
+        for i, note in enumerate((60, 64, 67)):
+            live.send_midi([0x90, note, 90])
+            time.sleep(0.05)
+            live.send_midi([0x80, note, 0])
+            time.sleep(0.05 + 0.01 * i)
+        events = live.stop_midi_record()
+    assert learned == [21]
+    assert [m.controller for m in g.cc_maps] == [21]
+    notes_on = [e for e in events if e[1][0] & 0xF0 == 0x90]
+    assert [e[1][1] for e in notes_on] == [60, 64, 67]
+    assert all(b[0] > a[0] for a, b in itertools.pairwise(events))
+    path = cx.live.save_midi_recording(tmp_path / "take.mid", events, SR)
+    song = cx.read_midi(path)
+    assert [n.pitch for n in song.notes] == [60, 64, 67]
+    assert song.notes[0].length == pytest.approx(0.1, abs=0.03)  # about 50 ms at 120 BPM
