@@ -11,7 +11,19 @@ from scipy.signal import get_window
 
 SR = 48_000
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data"
+
+
+def _find_data() -> Path:
+    """The shared annotated data: $CHRONUS_DATA, ../shared/data beside the checkout, or the
+    team's copy at /work/shared/data (a clean clone elsewhere still finds it)."""
+    candidates = [os.environ.get("CHRONUS_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"]
+    for c in candidates:
+        if c and Path(c).is_dir():
+            return Path(c)
+    return REPO.parent / "shared" / "data"
+
+
+DATA = _find_data()
 
 
 def spectrum(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:

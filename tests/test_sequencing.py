@@ -157,7 +157,7 @@ def test_cc_mappings_are_checked_when_made_and_move_parameters():
     assert out[-1] == pytest.approx(1000.0, rel=1e-4)
 
 
-def test_midi_files_round_trip(tmp_path):
+def test_midi_files_round_trip(tmp_path, data_dir):
     notes = [cx.Note(60 + i, beat=i * 0.5, length=0.25 + 0.125 * i, velocity=(i + 1) / 8) for i in range(6)]
     tempo = cx.TempoMap([(0, 100), (2, 150)], [cx.TimeSignature(0, 3, 4)])
     controls = [cx.Control(1.0, 74, 64 / 127, channel=0)]
@@ -173,7 +173,7 @@ def test_midi_files_round_trip(tmp_path):
     assert len(piano.notes) == 23 and piano.tempo.bpm(0) == 120
 
 
-def test_malformed_midi_files_are_named(tmp_path):
+def test_malformed_midi_files_are_named(tmp_path, data_dir):
     junk = tmp_path / "junk.mid"
     junk.write_bytes(b"RIFF1234not midi at all")
     with pytest.raises(cx.MidiFileError, match=r"cannot read MIDI file .*junk\.mid: "):
