@@ -13,7 +13,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 from . import presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
-from .live import Engine, devices, measure_latency
+from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
 from .pattern import Note, Pattern
@@ -45,6 +45,7 @@ __all__ = [
     "devices",
     "load_patch",
     "measure_latency",
+    "midi_inputs",
     "node_kinds",
     "presets",
     "read_audio",

@@ -12,7 +12,7 @@ import numpy as np
 from . import _core
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
-from .live import Engine, devices, measure_latency
+from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import MidiFileError, read_midi
 from .patch import PatchError, load_patch
 from .presets import PRESETS
@@ -107,6 +107,8 @@ def _cmd_devices(args: argparse.Namespace) -> int:
         rates = f"{lo}" if lo == hi else f"{lo}-{hi}"
         default = "yes" if d["default"] else ""
         print(f"{d['backend']:8} {default:7} {d['outputs']:7} {d['inputs']:6}  {rates:15}  {d['name']}")
+    sources = midi_inputs()
+    print("MIDI inputs: " + (", ".join(sources) if sources else "none"))
     return 0
 
 

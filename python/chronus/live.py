@@ -30,6 +30,11 @@ from .graph import Graph
 from .signal import Node, Param
 from .tempo import TempoMap
 
+# Listing ALSA devices opens ALSA's "jack" plugin, and libjack would then start a JACK
+# server of its own (which also tears down a running server's sockets when it exits).
+# Chronus only ever talks to servers that are already running.
+os.environ.setdefault("JACK_NO_START_SERVER", "1")
+
 #: Commands that can wait for the audio thread before `QueueFullError`.
 COMMAND_CAPACITY = 4096
 #: Future events the audio thread can hold.
@@ -40,6 +45,15 @@ def devices() -> list[dict[str, Any]]:
     """Every backend and device: backend, name, outputs, inputs, samplerates (min, max) in Hz,
     and whether it is the backend's default."""
     return _core.devices()
+
+
+def midi_inputs() -> list[str]:
+    """MIDI sources to play from: OS MIDI input ports (ALSA sequencer, CoreMIDI, WinMM) and,
+    when a JACK server runs, its MIDI output ports."""
+    ports = list(_core.midi_inputs())
+    with contextlib.suppress(Exception):
+        ports += [f"jack:{p}" for p in _jack_midi_outputs()]
+    return ports
 
 
 class Engine:
