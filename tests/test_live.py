@@ -323,3 +323,31 @@ def test_the_cpal_backend_runs_duplex_on_alsa():
         m = live.meters()
     assert s["clock"] > 0 and s["callbacks"] > 0
     assert m["peak"][0] == pytest.approx(0.2, rel=0.01)
+
+
+def test_a_live_capture_is_bit_identical_to_the_offline_render():
+    def build():
+        g = cx.Graph()
+        v = g.voices(4)
+        amp = g.adsr(gate=v.gate, trigger=v.trigger, attack=0.01, release=0.1)
+        tone = g.lowpass(g.saw(v.freq) + g.noise(seed=4) * 0.1, cutoff=1200 + 600 * g.sine(0.5), q=3.0)
+        g.output((tone * amp).sum().pan(0.3))
+        return g, v
+
+    g, v = build()
+    with cx.Engine(g, backend="null") as live:
+        live.start_capture()
+        first = live.frame() + SR // 10
+        notes = [(first + k * 3001, 48 + 5 * k) for k in range(6)]
+        for frame, note in notes:
+            live.note(v, note, 0.8, frame=frame)
+            live.note_off(v, note, frame=frame + 2000)
+        time.sleep(0.8)
+        audio, start = live.stop_capture()
+    offline_graph, v2 = build()
+    for frame, note in notes:
+        offline_graph.note(v2, note, frame=frame, velocity=0.8)
+        offline_graph.note_off(v2, note, frame=frame + 2000)
+    reference = cx.render(offline_graph, (start + audio.shape[1]) / SR, SR, 256)
+    assert np.max(np.abs(audio)) > 0.01
+    assert np.array_equal(audio, reference[:, start:])

@@ -181,6 +181,22 @@ class Graph(BasicNodes, InstrumentNodes, SequenceParts):
         if duration is not None:
             self._event(target, "note_off", at, frame, channel, note, 0.0, after=duration, beat=beat)
 
+    def note_off(
+        self,
+        target: Node,
+        note: int,
+        *,
+        at: float | None = None,
+        frame: int | None = None,
+        beat: float | None = None,
+        channel: int = 0,
+    ) -> None:
+        """Schedules the release of MIDI note ``note`` on ``target``."""
+        _check_when(at, frame, beat)
+        if not 0 <= note <= 127:
+            raise ValueError(f"note must be a MIDI note number 0..127, got {note}")
+        self._event(target, "note_off", at, frame, channel, note, 0.0, beat=beat)
+
     def control(
         self,
         target: Node,

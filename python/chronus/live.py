@@ -242,15 +242,16 @@ class Engine:
         *,
         duration: float | None = None,
         at: float | None = None,
+        frame: int | None = None,
         channel: int = 0,
     ) -> None:
-        """Plays MIDI note ``note`` on ``target`` (a voice allocator or instrument) now or at
-        ``at`` seconds; with ``duration`` (seconds) its note-off is scheduled too."""
+        """Plays MIDI note ``note`` on ``target`` (a voice allocator or instrument) now, at
+        ``at`` seconds or at ``frame``; with ``duration`` (seconds) its note-off follows."""
         if not 0 <= note <= 127 or not 0 < velocity <= 1 or not 0 <= channel <= 15:
             raise ValueError(
                 f"note 0..127, velocity (0, 1], channel 0..15; got {note}, {velocity}, {channel}"
             )
-        start = self._frame(at, None)
+        start = self._frame(at, frame)
         self._core.node_event(target.id, "note_on", channel, note, float(velocity), start)
         if duration is not None:
             begin = self._core.now() if start is None else start
@@ -258,9 +259,11 @@ class Engine:
                 target.id, "note_off", channel, note, 0.0, begin + round(duration * self.samplerate)
             )
 
-    def note_off(self, target: Node, note: int, *, at: float | None = None, channel: int = 0) -> None:
-        """Releases MIDI note ``note`` on ``target`` now or at ``at`` seconds."""
-        self._core.node_event(target.id, "note_off", channel, note, 0.0, self._frame(at, None))
+    def note_off(
+        self, target: Node, note: int, *, at: float | None = None, frame: int | None = None, channel: int = 0
+    ) -> None:
+        """Releases MIDI note ``note`` on ``target`` now, at ``at`` seconds or at ``frame``."""
+        self._core.node_event(target.id, "note_off", channel, note, 0.0, self._frame(at, frame))
 
     def control(
         self, target: Node, controller: int, value: float, *, at: float | None = None, channel: int = 0
