@@ -116,7 +116,11 @@ class Graph(BasicNodes):
             self.set(env.gate, 0.0, at=off, ramp=0, lane=lane)
 
     def info(self, samplerate: float = 48_000, blocksize: int = 256) -> dict[str, Any]:
-        """Compiles the graph and reports output channels, lanes per node, steps and buffers."""
+        """Compiles the graph and reports what it became.
+
+        Keys: ``output_channels``; ``lanes`` and ``latency`` (frames of delay the node adds,
+        e.g. a limiter's lookahead), each a dict keyed by node id; ``steps``; ``buffers``.
+        """
         return self._core.compile_info(float(samplerate), int(blocksize))
 
 

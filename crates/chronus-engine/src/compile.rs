@@ -316,6 +316,7 @@ impl<'g> Compiler<'g> {
             InputRule::AsIs => input_widths.iter().map(|w| (*w).max(1)).collect(),
         };
 
+        let connected: Vec<bool> = input_edges.iter().map(|e| !e.is_empty()).collect();
         let built = (spec.build)(&BuildCtx {
             spec,
             name: &name,
@@ -323,6 +324,7 @@ impl<'g> Compiler<'g> {
             max_block: self.opts.max_block,
             lanes,
             input_channels: &input_channels,
+            connected: &connected,
             options: &desc.options,
         })?;
         debug_assert_eq!(built.output_channels.len(), spec.outputs.len());
@@ -363,6 +365,7 @@ impl<'g> Compiler<'g> {
         });
         self.slots.push(NodeSlot {
             id,
+            latency: built.node.latency(),
             imp: NodeImpl::Dsp(built.node),
             params: param_states,
             signature: Signature {
@@ -370,6 +373,7 @@ impl<'g> Compiler<'g> {
                 options: desc.options.clone(),
                 lanes,
                 inputs: input_channels,
+                connected,
                 outputs: built.output_channels.clone(),
             },
         });
@@ -395,6 +399,7 @@ impl<'g> Compiler<'g> {
             max_block: self.opts.max_block,
             lanes: 1,
             input_channels: &[],
+            connected: &[],
             options: &desc.options,
         };
         Ok(probe.num("channels") as usize)
@@ -416,8 +421,10 @@ impl<'g> Compiler<'g> {
                 options: self.graph.node(id)?.options.clone(),
                 lanes: channels,
                 inputs: vec![channels],
+                connected: vec![true],
                 outputs: vec![channels],
             },
+            latency: 0,
         });
         if !self.pending_reads.contains_key(&(id, 0)) {
             self.free.push(out.id);

@@ -62,6 +62,12 @@ pub struct ProcessIo<'a, 'b> {
 pub trait Node: Send {
     /// Produces `io.frames` frames from the inputs and parameters.
     fn process(&mut self, io: &mut ProcessIo<'_, '_>);
+
+    /// Frames by which the node delays what passes through it (lookahead, linear-phase
+    /// filters), fixed once built. The compiler records it so callers can align paths.
+    fn latency(&self) -> usize {
+        0
+    }
 }
 
 /// Everything a node kind needs to build a prepared instance.
@@ -79,6 +85,8 @@ pub struct BuildCtx<'a> {
     pub lanes: usize,
     /// Channel count of each input port as the node will receive it.
     pub input_channels: &'a [usize],
+    /// Whether anything is connected to each input port (an unconnected port reads silence).
+    pub connected: &'a [bool],
     /// Options, complete (defaults filled in) and in spec order.
     pub options: &'a [OptValue],
 }
