@@ -30,8 +30,10 @@ impl DelayLine {
         self.max_delay
     }
 
+    /// The input of `lane` from exactly `frames` frames ago (1 to the capacity the line was
+    /// made with), without interpolation.
     #[inline(always)]
-    fn ago(&self, lane: usize, frames: usize) -> f32 {
+    pub fn tap(&self, lane: usize, frames: usize) -> f32 {
         self.buf[(self.pos.wrapping_sub(frames) & self.mask) * self.lanes + lane]
     }
 
@@ -43,13 +45,13 @@ impl DelayLine {
         let d = delay.clamp(1.0, self.max_delay);
         let whole = d as usize;
         let frac = d - whole as f32;
-        let y0 = self.ago(lane, whole);
-        let y1 = self.ago(lane, whole + 1);
+        let y0 = self.tap(lane, whole);
+        let y1 = self.tap(lane, whole + 1);
         if whole < 2 {
             return y0 + frac * (y1 - y0);
         }
-        let ym1 = self.ago(lane, whole - 1);
-        let y2 = self.ago(lane, whole + 2);
+        let ym1 = self.tap(lane, whole - 1);
+        let y2 = self.tap(lane, whole + 2);
         let c1 = 0.5 * (y1 - ym1);
         let c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2;
         let c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1);
