@@ -13,6 +13,7 @@ from ._core import CycleError, GraphError, QueueFullError
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
 from .patch import PatchError, load_patch
 from .render import read_audio, render, write_wav
+from .tempo import beats
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "PatchError",
     "QueueFullError",
     "Signal",
+    "beats",
     "load_patch",
     "node_kinds",
     "read_audio",

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import _core
 from .basics import BasicNodes
+from .effects import EffectNodes
 from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
 
 __all__ = ["FeedbackNode", "Graph", "Node", "Param", "Signal", "TimedChange", "node_kinds"]
@@ -32,7 +33,7 @@ class TimedChange:
     lane: int | None
 
 
-class Graph(BasicNodes):
+class Graph(BasicNodes, EffectNodes):
     """A patch under construction.
 
     >>> g = Graph()

@@ -82,7 +82,7 @@ pub fn design(shape: Shape, samplerate: f64, freq: f64, q: f64, gain_db: f64) ->
 /// lowpass (or highpass) sections with these Qs at one corner frequency gives the bilinear
 /// transform of the analog Butterworth filter prewarped at that corner.
 pub fn butterworth_q(order: usize, k: usize) -> f64 {
-    debug_assert!(order % 2 == 0 && k < order / 2);
+    debug_assert!(order.is_multiple_of(2) && k < order / 2);
     1.0 / (2.0 * ((2 * k + 1) as f64 * PI / (2 * order) as f64).cos())
 }
 

@@ -183,7 +183,7 @@ impl Oversampler {
             (0..count).map(|k| Halfband::design(0.5 - PASSBAND / (2u32 << k) as f64)).collect();
         // Each stage delays by `half` samples of its high rate on the way up and again on the
         // way down; count that in samples of the top rate.
-        let top: usize = stages.iter().enumerate().map(|(k, s)| 2 * s.half << (count - 1 - k)).sum();
+        let top: usize = stages.iter().enumerate().map(|(k, s)| (2 * s.half) << (count - 1 - k)).sum();
         let pad = (factor - top % factor) % factor;
         let states = (0..lanes)
             .map(|_| {
