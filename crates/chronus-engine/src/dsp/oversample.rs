@@ -179,8 +179,7 @@ impl Oversampler {
     pub fn new(factor: usize, lanes: usize, max_block: usize) -> Self {
         assert!(factor.is_power_of_two() && factor <= MAX_FACTOR, "factor {factor} is not 1, 2, 4 or 8");
         let count = factor.trailing_zeros() as usize;
-        let stages: Vec<Halfband> =
-            (0..count).map(|k| Halfband::design(0.5 - PASSBAND / (2u32 << k) as f64)).collect();
+        let stages: Vec<Halfband> = (0..count).map(|k| Halfband::design(0.5 - PASSBAND / (2u32 << k) as f64)).collect();
         // Each stage delays by `half` samples of its high rate on the way up and again on the
         // way down; count that in samples of the top rate.
         let top: usize = stages.iter().enumerate().map(|(k, s)| (2 * s.half) << (count - 1 - k)).sum();

@@ -15,8 +15,10 @@ use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSp
 use super::super::{IN, OUT};
 use super::{db_to_gain, gain_to_db, mix, REDUCTION};
 
-const SIDECHAIN: PortSpec =
-    PortSpec { name: "sidechain", doc: "Key signal: when connected, its level drives the gain instead of the input's." };
+const SIDECHAIN: PortSpec = PortSpec {
+    name: "sidechain",
+    doc: "Key signal: when connected, its level drives the gain instead of the input's.",
+};
 
 const fn threshold(default: f32) -> ParamSpec {
     ParamSpec {

@@ -15,8 +15,18 @@ use super::super::{IN, OUT};
 /// Most bands one `eq` node holds.
 pub const BANDS: usize = 8;
 
-const TYPES: &[&str] =
-    &["off", "peak", "lowshelf", "highshelf", "lowcut12", "lowcut24", "lowcut48", "highcut12", "highcut24", "highcut48"];
+const TYPES: &[&str] = &[
+    "off",
+    "peak",
+    "lowshelf",
+    "highshelf",
+    "lowcut12",
+    "lowcut24",
+    "lowcut48",
+    "highcut12",
+    "highcut24",
+    "highcut48",
+];
 
 const fn band(name: &'static str) -> OptionSpec {
     OptionSpec {

@@ -24,9 +24,10 @@ const ALLPASSES: [f64; 4] = [556.0, 441.0, 341.0, 225.0];
 const STEREO_SPREAD: f64 = 23.0;
 /// Rate the lengths above are given at.
 const TUNING_RATE: f64 = 44_100.0;
-/// Input gain into the combs, and wet gain out of the all-passes (Freeverb's values).
+/// Input gain into the combs (Freeverb's). Its wet scale of 3 times its default wet level of
+/// 1/3 makes unity, so the all-passes' output is the wet signal, near the level of
+/// [`super::reverb`].
 const INPUT_GAIN: f32 = 0.015;
-const WET_GAIN: f32 = 3.0;
 /// Feedback of the all-passes.
 const ALLPASS_FEEDBACK: f32 = 0.5;
 /// Largest damping coefficient (damping = 1).
@@ -124,7 +125,7 @@ impl Node for Freeverb {
             }
             self.allpass_line.advance();
 
-            let [wl, wr] = sums.map(|s| s * WET_GAIN);
+            let [wl, wr] = sums;
             let (direct, cross) = (0.5 + 0.5 * width, 0.5 - 0.5 * width);
             o[0] = l + mix * (direct * wl + cross * wr - l);
             o[1] = r + mix * (direct * wr + cross * wl - r);

@@ -18,9 +18,9 @@ pub(crate) mod reverb;
 pub(crate) mod stereo;
 pub(crate) mod utility;
 
+use crate::error::Result;
 use crate::node::BuildCtx;
 use crate::spec::{ParamSpec, PortSpec};
-use crate::error::Result;
 
 /// The gain-reduction output of dynamics processors.
 pub(crate) const REDUCTION: PortSpec =

@@ -114,7 +114,8 @@ impl Node for Phaser {
         let [rate, freq, depth, feedback, mix] = [0, 1, 2, 3, 4].map(|i| io.params[i]);
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
             self.lfo.tick(rate.frame(f, lanes), &mut self.sweep);
-            let (fc, oct, fb, m) = (freq.frame(f, lanes), depth.frame(f, lanes), feedback.frame(f, lanes), mix.frame(f, lanes));
+            let (fc, oct, fb, m) =
+                (freq.frame(f, lanes), depth.frame(f, lanes), feedback.frame(f, lanes), mix.frame(f, lanes));
             for l in 0..lanes {
                 let cutoff = (fc[l] * (oct[l] * self.sweep[l]).exp2()).clamp(1.0, self.nyquist_guard);
                 let t = (cutoff * self.pi_over_sr).tan();

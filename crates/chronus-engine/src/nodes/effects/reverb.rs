@@ -72,9 +72,10 @@ const DIFFUSER_MS: [f64; 4] = [4.77, 3.60, 12.73, 9.31];
 const DIFFUSION: [f32; 4] = [0.75, 0.75, 0.625, 0.625];
 /// Fraction of the decay time left at Nyquist at full damping.
 const DAMPED_RATIO: f32 = 0.1;
-/// Gain from the input into each line, and from the lines to each output.
+/// Gain from the input into each line, and from the lines to each output (about unity RMS
+/// gain for noise at a 2 s decay).
 const INPUT_GAIN: f32 = 0.5;
-const OUTPUT_GAIN: f32 = 0.5;
+const OUTPUT_GAIN: f32 = 0.7;
 
 /// `reverb(in, decay, damping, predelay, width, mix; size)`.
 pub static REVERB: NodeSpec = NodeSpec {
