@@ -43,6 +43,37 @@ impl<'a> ParamView<'a> {
             ParamView::Varying(v) => v[frame * lanes + lane],
         }
     }
+
+    /// The values of one lane, for nodes that run a lane through a whole block at a time.
+    #[inline]
+    pub fn lane(&self, lane: usize, lanes: usize) -> LaneView<'a> {
+        match *self {
+            ParamView::Const(v) => LaneView { values: &v[lane..=lane], stride: 0 },
+            ParamView::Varying(v) => LaneView { values: &v[lane..], stride: lanes },
+        }
+    }
+}
+
+/// One lane of a parameter over the current (sub-)block ([`ParamView::lane`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LaneView<'a> {
+    values: &'a [f32],
+    /// Distance between frames in `values` (0 for a constant).
+    stride: usize,
+}
+
+impl LaneView<'_> {
+    /// The value at `frame`.
+    #[inline(always)]
+    pub fn at(&self, frame: usize) -> f32 {
+        self.values[frame * self.stride]
+    }
+
+    /// The value if it is constant over the block.
+    #[inline]
+    pub fn as_const(&self) -> Option<f32> {
+        (self.stride == 0).then(|| self.values[0])
+    }
 }
 
 /// What a node sees in one call to [`Node::process`].

@@ -1,12 +1,14 @@
 //! Low-frequency sine oscillators for modulation effects, one per lane.
 
-use super::wavetable::{self, phase_of, read, step_of, Cycle, Phase};
+use super::fastmath::sin_cycles;
+use super::wavetable::{phase_of, step_of, Phase};
 
 /// A sine LFO per lane; lane `l` starts `l * spread` cycles ahead of lane 0, so a stereo
 /// signal gets two sweeps a fixed phase apart.
 pub struct Lfo {
-    cycle: &'static Cycle,
     phase: Box<[Phase]>,
+    /// Each lane's rate in Hz and the phase step it makes.
+    steps: Box<[(f32, Phase)]>,
     inv_sr: f64,
 }
 
@@ -14,19 +16,39 @@ impl Lfo {
     /// `lanes` oscillators at `samplerate` Hz, successive lanes `spread` cycles apart.
     pub fn new(lanes: usize, spread: f64, samplerate: f64) -> Self {
         Lfo {
-            cycle: wavetable::sine().cycle(0),
             phase: (0..lanes).map(|l| phase_of(l as f64 * spread)).collect(),
+            steps: vec![(0.0, 0); lanes].into(),
             inv_sr: 1.0 / samplerate,
         }
     }
 
-    /// Writes each lane's value in [-1, 1] for this frame into `out` and advances each lane by
-    /// one frame at its rate in `rates` (Hz).
+    /// Writes lane `lane`'s values in [-1, 1] for the next `out.len()` frames, frame `f` at
+    /// `rate(f)` Hz, and moves that lane on. At a constant rate the whole block is one loop
+    /// of vector arithmetic.
     #[inline]
-    pub fn tick(&mut self, rates: &[f32], out: &mut [f32]) {
-        for ((o, p), r) in out.iter_mut().zip(self.phase.iter_mut()).zip(rates) {
-            *o = read(self.cycle, *p);
-            *p = p.wrapping_add(step_of(*r as f64 * self.inv_sr));
+    pub fn fill(&mut self, lane: usize, rate: impl Fn(usize) -> f32, constant: bool, out: &mut [f32]) {
+        let (hz, step) = &mut self.steps[lane];
+        let phase = &mut self.phase[lane];
+        // A phase as a signed fraction of a cycle, in [-0.5, 0.5).
+        let value = |p: Phase| sin_cycles(p as i32 as f32 * (1.0 / 4_294_967_296.0));
+        let mut retune = |r: f32| {
+            if r != *hz {
+                *hz = r;
+                *step = step_of(r as f64 * self.inv_sr);
+            }
+            *step
+        };
+        if constant {
+            let step = retune(rate(0));
+            for (n, o) in out.iter_mut().enumerate() {
+                *o = value(phase.wrapping_add(step.wrapping_mul(n as u32)));
+            }
+            *phase = phase.wrapping_add(step.wrapping_mul(out.len() as u32));
+        } else {
+            for (f, o) in out.iter_mut().enumerate() {
+                *o = value(*phase);
+                *phase = phase.wrapping_add(retune(rate(f)));
+            }
         }
     }
 }
@@ -38,13 +60,17 @@ mod tests {
     #[test]
     fn lanes_run_a_sine_with_their_phase_offsets() {
         let mut lfo = Lfo::new(2, 0.25, 48_000.0);
-        let mut out = [0.0f32; 2];
-        for n in 0..4800 {
-            lfo.tick(&[10.0, 10.0], &mut out);
-            let t = n as f64 / 48_000.0;
-            let want = (2.0 * std::f64::consts::PI * 10.0 * t).sin();
-            let want_cos = (2.0 * std::f64::consts::PI * (10.0 * t + 0.25)).sin();
-            assert!((out[0] as f64 - want).abs() < 1e-5 && (out[1] as f64 - want_cos).abs() < 1e-5);
+        let mut out = [vec![0.0f32; 4800], vec![0.0f32; 4800]];
+        for (lane, o) in out.iter_mut().enumerate() {
+            for block in o.chunks_mut(100) {
+                lfo.fill(lane, |_| 10.0, lane == 0, block);
+            }
+        }
+        for (lane, offset) in [0.0, 0.25].into_iter().enumerate() {
+            for (n, y) in out[lane].iter().enumerate() {
+                let want = (2.0 * std::f64::consts::PI * (10.0 * n as f64 / 48_000.0 + offset)).sin();
+                assert!((*y as f64 - want).abs() < 1e-5);
+            }
         }
     }
 }

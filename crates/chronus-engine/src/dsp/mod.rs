@@ -2,6 +2,8 @@
 
 pub mod biquad;
 pub mod delay_line;
+pub mod fastmath;
+pub mod fixed_delay;
 pub mod lfo;
 pub mod oversample;
 pub mod rng;

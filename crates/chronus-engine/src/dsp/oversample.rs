@@ -10,6 +10,8 @@
 //! are much shorter. The whole chain is linear phase; its delay is padded to a whole number
 //! of base-rate frames ([`Oversampler::latency`]) so a dry path can be aligned exactly.
 
+use super::fixed_delay::FixedDelay;
+
 /// Stopband attenuation of every stage, in dB.
 pub const STOPBAND_DB: f64 = 100.0;
 /// Top of the band kept intact, as a fraction of the base Nyquist frequency (20 kHz at 48 kHz).
@@ -128,29 +130,6 @@ impl History {
     }
 }
 
-/// A fixed delay of a few samples.
-struct Delay {
-    buf: Box<[f32]>,
-    pos: usize,
-}
-
-impl Delay {
-    fn new(len: usize) -> Self {
-        Delay { buf: vec![0.0; len].into(), pos: 0 }
-    }
-
-    /// Returns the sample from `len` calls ago and stores `x`.
-    #[inline(always)]
-    fn swap(&mut self, x: f32) -> f32 {
-        if self.buf.is_empty() {
-            return x;
-        }
-        let y = std::mem::replace(&mut self.buf[self.pos], x);
-        self.pos = if self.pos + 1 == self.buf.len() { 0 } else { self.pos + 1 };
-        y
-    }
-}
-
 /// One lane's filter memories for one stage.
 struct StageState {
     /// Interpolator input history.
@@ -158,7 +137,7 @@ struct StageState {
     /// Decimator history of the even input phase.
     even: History,
     /// Decimator odd input phase, delayed to meet the centre tap.
-    odd: Delay,
+    odd: FixedDelay,
 }
 
 /// Oversampling for several lanes: [`Oversampler::process`] raises one lane's block to the
@@ -168,7 +147,7 @@ pub struct Oversampler {
     /// `states[lane][stage]`.
     states: Vec<Vec<StageState>>,
     /// Per-lane delay at the top rate that makes the total latency whole base frames.
-    pads: Vec<Delay>,
+    pads: Vec<FixedDelay>,
     scratch: [Box<[f32]>; 2],
     latency: usize,
 }
@@ -191,7 +170,7 @@ impl Oversampler {
                     .map(|s| StageState {
                         up: History::new(s.half + 1),
                         even: History::new(s.half + 1),
-                        odd: Delay::new(s.half.div_ceil(2)),
+                        odd: FixedDelay::new(s.half.div_ceil(2)),
                     })
                     .collect()
             })
@@ -199,7 +178,7 @@ impl Oversampler {
         Oversampler {
             stages,
             states,
-            pads: (0..lanes).map(|_| Delay::new(pad)).collect(),
+            pads: (0..lanes).map(|_| FixedDelay::new(pad)).collect(),
             scratch: [vec![0.0; max_block * factor].into(), vec![0.0; max_block * factor].into()],
             latency: (top + pad) / factor,
         }

@@ -15,7 +15,8 @@ pub fn coef(seconds: f32, samplerate: f32) -> f32 {
 /// Moves `state` one frame towards `target` with smoothing coefficient `coef` (from [`coef`]).
 #[inline(always)]
 pub fn follow(state: &mut f32, target: f32, coef: f32) {
-    *state = target + coef * (*state - target);
+    // Written so that only one multiply and one add depend on the previous state.
+    *state = coef * *state + (1.0 - coef) * target;
 }
 
 /// Attack/release ballistics: one time constant while the target is above the state, another

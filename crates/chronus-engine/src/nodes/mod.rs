@@ -52,7 +52,7 @@ static ALL: &[&NodeSpec] = &[
     &adsr::ADSR,
     &delay::DELAY,
     &FEEDBACK,
-    &effects::reverb::REVERB,
+    &effects::fdn::REVERB,
     &effects::freeverb::FREEVERB,
     &effects::pingpong::PINGPONG,
     &effects::modulation::CHORUS,

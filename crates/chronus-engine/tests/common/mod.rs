@@ -74,12 +74,11 @@ fn text(v: &str) -> OptValue {
 /// Runs `src` (4 lanes) through every effect kind, with `lfo` (mono) modulating some of their
 /// parameters and `key` keying the compressor; returns the stereo result.
 pub fn effects_chain(g: &mut Graph, src: NodeId, lfo: NodeId, key: NodeId) -> NodeId {
-    let mut chain =
-        |g: &mut Graph, from: NodeId, kind: &str, params: &[(&str, &[f32])], options: &[(&str, OptValue)]| {
-            let id = node(g, kind, params, options);
-            g.connect_input(from, "out", id, "in").unwrap();
-            id
-        };
+    let chain = |g: &mut Graph, from: NodeId, kind: &str, params: &[(&str, &[f32])], options: &[(&str, OptValue)]| {
+        let id = node(g, kind, params, options);
+        g.connect_input(from, "out", id, "in").unwrap();
+        id
+    };
     let bands = [("band1", text("lowcut24")), ("band2", text("peak")), ("band3", text("highshelf"))];
     let eq = chain(g, src, "eq", &[("gain2", &[6.0]), ("freq3", &[6000.0])], &bands);
     g.connect_param(lfo, "out", eq, "gain2").unwrap();

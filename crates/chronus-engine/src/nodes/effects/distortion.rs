@@ -5,7 +5,7 @@
 //! Nyquist frequency are removed before they can fold back as aliases. The dry path is
 //! delayed by the oversampler's latency so that `mix` blends in phase.
 
-use crate::dsp::delay_line::DelayLine;
+use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::oversample::{Oversampler, MAX_FACTOR};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
@@ -89,8 +89,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             lanes,
             shape,
             oversampler,
-            dry: DelayLine::new(lanes, latency.max(1)),
-            latency,
+            dry: (0..lanes).map(|_| FixedDelay::new(latency)).collect(),
             wet: vec![0.0; ctx.max_block].into(),
         },
         ctx,
@@ -101,9 +100,8 @@ struct Distortion {
     lanes: usize,
     shape: Shape,
     oversampler: Oversampler,
-    /// The input, delayed to line up with the oversampled path.
-    dry: DelayLine,
-    latency: usize,
+    /// Each lane's input, delayed to line up with the oversampled path.
+    dry: Box<[FixedDelay]>,
     /// One lane's block.
     wet: Box<[f32]>,
 }
@@ -131,16 +129,14 @@ impl Node for Distortion {
         }
         for (f, (row, x)) in out.chunks_exact_mut(lanes).zip(input.chunks_exact(lanes)).enumerate() {
             let m = mix.frame(f, lanes);
-            for l in 0..lanes {
-                let dry = if self.latency == 0 { x[l] } else { self.dry.tap(l, self.latency) };
-                self.dry.write(l, x[l]);
-                row[l] = dry + m[l] * (row[l] - dry);
+            for (((o, x), m), dry) in row.iter_mut().zip(x).zip(m).zip(self.dry.iter_mut()) {
+                let dry = dry.swap(*x);
+                *o = dry + m * (*o - dry);
             }
-            self.dry.advance();
         }
     }
 
     fn latency(&self) -> usize {
-        self.latency
+        self.oversampler.latency()
     }
 }

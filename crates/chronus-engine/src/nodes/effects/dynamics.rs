@@ -7,13 +7,14 @@
 //! detector in the log domain ([`Dynamics::smooth`]) applies the attack and release time
 //! constants; the same gain goes to every channel.
 
+use crate::dsp::fastmath::{max, min};
 use crate::dsp::smoother::{coef, follow};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSpec};
 
 use super::super::{IN, OUT};
-use super::{db_to_gain, gain_to_db, mix, REDUCTION};
+use super::{db_to_gain, gain_to_db, mix, power_to_db, REDUCTION};
 
 const SIDECHAIN: PortSpec = PortSpec {
     name: "sidechain",
@@ -126,33 +127,21 @@ enum Curve {
     Expand,
 }
 
-/// Gain reduction in dB (0 or more) of a compressor at input level `x` dB.
-#[inline]
-fn compress(x: f32, threshold: f32, ratio: f32, knee: f32) -> f32 {
-    let over = x - threshold;
-    let slope = 1.0 - 1.0 / ratio.max(1.0);
-    if 2.0 * over <= -knee {
-        0.0
-    } else if 2.0 * over < knee {
-        let k = over + 0.5 * knee;
-        slope * k * k / (2.0 * knee)
-    } else {
-        slope * over
-    }
-}
-
-/// Gain reduction in dB (0 or more) of a downward expander at input level `x` dB.
-#[inline]
-fn expand(x: f32, threshold: f32, ratio: f32, knee: f32) -> f32 {
-    let under = threshold - x;
-    let slope = ratio.max(1.0) - 1.0;
-    if 2.0 * under <= -knee {
-        0.0
-    } else if 2.0 * under < knee {
-        let k = under + 0.5 * knee;
-        slope * k * k / (2.0 * knee)
-    } else {
-        slope * under
+impl Curve {
+    /// Gain reduction in dB (0 or more) at input level `x` dB: the quadratic soft knee of
+    /// width `knee` centred on `threshold`, straight lines outside it. Branch-free, so blocks
+    /// of levels vectorize.
+    #[inline(always)]
+    fn reduction(self, x: f32, threshold: f32, ratio: f32, knee: f32) -> f32 {
+        let (distance, slope) = match self {
+            // Compressor: how far over the threshold, 1 - 1/ratio dB of reduction per dB.
+            Curve::Compress => (x - threshold, 1.0 - 1.0 / max(ratio, 1.0)),
+            // Expander: how far under it, ratio - 1 dB per dB.
+            Curve::Expand => (threshold - x, max(ratio, 1.0) - 1.0),
+        };
+        let knee = max(knee, 1e-6);
+        let k = min(max(distance + 0.5 * knee, 0.0), knee);
+        slope * (k * k / (2.0 * knee) + max(distance - 0.5 * knee, 0.0))
     }
 }
 
@@ -175,6 +164,7 @@ fn build(ctx: &BuildCtx, curve: Curve) -> Result<Built> {
         hold_left: 0.0,
         times: [f32::NAN; 2],
         coefs: [0.0; 2],
+        scratch: vec![0.0; ctx.max_block].into(),
     };
     Ok(Built { node: Box::new(node), output_channels: vec![channels, 1] })
 }
@@ -200,22 +190,36 @@ struct Dynamics {
     /// (attack, release) in seconds the coefficients were made for, and the coefficients.
     times: [f32; 2],
     coefs: [f32; 2],
+    /// Per-frame levels, then reductions, then gains, of the current block.
+    scratch: Box<[f32]>,
 }
 
 impl Dynamics {
-    /// Level of the key at frame `f` in dB: the loudest channel.
-    #[inline]
-    fn level_db(&mut self, key: &[f32], f: usize) -> f32 {
-        let row = &key[f * self.key_channels..(f + 1) * self.key_channels];
+    /// Writes the key's level in dB for each frame into `levels`: the loudest channel's
+    /// sample peak, or its RMS.
+    fn detect(&mut self, key: &[f32], levels: &mut [f32]) {
+        let rows = key.chunks_exact(self.key_channels);
         match self.rms {
-            None => gain_to_db(row.iter().fold(0.0f32, |m, x| m.max(x.abs()))),
-            Some(c) => {
-                let mut loudest = 0.0f32;
-                for (ms, x) in self.mean_square.iter_mut().zip(row) {
-                    follow(ms, x * x, c);
-                    loudest = loudest.max(*ms);
+            None => {
+                for (level, row) in levels.iter_mut().zip(rows) {
+                    *level = row.iter().fold(0.0f32, |m, x| max(m, x.abs()));
                 }
-                10.0 * loudest.max(1e-20).log10()
+                for level in levels.iter_mut() {
+                    *level = gain_to_db(*level);
+                }
+            }
+            Some(c) => {
+                for (level, row) in levels.iter_mut().zip(rows) {
+                    let mut loudest = 0.0f32;
+                    for (ms, x) in self.mean_square.iter_mut().zip(row) {
+                        follow(ms, x * x, c);
+                        loudest = max(loudest, *ms);
+                    }
+                    *level = loudest;
+                }
+                for level in levels.iter_mut() {
+                    *level = power_to_db(*level);
+                }
             }
         }
     }
@@ -238,19 +242,22 @@ impl Dynamics {
             Curve::Expand => -1.0,
         };
         let target = sign * target;
-        if target >= self.held {
-            self.held = target;
-            self.hold_left = hold * self.samplerate;
-        } else if self.hold_left >= 1.0 {
-            self.hold_left -= 1.0;
+        let [attack, release] = self.coefs;
+        if hold > 0.0 || self.hold_left >= 1.0 {
+            if target >= self.held {
+                self.held = target;
+                self.hold_left = hold * self.samplerate;
+            } else if self.hold_left >= 1.0 {
+                self.hold_left -= 1.0;
+            } else {
+                follow(&mut self.held, target, release);
+            }
         } else {
-            follow(&mut self.held, target, self.coefs[1]);
+            // Without hold, branch-free: the jump up or the release-rate fall, whichever is higher.
+            self.held = max(target, release * self.held + (1.0 - release) * target);
         }
-        if self.held > self.smoothed {
-            follow(&mut self.smoothed, self.held, self.coefs[0]);
-        } else {
-            self.smoothed = self.held;
-        }
+        // The attack-rate rise or the fall at once, whichever is lower.
+        self.smoothed = min(self.held, attack * self.smoothed + (1.0 - attack) * self.held);
         sign * self.smoothed
     }
 }
@@ -258,32 +265,67 @@ impl Dynamics {
 impl Node for Dynamics {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let ProcessIo { frames, inputs, outputs, params } = io;
-        let (lanes, channels) = (self.lanes, self.channels);
+        let (lanes, channels, curve) = (self.lanes, self.channels, self.curve);
         let input = inputs[0];
         let key = if self.keyed { inputs[1] } else { input };
         // Channels are linked: the first lane's parameters apply.
         let p = |i: usize, f: usize| params[i].at(f, 0, lanes);
         let [out, reduction_out] = &mut outputs[..] else { unreachable!("dynamics have two outputs") };
-        for f in 0..*frames {
-            let (threshold, ratio, knee, attack, release) = (p(0, f), p(1, f), p(2, f), p(3, f), p(4, f));
-            if [attack, release] != self.times {
-                self.times = [attack, release];
-                self.coefs = [coef(attack, self.samplerate), coef(release, self.samplerate)];
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let work = &mut scratch[..*frames];
+
+        // Pass by pass over the block, so that the conversions and the curve vectorize.
+        self.detect(key, work);
+        let curve_params = [params[0], params[1], params[2]].map(|v| v.as_const().map(|c| c[0]));
+        if let [Some(threshold), Some(ratio), Some(knee)] = curve_params {
+            for x in work.iter_mut() {
+                *x = curve.reduction(*x, threshold, ratio, knee);
             }
-            let level = self.level_db(key, f);
-            let (reduction, makeup, wet) = match self.curve {
-                Curve::Compress => (self.smooth(compress(level, threshold, ratio, knee), 0.0), p(5, f), p(6, f)),
-                Curve::Expand => {
-                    let target = expand(level, threshold, ratio, knee).min(p(6, f));
-                    (self.smooth(target, p(5, f)), 0.0, 1.0)
-                }
-            };
-            reduction_out[f] = reduction;
-            let g = db_to_gain(makeup - reduction);
-            let rows = out[f * channels..(f + 1) * channels].iter_mut().zip(&input[f * channels..(f + 1) * channels]);
-            for (o, x) in rows {
-                *o = x + wet * (x * g - x);
+        } else {
+            for (f, x) in work.iter_mut().enumerate() {
+                *x = curve.reduction(*x, p(0, f), p(1, f), p(2, f));
             }
         }
+        let [attack, release, fifth, sixth] = [3, 4, 5, 6].map(|i| params[i].lane(0, lanes));
+        for (f, (x, reported)) in work.iter_mut().zip(reduction_out.iter_mut()).enumerate() {
+            let times = [attack.at(f), release.at(f)];
+            if times != self.times {
+                self.times = times;
+                self.coefs = times.map(|t| coef(t, self.samplerate));
+            }
+            // Compressor: makeup and mix; expander: hold and range.
+            *x = match curve {
+                Curve::Compress => {
+                    *reported = self.smooth(*x, 0.0);
+                    fifth.at(f) - *reported
+                }
+                Curve::Expand => {
+                    *reported = self.smooth(min(*x, sixth.at(f)), fifth.at(f));
+                    -*reported
+                }
+            };
+        }
+        for x in work.iter_mut() {
+            *x = db_to_gain(*x);
+        }
+        let rows = out.chunks_exact_mut(channels).zip(input.chunks_exact(channels));
+        match (curve, sixth.as_const()) {
+            (Curve::Compress, Some(1.0)) | (Curve::Expand, _) => {
+                for ((o, x), g) in rows.zip(work.iter()) {
+                    for (o, x) in o.iter_mut().zip(x) {
+                        *o = x * g;
+                    }
+                }
+            }
+            _ => {
+                for (f, ((o, x), g)) in rows.zip(work.iter()).enumerate() {
+                    let wet = sixth.at(f);
+                    for (o, x) in o.iter_mut().zip(x) {
+                        *o = x + wet * (x * g - x);
+                    }
+                }
+            }
+        }
+        self.scratch = scratch;
     }
 }

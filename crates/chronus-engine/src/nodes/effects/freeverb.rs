@@ -7,14 +7,13 @@
 //! comb of `d` frames, so every comb (and so the whole tail) falls 60 dB in `decay` seconds
 //! below the damping corner.
 
-use crate::dsp::delay_line::DelayLine;
+use crate::dsp::fixed_delay::{lockstep, FixedDelay};
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ProcessIo};
+use crate::node::{BuildCtx, Built};
 use crate::spec::{InputRule, NodeSpec};
 
 use super::super::{IN, OUT};
-use super::reverb::{rt60_gain, DAMPING, DECAY, MIX, PREDELAY, WIDTH};
-use super::{mono_or_stereo, stereo_frame};
+use super::reverb::{self, rt60_gain, Tank, DAMPING, DECAY, MIX, PREDELAY, WIDTH};
 
 /// Comb lengths of the left channel in samples at 44.1 kHz.
 const COMBS: [f64; 8] = [1116.0, 1188.0, 1277.0, 1356.0, 1422.0, 1491.0, 1557.0, 1617.0];
@@ -26,7 +25,7 @@ const STEREO_SPREAD: f64 = 23.0;
 const TUNING_RATE: f64 = 44_100.0;
 /// Input gain into the combs (Freeverb's). Its wet scale of 3 times its default wet level of
 /// 1/3 makes unity, so the all-passes' output is the wet signal, near the level of
-/// [`super::reverb`].
+/// [`super::fdn`].
 const INPUT_GAIN: f32 = 0.015;
 /// Feedback of the all-passes.
 const ALLPASS_FEEDBACK: f32 = 0.5;
@@ -48,87 +47,85 @@ pub static FREEVERB: NodeSpec = NodeSpec {
 };
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
-    let channels = mono_or_stereo(ctx, 0)?;
     let scale = ctx.samplerate / TUNING_RATE;
     let frames = |samples: f64, side: usize| ((samples + side as f64 * STEREO_SPREAD) * scale).round() as usize;
-    let combs: Vec<usize> = (0..2).flat_map(|side| COMBS.iter().map(move |c| frames(*c, side))).collect();
-    let allpasses: Vec<usize> = ALLPASSES.iter().flat_map(|a| [frames(*a, 0), frames(*a, 1)]).collect();
-    let node = Freeverb {
-        channels,
-        lanes: ctx.lanes,
+    let tank = Freeverb {
         samplerate: ctx.samplerate as f32,
-        predelay: DelayLine::new(1, (PREDELAY.max as f64 * ctx.samplerate).ceil() as usize),
-        comb_line: DelayLine::new(combs.len(), *combs.iter().max().expect("combs")),
-        comb_feedback: vec![0.0; combs.len()].into(),
-        comb_store: vec![0.0; combs.len()].into(),
-        allpass_line: DelayLine::new(allpasses.len(), *allpasses.iter().max().expect("all-passes")),
-        combs: combs.into(),
-        allpasses: allpasses.into(),
-        decay: f32::NAN,
+        combs: [0, 1].map(|side| COMBS.map(|c| FixedDelay::new(frames(c, side)))),
+        feedback: [[0.0; COMBS.len()]; 2],
+        store: [[0.0; COMBS.len()]; 2],
+        allpasses: ALLPASSES.map(|a| [0, 1].map(|side| FixedDelay::new(frames(a, side)))),
+        damp: 0.0,
     };
-    Ok(Built { node: Box::new(node), output_channels: vec![2] })
+    reverb::build(ctx, tank)
 }
 
+/// The combs and all-passes of both channels.
 struct Freeverb {
-    channels: usize,
-    lanes: usize,
     samplerate: f32,
-    predelay: DelayLine,
-    /// Comb lengths in frames: left 0..8, right 8..16 (lanes of `comb_line`).
-    combs: Box<[usize]>,
-    comb_line: DelayLine,
-    comb_feedback: Box<[f32]>,
+    /// Left and right combs.
+    combs: [[FixedDelay; COMBS.len()]; 2],
+    feedback: [[f32; COMBS.len()]; 2],
     /// Each comb's damping lowpass state.
-    comb_store: Box<[f32]>,
-    /// All-pass lengths in frames: stage k left is lane 2k, right 2k + 1.
-    allpasses: Box<[usize]>,
-    allpass_line: DelayLine,
-    /// Decay the feedbacks were set for.
-    decay: f32,
+    store: [[f32; COMBS.len()]; 2],
+    /// All-passes, stage by stage, left and right.
+    allpasses: [[FixedDelay; 2]; ALLPASSES.len()],
+    /// Coefficient of the combs' damping lowpass.
+    damp: f32,
 }
 
-impl Node for Freeverb {
-    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let lanes = self.lanes;
-        let at = |i: usize, f: usize| io.params[i].at(f, 0, lanes);
-        for (f, o) in io.outputs[0].chunks_exact_mut(2).enumerate() {
-            let (decay, damping, predelay, width, mix) = (at(0, f), at(1, f), at(2, f), at(3, f), at(4, f));
-            if decay != self.decay {
-                self.decay = decay;
-                for (g, d) in self.comb_feedback.iter_mut().zip(self.combs.iter()) {
-                    *g = rt60_gain(*d, decay, self.samplerate);
-                }
-            }
-            let (l, r) = stereo_frame(io.inputs[0], self.channels, f);
-            let input = INPUT_GAIN * (l + r);
-            let delay = predelay * self.samplerate;
-            let fed = if delay >= 1.0 { self.predelay.read(0, delay) } else { input };
-            self.predelay.write(0, input);
-            self.predelay.advance();
+impl Tank for Freeverb {
+    /// The shortest all-pass: a chunk's reads then all come before its writes.
+    fn chunk(&self) -> usize {
+        self.allpasses.iter().flatten().map(FixedDelay::len).min().expect("all-passes")
+    }
 
-            let damp = damping.clamp(0.0, 1.0) * DAMP_SCALE;
-            let mut sums = [0.0f32; 2];
-            for (c, ((len, g), store)) in
-                self.combs.iter().zip(self.comb_feedback.iter()).zip(self.comb_store.iter_mut()).enumerate()
-            {
-                let y = self.comb_line.tap(c, *len);
-                *store = y + damp * (*store - y);
-                self.comb_line.write(c, fed + g * *store);
-                sums[c / 8] += y;
-            }
-            self.comb_line.advance();
-            for (k, len) in self.allpasses.iter().enumerate() {
-                let x = &mut sums[k % 2];
-                let buffered = self.allpass_line.tap(k, *len);
-                self.allpass_line.write(k, *x + ALLPASS_FEEDBACK * buffered);
+    fn design(&mut self, decay: f32, damping: f32) {
+        for (g, comb) in self.feedback.iter_mut().flatten().zip(self.combs.iter().flatten()) {
+            *g = rt60_gain(comb.len(), decay, self.samplerate);
+        }
+        self.damp = damping.clamp(0.0, 1.0) * DAMP_SCALE;
+    }
+
+    fn run(&mut self, fed: [&mut [f32]; 2], mut wet: [&mut [f32]; 2]) {
+        let m = fed[0].len();
+        let [left, right] = fed;
+        for (l, r) in left.iter_mut().zip(right.iter()) {
+            *l = INPUT_GAIN * (*l + r);
+        }
+        let mono: &[f32] = left;
+        let (keep, damp) = (1.0 - self.damp, self.damp);
+        // Each channel's eight combs side by side: their damping recursions are independent,
+        // so they overlap in the processor.
+        for ((combs, (store, feedback)), wet) in
+            self.combs.iter_mut().zip(self.store.iter_mut().zip(&self.feedback)).zip(wet.iter_mut())
+        {
+            lockstep(combs, m, |n, slots| {
+                let mut out = [0.0f32; COMBS.len()];
+                for (((slot, st), g), y) in slots.into_iter().zip(store.iter_mut()).zip(feedback).zip(out.iter_mut()) {
+                    *y = *slot;
+                    *st = keep * *y + damp * *st;
+                    *slot = mono[n] + g * *st;
+                }
+                wet[n] = ((out[0] + out[1]) + (out[2] + out[3])) + ((out[4] + out[5]) + (out[6] + out[7]));
+            });
+        }
+        // The all-passes, a stage at a time over the chunk (it is shorter than each of them).
+        let allpass = |slots: &mut [f32], x: &mut [f32]| {
+            for (s, x) in slots.iter_mut().zip(x) {
+                let buffered = *s;
+                *s = *x + ALLPASS_FEEDBACK * buffered;
                 *x = buffered - *x;
             }
-            self.allpass_line.advance();
-
-            let [wl, wr] = sums;
-            let (direct, cross) = (0.5 + 0.5 * width, 0.5 - 0.5 * width);
-            o[0] = l + mix * (direct * wl + cross * wr - l);
-            o[1] = r + mix * (direct * wr + cross * wl - r);
+        };
+        for stage in self.allpasses.iter_mut() {
+            for (ap, x) in stage.iter_mut().zip(wet.iter_mut()) {
+                let [a, b] = ap.slots(m);
+                let (xa, xb) = x.split_at_mut(a.len());
+                allpass(a, xa);
+                allpass(b, xb);
+                ap.advance(m);
+            }
         }
     }
 }

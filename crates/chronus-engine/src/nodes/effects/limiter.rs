@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use crate::dsp::delay_line::DelayLine;
+use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::smoother::{coef, follow};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
@@ -70,7 +70,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         lanes: ctx.lanes,
         samplerate: ctx.samplerate as f32,
         lookahead,
-        delayed: DelayLine::new(channels, lookahead),
+        delayed: (0..channels).map(|_| FixedDelay::new(lookahead)).collect(),
         minima: VecDeque::with_capacity(window),
         frame: 0,
         recovered: 1.0,
@@ -87,8 +87,8 @@ struct Limiter {
     lanes: usize,
     samplerate: f32,
     lookahead: usize,
-    /// The input, `lookahead` frames late.
-    delayed: DelayLine,
+    /// Each channel of the input, `lookahead` frames late.
+    delayed: Box<[FixedDelay]>,
     /// Monotonic queue of (frame, needed gain) for the sliding minimum over `lookahead + 1`
     /// frames; its capacity is reserved at build and never exceeded.
     minima: VecDeque<(u64, f32)>,
@@ -140,11 +140,11 @@ impl Node for Limiter {
             self.ramp_sum += self.recovered as f64 - old as f64;
             let gain = ((self.ramp_sum / window as f64) as f32).min(1.0);
 
-            for (c, (o, x)) in out[f * channels..(f + 1) * channels].iter_mut().zip(row).enumerate() {
-                *o = self.delayed.tap(c, self.lookahead) * gain;
-                self.delayed.write(c, *x);
+            for ((o, x), delayed) in
+                out[f * channels..(f + 1) * channels].iter_mut().zip(row).zip(self.delayed.iter_mut())
+            {
+                *o = delayed.swap(*x) * gain;
             }
-            self.delayed.advance();
             reduction_out[f] = -gain_to_db(gain);
         }
     }

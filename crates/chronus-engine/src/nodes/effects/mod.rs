@@ -8,6 +8,7 @@ pub(crate) mod bitcrusher;
 pub(crate) mod distortion;
 pub(crate) mod dynamics;
 pub(crate) mod eq;
+pub(crate) mod fdn;
 pub(crate) mod freeverb;
 pub(crate) mod limiter;
 pub(crate) mod meter;
@@ -18,6 +19,7 @@ pub(crate) mod reverb;
 pub(crate) mod stereo;
 pub(crate) mod utility;
 
+use crate::dsp::fastmath;
 use crate::error::Result;
 use crate::node::BuildCtx;
 use crate::spec::{ParamSpec, PortSpec};
@@ -31,16 +33,25 @@ pub(crate) const fn mix(default: f32) -> ParamSpec {
     ParamSpec { name: "mix", default, min: 0.0, max: 1.0, unit: "", smooth: true, doc: "0 is dry only, 1 is wet only." }
 }
 
+/// log2(10) / 20: decibels to base-2 exponent.
+const DB_TO_LOG2: f32 = std::f32::consts::LOG2_10 / 20.0;
+
 /// Converts decibels to a linear gain.
 #[inline(always)]
 pub(crate) fn db_to_gain(db: f32) -> f32 {
-    (db * (std::f32::consts::LN_10 / 20.0)).exp()
+    fastmath::exp2(db * DB_TO_LOG2)
 }
 
-/// Converts a linear magnitude to decibels (-200 dB for silence).
+/// Converts a linear magnitude to decibels (-200 dB for silence and below).
 #[inline(always)]
 pub(crate) fn gain_to_db(gain: f32) -> f32 {
-    20.0 * gain.max(1e-10).log10()
+    fastmath::log2(fastmath::max(gain, 1e-10)) / DB_TO_LOG2
+}
+
+/// Converts a power (mean square) to decibels (-200 dB for silence and below).
+#[inline(always)]
+pub(crate) fn power_to_db(power: f32) -> f32 {
+    0.5 * fastmath::log2(fastmath::max(power, 1e-20)) / DB_TO_LOG2
 }
 
 /// Channels of input `port`, checked to be mono or stereo.

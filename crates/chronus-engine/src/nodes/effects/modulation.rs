@@ -6,6 +6,7 @@
 //! and the wet tap moves around that point, so the two cross and cancel completely.
 
 use crate::dsp::delay_line::DelayLine;
+use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::lfo::Lfo;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
@@ -112,10 +113,11 @@ fn build(ctx: &BuildCtx, through_zero: bool) -> Result<Built> {
             lanes,
             samplerate: sr as f32,
             lfo: Lfo::new(lanes, ctx.num("spread"), sr),
-            sweep: vec![0.0; lanes].into(),
+            delays: vec![0.0; ctx.max_block].into(),
+            wet: vec![0.0; ctx.max_block].into(),
+            fed: vec![0.0; ctx.max_block].into(),
             line: DelayLine::new(lanes, longest),
-            lag,
-            dry: DelayLine::new(lanes, lag.max(1)),
+            dry: (0..lanes).map(|_| FixedDelay::new(lag)).collect(),
         },
         ctx,
     )
@@ -125,44 +127,77 @@ struct ModDelay {
     lanes: usize,
     samplerate: f32,
     lfo: Lfo,
-    /// This frame's LFO value of each lane.
-    sweep: Box<[f32]>,
+    /// One lane's delay in frames over the block (first the LFO's values).
+    delays: Box<[f32]>,
+    /// One lane's wet signal over the block.
+    wet: Box<[f32]>,
+    /// One lane's line input over the block.
+    fed: Box<[f32]>,
     line: DelayLine,
-    /// Frames the dry path is delayed by (through-zero flanging), else 0.
-    lag: usize,
-    dry: DelayLine,
+    /// Each lane's dry path: delayed by the lag of through-zero flanging, else by nothing.
+    dry: Box<[FixedDelay]>,
+}
+
+/// Frames from `start` whose reads all reach back before `start`, so they can be read
+/// before any of them is written (at least one).
+fn readable_run(delays: &[f32], start: usize) -> usize {
+    // Frame start + k reads back from frame start + k + 1 - floor(d) (the newest point of
+    // the Hermite spline), which comes before start when d >= k + 2.
+    let blocked = delays[start..].iter().enumerate().skip(1).find(|(k, d)| **d < (k + 2) as f32);
+    blocked.map_or(delays.len() - start, |(k, _)| k)
 }
 
 impl Node for ModDelay {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let lanes = self.lanes;
-        let [rate, depth, delay, feedback, mix] = [0, 1, 2, 3, 4].map(|i| io.params[i]);
-        let lag = self.lag as f32;
-        for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
-            self.lfo.tick(rate.frame(f, lanes), &mut self.sweep);
-            let (depth, delay, fb, m) =
-                (depth.frame(f, lanes), delay.frame(f, lanes), feedback.frame(f, lanes), mix.frame(f, lanes));
-            for l in 0..lanes {
-                let d = lag + (delay[l] + depth[l] * self.sweep[l]) * self.samplerate;
-                let wet = self.line.read(l, d);
-                self.line.write(l, x[l] + fb[l] * wet);
-                let dry = if self.lag == 0 {
-                    x[l]
-                } else {
-                    let late = self.dry.tap(l, self.lag);
-                    self.dry.write(l, x[l]);
-                    late
-                };
-                row[l] = dry + m[l] * (wet - dry);
+        let (lanes, frames, sr) = (self.lanes, io.frames, self.samplerate);
+        let input = io.inputs[0];
+        // Lane by lane over the whole block, so each step is one loop over it.
+        for l in 0..lanes {
+            let [rate, depth, delay, feedback, mix] = [0, 1, 2, 3, 4].map(|i| io.params[i].lane(l, lanes));
+            let delays = &mut self.delays[..frames];
+            self.lfo.fill(l, |f| rate.at(f), rate.as_const().is_some(), delays);
+            let lag = self.dry[l].len() as f32;
+            if let (Some(delay), Some(depth)) = (delay.as_const(), depth.as_const()) {
+                let (centre, swing) = (lag + delay * sr, depth * sr);
+                for d in delays.iter_mut() {
+                    *d = centre + swing * *d;
+                }
+            } else {
+                for (f, d) in delays.iter_mut().enumerate() {
+                    *d = lag + (delay.at(f) + depth.at(f) * *d) * sr;
+                }
             }
-            self.line.advance();
-            if self.lag > 0 {
-                self.dry.advance();
+            let (wet, fed) = (&mut self.wet[..frames], &mut self.fed[..frames]);
+            let mut start = 0;
+            while start < frames {
+                let run = start..start + readable_run(delays, start);
+                self.line.read_block_at(l, run.start, &delays[run.clone()], &mut wet[run.clone()]);
+                for f in run.clone() {
+                    fed[f] = input[f * lanes + l] + feedback.at(f) * wet[f];
+                }
+                self.line.write_block_at(l, run.start, &fed[run.clone()]);
+                start = run.end;
+            }
+            let (dry, out) = (&mut self.dry[l], &mut *io.outputs[0]);
+            match (dry.is_empty(), mix.as_const()) {
+                (true, Some(m)) => {
+                    for (f, w) in wet.iter().enumerate() {
+                        let x = input[f * lanes + l];
+                        out[f * lanes + l] = x + m * (w - x);
+                    }
+                }
+                _ => {
+                    for (f, w) in wet.iter().enumerate() {
+                        let x = dry.swap(input[f * lanes + l]);
+                        out[f * lanes + l] = x + mix.at(f) * (w - x);
+                    }
+                }
             }
         }
+        self.line.skip(frames);
     }
 
     fn latency(&self) -> usize {
-        self.lag
+        self.dry[0].len()
     }
 }

@@ -87,7 +87,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             pi_over_sr: (std::f64::consts::PI / ctx.samplerate) as f32,
             nyquist_guard: (0.49 * ctx.samplerate) as f32,
             lfo: Lfo::new(lanes, ctx.num("spread"), ctx.samplerate),
-            sweep: vec![0.0; lanes].into(),
+            sweep: vec![0.0; ctx.max_block].into(),
             state: vec![0.0; lanes * stages].into(),
             last: vec![0.0; lanes].into(),
         },
@@ -101,6 +101,7 @@ struct Phaser {
     pi_over_sr: f32,
     nyquist_guard: f32,
     lfo: Lfo,
+    /// One lane's LFO values over the block.
     sweep: Box<[f32]>,
     /// One state per stage per lane: `state[lane * stages + k]`.
     state: Box<[f32]>,
@@ -110,24 +111,25 @@ struct Phaser {
 
 impl Node for Phaser {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let (lanes, n) = (self.lanes, self.stages);
-        let [rate, freq, depth, feedback, mix] = [0, 1, 2, 3, 4].map(|i| io.params[i]);
-        for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
-            self.lfo.tick(rate.frame(f, lanes), &mut self.sweep);
-            let (fc, oct, fb, m) =
-                (freq.frame(f, lanes), depth.frame(f, lanes), feedback.frame(f, lanes), mix.frame(f, lanes));
-            for l in 0..lanes {
-                let cutoff = (fc[l] * (oct[l] * self.sweep[l]).exp2()).clamp(1.0, self.nyquist_guard);
+        let (lanes, n, frames) = (self.lanes, self.stages, io.frames);
+        for l in 0..lanes {
+            let [rate, freq, depth, feedback, mix] = [0, 1, 2, 3, 4].map(|i| io.params[i].lane(l, lanes));
+            let sweep = &mut self.sweep[..frames];
+            self.lfo.fill(l, |f| rate.at(f), rate.as_const().is_some(), sweep);
+            let state = &mut self.state[l * n..(l + 1) * n];
+            for (f, s) in sweep.iter().enumerate() {
+                let cutoff = (freq.at(f) * (depth.at(f) * s).exp2()).clamp(1.0, self.nyquist_guard);
                 let t = (cutoff * self.pi_over_sr).tan();
                 let a = (t - 1.0) / (t + 1.0);
-                let mut y = x[l] + fb[l] * self.last[l];
-                for s in &mut self.state[l * n..(l + 1) * n] {
+                let x = io.inputs[0][f * lanes + l];
+                let mut y = x + feedback.at(f) * self.last[l];
+                for s in state.iter_mut() {
                     let out = a * y + *s;
                     *s = y - a * out;
                     y = out;
                 }
                 self.last[l] = y;
-                row[l] = x[l] + m[l] * (y - x[l]);
+                io.outputs[0][f * lanes + l] = x + mix.at(f) * (y - x);
             }
         }
     }

@@ -1,0 +1,91 @@
+"""Effects chain benchmark: Chronus against pedalboard on the same input, in the same run.
+
+The chain of the peers' survey: compressor (-20 dB, 4:1, 5 ms / 100 ms) -> chorus -> reverb,
+over 60 s of stereo 48 kHz noise with a 0.5 Hz swell, processed in blocks of 256 frames.
+Each engine runs ``--runs`` times, alternately, and the median is reported as "x real time"
+(seconds of audio per second of processing). Chronus generates the noise and the swell inside
+its graph, so its time includes making the input; pedalboard gets that very input as an
+array (rendered by Chronus beforehand, outside the timing).
+
+    .venv/bin/python bench/effects_chain.py [--seconds 60] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pedalboard
+
+import chronus as cx
+
+SR = 48_000
+BLOCK = 256
+
+
+def source(g: cx.Graph) -> cx.Signal:
+    """Stereo white noise whose level swells between -26 dB and -0.4 dB twice a second... every 2 s."""
+    return g.noise(channels=2, seed=1) * (0.5 + 0.45 * g.sine(0.5))
+
+
+def chronus_chain(reverb: str) -> cx.Graph:
+    g = cx.Graph()
+    x = g.compressor(source(g), threshold=-20.0, ratio=4.0, knee=0.0, attack=0.005, release=0.1)
+    x = g.chorus(x, rate=1.0, depth=0.002, delay=0.007, mix=0.5)
+    g.output(getattr(g, reverb)(x, decay=1.0, damping=0.5, width=1.0, mix=0.33))
+    return g
+
+
+def pedalboard_chain() -> pedalboard.Pedalboard:
+    return pedalboard.Pedalboard(
+        [
+            pedalboard.Compressor(threshold_db=-20.0, ratio=4.0, attack_ms=5.0, release_ms=100.0),
+            pedalboard.Chorus(rate_hz=1.0, centre_delay_ms=7.0, mix=0.5),
+            pedalboard.Reverb(room_size=0.5, damping=0.5, width=1.0, wet_level=0.33, dry_level=0.67),
+        ]
+    )
+
+
+def timed(run: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
+    start = time.perf_counter()
+    out = run()
+    return time.perf_counter() - start, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60.0, help="audio length in seconds (default 60)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per engine; the median counts (default 5)")
+    args = parser.parse_args()
+
+    g = cx.Graph()
+    g.output(source(g))
+    audio = cx.render(g, args.seconds, SR, BLOCK)  # (2, frames) float32, the shared input
+    board = pedalboard_chain()
+    engines: dict[str, Callable[[], np.ndarray]] = {
+        "chronus (freeverb)": lambda: cx.render(chronus_chain("freeverb"), args.seconds, SR, BLOCK),
+        "pedalboard": lambda: board(audio, SR, buffer_size=BLOCK, reset=True),
+        "chronus (FDN reverb)": lambda: cx.render(chronus_chain("reverb"), args.seconds, SR, BLOCK),
+    }
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for _ in range(args.runs):
+        for name, run in engines.items():
+            seconds, out = timed(run)
+            assert out.shape == audio.shape and np.all(np.isfinite(out)), name
+            times[name].append(seconds)
+
+    speed = {name: args.seconds / statistics.median(t) for name, t in times.items()}
+    print(f"effects chain, {args.seconds:g} s stereo {SR} Hz, block {BLOCK}, median of {args.runs}")
+    print(f"  {platform.processor() or platform.machine()}, Python {platform.python_version()}, ")
+    print(f"  pedalboard {pedalboard.__version__}, chronus {cx.__version__}")
+    for name, x in speed.items():
+        print(f"  {name:22s} {x:8.0f}x real time   (runs: {', '.join(f'{t:.3f}' for t in times[name])} s)")
+    print(f"  chronus (freeverb) / pedalboard: {speed['chronus (freeverb)'] / speed['pedalboard']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
