@@ -159,9 +159,7 @@ fn build(ctx: &BuildCtx, curve: Curve) -> Result<Built> {
         samplerate,
         rms: (ctx.text("detector") == "rms").then(|| coef(ctx.num("window") as f32, samplerate)),
         mean_square: vec![0.0; key_channels].into(),
-        held: 0.0,
-        smoothed: 0.0,
-        hold_left: 0.0,
+        detector: Detector::default(),
         times: [f32::NAN; 2],
         coefs: [0.0; 2],
         scratch: vec![0.0; ctx.max_block].into(),
@@ -181,12 +179,7 @@ struct Dynamics {
     rms: Option<f32>,
     /// Per-channel mean square of the key (RMS detection).
     mean_square: Box<[f32]>,
-    /// Inner (attack-holding) and outer (smoothed) detector states: gain reduction in dB,
-    /// negated for the expander.
-    held: f32,
-    smoothed: f32,
-    /// Frames of hold left before the gain may start closing.
-    hold_left: f32,
+    detector: Detector,
     /// (attack, release) in seconds the coefficients were made for, and the coefficients.
     times: [f32; 2],
     coefs: [f32; 2],
@@ -225,28 +218,32 @@ impl Dynamics {
     }
 }
 
-impl Dynamics {
-    /// Moves the smoothed reduction one frame towards `target` dB and returns it.
+/// The level detector's state, in dB of gain reduction, negated for the expander (so that
+/// the attack direction is always up).
+#[derive(Debug, Clone, Copy, Default)]
+struct Detector {
+    /// Inner follower: jumps up, falls at the release rate.
+    held: f32,
+    /// Outer follower: rises at the attack rate, falls at once.
+    smoothed: f32,
+    /// Frames of hold left before the inner follower may fall.
+    hold_left: f32,
+}
+
+impl Detector {
+    /// Moves one frame towards `target` and returns the smoothed value.
     ///
-    /// A decoupled detector, written for the attack direction (reduction growing for the
-    /// compressor, shrinking for the expander, so `q = sign * reduction` rises): an inner
-    /// follower jumps to the target on attack and falls back with the release time constant
-    /// (after `hold` seconds), and an outer follower smooths its rises with the attack time
-    /// constant and follows its falls at once. A step therefore gives exact exponential
-    /// attack and release curves, and a steady tone only ripples by the release over one
-    /// period.
-    #[inline]
-    fn smooth(&mut self, target: f32, hold: f32) -> f32 {
-        let sign = match self.curve {
-            Curve::Compress => 1.0,
-            Curve::Expand => -1.0,
-        };
-        let target = sign * target;
-        let [attack, release] = self.coefs;
+    /// A decoupled detector: the inner follower jumps to the target on attack and falls back
+    /// with the release coefficient (after `hold` frames); the outer one smooths its rises
+    /// with the attack coefficient and follows its falls at once. A step therefore gives
+    /// exact exponential attack and release curves, and a steady tone only ripples by the
+    /// release over one period.
+    #[inline(always)]
+    fn step(&mut self, target: f32, [attack, release]: [f32; 2], hold: f32) -> f32 {
         if hold > 0.0 || self.hold_left >= 1.0 {
             if target >= self.held {
                 self.held = target;
-                self.hold_left = hold * self.samplerate;
+                self.hold_left = hold;
             } else if self.hold_left >= 1.0 {
                 self.hold_left -= 1.0;
             } else {
@@ -258,7 +255,7 @@ impl Dynamics {
         }
         // The attack-rate rise or the fall at once, whichever is lower.
         self.smoothed = min(self.held, attack * self.smoothed + (1.0 - attack) * self.held);
-        sign * self.smoothed
+        self.smoothed
     }
 }
 
@@ -287,24 +284,28 @@ impl Node for Dynamics {
             }
         }
         let [attack, release, fifth, sixth] = [3, 4, 5, 6].map(|i| params[i].lane(0, lanes));
+        // A local copy of the detector, kept in registers through the loop.
+        let mut detector = self.detector;
+        let sr = self.samplerate;
         for (f, (x, reported)) in work.iter_mut().zip(reduction_out.iter_mut()).enumerate() {
             let times = [attack.at(f), release.at(f)];
             if times != self.times {
                 self.times = times;
-                self.coefs = times.map(|t| coef(t, self.samplerate));
+                self.coefs = times.map(|t| coef(t, sr));
             }
-            // Compressor: makeup and mix; expander: hold and range.
+            // Compressor: makeup and mix; expander: hold and range, and reduction counted down.
             *x = match curve {
                 Curve::Compress => {
-                    *reported = self.smooth(*x, 0.0);
+                    *reported = detector.step(*x, self.coefs, 0.0);
                     fifth.at(f) - *reported
                 }
                 Curve::Expand => {
-                    *reported = self.smooth(min(*x, sixth.at(f)), fifth.at(f));
+                    *reported = -detector.step(-min(*x, sixth.at(f)), self.coefs, fifth.at(f) * sr);
                     -*reported
                 }
             };
         }
+        self.detector = detector;
         for x in work.iter_mut() {
             *x = db_to_gain(*x);
         }

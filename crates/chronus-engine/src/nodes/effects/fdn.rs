@@ -126,10 +126,11 @@ impl Tank for Fdn {
         }
         let [fed_l, fed_r] = fed;
         let [wet_l, wet_r] = wet;
-        let (absorb, state) = (&self.absorb, &mut self.absorb_state);
+        // Locals, which the compiler keeps in registers (the slots might alias fields).
+        let (absorb, mut state) = (self.absorb, self.absorb_state);
         lockstep(&mut self.lines, m, |n, slots| {
             let mut v = [0.0f32; LINES];
-            for (((x, slot), (k, b)), s) in v.iter_mut().zip(&slots).zip(absorb).zip(state.iter_mut()) {
+            for (((x, slot), (k, b)), s) in v.iter_mut().zip(&slots).zip(&absorb).zip(state.iter_mut()) {
                 *s = k * **slot + b * *s;
                 *x = *s;
             }
@@ -142,6 +143,7 @@ impl Tank for Fdn {
                 *slot = x + fed[i % 2];
             }
         });
+        self.absorb_state = state;
     }
 }
 

@@ -100,15 +100,22 @@ impl Tank for Freeverb {
         for ((combs, (store, feedback)), wet) in
             self.combs.iter_mut().zip(self.store.iter_mut().zip(&self.feedback)).zip(wet.iter_mut())
         {
+            // Locals, which the compiler keeps in registers (the slots might alias fields).
+            let (mut st, g) = (*store, *feedback);
             lockstep(combs, m, |n, slots| {
-                let mut out = [0.0f32; COMBS.len()];
-                for (((slot, st), g), y) in slots.into_iter().zip(store.iter_mut()).zip(feedback).zip(out.iter_mut()) {
-                    *y = *slot;
-                    *st = keep * *y + damp * *st;
-                    *slot = mono[n] + g * *st;
+                // Whole arrays at a time, so the eight combs become vector arithmetic.
+                let y = slots.each_ref().map(|s| **s);
+                let mut next = [0.0f32; COMBS.len()];
+                for k in 0..COMBS.len() {
+                    st[k] = keep * y[k] + damp * st[k];
+                    next[k] = mono[n] + g[k] * st[k];
                 }
-                wet[n] = ((out[0] + out[1]) + (out[2] + out[3])) + ((out[4] + out[5]) + (out[6] + out[7]));
+                for (slot, x) in slots.into_iter().zip(next) {
+                    *slot = x;
+                }
+                wet[n] = ((y[0] + y[1]) + (y[2] + y[3])) + ((y[4] + y[5]) + (y[6] + y[7]));
             });
+            *store = st;
         }
         // The all-passes, a stage at a time over the chunk (it is shorter than each of them).
         let allpass = |slots: &mut [f32], x: &mut [f32]| {
