@@ -57,7 +57,9 @@ def timed(run: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="audio length in seconds (default 60)")
     parser.add_argument("--runs", type=int, default=5, help="runs per engine; the median counts (default 5)")
     args = parser.parse_args()

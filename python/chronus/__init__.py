@@ -10,10 +10,10 @@ Build a :class:`Graph`, render it offline with :func:`render`, or (soon) play it
 """
 
 from ._core import CycleError, GraphError, QueueFullError
+from .effects import beats
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
 from .patch import PatchError, load_patch
 from .render import read_audio, render, write_wav
-from .tempo import beats
 
 __version__ = "0.1.0"
 

@@ -24,6 +24,6 @@ pub use compile::{compile, CompileOptions};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, Ramp};
 pub use graph::{Graph, NodeId, Sink};
-pub use offline::{render, render_with, Rendered};
+pub use offline::{render, Rendered};
 pub use processor::Processor;
 pub use spec::OptValue;

@@ -20,26 +20,6 @@ pub struct Rendered {
 
 /// Renders `frames` frames of `graph`, applying `events` (in any order) on their frames.
 pub fn render(graph: &Graph, opts: &CompileOptions, frames: usize, events: &[Event]) -> Result<Rendered> {
-    let mut samples = Vec::new();
-    let channels = render_with(graph, opts, frames, events, |chunk, channels| {
-        if samples.is_empty() {
-            samples.reserve_exact(frames * channels);
-        }
-        samples.extend_from_slice(chunk);
-    })?;
-    Ok(Rendered { samples, channels })
-}
-
-/// Renders like [`render`], handing the output to `sink` a chunk of at most one block at a
-/// time (interleaved, with the channel count) instead of collecting it, so that a caller can
-/// store it in its own layout without a second full-length copy. Returns the channel count.
-pub fn render_with(
-    graph: &Graph,
-    opts: &CompileOptions,
-    frames: usize,
-    events: &[Event],
-    mut sink: impl FnMut(&[f32], usize),
-) -> Result<usize> {
     let schedule = compile(graph, opts)?;
     let channels = schedule.output_channels();
     if channels == 0 {
@@ -51,7 +31,7 @@ pub fn render_with(
     let mut events = events.to_vec();
     events.sort_by_key(|e| e.time);
     let mut processor = Processor::new(schedule, EVENT_WINDOW);
-    let mut chunk = vec![0.0f32; opts.max_block * channels];
+    let mut samples = vec![0.0f32; frames * channels];
     let mut next = 0;
     let mut done = 0;
     while done < frames {
@@ -65,12 +45,10 @@ pub fn render_with(
             }
             next += 1;
         }
-        let out = &mut chunk[..n * channels];
-        processor.process(out, channels);
-        sink(out, channels);
+        processor.process(&mut samples[done * channels..(done + n) * channels], channels);
         done += n;
     }
-    Ok(channels)
+    Ok(Rendered { samples, channels })
 }
 
 /// Checks an event against the graph and the compiled lane counts, naming the culprit.

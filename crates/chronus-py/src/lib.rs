@@ -182,23 +182,14 @@ fn render<'py>(
     let g = graph.inner.clone();
     let (planar, channels) = py
         .detach(move || {
-            // Straight into planar layout, a block at a time: no full-length interleaved copy.
-            let mut planar = Vec::new();
-            let mut done = 0;
-            let channels = engine::render_with(&g, &opts, frames, &events, |chunk, channels| {
-                if planar.is_empty() {
-                    planar = vec![0.0f32; frames * channels];
+            let r = engine::render(&g, &opts, frames, &events)?;
+            let mut planar = vec![0.0f32; r.samples.len()];
+            for (f, row) in r.samples.chunks_exact(r.channels).enumerate() {
+                for (c, x) in row.iter().enumerate() {
+                    planar[c * frames + f] = *x;
                 }
-                let n = chunk.len() / channels;
-                for c in 0..channels {
-                    let dst = &mut planar[c * frames + done..c * frames + done + n];
-                    for (d, row) in dst.iter_mut().zip(chunk.chunks_exact(channels)) {
-                        *d = row[c];
-                    }
-                }
-                done += n;
-            })?;
-            Ok::<_, engine::Error>((planar, channels))
+            }
+            Ok::<_, engine::Error>((planar, r.channels))
         })
         .map_err(to_py)?;
     let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;

@@ -1,5 +1,7 @@
 //! A multi-lane delay line with fractional (cubic Hermite) reads.
 
+use super::fastmath::min_of;
+
 /// Ring buffers holding the recent past of `lanes` signals, one after the other.
 ///
 /// Per frame, read first (delays are counted from the frame being produced, so a delay of
@@ -75,7 +77,7 @@ impl DelayLine {
     /// `offset + k` delayed by `delays[k]`, into `out`. Runs four frames at a time, the
     /// interpolation as vector arithmetic, when every delay is at least 2 frames.
     pub fn read_block_at(&self, lane: usize, offset: usize, delays: &[f32], out: &mut [f32]) {
-        if delays.iter().fold(f32::INFINITY, |m, d| m.min(*d)) < 2.0 {
+        if min_of(delays) < 2.0 {
             for (k, (o, d)) in out.iter_mut().zip(delays).enumerate() {
                 *o = self.read_at(lane, offset + k, *d);
             }

@@ -43,13 +43,28 @@ pub fn log2(x: f32) -> f32 {
 #[inline(always)]
 pub fn exp2(x: f32) -> f32 {
     let x = min(max(x, -126.0), 127.0);
-    // Round to nearest without a libm call: x + 0.5 is positive after adding 127, so
-    // truncation is floor.
-    let i = (x + 127.5) as i32 - 127;
-    let f = x - i as f32; // in [-0.5, 0.5]
+    // Round to nearest by adding 1.5 x 2^23: the integer lands in the low mantissa bits.
+    let shifted = x + 12_582_912.0;
+    let i = shifted.to_bits() as i32 - 0x4b40_0000;
+    let f = x - (shifted - 12_582_912.0); // in [-0.5, 0.5]
     let t = f * std::f32::consts::LN_2;
     let p = 1.0 + t * (1.0 + t * (0.5 + t * (1.0 / 6.0 + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t * (1.0 / 720.0))))));
     p * f32::from_bits(((i + 127) as u32) << 23)
+}
+
+/// The smallest value of `values` (infinity if empty), with eight running minima so that
+/// it vectorizes.
+#[inline]
+pub fn min_of(values: &[f32]) -> f32 {
+    let mut acc = [f32::INFINITY; 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder().iter().fold(f32::INFINITY, |m, x| min(m, *x));
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a = min(*a, *x);
+        }
+    }
+    acc.iter().fold(tail, |m, x| min(m, *x))
 }
 
 /// sin(2 pi `cycles`) for `cycles` in [-0.5, 0.5]: folded onto [-1/4, 1/4] and evaluated
@@ -89,6 +104,9 @@ mod tests {
             assert!(err < 2e-7, "sin_cycles({c}): {err}");
         }
         assert_eq!(exp2(0.0), 1.0);
+        let values: Vec<f32> = (0..37).map(|k| ((k * 7919) % 37) as f32 - 3.5).collect();
+        assert_eq!(min_of(&values), -3.5);
+        assert_eq!(min_of(&values[1..5]), values[1..5].iter().cloned().fold(f32::INFINITY, f32::min));
         assert_eq!(log2(1.0), 0.0);
     }
 }

@@ -40,10 +40,12 @@ impl Lfo {
         };
         if constant {
             let step = retune(rate(0));
-            for (n, o) in out.iter_mut().enumerate() {
-                *o = value(phase.wrapping_add(step.wrapping_mul(n as u32)));
+            let mut p = *phase;
+            for o in out.iter_mut() {
+                *o = value(p);
+                p = p.wrapping_add(step);
             }
-            *phase = phase.wrapping_add(step.wrapping_mul(out.len() as u32));
+            *phase = p;
         } else {
             for (f, o) in out.iter_mut().enumerate() {
                 *o = value(*phase);

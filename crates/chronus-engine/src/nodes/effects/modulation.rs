@@ -6,6 +6,7 @@
 //! and the wet tap moves around that point, so the two cross and cancel completely.
 
 use crate::dsp::delay_line::DelayLine;
+use crate::dsp::fastmath::min_of;
 use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::lfo::Lfo;
 use crate::error::Result;
@@ -141,10 +142,15 @@ struct ModDelay {
 /// Frames from `start` whose reads all reach back before `start`, so they can be read
 /// before any of them is written (at least one).
 fn readable_run(delays: &[f32], start: usize) -> usize {
+    let rest = &delays[start..];
     // Frame start + k reads back from frame start + k + 1 - floor(d) (the newest point of
-    // the Hermite spline), which comes before start when d >= k + 2.
-    let blocked = delays[start..].iter().enumerate().skip(1).find(|(k, d)| **d < (k + 2) as f32);
-    blocked.map_or(delays.len() - start, |(k, _)| k)
+    // the Hermite spline), which comes before start when d >= k + 2: for every k at once
+    // when the shortest delay exceeds the run.
+    if min_of(rest) >= (rest.len() + 1) as f32 {
+        return rest.len();
+    }
+    let blocked = rest.iter().enumerate().skip(1).find(|(k, d)| **d < (k + 2) as f32);
+    blocked.map_or(rest.len(), |(k, _)| k)
 }
 
 impl Node for ModDelay {

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::ParamSpec;
 
-use super::{mono_or_stereo, stereo_frame};
+use super::mono_or_stereo;
 
 pub(crate) const DECAY: ParamSpec = ParamSpec {
     name: "decay",
@@ -146,8 +146,14 @@ impl<T: Tank> Reverb<T> {
     /// Fills `self.fed` with the `m` frames from `start`, pre-delayed.
     fn feed(&mut self, io: &ProcessIo<'_, '_>, start: usize, m: usize) {
         let [left, right] = &mut self.fed;
-        for (n, (l, r)) in left[..m].iter_mut().zip(&mut right[..m]).enumerate() {
-            (*l, *r) = stereo_frame(io.inputs[0], self.channels, start + n);
+        let input = &io.inputs[0][start * self.channels..(start + m) * self.channels];
+        if self.channels == 2 {
+            for ((l, r), x) in left[..m].iter_mut().zip(&mut right[..m]).zip(input.chunks_exact(2)) {
+                (*l, *r) = (x[0], x[1]);
+            }
+        } else {
+            left[..m].copy_from_slice(input);
+            right[..m].copy_from_slice(input);
         }
         let predelay = io.params[2].lane(0, self.lanes);
         let sr = self.samplerate;
@@ -173,13 +179,15 @@ impl<T: Tank> Reverb<T> {
     /// width (side gain) and mix.
     fn mix(&self, io: &mut ProcessIo<'_, '_>, start: usize, m: usize) {
         let [width, mix] = [3, 4].map(|i| io.params[i].lane(0, self.lanes));
-        let (input, out) = (io.inputs[0], &mut io.outputs[0][2 * start..2 * (start + m)]);
-        let frames = out.chunks_exact_mut(2).zip(self.wet[0].iter().zip(self.wet[1].iter())).enumerate();
-        for (n, (o, (wl, wr))) in frames {
-            let f = start + n;
-            let (l, r) = stereo_frame(input, self.channels, f);
-            let (mid, side) = (0.5 * (wl + wr), 0.5 * width.at(f) * (wl - wr));
-            let mix = mix.at(f);
+        let channels = self.channels;
+        let input = &io.inputs[0][start * channels..(start + m) * channels];
+        let out = &mut io.outputs[0][2 * start..2 * (start + m)];
+        let wet = self.wet[0].iter().zip(self.wet[1].iter());
+        let steady = width.as_const().zip(mix.as_const());
+        for (n, ((o, x), (wl, wr))) in out.chunks_exact_mut(2).zip(input.chunks_exact(channels)).zip(wet).enumerate() {
+            let (l, r) = (x[0], x[channels - 1]);
+            let (w, mix) = steady.unwrap_or_else(|| (width.at(start + n), mix.at(start + n)));
+            let (mid, side) = (0.5 * (wl + wr), 0.5 * w * (wl - wr));
             o[0] = l + mix * (mid + side - l);
             o[1] = r + mix * (mid - side - r);
         }
