@@ -194,8 +194,14 @@ impl Dynamics {
         let rows = key.chunks_exact(self.key_channels);
         match self.rms {
             None => {
-                for (level, row) in levels.iter_mut().zip(rows) {
-                    *level = row.iter().fold(0.0f32, |m, x| max(m, x.abs()));
+                if self.key_channels == 2 {
+                    for (level, row) in levels.iter_mut().zip(key.chunks_exact(2)) {
+                        *level = max(row[0].abs(), row[1].abs());
+                    }
+                } else {
+                    for (level, row) in levels.iter_mut().zip(rows) {
+                        *level = row.iter().fold(0.0f32, |m, x| max(m, x.abs()));
+                    }
                 }
                 for level in levels.iter_mut() {
                     *level = gain_to_db(*level);
@@ -310,8 +316,15 @@ impl Node for Dynamics {
             *x = db_to_gain(*x);
         }
         let rows = out.chunks_exact_mut(channels).zip(input.chunks_exact(channels));
-        match (curve, sixth.as_const()) {
-            (Curve::Compress, Some(1.0)) | (Curve::Expand, _) => {
+        match (curve, sixth.as_const(), channels) {
+            // The usual cases, written out so that they vectorize.
+            (Curve::Compress, Some(1.0), 2) | (Curve::Expand, _, 2) => {
+                for ((o, x), g) in out.chunks_exact_mut(2).zip(input.chunks_exact(2)).zip(work.iter()) {
+                    o[0] = x[0] * g;
+                    o[1] = x[1] * g;
+                }
+            }
+            (Curve::Compress, Some(1.0), _) | (Curve::Expand, _, _) => {
                 for ((o, x), g) in rows.zip(work.iter()) {
                     for (o, x) in o.iter_mut().zip(x) {
                         *o = x * g;
