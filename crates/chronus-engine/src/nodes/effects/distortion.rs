@@ -5,6 +5,7 @@
 //! Nyquist frequency are removed before they can fold back as aliases. The dry path is
 //! delayed by the oversampler's latency so that `mix` blends in phase.
 
+use crate::dsp::fastmath;
 use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::oversample::{Oversampler, MAX_FACTOR};
 use crate::error::Result;
@@ -59,7 +60,7 @@ impl Shape {
     #[inline(always)]
     fn apply(self, x: f32) -> f32 {
         match self {
-            Shape::Tanh => x.tanh(),
+            Shape::Tanh => fastmath::tanh(x),
             Shape::Soft => {
                 let x = x.clamp(-1.0, 1.0);
                 1.5 * x - 0.5 * x * x * x
