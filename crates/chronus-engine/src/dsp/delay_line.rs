@@ -35,20 +35,6 @@ impl DelayLine {
         self.max_delay
     }
 
-    /// The input of `lane` from exactly `frames` frames ago (1 to the capacity the line was
-    /// made with), without interpolation.
-    #[inline(always)]
-    pub fn tap(&self, lane: usize, frames: usize) -> f32 {
-        self.tap_at(lane, 0, frames)
-    }
-
-    /// [`DelayLine::tap`] for the frame `offset` frames into the block.
-    #[inline(always)]
-    pub fn tap_at(&self, lane: usize, offset: usize, frames: usize) -> f32 {
-        let ring = self.ring(lane);
-        ring[(self.pos + offset).wrapping_sub(frames) & (ring.len() - 1)]
-    }
-
     /// The input of `lane` from `delay` frames ago (clamped to [1, max_delay]), interpolated
     /// with a 4-point Hermite spline (linear below 2 frames, where the spline would need
     /// the sample not yet written).

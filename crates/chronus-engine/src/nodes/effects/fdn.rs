@@ -21,15 +21,17 @@ use super::reverb::{self, rt60_gain, Tank, DAMPING, DECAY, MIX, PREDELAY, WIDTH}
 const LINES: usize = 8;
 /// Nominal line lengths in milliseconds at size 1 (rounded to distinct primes in frames).
 const LINE_MS: [f64; LINES] = [31.7, 37.9, 41.3, 47.1, 53.9, 59.3, 67.3, 73.9];
-/// Input diffuser lengths (ms) and coefficients, after Dattorro's plate; the right
-/// channel's are 7 % longer.
+/// Input diffuser lengths in milliseconds, after Dattorro's plate; the right channel's are
+/// 7 % longer.
 const DIFFUSER_MS: [f64; 4] = [4.77, 3.60, 12.73, 9.31];
+/// All-pass coefficient of each diffuser stage.
 const DIFFUSION: [f32; 4] = [0.75, 0.75, 0.625, 0.625];
 /// Fraction of the decay time left at Nyquist at full damping.
 const DAMPED_RATIO: f32 = 0.1;
-/// Gain from the input into each line, and from the lines to each output (about unity RMS
-/// gain for noise at a 2 s decay).
+/// Gain from the input into each line.
 const INPUT_GAIN: f32 = 0.5;
+/// Gain from the lines to each output (with [`INPUT_GAIN`], about unity RMS gain for noise at
+/// a 2 s decay).
 const OUTPUT_GAIN: f32 = 0.7;
 
 /// `reverb(in, decay, damping, predelay, width, mix; size)`.

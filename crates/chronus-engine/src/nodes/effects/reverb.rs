@@ -10,6 +10,7 @@ use crate::spec::ParamSpec;
 
 use super::mono_or_stereo;
 
+/// Decay time (RT60) in seconds.
 pub(crate) const DECAY: ParamSpec = ParamSpec {
     name: "decay",
     default: 1.5,
@@ -19,6 +20,7 @@ pub(crate) const DECAY: ParamSpec = ParamSpec {
     smooth: true,
     doc: "Decay time RT60: time for the tail to fall by 60 dB (at low frequencies).",
 };
+/// High-frequency damping, 0 to 1.
 pub(crate) const DAMPING: ParamSpec = ParamSpec {
     name: "damping",
     default: 0.5,
@@ -28,6 +30,7 @@ pub(crate) const DAMPING: ParamSpec = ParamSpec {
     smooth: true,
     doc: "How much faster high frequencies die away (0 none, 1 most).",
 };
+/// Pre-delay in seconds.
 pub(crate) const PREDELAY: ParamSpec = ParamSpec {
     name: "predelay",
     default: 0.0,
@@ -37,6 +40,7 @@ pub(crate) const PREDELAY: ParamSpec = ParamSpec {
     smooth: true,
     doc: "Delay before the reverberation starts.",
 };
+/// Stereo width of the wet signal, 0 to 1.
 pub(crate) const WIDTH: ParamSpec = ParamSpec {
     name: "width",
     default: 1.0,
