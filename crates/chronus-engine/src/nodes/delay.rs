@@ -9,6 +9,7 @@ use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
 
 use super::{IN, OUT};
 
+/// Delay time in seconds.
 pub(crate) const TIME: ParamSpec = ParamSpec {
     name: "time",
     default: 0.25,
@@ -18,6 +19,7 @@ pub(crate) const TIME: ParamSpec = ParamSpec {
     smooth: true,
     doc: "Delay time, clamped to [1 frame, max_time].",
 };
+/// Feedback gain.
 pub(crate) const FEEDBACK: ParamSpec = ParamSpec {
     name: "feedback",
     default: 0.0,
@@ -27,6 +29,7 @@ pub(crate) const FEEDBACK: ParamSpec = ParamSpec {
     smooth: true,
     doc: "Gain of the output fed back into the line.",
 };
+/// Dry/wet crossfade.
 pub(crate) const MIX: ParamSpec = ParamSpec {
     name: "mix",
     default: 1.0,
@@ -36,6 +39,7 @@ pub(crate) const MIX: ParamSpec = ParamSpec {
     smooth: true,
     doc: "0 is dry only, 1 is delayed signal only.",
 };
+/// Loop low cut in Hz.
 pub(crate) const LOWCUT: ParamSpec = ParamSpec {
     name: "lowcut",
     default: 0.0,
@@ -46,6 +50,7 @@ pub(crate) const LOWCUT: ParamSpec = ParamSpec {
     doc: "Corner of a 6 dB/octave highpass on what enters the line, so every repeat thins \
           out (0 is off).",
 };
+/// Loop high cut in Hz.
 pub(crate) const HIGHCUT: ParamSpec = ParamSpec {
     name: "highcut",
     default: 100_000.0,
@@ -56,6 +61,7 @@ pub(crate) const HIGHCUT: ParamSpec = ParamSpec {
     doc: "Corner of a 6 dB/octave lowpass on what enters the line, so every repeat darkens \
           (off at or above half the sample rate).",
 };
+/// Longest delay in seconds (memory).
 pub(crate) const MAX_TIME: OptionSpec = OptionSpec {
     name: "max_time",
     default: OptDefault::Num { default: 2.0, min: 0.001, max: 3600.0 },
@@ -100,6 +106,7 @@ pub(crate) struct LoopTone {
 }
 
 impl LoopTone {
+    /// Tone controls for `lanes` lanes, both sections off until tuned.
     pub(crate) fn new(lanes: usize, samplerate: f32) -> Self {
         LoopTone {
             samplerate,
