@@ -94,3 +94,20 @@ def test_meter_peak_falls_with_its_release_time_constant():
     drop = int(0.1 * SR)
     assert peak[drop - 1] == 1.0
     assert peak[drop + int(0.05 * SR) - 1] == pytest.approx(np.exp(-1), rel=1e-3)
+
+
+def test_bad_effect_settings_name_the_node():
+    g = cx.Graph()
+    g.output(g.distortion(g.sine(), oversample=3, name="fuzz"))
+    with pytest.raises(cx.GraphError, match=r"fuzz: option 'oversample' = 3 must be 1, 2, 4 or 8"):
+        cx.render(g, 0.01, SR)
+    g = cx.Graph()
+    g.output(g.reverb(g.noise(channels=3), name="hall"))
+    with pytest.raises(
+        cx.GraphError, match=r"hall: input 'in' carries 3 channels; this effect takes mono or stereo"
+    ):
+        cx.render(g, 0.01, SR)
+    with pytest.raises(cx.GraphError, match=r"parameter 'ratio' = 0.5 is outside \[1, 1000\]"):
+        g.compressor(ratio=0.5)
+    with pytest.raises(cx.GraphError, match="option 'detector' = 'loud' is not one of peak, rms"):
+        g.compressor(detector="loud")
