@@ -4,10 +4,10 @@ The chain of the peers' survey: compressor (-20 dB, 4:1, 5 ms / 100 ms) -> choru
 over 60 s of stereo 48 kHz noise with a 0.5 Hz swell, processed in blocks of 256 frames.
 Chronus runs it twice, with its default reverb (the FDN, ``g.reverb``) and with its
 Freeverb-style one (``g.freeverb``, the same algorithm as pedalboard's ``Reverb``).
-After a warm-up, each engine runs ``--runs`` times, in turn, and its median is reported as
-"x real time" (seconds of audio per second of processing). Chronus generates the noise and
-the swell inside its graph, so its time includes making the input; pedalboard gets that very
-input as an array (rendered by Chronus beforehand, outside the timing).
+After a warm-up, each engine runs ``--runs`` times, in rotating turns, and its median is
+reported as "x real time" (seconds of audio per second of processing). Chronus generates
+the noise and the swell inside its graph, so its time includes making the input; pedalboard
+gets that very input as an array (rendered by Chronus beforehand, outside the timing).
 
     .venv/bin/python bench/effects_chain.py [--seconds 60] [--runs 5]
 """
@@ -84,9 +84,12 @@ def main() -> None:
     for run in engines.values():
         run()  # warm-up: first-touch memory, caches, lazily built tables
     times: dict[str, list[float]] = {name: [] for name in engines}
-    for _ in range(args.runs):
-        for name, run in engines.items():
-            seconds, out = timed(run)
+    names = list(engines)
+    for i in range(args.runs):
+        # Rotate the order each round: whoever runs right after another engine pays for the
+        # memory it left behind, so no engine should always be that one.
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            seconds, out = timed(engines[name])
             assert out.shape == audio.shape and np.all(np.isfinite(out)), name
             times[name].append(seconds)
 
