@@ -235,3 +235,20 @@ def test_limiter_reported_latency_equals_measured_latency(lookahead):
     out = cx.render(g, 0.1, SR)[0]
     assert int(np.argmax(np.abs(out[2000:]))) + 2000 - 3000 == reported
     assert np.max(np.abs(out)) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_limiter_links_stereo_channels():
+    g = cx.Graph()
+    stereo = g.sine([200.0, 200.0]) * [4.0, 0.1]  # left far over the ceiling, right quiet
+    lim = g.limiter(stereo, ceiling=-6.0)
+    g.output(lim)
+    out = cx.render(g, 1.0, SR)[:, SR // 2 :]
+    latency = g.info(SR)["latency"][lim.id]
+    g2 = cx.Graph()
+    g2.output(g2.sine([200.0, 200.0]) * [4.0, 0.1])
+    dry = cx.render(g2, 1.0, SR)[:, SR // 2 - latency : SR - latency]
+    away_from_zero = np.abs(dry[0]) > 0.2
+    gains = out[:, away_from_zero] / dry[:, away_from_zero]
+    # The same gain on both sides, set by the loud one (about 18 dB of reduction).
+    np.testing.assert_allclose(gains[1], gains[0], rtol=1e-4)
+    assert np.max(gains[0]) < 10 ** (-17 / 20)
