@@ -12,6 +12,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 
 from . import presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
+from .effects import beats
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
@@ -42,6 +43,7 @@ __all__ = [
     "Signal",
     "TempoMap",
     "TimeSignature",
+    "beats",
     "devices",
     "load_patch",
     "measure_latency",

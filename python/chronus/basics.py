@@ -219,16 +219,24 @@ class BasicNodes:
         feedback: ParamValue = 0.0,
         mix: ParamValue = 1.0,
         *,
+        lowcut: ParamValue = 0.0,
+        highcut: ParamValue = 100_000.0,
         max_time: float = 2.0,
         name: str | None = None,
     ) -> Node:
-        """Delay line: ``time`` in seconds (fractional, modulatable, at most ``max_time``),
-        ``feedback`` gain, ``mix`` from 0 (dry) to 1 (delayed only)."""
+        """Delay line, one per lane (per-lane times make a stereo delay: ``time=[0.3, 0.45]``).
+
+        ``time`` in seconds (fractional, modulatable, at most ``max_time``; see
+        :func:`chronus.beats` for tempo-synced times), ``feedback`` gain, ``mix`` from 0 (dry)
+        to 1 (delayed only). ``lowcut`` and ``highcut`` (Hz) are 6 dB/octave filters in the
+        feedback loop, so each repeat gets thinner or darker; 0 and anything at or above half
+        the sample rate switch them off.
+        """
         inputs = {} if input is None else {"in": input}
         return self.add_node(
             "delay",
             inputs=inputs,
-            params={"time": time, "feedback": feedback, "mix": mix},
+            params={"time": time, "feedback": feedback, "mix": mix, "lowcut": lowcut, "highcut": highcut},
             options={"max_time": max_time},
             name=name,
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import _core
 from .basics import BasicNodes
+from .effects import EffectNodes
 from .instruments import InstrumentNodes, VoicesNode
 from .sequence import SequenceParts, Track
 from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
@@ -52,7 +53,7 @@ class TimedEvent:
     beat: float | None = None
 
 
-class Graph(BasicNodes, InstrumentNodes, SequenceParts):
+class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
     """A patch under construction.
 
     >>> g = Graph()
@@ -259,7 +260,11 @@ class Graph(BasicNodes, InstrumentNodes, SequenceParts):
             self.set(env.gate, 0.0, at=off, ramp=0, lane=lane)
 
     def info(self, samplerate: float = 48_000, blocksize: int = 256) -> dict[str, Any]:
-        """Compiles the graph and reports output channels, lanes per node, steps and buffers."""
+        """Compiles the graph and reports what it became.
+
+        Keys: ``output_channels``; ``lanes`` and ``latency`` (frames of delay the node adds,
+        e.g. a limiter's lookahead), each a dict keyed by node id; ``steps``; ``buffers``.
+        """
         return self._core.compile_info(float(samplerate), int(blocksize))
 
 

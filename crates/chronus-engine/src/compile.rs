@@ -319,6 +319,7 @@ impl<'g> Compiler<'g> {
             InputRule::AsIs => input_widths.iter().map(|w| (*w).max(1)).collect(),
         };
 
+        let connected: Vec<bool> = input_edges.iter().map(|e| !e.is_empty()).collect();
         let built = (spec.build)(&BuildCtx {
             spec,
             name: &name,
@@ -326,6 +327,7 @@ impl<'g> Compiler<'g> {
             max_block: self.opts.max_block,
             lanes,
             input_channels: &input_channels,
+            connected: &connected,
             options: &desc.options,
         })?;
         debug_assert_eq!(built.output_channels.len(), spec.outputs.len());
@@ -366,6 +368,7 @@ impl<'g> Compiler<'g> {
         });
         self.slots.push(NodeSlot {
             id,
+            latency: built.node.latency(),
             imp: NodeImpl::Dsp(built.node),
             params: param_states,
             signature: Signature {
@@ -373,6 +376,7 @@ impl<'g> Compiler<'g> {
                 options: desc.options.clone(),
                 lanes,
                 inputs: input_channels,
+                connected,
                 outputs: built.output_channels.clone(),
             },
         });
@@ -399,6 +403,7 @@ impl<'g> Compiler<'g> {
             max_block: self.opts.max_block,
             lanes: 1,
             input_channels: &[],
+            connected: &[],
             options: &desc.options,
         };
         Ok(probe.num(name))
@@ -437,8 +442,10 @@ impl<'g> Compiler<'g> {
                 options: self.graph.node(id)?.options.clone(),
                 lanes: channels,
                 inputs: vec![channels],
+                connected: vec![true],
                 outputs: vec![channels],
             },
+            latency: 0,
         });
         if !self.pending_reads.contains_key(&(id, 0)) {
             self.free.push(out.id);

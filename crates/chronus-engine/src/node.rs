@@ -44,6 +44,37 @@ impl<'a> ParamView<'a> {
             ParamView::Varying(v) => v[frame * lanes + lane],
         }
     }
+
+    /// The values of one lane, for nodes that run a lane through a whole block at a time.
+    #[inline]
+    pub fn lane(&self, lane: usize, lanes: usize) -> LaneView<'a> {
+        match *self {
+            ParamView::Const(v) => LaneView { values: &v[lane..=lane], stride: 0 },
+            ParamView::Varying(v) => LaneView { values: &v[lane..], stride: lanes },
+        }
+    }
+}
+
+/// One lane of a parameter over the current (sub-)block ([`ParamView::lane`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LaneView<'a> {
+    values: &'a [f32],
+    /// Distance between frames in `values` (0 for a constant).
+    stride: usize,
+}
+
+impl LaneView<'_> {
+    /// The value at `frame`.
+    #[inline(always)]
+    pub fn at(&self, frame: usize) -> f32 {
+        self.values[frame * self.stride]
+    }
+
+    /// The value if it is constant over the block.
+    #[inline]
+    pub fn as_const(&self) -> Option<f32> {
+        (self.stride == 0).then(|| self.values[0])
+    }
 }
 
 /// What a node sees in one call to [`Node::process`].
@@ -67,6 +98,12 @@ pub trait Node: Send {
     /// Receives a musical event stamped for the first frame of the next `process` call (the
     /// engine splits blocks at event times). Nodes that play no notes ignore them.
     fn event(&mut self, _event: &NodeEvent) {}
+
+    /// Frames by which the node delays what passes through it (lookahead, linear-phase
+    /// filters), fixed once built. The compiler records it so callers can align paths.
+    fn latency(&self) -> usize {
+        0
+    }
 }
 
 /// Everything a node kind needs to build a prepared instance.
@@ -84,6 +121,8 @@ pub struct BuildCtx<'a> {
     pub lanes: usize,
     /// Channel count of each input port as the node will receive it.
     pub input_channels: &'a [usize],
+    /// Whether anything is connected to each input port (an unconnected port reads silence).
+    pub connected: &'a [bool],
     /// Options, complete (defaults filled in) and in spec order.
     pub options: &'a [OptValue],
 }

@@ -14,7 +14,7 @@ use crate::spec::OptValue;
 /// Most ports a node kind may declare on each side.
 pub const MAX_PORTS: usize = 8;
 /// Most parameters a node kind may declare.
-pub const MAX_PARAMS: usize = 16;
+pub const MAX_PARAMS: usize = 32;
 
 /// A slice of a pool buffer: `channels` interleaved channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,7 @@ pub(crate) struct Signature {
     pub options: Vec<OptValue>,
     pub lanes: usize,
     pub inputs: Vec<usize>,
+    pub connected: Vec<bool>,
     pub outputs: Vec<usize>,
 }
 
@@ -88,6 +89,8 @@ pub(crate) struct NodeSlot {
     pub imp: NodeImpl,
     pub params: Vec<ParamState>,
     pub signature: Signature,
+    /// Frames of delay the node adds ([`Node::latency`]).
+    pub latency: usize,
 }
 
 /// A graph compiled for a sample rate and maximum block size.
@@ -122,6 +125,11 @@ impl Schedule {
     /// Number of lanes node `id` runs, if it is in this schedule.
     pub fn lanes(&self, id: NodeId) -> Option<usize> {
         self.slot(id).map(|s| s.signature.lanes)
+    }
+
+    /// Frames of delay node `id` adds to what passes through it, if it is in this schedule.
+    pub fn latency(&self, id: NodeId) -> Option<usize> {
+        self.slot(id).map(|s| s.latency)
     }
 
     /// Number of DSP steps (nodes, mixes, feedback reads/writes) per pass.

@@ -144,3 +144,38 @@ fn bad_engine_settings_are_named() {
     let err = render(&g, &opts(64), RenderJob { frames: 10, events: &[], ..Default::default() }).unwrap_err();
     assert!(err.to_string().contains("no output"), "{err}");
 }
+
+#[test]
+fn nodes_report_their_latency_in_the_schedule() {
+    let mut g = Graph::new();
+    let src = node(&mut g, "const", &[("value", &[0.5])], &[]);
+    let lim = node(&mut g, "limiter", &[], &[("lookahead", OptValue::Num(0.005))]);
+    let dist = node(&mut g, "distortion", &[], &[("oversample", OptValue::Num(2.0))]);
+    g.connect_input(src, "out", lim, "in").unwrap();
+    g.connect_input(lim, "out", dist, "in").unwrap();
+    g.connect_output(dist, "out").unwrap();
+    let schedule = compile(&g, &opts(64)).unwrap();
+    assert_eq!(schedule.latency(src), Some(0));
+    assert_eq!(schedule.latency(lim), Some(240));
+    assert!(schedule.latency(dist).is_some_and(|l| l > 0));
+    assert_eq!(schedule.latency(99), None);
+}
+
+#[test]
+fn an_input_port_counts_as_keyed_only_when_connected() {
+    // A loud input over a silent sidechain: keyed, nothing to compress; unkeyed, 15 dB off.
+    let level = |keyed: bool| {
+        let mut g = Graph::new();
+        let loud = node(&mut g, "const", &[("value", &[1.0])], &[]);
+        let comp = node(&mut g, "compressor", &[("knee", &[0.0]), ("attack", &[0.0])], &[]);
+        g.connect_input(loud, "out", comp, "in").unwrap();
+        if keyed {
+            let silent = node(&mut g, "const", &[], &[]);
+            g.connect_input(silent, "out", comp, "sidechain").unwrap();
+        }
+        g.connect_output(comp, "out").unwrap();
+        *render(&g, &opts(64), RenderJob { frames: 64, ..Default::default() }).unwrap().samples.last().unwrap()
+    };
+    assert_eq!(level(true), 1.0);
+    assert!((20.0 * level(false).log10() + 15.0).abs() < 1e-3);
+}

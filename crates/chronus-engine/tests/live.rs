@@ -78,6 +78,7 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
     engine.set_transport(TempoMap::constant(180.0).unwrap(), vec![track]).unwrap();
     engine.transport(TransportCommand::Start).unwrap();
     engine.set_routes(MidiRoutes::omni(voices)).unwrap();
+    let mut recording_from = 0;
     for round in 0..60u32 {
         let t = engine.now() + 100;
         match round % 10 {
@@ -96,12 +97,28 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
                 };
                 engine.set_cc_maps(vec![map]).unwrap();
             }
-            6 => engine.start_midi_record().unwrap(),
-            8 => assert!(!engine.stop_midi_record().unwrap().is_empty()),
+            6 => {
+                recording_from = engine.snapshot().midi_received;
+                engine.start_midi_record().unwrap();
+            }
+            8 => {
+                // Let the audio thread reach the messages sent since the recording started.
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while engine.snapshot().midi_received <= recording_from && std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                assert!(!engine.stop_midi_record().unwrap().is_empty());
+            }
             _ => {}
         }
-        engine.send_midi(&[0x90, 60, 100], None).unwrap();
-        engine.send_midi(&[0xB0, 74, (round * 2) as u8], None).unwrap();
+        // As from a MIDI port: routed to the voices, and through the CC mapping. (This audio
+        // thread runs as fast as it can, not in real time, so the messages are sent for the
+        // next block rather than stamped with wall-clock arrival times.)
+        let cc = NodeEvent::Control { channel: 0, controller: 74, value: (round % 2) as f32 };
+        engine
+            .send(None, EventKind::Midi { event: NodeEvent::NoteOn { channel: 1, note: 60, velocity: 0.7 } })
+            .unwrap();
+        engine.send(None, EventKind::Midi { event: cc }).unwrap();
         let note = 40 + (round % 30) as u8;
         engine
             .send(

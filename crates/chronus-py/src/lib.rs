@@ -151,8 +151,8 @@ impl Graph {
         self.inner.name(node)
     }
 
-    /// Compiles the graph and returns a summary (output channels, lanes per node, steps,
-    /// buffers) without rendering; raises the same errors `render` would.
+    /// Compiles the graph and returns a summary (output channels, lanes and latency in frames
+    /// per node, steps, buffers) without rendering; raises the same errors `render` would.
     #[pyo3(signature = (samplerate, blocksize))]
     fn compile_info<'py>(&self, py: Python<'py>, samplerate: f64, blocksize: usize) -> PyResult<Bound<'py, PyDict>> {
         let opts = CompileOptions { samplerate, max_block: blocksize, smoothing: 0.0 };
@@ -162,10 +162,13 @@ impl Graph {
         info.set_item("steps", schedule.step_count())?;
         info.set_item("buffers", schedule.buffer_count())?;
         let lanes = PyDict::new(py);
+        let latency = PyDict::new(py);
         for (id, _) in self.inner.nodes() {
             lanes.set_item(id, schedule.lanes(id))?;
+            latency.set_item(id, schedule.latency(id))?;
         }
         info.set_item("lanes", lanes)?;
+        info.set_item("latency", latency)?;
         Ok(info)
     }
 

@@ -1,7 +1,6 @@
-//! RBJ-cookbook biquads (Robert Bristow-Johnson, "Cookbook formulae for audio EQ biquad
-//! filter coefficients"), transposed direct form II in double precision so that low
-//! corner frequencies stay accurate.
+//! RBJ-cookbook biquad node (designs in [`crate::dsp::biquad`]).
 
+use crate::dsp::biquad::{design, tick, Coefs, Shape};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
@@ -43,33 +42,21 @@ pub static BIQUAD: NodeSpec = NodeSpec {
     build,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Lowpass,
-    Highpass,
-    Bandpass,
-    Notch,
-    Peak,
-    Lowshelf,
-    Highshelf,
-    Allpass,
-}
-
 fn build(ctx: &BuildCtx) -> Result<Built> {
-    let mode = match ctx.text("mode") {
-        "lowpass" => Mode::Lowpass,
-        "highpass" => Mode::Highpass,
-        "bandpass" => Mode::Bandpass,
-        "notch" => Mode::Notch,
-        "peak" => Mode::Peak,
-        "lowshelf" => Mode::Lowshelf,
-        "highshelf" => Mode::Highshelf,
-        _ => Mode::Allpass,
+    let shape = match ctx.text("mode") {
+        "lowpass" => Shape::Lowpass,
+        "highpass" => Shape::Highpass,
+        "bandpass" => Shape::Bandpass,
+        "notch" => Shape::Notch,
+        "peak" => Shape::Peak,
+        "lowshelf" => Shape::Lowshelf,
+        "highshelf" => Shape::Highshelf,
+        _ => Shape::Allpass,
     };
     let lanes = ctx.lanes;
     Built::lanes(
         Biquad {
-            mode,
+            shape,
             lanes,
             samplerate: ctx.samplerate,
             coefs: vec![[0.0; 5]; lanes].into(),
@@ -80,56 +67,11 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     )
 }
 
-/// Normalized coefficients `[b0, b1, b2, a1, a2]` (a0 = 1) from the cookbook.
-fn design(mode: Mode, samplerate: f64, freq: f64, q: f64, gain_db: f64) -> [f64; 5] {
-    let w0 = 2.0 * std::f64::consts::PI * freq.clamp(1.0, 0.49 * samplerate) / samplerate;
-    let (sin, cos) = w0.sin_cos();
-    let alpha = sin / (2.0 * q.max(0.01));
-    let a = 10f64.powf(gain_db / 40.0);
-    let (b, a) = match mode {
-        Mode::Lowpass => ([(1.0 - cos) / 2.0, 1.0 - cos, (1.0 - cos) / 2.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
-        Mode::Highpass => {
-            ([(1.0 + cos) / 2.0, -(1.0 + cos), (1.0 + cos) / 2.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha])
-        }
-        Mode::Bandpass => ([alpha, 0.0, -alpha], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
-        Mode::Notch => ([1.0, -2.0 * cos, 1.0], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
-        Mode::Allpass => ([1.0 - alpha, -2.0 * cos, 1.0 + alpha], [1.0 + alpha, -2.0 * cos, 1.0 - alpha]),
-        Mode::Peak => ([1.0 + alpha * a, -2.0 * cos, 1.0 - alpha * a], [1.0 + alpha / a, -2.0 * cos, 1.0 - alpha / a]),
-        Mode::Lowshelf => {
-            let r = 2.0 * a.sqrt() * alpha;
-            (
-                [
-                    a * ((a + 1.0) - (a - 1.0) * cos + r),
-                    2.0 * a * ((a - 1.0) - (a + 1.0) * cos),
-                    a * ((a + 1.0) - (a - 1.0) * cos - r),
-                ],
-                [
-                    (a + 1.0) + (a - 1.0) * cos + r,
-                    -2.0 * ((a - 1.0) + (a + 1.0) * cos),
-                    (a + 1.0) + (a - 1.0) * cos - r,
-                ],
-            )
-        }
-        Mode::Highshelf => {
-            let r = 2.0 * a.sqrt() * alpha;
-            (
-                [
-                    a * ((a + 1.0) + (a - 1.0) * cos + r),
-                    -2.0 * a * ((a - 1.0) + (a + 1.0) * cos),
-                    a * ((a + 1.0) + (a - 1.0) * cos - r),
-                ],
-                [(a + 1.0) - (a - 1.0) * cos + r, 2.0 * ((a - 1.0) - (a + 1.0) * cos), (a + 1.0) - (a - 1.0) * cos - r],
-            )
-        }
-    };
-    [b[0] / a[0], b[1] / a[0], b[2] / a[0], a[1] / a[0], a[2] / a[0]]
-}
-
 struct Biquad {
-    mode: Mode,
+    shape: Shape,
     lanes: usize,
     samplerate: f64,
-    coefs: Box<[[f64; 5]]>,
+    coefs: Box<[Coefs]>,
     state: Box<[[f64; 2]]>,
     /// (freq, q, gain) each lane's coefficients were designed for.
     designed: Box<[[f32; 3]]>,
@@ -141,7 +83,7 @@ impl Biquad {
             let want = [freq[l], q[l], gain[l]];
             if want != self.designed[l] {
                 self.designed[l] = want;
-                self.coefs[l] = design(self.mode, self.samplerate, want[0] as f64, want[1] as f64, want[2] as f64);
+                self.coefs[l] = design(self.shape, self.samplerate, want[0] as f64, want[1] as f64, want[2] as f64);
             }
         }
     }
@@ -156,14 +98,8 @@ impl Node for Biquad {
             if f == 0 || !steady {
                 self.redesign(freq.frame(f, lanes), q.frame(f, lanes), gain.frame(f, lanes));
             }
-            for (((o, x), [b0, b1, b2, a1, a2]), [s1, s2]) in
-                row.iter_mut().zip(x).zip(self.coefs.iter()).zip(self.state.iter_mut())
-            {
-                let x = *x as f64;
-                let y = b0 * x + *s1;
-                *s1 = b1 * x - a1 * y + *s2;
-                *s2 = b2 * x - a2 * y;
-                *o = y as f32;
+            for (((o, x), c), s) in row.iter_mut().zip(x).zip(self.coefs.iter()).zip(self.state.iter_mut()) {
+                *o = tick(c, s, *x as f64) as f32;
             }
         }
     }

@@ -3,6 +3,7 @@
 mod adsr;
 mod biquad;
 mod delay;
+mod effects;
 mod math;
 mod noise;
 mod osc;
@@ -80,6 +81,23 @@ static ALL: &[&NodeSpec] = &[
     &voices::VOICES,
     &FEEDBACK,
     &INPUT,
+    &effects::fdn::REVERB,
+    &effects::freeverb::FREEVERB,
+    &effects::pingpong::PINGPONG,
+    &effects::modulation::CHORUS,
+    &effects::modulation::FLANGER,
+    &effects::phaser::PHASER,
+    &effects::dynamics::COMPRESSOR,
+    &effects::dynamics::EXPANDER,
+    &effects::limiter::LIMITER,
+    &effects::distortion::DISTORTION,
+    &effects::bitcrusher::BITCRUSHER,
+    &effects::eq::EQ,
+    &effects::utility::GAIN,
+    &effects::utility::DCBLOCK,
+    &effects::stereo::MIDSIDE,
+    &effects::stereo::WIDTH,
+    &effects::meter::METER,
 ];
 
 /// Every node kind.

@@ -77,6 +77,45 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_input(konst, "out", pair, "in2").unwrap();
     g.connect_input(pair, "out", out, "in").unwrap();
     g.connect_input(sum, "out", out, "in").unwrap();
+    let effects = effects_chain(&mut g, delay, sine, white);
+    g.connect_input(effects, "out", out, "in").unwrap();
     g.connect_output(out, "out").unwrap();
     (g, vec![adsr, svf, saw, biquad, delay, out, voices])
+}
+
+fn text(v: &str) -> OptValue {
+    OptValue::Text(v.into())
+}
+
+/// Runs `src` (4 lanes) through every effect kind, with `lfo` (mono) modulating some of their
+/// parameters and `key` keying the compressor; returns the stereo result.
+pub fn effects_chain(g: &mut Graph, src: NodeId, lfo: NodeId, key: NodeId) -> NodeId {
+    let chain = |g: &mut Graph, from: NodeId, kind: &str, params: &[(&str, &[f32])], options: &[(&str, OptValue)]| {
+        let id = node(g, kind, params, options);
+        g.connect_input(from, "out", id, "in").unwrap();
+        id
+    };
+    let bands = [("band1", text("lowcut24")), ("band2", text("peak")), ("band3", text("highshelf"))];
+    let eq = chain(g, src, "eq", &[("gain2", &[6.0]), ("freq3", &[6000.0])], &bands);
+    g.connect_param(lfo, "out", eq, "gain2").unwrap();
+    let dist = chain(g, eq, "distortion", &[("drive", &[18.0])], &[("oversample", OptValue::Num(4.0))]);
+    let crush = chain(g, dist, "bitcrusher", &[("bits", &[6.0]), ("rate", &[11025.0]), ("mix", &[0.3])], &[]);
+    let dc = chain(g, crush, "dcblock", &[], &[]);
+    let gain = chain(g, dc, "gain", &[("gain", &[-6.0])], &[]);
+    let chorus = chain(g, gain, "chorus", &[], &[]);
+    let flanger = chain(g, chorus, "flanger", &[], &[("through_zero", text("on"))]);
+    let phaser = chain(g, flanger, "phaser", &[("feedback", &[0.4])], &[("stages", OptValue::Num(6.0))]);
+    let stereo = chain(g, phaser, "sum", &[], &[("channels", OptValue::Num(2.0))]);
+    let comp = chain(g, stereo, "compressor", &[("threshold", &[-30.0])], &[("detector", text("rms"))]);
+    g.connect_input(key, "out", comp, "sidechain").unwrap();
+    let gate = chain(g, comp, "expander", &[("hold", &[0.01])], &[]);
+    let pingpong = chain(g, gate, "pingpong", &[("time", &[0.01, 0.02]), ("feedback", &[0.5])], &[]);
+    let freeverb = chain(g, pingpong, "freeverb", &[("predelay", &[0.01])], &[]);
+    let reverb = chain(g, freeverb, "reverb", &[("predelay", &[0.02])], &[]);
+    g.connect_param(lfo, "out", reverb, "damping").unwrap();
+    let encode = chain(g, reverb, "midside", &[], &[]);
+    let decode = chain(g, encode, "midside", &[], &[("mode", text("decode"))]);
+    let width = chain(g, decode, "width", &[("width", &[1.5])], &[]);
+    let meter = chain(g, width, "meter", &[], &[]);
+    chain(g, meter, "limiter", &[("ceiling", &[-3.0])], &[])
 }
