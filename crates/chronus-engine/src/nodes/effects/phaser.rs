@@ -2,7 +2,7 @@
 //! exponentially, mixed with the dry signal (each pair of stages makes one notch), with
 //! feedback from the chain's output to its input one frame later.
 
-use crate::dsp::fastmath::exp2;
+use crate::dsp::fastmath::{self, exp2};
 use crate::dsp::lfo::Lfo;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
@@ -120,7 +120,7 @@ impl Node for Phaser {
             let state = &mut self.state[l * n..(l + 1) * n];
             for (f, s) in sweep.iter().enumerate() {
                 let cutoff = (freq.at(f) * exp2(depth.at(f) * s)).clamp(1.0, self.nyquist_guard);
-                let t = (cutoff * self.pi_over_sr).tan();
+                let t = fastmath::tan(cutoff * self.pi_over_sr);
                 let a = (t - 1.0) / (t + 1.0);
                 let x = io.inputs[0][f * lanes + l];
                 let mut y = x + feedback.at(f) * self.last[l];
