@@ -11,10 +11,10 @@ use crate::sequence::{TempoMap, Track, Transport};
 /// Events the offline driver keeps queued ahead of the render position.
 const EVENT_WINDOW: usize = 4096;
 
-/// An interleaved render.
+/// A render, channel by channel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
-    /// Samples, `frames * channels`, interleaved.
+    /// Samples, planar: channel `c` is `samples[c * frames..(c + 1) * frames]`.
     pub samples: Vec<f32>,
     /// Channels per frame.
     pub channels: usize,
@@ -82,7 +82,9 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
         processor.swap_transport(Some(Box::new(Transport::new(song.tempo, song.tracks, opts.samplerate))));
         processor.transport_command(TransportCommand::Start);
     }
+    // Planar output, filled block by block from a small interleaved scratch.
     let mut samples = vec![0.0f32; frames * channels];
+    let mut scratch = vec![0.0f32; opts.max_block * channels];
     let in_ch = input.channels;
     let mut padded = Vec::new();
     if in_ch > 0 && input.samples.len() < frames * in_ch {
@@ -104,7 +106,13 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
             next += 1;
         }
         let inp = if in_ch > 0 { &input_samples[done * in_ch..(done + n) * in_ch] } else { &[][..] };
-        processor.process_duplex(&mut samples[done * channels..(done + n) * channels], channels, inp, in_ch);
+        let block = &mut scratch[..n * channels];
+        processor.process_duplex(block, channels, inp, in_ch);
+        for (c, plane) in samples.chunks_exact_mut(frames).enumerate() {
+            for (o, x) in plane[done..done + n].iter_mut().zip(block.iter().skip(c).step_by(channels)) {
+                *o = *x;
+            }
+        }
         processor.clear_midi();
         done += n;
     }

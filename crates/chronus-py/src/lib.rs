@@ -267,13 +267,7 @@ fn render<'py>(
         .detach(move || {
             let input = engine::Input { samples: &in_samples, channels: in_channels };
             let r = engine::render(&g, &opts, engine::RenderJob { frames, events: &events, input, song })?;
-            let mut planar = vec![0.0f32; r.samples.len()];
-            for (f, row) in r.samples.chunks_exact(r.channels).enumerate() {
-                for (c, x) in row.iter().enumerate() {
-                    planar[c * frames + f] = *x;
-                }
-            }
-            Ok::<_, engine::Error>((planar, r.channels))
+            Ok::<_, engine::Error>((r.samples, r.channels))
         })
         .map_err(to_py)?;
     let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;
