@@ -106,7 +106,3 @@ class TempoMap:
             bar += int(span // sig.beats_per_bar)
             start = end
         return bar, beat - start
-
-    def length_seconds(self, beats: float) -> float:
-        """Duration of the first ``beats`` beats in seconds."""
-        return self.seconds(beats)

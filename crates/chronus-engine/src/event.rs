@@ -243,19 +243,4 @@ impl EventQueue {
             None
         }
     }
-
-    /// Number of events waiting.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// Whether no event is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
-    /// Room left before the queue is full.
-    pub fn room(&self) -> usize {
-        self.capacity - self.heap.len()
-    }
 }

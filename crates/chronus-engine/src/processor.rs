@@ -97,11 +97,6 @@ impl Processor {
         self.counters.dropped_events += 1;
     }
 
-    /// Room left in the future-event queue.
-    pub fn event_room(&self) -> usize {
-        self.events.room()
-    }
-
     /// Queues an event; gives it back if the queue is full. Never allocates.
     pub fn push_event(&mut self, event: Event) -> Result<(), Event> {
         self.events.push(event)
