@@ -67,6 +67,18 @@ pub trait Node: Send {
     /// Receives a musical event stamped for the first frame of the next `process` call (the
     /// engine splits blocks at event times). Nodes that play no notes ignore them.
     fn event(&mut self, _event: &NodeEvent) {}
+
+    /// Output ports (bit `p` for port `p`) whose values the last `process` call held
+    /// constant over every frame, writing only the first frame (`channels` values).
+    ///
+    /// The engine fills in the other frames only if a consumer reads the port as an audio
+    /// input; a parameter driven by it sees [`ParamView::Const`], so its consumer can take
+    /// its per-block fast path (control-rate signals such as a voice allocator's pitch and
+    /// gate cost nothing per frame). A port must not be reported constant unless its first
+    /// frame was written. The default reports none.
+    fn constant_outputs(&self) -> u32 {
+        0
+    }
 }
 
 /// Everything a node kind needs to build a prepared instance.

@@ -142,3 +142,43 @@ fn bad_engine_settings_are_named() {
     let err = render(&g, &opts(64), 10, &[]).unwrap_err();
     assert!(err.to_string().contains("no output"), "{err}");
 }
+
+#[test]
+fn constant_signals_reach_every_reader_intact() {
+    // The allocator holds freq/gate/velocity constant between events and writes one frame;
+    // audio inputs, mixes, feedback loops and the graph output must still see every frame.
+    use chronus_engine::{Event, EventKind, NodeEvent};
+    let mut g = Graph::new();
+    let v = node(&mut g, "voices", &[], &[("voices", OptValue::Num(2.0))]);
+    let as_audio = node(&mut g, "muladd", &[("mul", &[0.001])], &[]);
+    g.connect_input(v, "freq", as_audio, "in").unwrap();
+    let mixed = node(&mut g, "muladd", &[], &[]);
+    g.connect_input(v, "gate", mixed, "in").unwrap();
+    g.connect_input(v, "velocity", mixed, "in").unwrap();
+    let gain = node(&mut g, "muladd", &[], &[]);
+    g.connect_param(v, "gate", gain, "add").unwrap();
+    let fb = node(&mut g, "feedback", &[], &[("channels", OptValue::Num(2.0))]);
+    g.connect_input(v, "note", fb, "in").unwrap();
+    let late = node(&mut g, "muladd", &[("mul", &[1e-3])], &[]);
+    g.connect_input(fb, "out", late, "in").unwrap();
+    for n in [as_audio, mixed, gain, late] {
+        g.connect_output(n, "out").unwrap();
+    }
+    g.connect_output(v, "trigger").unwrap();
+    let on = |time, note| Event {
+        time,
+        kind: EventKind::Node { node: v, event: NodeEvent::NoteOn { channel: 0, note, velocity: 0.5 } },
+    };
+    let out = render(&g, &opts(64), 640, &[on(100, 69), on(300, 81)]).unwrap();
+    // Voice 0 plays A4 from frame 100, voice 1 A5 from frame 300. Each output channel is
+    // freq/1000 + (gate + velocity) + gate + trigger + note/1000 one block (64 frames) late.
+    for (c, start, hz, note) in [(0, 100, 440.0, 69.0), (1, 300, 880.0, 81.0)] {
+        for f in start..640 {
+            let trigger = if f == start { 1.0 } else { 0.0 };
+            let delayed = if f >= start + 64 { note * 1e-3 } else { 0.0 };
+            let want = 1e-3 * hz + 1.5 + 1.0 + trigger + delayed;
+            let got = out.samples[2 * f + c];
+            assert!((got - want).abs() < 1e-4, "frame {f} voice {c}: {got} vs {want}");
+        }
+    }
+}

@@ -81,6 +81,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         pedal: [false; 16],
         clock: 0,
         rows: vec![0.0; 4 * n].into(),
+        constant: 0,
     };
     Ok(Built { node: Box::new(node), output_channels: vec![n; VOICES.outputs.len()] })
 }
@@ -123,6 +124,8 @@ struct Voices {
     clock: u64,
     /// Per-voice freq, gate, velocity and note for the current block.
     rows: Box<[f32]>,
+    /// Outputs held constant over the last block (see [`Node::constant_outputs`]).
+    constant: u32,
 }
 
 impl Voices {
@@ -229,16 +232,24 @@ impl Node for Voices {
             velocity[l] = v.velocity;
             note[l] = v.note as f32;
         }
+        // Between events nothing moves: every output but a firing trigger is constant over
+        // the block, so only its first frame is written.
         for (out, row) in io.outputs.iter_mut().zip(self.rows.chunks_exact(n)) {
-            for frame in out.chunks_exact_mut(n) {
-                frame.copy_from_slice(row);
-            }
+            out[..n].copy_from_slice(row);
         }
         let trigger = &mut *io.outputs[4];
-        trigger.fill(0.0);
+        let fired = self.voices.iter().any(|v| v.trigger);
+        if fired {
+            trigger.fill(0.0);
+        }
         for (t, v) in trigger.iter_mut().zip(self.voices.iter_mut()) {
             *t = if v.trigger { 1.0 } else { 0.0 };
             v.trigger = false;
         }
+        self.constant = if fired { 0b01111 } else { 0b11111 };
+    }
+
+    fn constant_outputs(&self) -> u32 {
+        self.constant
     }
 }
