@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::event::NodeEvent;
-use crate::spec::{NodeSpec, OptValue};
+use crate::spec::{ArrayData, NodeSpec, OptValue};
 
 /// The value of one parameter over the current (sub-)block, one value per lane.
 #[derive(Debug, Clone, Copy)]
@@ -105,7 +105,7 @@ impl BuildCtx<'_> {
     pub fn num(&self, name: &str) -> f64 {
         match self.option(name) {
             OptValue::Num(v) => *v,
-            OptValue::Text(_) => unreachable!("option {name} is validated as a number"),
+            _ => unreachable!("option {name} is validated as a number"),
         }
     }
 
@@ -113,7 +113,15 @@ impl BuildCtx<'_> {
     pub fn text(&self, name: &str) -> &str {
         match self.option(name) {
             OptValue::Text(v) => v,
-            OptValue::Num(_) => unreachable!("option {name} is validated as text"),
+            _ => unreachable!("option {name} is validated as text"),
+        }
+    }
+
+    /// The array option `name`.
+    pub fn array(&self, name: &str) -> &ArrayData {
+        match self.option(name) {
+            OptValue::Array(v) => v,
+            _ => unreachable!("option {name} is validated as an array"),
         }
     }
 
