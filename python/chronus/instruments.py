@@ -72,19 +72,32 @@ class InstrumentNodes:
         voices: int = 8,
         *,
         steal: str = "oldest",
+        mode: str = "poly",
+        glide: ParamValue = 0.0,
+        velocity_curve: ParamValue = 1.0,
         tuning: float = 440.0,
         bend_range: ParamValue = 2.0,
         name: str | None = None,
     ) -> VoicesNode:
         """A voice allocator for ``voices`` voices; send it notes with :meth:`Graph.note`.
 
-        ``steal`` is "oldest" or "quietest" (see :meth:`VoicesNode.track`); ``tuning`` is
-        A4 in Hz; ``bend_range`` the pitch-bend range in semitones.
+        Args:
+            voices: number of voices (lanes of every output).
+            steal: "oldest" or "quietest" (see :meth:`VoicesNode.track`): which sounding
+                voice a note takes when none is free.
+            mode: "poly" (a voice per note), "mono" (every voice plays the last key held and
+                retriggers on each note; several voices make a unison stack) or "legato"
+                (like mono, but overlapping keys only change the pitch).
+            glide: portamento time in seconds, linear in pitch (0 jumps); legato mode
+                glides only between overlapping keys.
+            velocity_curve: exponent applied to velocities (1 linear, 2 needs harder playing).
+            tuning: frequency of A4 in Hz.
+            bend_range: pitch-bend range in semitones (bend is per MIDI channel).
         """
         node = self.add_node(
             "voices",
-            params={"bend_range": bend_range},
-            options={"voices": voices, "steal": steal, "tuning": tuning},
+            params={"bend_range": bend_range, "glide": glide, "velocity_curve": velocity_curve},
+            options={"voices": voices, "steal": steal, "mode": mode, "tuning": tuning},
             name=name,
         )
         assert isinstance(node, VoicesNode)
