@@ -11,6 +11,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or (soon) play it
 
 from ._core import CycleError, GraphError, QueueFullError
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
+from .instruments import Operator
 from .patch import PatchError, load_patch
 from .render import read_audio, render, write_wav
 
@@ -22,6 +23,7 @@ __all__ = [
     "Graph",
     "GraphError",
     "Node",
+    "Operator",
     "Param",
     "PatchError",
     "QueueFullError",

@@ -13,9 +13,42 @@ outputs (one lane per voice) drive ordinary nodes, which then run every voice as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from . import _core
 from .signal import Node, ParamValue, Signal
+
+#: Operators of the ``fm`` node.
+FM_OPERATORS = 4
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One operator of :meth:`InstrumentNodes.fm`: a sine at ``ratio * freq + fixed`` Hz.
+
+    Attributes:
+        ratio: frequency as a multiple of the voice frequency (0 for a fixed frequency).
+        fixed: Hz added to ``ratio * freq`` (a detune, or the frequency when ``ratio`` is 0).
+        level: peak output; for a heard operator its amplitude, for a modulator its peak
+            modulation index in radians.
+        vel: velocity sensitivity in [0, 1]: the level is scaled by ``1 - vel + vel * velocity``.
+        attack: seconds to rise linearly to full level.
+        decay: seconds for the exponential fall towards ``sustain`` to close 60 dB.
+        sustain: level held while the note is on, in [0, 1].
+        release: seconds to fall 60 dB after the note ends.
+
+    Any field may be a number, one number per voice, or a signal.
+    """
+
+    ratio: ParamValue = 1.0
+    fixed: ParamValue = 0.0
+    level: ParamValue = 1.0
+    vel: ParamValue = 1.0
+    attack: ParamValue = 0.002
+    decay: ParamValue = 1.0
+    sustain: ParamValue = 1.0
+    release: ParamValue = 0.2
 
 
 class VoicesNode(Node):
@@ -103,3 +136,59 @@ class InstrumentNodes:
         assert isinstance(node, VoicesNode)
         object.__setattr__(node, "count", int(voices))
         return node
+
+    def fm(
+        self,
+        operators: Sequence[Operator] = (Operator(),),
+        *,
+        algorithm: int = 1,
+        feedback: ParamValue = 0.0,
+        voices: VoicesNode | None = None,
+        freq: ParamValue | None = None,
+        gate: ParamValue | None = None,
+        trigger: ParamValue | None = None,
+        velocity: ParamValue | None = None,
+        name: str | None = None,
+    ) -> Node:
+        """A four-operator FM synthesizer (phase modulation), every voice a lane.
+
+        Args:
+            operators: up to four :class:`Operator` settings, operator 1 first; operators
+                not given are silent (level 0).
+            algorithm: routing 1 to 8, Yamaha's four-operator set (``a > b``: a modulates b;
+                the last operators of each chain are heard): 1 ``4>3>2>1``, 2 ``(4+3)>2>1``,
+                3 ``(4+(3>2))>1``, 4 ``((4>3)+2)>1``, 5 ``(4>3)+(2>1)``, 6 ``4>(3,2,1)``,
+                7 ``(4>3)+2+1``, 8 ``4+3+2+1``.
+            feedback: self-modulation of operator 4 in radians (about 1 gives a saw-like
+                tone, beyond 1.5 noise).
+            voices: a voice allocator whose ``freq``, ``gate``, ``trigger`` and ``velocity``
+                play the synth (one lane per voice); the arguments below override them.
+            freq: voice frequency in Hz.
+            gate: above 0.5 holds the note; a rise starts every envelope, a fall releases.
+            trigger: a rise restarts the envelopes of a held voice.
+            velocity: strike velocity in [0, 1].
+
+        Parameters appear on the node as ``ratio1``, ``level2``, ``release4`` and so on.
+        """
+        if not 1 <= len(operators) <= FM_OPERATORS:
+            raise _core.GraphError(f"fm takes 1 to {FM_OPERATORS} operators, got {len(operators)}")
+        params = _voice_params(voices, freq=freq, gate=gate, trigger=trigger, velocity=velocity)
+        params["feedback"] = feedback
+        for n in range(1, FM_OPERATORS + 1):
+            op = operators[n - 1] if n <= len(operators) else Operator(level=0.0)
+            for field in ("ratio", "fixed", "level", "vel", "attack", "decay", "sustain", "release"):
+                params[f"{field}{n}"] = getattr(op, field)
+        return self.add_node("fm", params=params, options={"algorithm": algorithm}, name=name)
+
+
+def _voice_params(voices: VoicesNode | None, **given: ParamValue | None) -> dict[str, ParamValue]:
+    """Parameters an instrument takes from a voice allocator, unless given explicitly."""
+    if voices is not None and not isinstance(voices, VoicesNode):
+        raise TypeError(f"voices= needs a voice allocator (g.voices(...)), got {type(voices).__name__}")
+    params: dict[str, ParamValue] = {}
+    for port, value in given.items():
+        if value is not None:
+            params[port] = value
+        elif voices is not None:
+            params[port] = voices.out(port)
+    return params

@@ -18,7 +18,7 @@ use crate::spec::OptValue;
 /// Most ports a node kind may declare on each side.
 pub const MAX_PORTS: usize = 8;
 /// Most parameters a node kind may declare.
-pub const MAX_PARAMS: usize = 16;
+pub const MAX_PARAMS: usize = 40;
 
 /// A slice of a pool buffer: `channels` interleaved channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! DSP building blocks shared by several nodes (no engine types here).
 
 pub mod delay_line;
+pub mod envelope;
 pub mod rng;
+pub mod sine;
 pub mod wavetable;

@@ -3,6 +3,8 @@
 mod adsr;
 mod biquad;
 mod delay;
+mod fm;
+mod gate;
 mod math;
 mod noise;
 mod osc;
@@ -52,6 +54,7 @@ static ALL: &[&NodeSpec] = &[
     &adsr::ADSR,
     &delay::DELAY,
     &voices::VOICES,
+    &fm::FM,
     &FEEDBACK,
 ];
 

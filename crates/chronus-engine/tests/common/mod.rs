@@ -49,6 +49,11 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     let voice_osc = node(&mut g, "saw", &[], &[]);
     g.connect_param(voices, "freq", voice_osc, "freq").unwrap();
     g.connect_input(voice_osc, "out", mixer, "in7").unwrap();
+    let fm = node(&mut g, "fm", &[("level2", &[1.5]), ("ratio2", &[2.0]), ("feedback", &[0.7])], &[]);
+    for port in ["freq", "gate", "trigger", "velocity"] {
+        g.connect_param(voices, port, fm, port).unwrap();
+    }
+    g.connect_input(fm, "out", mixer, "in8").unwrap();
     let vca = node(&mut g, "mul", &[], &[]);
     g.connect_input(biquad, "out", vca, "a").unwrap();
     g.connect_input(adsr, "out", vca, "b").unwrap();
