@@ -13,8 +13,11 @@ outputs (one lane per voice) drive ordinary nodes, which then run every voice as
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from . import _core
 from .signal import Node, ParamValue, Signal
@@ -179,6 +182,62 @@ class InstrumentNodes:
             for field in ("ratio", "fixed", "level", "vel", "attack", "decay", "sustain", "release"):
                 params[f"{field}{n}"] = getattr(op, field)
         return self.add_node("fm", params=params, options={"algorithm": algorithm}, name=name)
+
+    def wavetable(
+        self,
+        table: np.ndarray | str | os.PathLike[str],
+        freq: ParamValue | None = None,
+        position: ParamValue = 0.0,
+        *,
+        frame_size: int | None = None,
+        cycles: int = 1,
+        phase: float = 0.0,
+        voices: VoicesNode | None = None,
+        name: str | None = None,
+    ) -> Node:
+        """A wavetable oscillator: band-limited (mip-mapped) frames, morphed by ``position``.
+
+        Args:
+            table: the frames, as an array of shape (frames, samples), a 1-D array, or an
+                audio file (mixed to mono). Any number of samples per frame; each frame is
+                resampled by FFT and its DC offset dropped.
+            freq: frequency in Hz (from ``voices`` if given, else 440).
+            position: place in the table from 0 (first frame) to 1 (last), blending the two
+                frames around it; modulate it to sweep the timbre.
+            frame_size: samples per frame when ``table`` is 1-D or a file (2048 for most
+                wavetable files); None makes the whole of it one frame.
+            cycles: cycles of the waveform in each frame.
+            phase: starting phase in cycles.
+            voices: a voice allocator whose ``freq`` plays the oscillator (one lane per voice).
+        """
+        rows = _wavetable_rows(table, frame_size)
+        params = _voice_params(voices, freq=freq)
+        params["position"] = position
+        options = {"table": rows, "cycles": cycles, "phase": phase}
+        return self.add_node("wavetable", params=params, options=options, name=name)
+
+
+def _wavetable_rows(table: np.ndarray | str | os.PathLike[str], frame_size: int | None) -> np.ndarray:
+    """A wavetable as (frames, samples): files are mixed to mono, 1-D data cut into frames."""
+    if isinstance(table, (str, os.PathLike)):
+        from .render import read_audio
+
+        source = os.fspath(table)
+        data = read_audio(table)[0].mean(axis=0)
+    else:
+        source = "wavetable"
+        data = np.asarray(table, dtype=np.float32)
+    if data.ndim == 2:
+        if frame_size is not None and frame_size != data.shape[1]:
+            raise _core.GraphError(f"{source}: rows of {data.shape[1]} samples, but frame_size={frame_size}")
+        return data
+    if data.ndim != 1 or data.size == 0:
+        raise _core.GraphError(f"{source}: a wavetable needs samples, got an array of shape {data.shape}")
+    if frame_size is None:
+        return data[np.newaxis, :]
+    if frame_size < 4 or data.size % frame_size:
+        raise _core.GraphError(f"{source}: {data.size} samples do not make frames of {frame_size}")
+    return data.reshape(-1, frame_size)
 
 
 def _voice_params(voices: VoicesNode | None, **given: ParamValue | None) -> dict[str, ParamValue]:

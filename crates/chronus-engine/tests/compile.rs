@@ -182,3 +182,18 @@ fn constant_signals_reach_every_reader_intact() {
         }
     }
 }
+
+#[test]
+fn array_options_are_checked_by_shape_and_required_by_the_node() {
+    use chronus_engine::ArrayData;
+    let mut g = Graph::new();
+    let narrow = OptValue::Array(ArrayData::new(vec![0.0; 6], 2).unwrap());
+    let err = g.add("wavetable", &[("table", narrow)], None).unwrap_err();
+    assert!(err.to_string().contains("option 'table' has 2 columns; it takes 4 to 1048576"), "{err}");
+    let err = g.add("wavetable", &[("table", OptValue::Num(1.0))], None).unwrap_err();
+    assert!(err.to_string().contains("option 'table' must be an array"), "{err}");
+    let w = g.add("wavetable", &[], Some("pad")).unwrap();
+    g.connect_output(w, "out").unwrap();
+    let Err(err) = compile(&g, &opts(64)) else { panic!("a wavetable without a table compiled") };
+    assert!(err.to_string().contains("pad: option 'table' is required"), "{err}");
+}

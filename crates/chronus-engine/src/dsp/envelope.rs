@@ -82,10 +82,21 @@ pub enum Stage {
 }
 
 /// One envelope (one lane of an instrument).
+///
+/// Each segment's length in frames is worked out when it begins (or when the settings
+/// change), and every frame then applies the same recurrence, so the levels do not depend
+/// on how the frames are split into blocks.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Envelope {
     stage: Stage,
+    /// Level of the last frame rendered.
     level: f32,
+    /// In the decay: signed distance from the sustain level `rates.sustain`.
+    distance: f32,
+    /// Frames left in the current segment.
+    left: usize,
+    /// The settings `left` and `distance` were worked out for (stale when `None`).
+    rates: Option<Rates>,
 }
 
 /// Frames for a geometric fall from `distance` to [`FLOOR`] at `factor` per frame (at least 1).
@@ -102,12 +113,14 @@ impl Envelope {
     /// Starts the attack from the current level (a note begins).
     pub fn start(&mut self) {
         self.stage = Stage::Attack;
+        self.rates = None;
     }
 
     /// Starts the release from the current level (the note ends); idle envelopes stay idle.
     pub fn stop(&mut self) {
         if self.stage != Stage::Idle {
             self.stage = Stage::Release;
+            self.rates = None;
         }
     }
 
@@ -131,65 +144,73 @@ impl Envelope {
         matches!(self.stage, Stage::Sustain | Stage::Idle)
     }
 
+    /// Works out the current segment's length (and the decay's distance) under `rates`.
+    fn retime(&mut self, rates: &Rates) {
+        self.left = match self.stage {
+            // A hair under the exact count, so that rounding cannot add a frame.
+            Stage::Attack => ((1.0 - self.level) * rates.attack - 1e-3).ceil().max(1.0) as usize,
+            Stage::Decay => {
+                self.distance = self.level - rates.sustain;
+                frames_to_floor(self.distance.abs(), rates.decay)
+            }
+            Stage::Release => frames_to_floor(self.level, rates.release),
+            Stage::Idle | Stage::Sustain => 0,
+        };
+        self.rates = Some(*rates);
+    }
+
     /// Writes the next `count` levels to `out[0]`, `out[stride]`, `out[2 * stride]`, ...
     pub fn render(&mut self, rates: &Rates, out: &mut [f32], stride: usize, count: usize) {
+        if self.rates != Some(*rates) {
+            self.retime(rates);
+        }
         let mut at = 0;
-        let mut left = count;
-        while left > 0 {
-            let (n, done) = match self.stage {
+        let mut todo = count;
+        while todo > 0 {
+            let n = self.left.min(todo);
+            match self.stage {
                 Stage::Idle | Stage::Sustain => {
                     self.level = if self.stage == Stage::Idle { 0.0 } else { rates.sustain };
-                    for i in 0..left {
+                    for i in 0..todo {
                         out[at + i * stride] = self.level;
                     }
                     return;
                 }
                 Stage::Attack => {
-                    // A hair under the exact count, so that rounding cannot add a frame.
-                    let needed = ((1.0 - self.level) * rates.attack - 1e-3).ceil().max(1.0) as usize;
-                    let n = needed.min(left);
-                    let start = self.level;
                     for i in 0..n {
-                        out[at + i * stride] = (start + (i + 1) as f32 * rates.rise).min(1.0);
+                        self.level = (self.level + rates.rise).min(1.0);
+                        out[at + i * stride] = self.level;
                     }
-                    if n == needed {
+                    if n == self.left {
                         // The attack ends exactly on full level.
+                        self.level = 1.0;
                         out[at + (n - 1) * stride] = 1.0;
                     }
-                    self.level = (start + n as f32 * rates.rise).min(1.0);
-                    (n, n == needed)
                 }
                 Stage::Decay => {
-                    let mut distance = self.level - rates.sustain;
-                    let needed = frames_to_floor(distance.abs(), rates.decay);
-                    let n = needed.min(left);
                     for i in 0..n {
-                        distance *= rates.decay;
-                        out[at + i * stride] = rates.sustain + distance;
+                        self.distance *= rates.decay;
+                        out[at + i * stride] = rates.sustain + self.distance;
                     }
-                    self.level = rates.sustain + distance;
-                    (n, n == needed)
+                    self.level = rates.sustain + self.distance;
                 }
                 Stage::Release => {
-                    let needed = frames_to_floor(self.level, rates.release);
-                    let n = needed.min(left);
-                    let mut level = self.level;
                     for i in 0..n {
-                        level *= rates.release;
-                        out[at + i * stride] = level;
+                        self.level *= rates.release;
+                        out[at + i * stride] = self.level;
                     }
-                    self.level = level;
-                    (n, n == needed)
                 }
-            };
+            }
             at += n * stride;
-            left -= n;
-            if done {
+            todo -= n;
+            self.left -= n;
+            if self.left == 0 {
                 (self.stage, self.level) = match self.stage {
                     Stage::Attack => (Stage::Decay, 1.0),
                     Stage::Decay => (Stage::Sustain, rates.sustain),
                     _ => (Stage::Idle, 0.0),
                 };
+                self.retime(rates);
             }
         }
     }

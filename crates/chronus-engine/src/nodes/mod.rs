@@ -11,6 +11,7 @@ mod osc;
 mod pan;
 mod svf;
 mod voices;
+mod wavetable;
 
 use crate::error::Error;
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, PortSpec};
@@ -55,6 +56,7 @@ static ALL: &[&NodeSpec] = &[
     &delay::DELAY,
     &voices::VOICES,
     &fm::FM,
+    &wavetable::WAVETABLE,
     &FEEDBACK,
 ];
 

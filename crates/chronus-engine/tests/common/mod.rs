@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use chronus_engine::{CompileOptions, Graph, NodeId, OptValue};
+use chronus_engine::{ArrayData, CompileOptions, Graph, NodeId, OptValue};
 
 pub const SR: f64 = 48_000.0;
 
@@ -54,6 +54,14 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
         g.connect_param(voices, port, fm, port).unwrap();
     }
     g.connect_input(fm, "out", mixer, "in8").unwrap();
+    // Two frames (a sine, then its octave) to morph between, swept by the LFO.
+    let frames: Vec<f32> =
+        (0..128).map(|i| ((1 + i / 64) as f32 * std::f32::consts::TAU * (i % 64) as f32 / 64.0).sin()).collect();
+    let table = OptValue::Array(ArrayData::new(frames, 64).unwrap());
+    let wavetable = node(&mut g, "wavetable", &[], &[("table", table)]);
+    g.connect_param(voices, "freq", wavetable, "freq").unwrap();
+    g.connect_param(sine, "out", wavetable, "position").unwrap();
+    g.connect_input(wavetable, "out", mixer, "in8").unwrap();
     let vca = node(&mut g, "mul", &[], &[]);
     g.connect_input(biquad, "out", vca, "a").unwrap();
     g.connect_input(adsr, "out", vca, "b").unwrap();
