@@ -11,7 +11,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or (soon) play it
 
 from ._core import CycleError, GraphError, QueueFullError
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
-from .instruments import Operator
+from .instruments import Operator, Zone
 from .patch import PatchError, load_patch
 from .render import read_audio, render, write_wav
 
@@ -28,6 +28,7 @@ __all__ = [
     "PatchError",
     "QueueFullError",
     "Signal",
+    "Zone",
     "load_patch",
     "node_kinds",
     "read_audio",

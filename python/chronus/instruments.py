@@ -25,6 +25,9 @@ from .signal import Node, ParamValue, Signal
 #: Operators of the ``fm`` node.
 FM_OPERATORS = 4
 
+#: Loop modes of sampler zones, by their code in the engine's zone table.
+LOOP_MODES = ("no_loop", "one_shot", "loop_continuous", "loop_sustain")
+
 
 @dataclass(frozen=True)
 class Operator:
@@ -215,6 +218,136 @@ class InstrumentNodes:
         params["position"] = position
         options = {"table": rows, "cycles": cycles, "phase": phase}
         return self.add_node("wavetable", params=params, options=options, name=name)
+
+    def sampler(
+        self,
+        zones: Zone | Sequence[Zone] | str | os.PathLike[str],
+        *,
+        root: float = 60.0,
+        voices: VoicesNode | None = None,
+        freq: ParamValue | None = None,
+        note: ParamValue | None = None,
+        velocity: ParamValue | None = None,
+        gate: ParamValue | None = None,
+        trigger: ParamValue | None = None,
+        attack: ParamValue = 0.0,
+        release: ParamValue = 0.05,
+        dynamics: ParamValue = 1.0,
+        name: str | None = None,
+    ) -> Node:
+        """A sampler: recordings played back per voice, from the exact frame a note starts.
+
+        Args:
+            zones: one :class:`Zone`, several (key splits, velocity layers), or an audio
+                file played as one zone rooted at ``root``.
+            root: root note of a zone made from a file.
+            voices: a voice allocator whose ``freq``, ``note``, ``velocity``, ``gate`` and
+                ``trigger`` play the sampler; the arguments below override them.
+            freq: pitch in Hz; a zone plays at ``freq`` over its root's frequency (A4 =
+                440 Hz) times its recorded speed. 0 plays every zone at its recorded pitch.
+            note: key (MIDI note) that picks the zone when a note starts.
+            velocity: picks the zone (velocity layers) and scales the level.
+            gate: above 0.5 holds the note; its fall releases it (one-shot zones play on).
+            trigger: a rise starts a note, with or without the gate (drum-style).
+            attack: linear fade-in at the start of each note, seconds.
+            release: exponential fade after a note ends, 60 dB in this many seconds.
+            dynamics: how much velocity sets the level (gain ``1 - dynamics + dynamics *
+                velocity``).
+
+        The output has one channel per voice for mono recordings and a left/right pair
+        per voice for stereo ones: ``.sum(channels=2)`` mixes stereo voices to a pair.
+        Reading is band-limited (windowed sinc, exact at the root pitch, alias-free when
+        pitching up) and a note taking over a sounding voice fades the old one out in 5 ms.
+        """
+        if isinstance(zones, (str, os.PathLike)):
+            zones = [Zone.load(zones, root=root)]
+        elif isinstance(zones, Zone):
+            zones = [zones]
+        zones = list(zones)
+        if not zones or not all(isinstance(z, Zone) for z in zones):
+            raise _core.GraphError("sampler needs one or more chronus.Zone (or an audio file)")
+        data, table = _zone_arrays(zones)
+        params = _voice_params(voices, freq=freq, note=note, velocity=velocity, gate=gate, trigger=trigger)
+        params.update(attack=attack, release=release, dynamics=dynamics)
+        options = {"data": data, "zones": table}
+        return self.add_node("sampler", params=params, options=options, name=name)
+
+
+@dataclass(frozen=True, eq=False)
+class Zone:
+    """A recording the sampler plays for a range of keys and velocities.
+
+    Attributes:
+        data: the recording, shape (channels, frames) or (frames,); mono or stereo.
+        samplerate: its sample rate in Hz.
+        root: the MIDI note (fractional allowed) at which it plays at its recorded pitch.
+        keys: lowest and highest key (MIDI note) it answers, inclusive.
+        velocities: lowest and highest velocity it answers, inclusive, in [0, 1]; zones
+            with adjacent ranges make velocity layers.
+        loop: loop start and end in frames of the recording (the end excluded), or None.
+        crossfade: frames at the end of the loop mixed with those before its start.
+        mode: "no_loop" (plays until the release ends or the recording does), "one_shot"
+            (plays the whole recording, ignoring note-offs), "loop_continuous" (loops until
+            the release ends) or "loop_sustain" (loops while held, then plays on to the
+            end). Default: "loop_continuous" with loop points, else "no_loop".
+
+    When several zones answer a note, the first listed plays.
+    """
+
+    data: np.ndarray
+    samplerate: float
+    root: float = 60.0
+    keys: tuple[int, int] = (0, 127)
+    velocities: tuple[float, float] = (0.0, 1.0)
+    loop: tuple[int, int] | None = None
+    crossfade: int = 0
+    mode: str | None = None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], **settings: object) -> Zone:
+        """A zone from an audio file (its frames and sample rate); ``settings`` are the
+        other fields. Errors name the file."""
+        from .render import read_audio
+
+        data, rate = read_audio(path)
+        return cls(data, rate, **settings)  # type: ignore[arg-type]
+
+    def frames(self) -> np.ndarray:
+        """The recording as (frames, channels) float32."""
+        data = np.asarray(self.data, dtype=np.float32)
+        if data.ndim == 1:
+            data = data[np.newaxis, :]
+        if data.ndim != 2 or data.shape[0] not in (1, 2) or data.shape[1] == 0:
+            raise _core.GraphError(f"a zone needs a mono or stereo recording, got shape {data.shape}")
+        return data.T
+
+    def row(self, frames: int) -> list[float]:
+        """The zone's row in the engine's zone table."""
+        mode = self.mode or ("loop_continuous" if self.loop else "no_loop")
+        if mode not in LOOP_MODES:
+            raise _core.GraphError(f"zone mode must be one of {', '.join(LOOP_MODES)}, got {mode!r}")
+        start, end = self.loop or (0, 0)
+        return [
+            frames,
+            self.samplerate,
+            self.root,
+            *self.keys,
+            *self.velocities,
+            start,
+            end,
+            self.crossfade,
+            LOOP_MODES.index(mode),
+        ]
+
+
+def _zone_arrays(zones: Sequence[Zone]) -> tuple[np.ndarray, np.ndarray]:
+    """Every zone's frames one after another, and the zone table; mono zones are doubled
+    when others are stereo."""
+    frames = [z.frames() for z in zones]
+    channels = max(f.shape[1] for f in frames)
+    data = np.concatenate([np.repeat(f, channels // f.shape[1], axis=1) for f in frames])
+    table = np.array([z.row(len(f)) for z, f in zip(zones, frames, strict=True)], dtype=np.float32)
+    return data, table
 
 
 def _wavetable_rows(table: np.ndarray | str | os.PathLike[str], frame_size: int | None) -> np.ndarray:

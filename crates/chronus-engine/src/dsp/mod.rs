@@ -3,5 +3,6 @@
 pub mod delay_line;
 pub mod envelope;
 pub mod rng;
+pub mod sinc;
 pub mod sine;
 pub mod wavetable;

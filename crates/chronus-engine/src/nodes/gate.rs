@@ -6,9 +6,10 @@ use crate::node::ParamView;
 /// What happens to a lane's note on a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Edge {
-    /// The gate rose, or the trigger rose while the gate is on (or in one-shot mode).
+    /// The gate rose, or the trigger rose while the gate is on (or whatever the gate, if
+    /// triggers start notes alone).
     Start,
-    /// The gate fell (never in one-shot mode).
+    /// The gate fell.
     Stop,
 }
 
@@ -16,14 +17,14 @@ pub(crate) enum Edge {
 pub(crate) struct Gates {
     gate: Box<[bool]>,
     trigger: Box<[bool]>,
-    /// Whether a rising trigger starts a note without the gate, and a falling gate is ignored.
-    one_shot: bool,
+    /// Whether a rising trigger starts a note without the gate (drum-style triggering).
+    trigger_alone: bool,
 }
 
 impl Gates {
     /// All lanes off.
-    pub(crate) fn new(lanes: usize, one_shot: bool) -> Self {
-        Gates { gate: vec![false; lanes].into(), trigger: vec![false; lanes].into(), one_shot }
+    pub(crate) fn new(lanes: usize, trigger_alone: bool) -> Self {
+        Gates { gate: vec![false; lanes].into(), trigger: vec![false; lanes].into(), trigger_alone }
     }
 
     #[inline]
@@ -34,9 +35,9 @@ impl Gates {
         let fired = high && !self.trigger[lane];
         self.gate[lane] = on;
         self.trigger[lane] = high;
-        if rose || (fired && (on || self.one_shot)) {
+        if rose || (fired && (on || self.trigger_alone)) {
             Some(Edge::Start)
-        } else if fell && !self.one_shot {
+        } else if fell {
             Some(Edge::Stop)
         } else {
             None
@@ -95,13 +96,11 @@ mod tests {
             runs(&mut g, &gate, &trig),
             [(None, 0, 1), (Some(Start), 1, 3), (Some(Start), 3, 5), (Some(Stop), 5, 8)]
         );
-        // A trigger without the gate starts nothing, except in one-shot mode, where the
-        // gate's fall is ignored.
+        // A trigger without the gate starts nothing, unless triggers start notes alone.
         let mut g = Gates::new(1, true);
-        assert_eq!(
-            runs(&mut g, &gate, &trig),
-            [(None, 0, 1), (Some(Start), 1, 3), (Some(Start), 3, 6), (Some(Start), 6, 8)]
-        );
+        let expected =
+            [(None, 0, 1), (Some(Start), 1, 3), (Some(Start), 3, 5), (Some(Stop), 5, 6), (Some(Start), 6, 8)];
+        assert_eq!(runs(&mut g, &gate, &trig), expected);
         let mut g = Gates::new(1, false);
         let mut seen = Vec::new();
         g.scan(0, 1, 4, ParamView::Const(&[1.0]), ParamView::Const(&[0.0]), |e, a, b| seen.push((e, a, b)));

@@ -9,6 +9,7 @@ mod math;
 mod noise;
 mod osc;
 mod pan;
+mod sampler;
 mod svf;
 mod voices;
 mod wavetable;
@@ -57,6 +58,7 @@ static ALL: &[&NodeSpec] = &[
     &voices::VOICES,
     &fm::FM,
     &wavetable::WAVETABLE,
+    &sampler::SAMPLER,
     &FEEDBACK,
 ];
 

@@ -75,11 +75,33 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_param(konst, "out", damp, "add").unwrap();
     let pan = node(&mut g, "pan", &[("pan", &[-1.0, -0.3, 0.3, 1.0])], &[]);
     g.connect_input(delay, "out", pan, "in").unwrap();
+    // A stereo sampler: a looped, crossfaded zone for low keys, a one-shot for high ones.
+    let tone: Vec<f32> = (0..2000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
+    #[rustfmt::skip]
+    let zones = vec![
+        1500.0, 44_100.0, 60.0, 0.0, 64.0, 0.0, 1.0, 500.0, 1400.0, 200.0, 2.0,
+        500.0, 48_000.0, 72.0, 65.0, 127.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0,
+    ];
+    let sampler = node(
+        &mut g,
+        "sampler",
+        &[("release", &[0.01])],
+        &[
+            ("data", OptValue::Array(ArrayData::new(tone, 2).unwrap())),
+            ("zones", OptValue::Array(ArrayData::new(zones, 11).unwrap())),
+        ],
+    );
+    for port in ["freq", "note", "velocity", "gate", "trigger"] {
+        g.connect_param(voices, port, sampler, port).unwrap();
+    }
+    let sampled = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
+    g.connect_input(sampler, "out", sampled, "in").unwrap();
     let sum = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
     g.connect_input(delay, "out", sum, "in").unwrap();
     let out = node(&mut g, "muladd", &[("mul", &[0.25])], &[]);
     g.connect_input(pan, "out", out, "in").unwrap();
     g.connect_input(sum, "out", out, "in").unwrap();
+    g.connect_input(sampled, "out", out, "in").unwrap();
     g.connect_output(out, "out").unwrap();
     (g, vec![adsr, svf, saw, biquad, delay, out, voices])
 }
