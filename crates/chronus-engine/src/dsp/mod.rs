@@ -5,4 +5,5 @@ pub mod envelope;
 pub mod rng;
 pub mod sinc;
 pub mod sine;
+pub mod sums;
 pub mod wavetable;

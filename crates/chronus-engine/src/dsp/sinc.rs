@@ -10,6 +10,8 @@
 
 use std::sync::OnceLock;
 
+use super::sums;
+
 /// Taps each side of the reading position at rates up to 1.
 pub const HALF_TAPS: usize = 20;
 /// Taps at rates up to 1.
@@ -77,17 +79,21 @@ impl Kernel {
         }
     }
 
-    /// The weight of a sample `x` input samples from the reading position when the kernel
-    /// is stretched by `stretch` (at least 1), before normalization.
+    /// Weights, normalized to unit gain, of the kernel stretched by `stretch` (at least 1)
+    /// for consecutive samples, the first `first` input samples from the reading position
+    /// (`first` in `[-HALF_TAPS * stretch, 0]`, `out` no longer than the kernel's reach).
     #[inline]
-    pub fn stretched(&self, x: f32, stretch: f32) -> f32 {
-        let m = x.abs() / stretch * PHASES as f32;
-        let i = m as usize;
-        if i >= HALF_TAPS * PHASES {
-            return 0.0;
+    pub fn stretched(&self, first: f32, stretch: f32, out: &mut [f32]) {
+        let scale = PHASES as f32 / stretch;
+        let (start, last) = (first * scale, (HALF_TAPS * PHASES) as f32);
+        for (j, w) in out.iter_mut().enumerate() {
+            let m = (start + j as f32 * scale).abs().min(last);
+            let i = m as u32 as usize;
+            let d = m - i as f32;
+            *w = self.proto[i] + d * (self.proto[i + 1] - self.proto[i]);
         }
-        let d = m - i as f32;
-        self.proto[i] + d * (self.proto[i + 1] - self.proto[i])
+        let norm = 1.0 / sums::sum(out);
+        out.iter_mut().for_each(|w| *w *= norm);
     }
 }
 
@@ -121,17 +127,25 @@ mod tests {
     }
 
     #[test]
-    fn stretching_matches_the_bank_at_unit_rate_and_keeps_unity_gain() {
+    fn stretched_weights_follow_the_kernel_and_sum_to_one() {
         let k = kernel();
         let mut w = [0.0; TAPS];
         k.weights(0.3, &mut w);
-        for (j, w) in w.iter().enumerate() {
-            let x = j as f32 - (HALF_TAPS - 1) as f32 - 0.3;
-            assert!((k.stretched(x, 1.0) - w).abs() < 1e-6);
+        let mut s = [0.0; TAPS];
+        k.stretched(-(HALF_TAPS as f32 - 1.0) - 0.3, 1.0, &mut s);
+        let sum: f32 = w.iter().sum();
+        for (w, s) in w.iter().zip(&s) {
+            assert!((w / sum - s).abs() < 1e-5, "{} vs {s}", w / sum);
         }
         for stretch in [1.5f32, 2.0, 3.7] {
-            let sum: f32 = (-70..70).map(|n| k.stretched(n as f32 - 0.25, stretch) / stretch).sum();
-            assert!((sum - 1.0).abs() < 1e-3, "stretch {stretch}: DC gain {sum}");
+            let first = (-(HALF_TAPS as f32) * stretch + 0.25).ceil() - 0.25;
+            let mut s = vec![0.0; (2.0 * HALF_TAPS as f32 * stretch) as usize];
+            k.stretched(first, stretch, &mut s);
+            assert!((s.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+            for (j, w) in s.iter().enumerate() {
+                let x = (first + j as f32) as f64 / stretch as f64;
+                assert!((w - (h(x) / stretch as f64) as f32).abs() < 2e-4, "stretch {stretch}, tap {j}");
+            }
         }
     }
 }

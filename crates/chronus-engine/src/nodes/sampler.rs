@@ -35,6 +35,7 @@ use std::sync::Arc;
 
 use crate::dsp::envelope::{Envelope, Rates, Times};
 use crate::dsp::sinc::{kernel, HALF_TAPS, TAPS};
+use crate::dsp::sums::{dot, dot_pairs};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
@@ -48,6 +49,11 @@ pub const ZONE_COLUMNS: usize = 11;
 const HANDOVER: f64 = 0.005;
 /// Most channels a recording may have.
 const MAX_CHANNELS: usize = 2;
+/// Most the reading kernel is stretched: a recording pitched more than 4 octaves above
+/// its recorded speed may alias.
+const MAX_STRETCH: f64 = 16.0;
+/// Most kernel taps a read takes.
+const MAX_TAPS: usize = (TAPS as f64 * MAX_STRETCH) as usize + 2;
 
 /// Parameter indices.
 const FREQ: usize = 0;
@@ -281,6 +287,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             handover: (HANDOVER * ctx.samplerate).round().max(1.0) as u32,
             voices: vec![Voice::default(); lanes].into(),
             level: vec![0.0; ctx.max_block].into(),
+            weights: vec![0.0; MAX_TAPS].into(),
         },
     };
     Ok(Built { node: Box::new(node), output_channels: vec![lanes * channels] })
@@ -340,6 +347,8 @@ struct Bank {
     voices: Box<[Voice]>,
     /// Per-frame envelope of the lane being rendered.
     level: Box<[f32]>,
+    /// Scratch: the kernel weights of one read.
+    weights: Box<[f32]>,
 }
 
 /// A read of the recordings: the zones and the interleaved frames they index.
@@ -377,54 +386,43 @@ impl Reader<'_> {
     }
 
     /// The playback's value on each channel at its position, read at `rate` frames of the
-    /// recording per output frame; `out` gets one value per channel.
+    /// recording per output frame; `out` gets one value per channel. `weights` is scratch
+    /// room for [`MAX_TAPS`] kernel weights.
     #[inline]
-    fn read(&self, head: &Head, rate: f64, out: &mut [f32; 2]) {
+    fn read(&self, head: &Head, rate: f64, weights: &mut [f32], out: &mut [f32; 2]) {
         let z = &self.zones[head.zone];
         let ch = self.channels;
-        let n = head.pos.floor();
-        let t = (head.pos - n) as f32;
-        let n = n as i64;
-        *out = [0.0; 2];
-        if rate <= 1.0 {
-            let mut w = [0.0f32; TAPS];
-            kernel().weights(t, &mut w);
-            let first = n - (HALF_TAPS as i64 - 1);
-            // Clear of the zone's edges and of any loop: read the frames in place.
-            let clear_to = match (&z.lp, head.looping) {
-                (Some(lp), true) => (lp.end - lp.fade) as i64,
-                _ => z.frames as i64,
-            };
-            let behind = if head.looping && head.wrapped { z.lp.as_ref().map_or(0, |lp| lp.start as i64) } else { 0 };
-            if first >= behind && first + TAPS as i64 <= clear_to {
-                let base = (z.first + first as usize) * ch;
-                let frames = &self.data[base..base + TAPS * ch];
-                for (c, o) in out.iter_mut().enumerate().take(ch) {
-                    *o = w.iter().zip(frames.iter().skip(c).step_by(ch)).map(|(w, x)| w * x).sum();
-                }
-            } else {
-                for (j, w) in w.iter().enumerate() {
-                    for (c, o) in out.iter_mut().enumerate().take(ch) {
-                        *o += w * self.frame(head, first + j as i64, c);
-                    }
-                }
-            }
+        let (first, count) = if rate <= 1.0 {
+            let n = head.pos.floor();
+            let w: &mut [f32; TAPS] = (&mut weights[..TAPS]).try_into().expect("room for the taps");
+            kernel().weights((head.pos - n) as f32, w);
+            (n as i64 - (HALF_TAPS as i64 - 1), TAPS)
+        } else {
+            // Faster than recorded: the kernel stretched by the rate, normalized to unit gain.
+            let stretch = rate.min(MAX_STRETCH);
+            let reach = HALF_TAPS as f64 * stretch;
+            let (lo, hi) = ((head.pos - reach).ceil() as i64, (head.pos + reach).floor() as i64);
+            let count = (hi - lo + 1) as usize;
+            kernel().stretched((lo as f64 - head.pos) as f32, stretch as f32, &mut weights[..count]);
+            (lo, count)
+        };
+        let w = &weights[..count];
+        // Clear of the zone's edges and of any loop, the frames are read in place.
+        let (behind, ahead) = match (&z.lp, head.looping) {
+            (Some(lp), true) => (if head.wrapped { lp.start as i64 } else { 0 }, (lp.end - lp.fade) as i64),
+            _ => (0, z.frames as i64),
+        };
+        if first >= behind && first + count as i64 <= ahead {
+            let base = (z.first + first as usize) * ch;
+            let frames = &self.data[base..base + count * ch];
+            *out = if ch == 1 { [dot(w, frames), 0.0] } else { dot_pairs(w, frames) };
             return;
         }
-        // Faster than recorded: the kernel stretched by the rate, normalized to unit gain.
-        let stretch = rate as f32;
-        let reach = HALF_TAPS as f64 * rate;
-        let (lo, hi) = ((head.pos - reach).ceil() as i64, (head.pos + reach).floor() as i64);
-        let mut sum = 0.0;
-        for i in lo..=hi {
-            let w = kernel().stretched((i as f64 - head.pos) as f32, stretch);
-            sum += w;
+        *out = [0.0; 2];
+        for (j, w) in w.iter().enumerate() {
             for (c, o) in out.iter_mut().enumerate().take(ch) {
-                *o += w * self.frame(head, i, c);
+                *o += w * self.frame(head, first + j as i64, c);
             }
-        }
-        if sum > 0.0 {
-            out.iter_mut().for_each(|o| *o /= sum);
         }
     }
 
@@ -441,7 +439,7 @@ impl Reader<'_> {
                 }
                 // Leave a sustain loop only well inside it, where the frames the kernel
                 // reads are the same looped or not.
-                let margin = HALF_TAPS as f64 * rate.max(1.0);
+                let margin = HALF_TAPS as f64 * rate.clamp(1.0, MAX_STRETCH);
                 if head.leaving && head.pos >= lp.start as f64 + margin && head.pos < (lp.end - lp.fade) as f64 - margin
                 {
                     head.looping = false;
@@ -449,7 +447,7 @@ impl Reader<'_> {
                 }
                 true
             }
-            _ => head.pos < z.frames as f64 + HALF_TAPS as f64 * rate.max(1.0),
+            _ => head.pos < z.frames as f64 + HALF_TAPS as f64 * rate.clamp(1.0, MAX_STRETCH),
         }
     }
 }
@@ -510,6 +508,7 @@ impl Bank {
         let reader = Reader { data: &self.data, channels: ch, zones: &self.zones };
         let v = &mut self.voices[l];
         let level = &mut self.level[..to - from];
+        let weights = &mut self.weights;
         v.envelope.render(&v.rates, level, 1, to - from);
         let rate_of = |head: &Head, f: usize| {
             let z = &reader.zones[head.zone];
@@ -524,7 +523,7 @@ impl Bank {
             let mut mix = [0.0f32; 2];
             if let Some(head) = &mut v.head {
                 let rate = rate_of(head, f);
-                reader.read(head, rate, &mut value);
+                reader.read(head, rate, weights, &mut value);
                 let gain = v.gain * env;
                 mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
                 if !reader.advance(head, rate) || (*env == 0.0 && v.envelope.is_idle()) {
@@ -533,7 +532,7 @@ impl Bank {
             }
             if let Some(h) = &mut v.handover {
                 let rate = rate_of(&h.head, f);
-                reader.read(&h.head, rate, &mut value);
+                reader.read(&h.head, rate, weights, &mut value);
                 let gain = h.gain * h.left as f32 / (self.handover + 1) as f32;
                 mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
                 h.left -= 1;
