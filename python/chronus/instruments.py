@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _core
-from .signal import Node, ParamValue, Signal
+from .signal import Node, Param, ParamValue, Signal
 
 #: Operators of the ``fm`` node.
 FM_OPERATORS = 4
@@ -219,6 +219,150 @@ class InstrumentNodes:
         options = {"table": rows, "cycles": cycles, "phase": phase}
         return self.add_node("wavetable", params=params, options=options, name=name)
 
+    def transpose(
+        self, input: Signal | None = None, semitones: ParamValue = 0.0, *, name: str | None = None
+    ) -> Node:
+        """A frequency moved by an interval: ``input * 2 ** (semitones / 12)``, ``input`` in
+        Hz. Modulate ``semitones`` for vibrato or sweeps (cents are hundredths, octaves 12)."""
+        inputs = {} if input is None else {"in": input}
+        return self.add_node("transpose", inputs=inputs, params={"semitones": semitones}, name=name)
+
+    def subtractive(
+        self,
+        voices: int = 8,
+        *,
+        osc1: str = "saw",
+        osc2: str = "saw",
+        detune: float = 0.1,
+        mix: float = 0.5,
+        cutoff: float = 2000.0,
+        resonance: float = 1.0,
+        filter_mode: str = "lowpass",
+        filter_env: float = 2.0,
+        filter_attack: float = 0.005,
+        filter_decay: float = 0.3,
+        filter_sustain: float = 0.3,
+        filter_release: float = 0.3,
+        attack: float = 0.005,
+        decay: float = 0.2,
+        sustain: float = 0.7,
+        release: float = 0.3,
+        lfo_rate: float = 5.0,
+        lfo_shape: str = "sine",
+        lfo_pitch: float = 0.0,
+        lfo_filter: float = 0.0,
+        glide: float = 0.0,
+        mode: str = "poly",
+        steal: str = "oldest",
+        volume: float = 0.5,
+    ) -> Subtractive:
+        """A polyphonic subtractive synthesizer patched from library nodes.
+
+        Per voice: two band-limited oscillators (``osc2`` ``detune`` semitones above
+        ``osc1``) mixed ``1 - mix`` to ``mix``, a resonant state-variable filter whose
+        cutoff (Hz) its own ADSR envelope raises by ``filter_env`` octaves, and an ADSR
+        amplitude envelope scaled by velocity; one free-running LFO moves the pitch by
+        ``lfo_pitch`` semitones and the cutoff by ``lfo_filter`` octaves. Voices are summed
+        to mono and scaled by ``volume``.
+
+        Args:
+            voices: number of voices; ``mode``, ``steal`` and ``glide`` (seconds) as in
+                :meth:`voices`.
+            osc1, osc2: "saw", "square", "triangle", "sine" or "pulse".
+            detune: pitch of oscillator 2 above oscillator 1 in semitones (0.1 = 10 cents).
+            mix: 0 (oscillator 1 only) to 1 (oscillator 2 only).
+            cutoff: filter cutoff in Hz before modulation; ``resonance`` its q.
+            filter_mode: "lowpass", "highpass", "bandpass", "notch", "peak" or "allpass".
+            filter_env: octaves the filter envelope adds to the cutoff at its peak.
+            filter_attack, filter_decay, filter_sustain, filter_release: filter envelope.
+            attack, decay, sustain, release: amplitude envelope (seconds, level).
+            lfo_rate: LFO frequency in Hz; ``lfo_shape`` "sine", "triangle", "saw" or
+                "square".
+            lfo_pitch: vibrato depth in semitones.
+            lfo_filter: cutoff modulation depth in octaves.
+            volume: output gain.
+        """
+        shapes = {"saw", "square", "triangle", "sine", "pulse"}
+        if osc1 not in shapes or osc2 not in shapes:
+            raise _core.GraphError(
+                f"oscillator shapes must be among {sorted(shapes)}, got {osc1!r}, {osc2!r}"
+            )
+        if lfo_shape not in shapes - {"pulse"}:
+            raise _core.GraphError(f"lfo_shape must be sine, triangle, saw or square, got {lfo_shape!r}")
+        v = self.voices(voices, mode=mode, steal=steal, glide=glide)
+        lfo = self.add_node(lfo_shape, params={"freq": lfo_rate})
+        vibrato = self.add_node("muladd", inputs={"in": lfo}, params={"mul": lfo_pitch})
+        pitch = self.transpose(v.freq, semitones=vibrato)
+        second = self.transpose(pitch, semitones=detune)
+        o1 = self.add_node(osc1, params={"freq": pitch})
+        o2 = self.add_node(osc2, params={"freq": second})
+        mixed = self.add_node(
+            "mixer", inputs={"in1": o1, "in2": o2}, params={"gain1": 1.0 - mix, "gain2": mix}
+        )
+        env = {"gate": v.gate, "trigger": v.trigger}
+        fenv = self.add_node(
+            "adsr",
+            params={
+                **env,
+                "attack": filter_attack,
+                "decay": filter_decay,
+                "sustain": filter_sustain,
+                "release": filter_release,
+            },
+        )
+        # The cutoff moves by octaves: envelope and LFO mixed in octaves, 12 semitones each.
+        sweep = self.add_node(
+            "mixer",
+            inputs={"in1": fenv, "in2": lfo},
+            params={"gain1": filter_env, "gain2": lfo_filter, "gain": 12.0},
+        )
+        base = self.add_node("const", params={"value": cutoff})
+        cutoff_signal = self.transpose(base, semitones=sweep)
+        filt = self.add_node(
+            "svf",
+            inputs={"in": mixed},
+            params={"cutoff": cutoff_signal, "q": resonance},
+            options={"mode": filter_mode},
+        )
+        aenv = self.add_node(
+            "adsr",
+            params={**env, "attack": attack, "decay": decay, "sustain": sustain, "release": release},
+        )
+        level = self.add_node("mul", inputs={"a": aenv, "b": v.velocity})
+        voiced = self.add_node("mul", inputs={"a": filt, "b": level})
+        output = self.add_node("muladd", inputs={"in": voiced.sum()}, params={"mul": volume})
+        return Subtractive(
+            output,
+            voices=v,
+            lfo=lfo,
+            pitch=pitch,
+            osc1=o1,
+            osc2=o2,
+            filter=filt,
+            cutoff_signal=cutoff_signal,
+            amp_envelope=aenv,
+            filter_envelope=fenv,
+            cutoff=base.value,
+            resonance=filt.q,
+            filter_env=sweep.gain1,
+            lfo_filter=sweep.gain2,
+            detune=second.semitones,
+            osc1_level=mixed.gain1,
+            osc2_level=mixed.gain2,
+            lfo_rate=lfo.freq,
+            lfo_pitch=vibrato.mul,
+            attack=aenv.attack,
+            decay=aenv.decay,
+            sustain=aenv.sustain,
+            release=aenv.release,
+            filter_attack=fenv.attack,
+            filter_decay=fenv.decay,
+            filter_sustain=fenv.sustain,
+            filter_release=fenv.release,
+            glide=v.glide,
+            volume=output.mul,
+        )
+
     def sampler(
         self,
         zones: Zone | Sequence[Zone] | str | os.PathLike[str],
@@ -338,6 +482,65 @@ class Zone:
             self.crossfade,
             LOOP_MODES.index(mode),
         ]
+
+
+class Subtractive(Signal):
+    """A subtractive synthesizer made of library nodes by :meth:`InstrumentNodes.subtractive`.
+
+    As a signal it is the synth's mono output (``g.output(synth)``); play it with
+    ``g.note(synth.voices, 60, at=0.0, duration=1.0)``. Its settings are :class:`Param`
+    attributes, for :meth:`Graph.set`, live control or modulation (``node.set_param``):
+
+    - ``cutoff`` (Hz), ``resonance`` (q), ``filter_env`` and ``lfo_filter`` (octaves the
+      filter envelope and the LFO move the cutoff by);
+    - ``detune`` (semitones of oscillator 2 above oscillator 1), ``osc1_level``,
+      ``osc2_level`` (linear);
+    - ``lfo_rate`` (Hz), ``lfo_pitch`` (semitones of vibrato);
+    - ``attack``, ``decay``, ``sustain``, ``release`` (amplitude envelope, seconds and
+      level) and ``filter_attack`` ... ``filter_release`` (filter envelope);
+    - ``glide`` (seconds), ``volume`` (linear).
+
+    The nodes are attributes too (``voices``, ``lfo``, ``pitch`` (each voice's frequency
+    after vibrato), ``osc1``, ``osc2``, ``filter``, ``cutoff_signal``, ``amp_envelope``,
+    ``filter_envelope``) for further patching.
+    """
+
+    voices: VoicesNode
+    lfo: Node
+    pitch: Node
+    osc1: Node
+    osc2: Node
+    filter: Node
+    cutoff_signal: Node
+    amp_envelope: Node
+    filter_envelope: Node
+    cutoff: Param
+    resonance: Param
+    filter_env: Param
+    lfo_filter: Param
+    detune: Param
+    osc1_level: Param
+    osc2_level: Param
+    lfo_rate: Param
+    lfo_pitch: Param
+    attack: Param
+    decay: Param
+    sustain: Param
+    release: Param
+    filter_attack: Param
+    filter_decay: Param
+    filter_sustain: Param
+    filter_release: Param
+    glide: Param
+    volume: Param
+
+    def __init__(self, output: Node, **parts: Node | Param) -> None:
+        super().__init__(output.graph, output.id)
+        for key, part in parts.items():
+            setattr(self, key, part)
+
+    def __repr__(self) -> str:
+        return f"<Subtractive {self.voices.count} voices>"
 
 
 def _zone_arrays(zones: Sequence[Zone]) -> tuple[np.ndarray, np.ndarray]:

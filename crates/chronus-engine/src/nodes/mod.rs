@@ -11,6 +11,7 @@ mod osc;
 mod pan;
 mod sampler;
 mod svf;
+mod transpose;
 mod voices;
 mod wavetable;
 
@@ -59,6 +60,7 @@ static ALL: &[&NodeSpec] = &[
     &fm::FM,
     &wavetable::WAVETABLE,
     &sampler::SAMPLER,
+    &transpose::TRANSPOSE,
     &FEEDBACK,
 ];
 

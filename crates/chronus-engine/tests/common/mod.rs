@@ -47,7 +47,10 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_param(voices, "gate", adsr, "gate").unwrap();
     g.connect_param(voices, "trigger", adsr, "trigger").unwrap();
     let voice_osc = node(&mut g, "saw", &[], &[]);
-    g.connect_param(voices, "freq", voice_osc, "freq").unwrap();
+    let vibrato = node(&mut g, "transpose", &[], &[]);
+    g.connect_input(voices, "freq", vibrato, "in").unwrap();
+    g.connect_param(sine, "out", vibrato, "semitones").unwrap();
+    g.connect_param(vibrato, "out", voice_osc, "freq").unwrap();
     g.connect_input(voice_osc, "out", mixer, "in7").unwrap();
     let fm = node(&mut g, "fm", &[("level2", &[1.5]), ("ratio2", &[2.0]), ("feedback", &[0.7])], &[]);
     for port in ["freq", "gate", "trigger", "velocity"] {
