@@ -99,3 +99,15 @@ def test_voices_play_a_wavetable_polyphonically():
     for row, note in zip(x, (57, 64, 69), strict=True):
         f = 440 * 2 ** ((note - 69) / 12)
         assert harmonic_amplitudes(row, f, 1)[0] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_array_options_are_checked_before_they_reach_the_engine():
+    g = cx.Graph()
+    with pytest.raises(cx.GraphError, match="NaN or infinite"):
+        g.wavetable(np.array([0.0, np.nan, 1.0, 0.5]))
+    with pytest.raises(cx.GraphError, match="1-D or 2-D"):
+        g.add_node("wavetable", options={"table": np.zeros((2, 2, 8))})
+    with pytest.raises(cx.GraphError, match=r"option 'table' has 2 columns; it takes 4"):
+        g.add_node("wavetable", options={"table": np.zeros((3, 2))})
+    spec = cx.node_kinds()["sampler"]
+    assert {o["name"]: o.get("columns") for o in spec["options"]} == {"data": (1, 2), "zones": (11, 11)}

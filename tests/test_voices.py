@@ -178,3 +178,19 @@ def test_300_notes_into_256_voices_steal_the_quietest_even_in_a_burst():
     loudest = np.argsort(velocities)[44:]  # the 44 quietest notes were stolen
     assert sorted(held - 1000) == sorted([keys[i][1] for i in loudest] + [n for _, n in keys[256:]])
     assert np.all(out[:, 8000] < 1000)  # every note-off found its voice: nothing stuck
+
+
+def test_per_voice_parameters_follow_the_voice_that_plays():
+    # One value per lane is one value per voice: here a stereo position and a detune that
+    # stay with the voice whatever note it takes; live changes can target one voice (lane).
+    g = cx.Graph()
+    v = g.voices(2)
+    osc = g.sine(v.freq * [1.0, 1.5])
+    g.output(osc.pan([-1.0, 1.0]))
+    g.note(v, 57, frame=0)  # voice 0: 220 Hz, hard left
+    g.note(v, 69, frame=0)  # voice 1: 440 * 1.5 Hz, hard right
+    left, right = cx.render(g, 0.5, SR)
+    for x, hz in ((left, 220.0), (right, 660.0)):
+        spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+        assert np.fft.rfftfreq(len(x), 1 / SR)[np.argmax(spectrum)] == pytest.approx(hz, abs=2.0)
+    assert np.max(np.abs(left)) > 0.99 and np.max(np.abs(right)) > 0.99

@@ -44,7 +44,7 @@ use super::gate::{Edge, Gates};
 use super::OUT;
 
 /// Columns of the `zones` table.
-pub const ZONE_COLUMNS: usize = 11;
+const ZONE_COLUMNS: usize = 11;
 /// Duration of the fade-out of a playback cut short by a new note, in seconds.
 const HANDOVER: f64 = 0.005;
 /// Most channels a recording may have.
