@@ -14,6 +14,7 @@ from . import presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .effects import beats
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
+from .instruments import Operator, Zone
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
@@ -36,6 +37,7 @@ __all__ = [
     "MidiSong",
     "Node",
     "Note",
+    "Operator",
     "Param",
     "PatchError",
     "Pattern",
@@ -43,6 +45,7 @@ __all__ = [
     "Signal",
     "TempoMap",
     "TimeSignature",
+    "Zone",
     "beats",
     "devices",
     "load_patch",

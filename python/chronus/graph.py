@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from . import _core
 from .basics import BasicNodes
 from .effects import EffectNodes
@@ -79,11 +81,15 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
         *,
         inputs: dict[str, Signal | Sequence[Signal]] | None = None,
         params: dict[str, ParamValue] | None = None,
-        options: dict[str, float | str] | None = None,
+        options: dict[str, float | str | np.ndarray] | None = None,
         name: str | None = None,
     ) -> Node:
-        """Adds a node of any kind (see :func:`chronus.node_kinds`) and wires it up."""
-        node_id = self._core.add(kind, dict(options or {}), name)
+        """Adds a node of any kind (see :func:`chronus.node_kinds`) and wires it up.
+
+        Array options (samples, wavetables) take 1-D or 2-D arrays (rows of columns, e.g.
+        frames of channels); they are copied once, as float32, when the node is added.
+        """
+        node_id = self._core.add(kind, {k: _option(kind, k, v) for k, v in (options or {}).items()}, name)
         cls = {"feedback": FeedbackNode, "voices": VoicesNode}.get(kind, Node)
         node = cls(self, node_id, kind)
         self._nodes.append(node)
@@ -266,6 +272,19 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
         e.g. a limiter's lookahead), each a dict keyed by node id; ``steps``; ``buffers``.
         """
         return self._core.compile_info(float(samplerate), int(blocksize))
+
+
+def _option(kind: str, name: str, value: float | str | np.ndarray) -> float | str | np.ndarray:
+    """An option value as the engine takes it: arrays become 1-D or 2-D C-ordered float32."""
+    if not isinstance(value, np.ndarray):
+        return value
+    if value.ndim not in (1, 2) or value.size == 0:
+        raise _core.GraphError(
+            f"{kind}: option '{name}' needs a non-empty 1-D or 2-D array, got shape {value.shape}"
+        )
+    if not np.all(np.isfinite(value)):
+        raise _core.GraphError(f"{kind}: option '{name}' holds NaN or infinite values")
+    return np.ascontiguousarray(value, dtype=np.float32)
 
 
 def _check_when(at: float | None, frame: int | None, beat: float | None = None) -> None:

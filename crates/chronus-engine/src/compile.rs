@@ -9,7 +9,8 @@ use crate::graph::{Edge, Graph, NodeId, Sink};
 use crate::node::BuildCtx;
 use crate::param::ParamState;
 use crate::schedule::{
-    BufRef, FeedbackLine, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step, MAX_PARAMS, MAX_PORTS,
+    BufRef, FeedbackLine, Fill, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step, MAX_PARAMS,
+    MAX_PORTS,
 };
 use crate::spec::InputRule;
 
@@ -200,6 +201,7 @@ impl<'g> Compiler<'g> {
         index.sort_unstable();
         Ok(Schedule {
             buffers: self.capacity.iter().map(|c| vec![0.0; c * max_block].into()).collect(),
+            fills: vec![Fill::Full; self.capacity.len()],
             silence: vec![0.0; self.max_silence * max_block].into(),
             slots: self.slots,
             steps: self.steps,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::nodes;
-use crate::spec::{NodeSpec, OptDefault, OptValue};
+use crate::spec::{ArrayData, NodeSpec, OptDefault, OptValue};
 
 /// Stable identity of a node; survives edits, so state can follow it into a new schedule.
 pub type NodeId = u32;
@@ -273,6 +273,28 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
                             choices.join(", ")
                         )))
                     }
+                }
+                (OptDefault::Array { min_columns, .. }, None) => {
+                    Ok(OptValue::Array(ArrayData::new(Vec::new(), *min_columns).expect("empty data fits any shape")))
+                }
+                (OptDefault::Array { min_columns, max_columns }, Some(OptValue::Array(a))) => {
+                    if (*min_columns..=*max_columns).contains(&a.columns()) {
+                        Ok(OptValue::Array(a.clone()))
+                    } else {
+                        Err(Error::Invalid(format!(
+                            "{name}: option '{}' has {} columns; it takes {}",
+                            o.name,
+                            a.columns(),
+                            if min_columns == max_columns {
+                                min_columns.to_string()
+                            } else {
+                                format!("{min_columns} to {max_columns}")
+                            }
+                        )))
+                    }
+                }
+                (OptDefault::Array { .. }, Some(v)) => {
+                    Err(Error::Invalid(format!("{name}: option '{}' must be an array, got {v:?}", o.name)))
                 }
                 (OptDefault::Num { .. }, Some(v)) => {
                     Err(Error::Invalid(format!("{name}: option '{}' must be a number, got {v:?}", o.name)))

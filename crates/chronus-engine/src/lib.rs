@@ -30,4 +30,4 @@ pub use event::{Event, EventKind, NodeEvent, Ramp};
 pub use graph::{Graph, NodeId, Sink};
 pub use offline::{render, Input, RenderJob, Rendered, Song};
 pub use processor::Processor;
-pub use spec::OptValue;
+pub use spec::{ArrayData, OptValue};

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::event::NodeEvent;
-use crate::spec::{NodeSpec, OptValue};
+use crate::spec::{ArrayData, NodeSpec, OptValue};
 
 /// The value of one parameter over the current (sub-)block, one value per lane.
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +104,18 @@ pub trait Node: Send {
     fn latency(&self) -> usize {
         0
     }
+
+    /// Output ports (bit `p` for port `p`) whose values the last `process` call held
+    /// constant over every frame, writing only the first frame (`channels` values).
+    ///
+    /// The engine fills in the other frames only if a consumer reads the port as an audio
+    /// input; a parameter driven by it sees [`ParamView::Const`], so its consumer can take
+    /// its per-block fast path (control-rate signals such as a voice allocator's pitch and
+    /// gate cost nothing per frame). A port must not be reported constant unless its first
+    /// frame was written. The default reports none.
+    fn constant_outputs(&self) -> u32 {
+        0
+    }
 }
 
 /// Everything a node kind needs to build a prepared instance.
@@ -132,7 +144,7 @@ impl BuildCtx<'_> {
     pub fn num(&self, name: &str) -> f64 {
         match self.option(name) {
             OptValue::Num(v) => *v,
-            OptValue::Text(_) => unreachable!("option {name} is validated as a number"),
+            _ => unreachable!("option {name} is validated as a number"),
         }
     }
 
@@ -140,7 +152,15 @@ impl BuildCtx<'_> {
     pub fn text(&self, name: &str) -> &str {
         match self.option(name) {
             OptValue::Text(v) => v,
-            OptValue::Num(_) => unreachable!("option {name} is validated as text"),
+            _ => unreachable!("option {name} is validated as text"),
+        }
+    }
+
+    /// The array option `name`.
+    pub fn array(&self, name: &str) -> &ArrayData {
+        match self.option(name) {
+            OptValue::Array(v) => v,
+            _ => unreachable!("option {name} is validated as an array"),
         }
     }
 

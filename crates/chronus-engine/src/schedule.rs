@@ -2,6 +2,10 @@
 //!
 //! Everything here is preallocated by [`crate::compile`]; [`Schedule::run`] only moves
 //! boxed buffers in and out of their slots and never allocates or frees.
+//!
+//! A buffer whose producer held it constant over the pass ([`Node::constant_outputs`])
+//! carries only its first frame until some step reads it frame by frame; parameters driven
+//! by it see [`ParamView::Const`]. Firewheel's silence masks do the same for zeros.
 
 use arrayvec::ArrayVec;
 
@@ -14,7 +18,7 @@ use crate::spec::OptValue;
 /// Most ports a node kind may declare on each side.
 pub const MAX_PORTS: usize = 8;
 /// Most parameters a node kind may declare.
-pub const MAX_PARAMS: usize = 32;
+pub const MAX_PARAMS: usize = 40;
 
 /// A slice of a pool buffer: `channels` interleaved channels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +71,23 @@ pub(crate) enum Step {
     },
 }
 
+/// What the frames of a pool buffer hold during the current pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fill {
+    /// Every frame was written and may differ.
+    Full,
+    /// Every frame holds the same values; only the first frame is written.
+    Constant,
+    /// Every frame holds the same values and every frame is written.
+    ConstantExpanded,
+}
+
+impl Fill {
+    fn is_constant(self) -> bool {
+        self != Fill::Full
+    }
+}
+
 /// What a node slot runs.
 pub(crate) enum NodeImpl {
     Dsp(Box<dyn Node>),
@@ -98,6 +119,8 @@ pub struct Schedule {
     pub(crate) slots: Vec<NodeSlot>,
     pub(crate) steps: Vec<Step>,
     pub(crate) buffers: Vec<Box<[f32]>>,
+    /// What each pool buffer holds during the current pass.
+    pub(crate) fills: Vec<Fill>,
     pub(crate) silence: Box<[f32]>,
     /// `(node id, slot index)` sorted by id.
     pub(crate) index: Vec<(NodeId, u32)>,
@@ -195,15 +218,28 @@ impl Schedule {
     /// input for these frames (`in_channels` interleaved, possibly none).
     pub(crate) fn run(&mut self, frames: usize, input: &[f32], in_channels: usize) {
         debug_assert!(frames > 0 && frames <= self.max_block);
-        let Schedule { slots, steps, buffers, silence, .. } = self;
+        let Schedule { slots, steps, buffers, fills, silence, .. } = self;
         for step in steps.iter() {
             match step {
                 Step::Mix { dst, srcs } => {
+                    // A sum of constant signals is constant: mix their first frames only.
+                    let constant = srcs.iter().all(|s| fills[s.id as usize].is_constant());
+                    if !constant {
+                        for s in srcs {
+                            expand(buffers, fills, *s, frames);
+                        }
+                    }
                     let mut out = std::mem::take(&mut buffers[dst.id as usize]);
-                    mix(&mut out, *dst, srcs, buffers, frames);
+                    mix(&mut out, *dst, srcs, buffers, if constant { 1 } else { frames });
                     buffers[dst.id as usize] = out;
+                    fills[dst.id as usize] = if constant { Fill::Constant } else { Fill::Full };
                 }
                 Step::Node { slot, inputs, outputs, params } => {
+                    for input in inputs.iter() {
+                        if let Source::Buf(b) = input {
+                            expand(buffers, fills, *b, frames);
+                        }
+                    }
                     let slot = &mut slots[*slot as usize];
                     let mut outs: ArrayVec<Box<[f32]>, MAX_PORTS> =
                         outputs.iter().map(|o| std::mem::take(&mut buffers[o.id as usize])).collect();
@@ -219,6 +255,9 @@ impl Schedule {
                             .zip(params)
                             .map(|(state, source)| match source {
                                 ParamSource::Own => state.view(frames),
+                                ParamSource::Signal(b) if fills[b.id as usize].is_constant() => {
+                                    ParamView::Const(slice(buffers, *b, 1))
+                                }
                                 ParamSource::Signal(b) => ParamView::Varying(slice(buffers, *b, frames)),
                             })
                             .collect();
@@ -235,8 +274,13 @@ impl Schedule {
                             });
                         }
                     }
-                    for (b, o) in outs.into_iter().zip(outputs) {
+                    let constant = match &slot.imp {
+                        NodeImpl::Dsp(node) => node.constant_outputs(),
+                        NodeImpl::Feedback(_) => 0,
+                    };
+                    for (port, (b, o)) in outs.into_iter().zip(outputs).enumerate() {
                         buffers[o.id as usize] = b;
+                        fills[o.id as usize] = if constant & (1 << port) != 0 { Fill::Constant } else { Fill::Full };
                     }
                 }
                 Step::FeedbackRead { slot, out } => {
@@ -244,8 +288,12 @@ impl Schedule {
                         let n = frames * out.channels as usize;
                         line.read(&mut buffers[out.id as usize][..n], frames);
                     }
+                    fills[out.id as usize] = Fill::Full;
                 }
                 Step::FeedbackWrite { slot, input } => {
+                    if let Source::Buf(b) = input {
+                        expand(buffers, fills, *b, frames);
+                    }
                     if let NodeImpl::Feedback(line) = &mut slots[*slot as usize].imp {
                         line.write(source(buffers, silence, *input, frames), frames);
                     }
@@ -254,8 +302,12 @@ impl Schedule {
                     let ch = out.channels as usize;
                     let dst = &mut buffers[out.id as usize][..frames * ch];
                     copy_channels(dst, ch, input, in_channels, *first as usize);
+                    fills[out.id as usize] = Fill::Full;
                 }
             }
+        }
+        if let Some(out) = self.output {
+            expand(&mut self.buffers, &mut self.fills, out, frames);
         }
     }
 
@@ -289,6 +341,20 @@ fn copy_channels(out: &mut [f32], out_ch: usize, input: &[f32], in_ch: usize, fi
             *o = src.get(first + c).copied().unwrap_or(0.0);
         }
     }
+}
+
+/// Writes every frame of a buffer that holds only its first (constant) frame.
+fn expand(buffers: &mut [Box<[f32]>], fills: &mut [Fill], b: BufRef, frames: usize) {
+    let id = b.id as usize;
+    if fills[id] != Fill::Constant {
+        return;
+    }
+    let ch = b.channels as usize;
+    let (first, rest) = buffers[id][..frames * ch].split_at_mut(ch);
+    for row in rest.chunks_exact_mut(ch) {
+        row.copy_from_slice(first);
+    }
+    fills[id] = Fill::ConstantExpanded;
 }
 
 fn mix(out: &mut [f32], dst: BufRef, srcs: &[BufRef], buffers: &[Box<[f32]>], frames: usize) {

@@ -3,6 +3,8 @@
 //! A [`NodeSpec`] is what the graph validates against and what Python introspects; the
 //! DSP itself lives in [`crate::nodes`].
 
+use std::sync::Arc;
+
 use crate::error::Result;
 use crate::node::{BuildCtx, Built};
 
@@ -41,6 +43,76 @@ pub enum OptValue {
     Num(f64),
     /// A choice among names (filter modes, noise colours).
     Text(String),
+    /// Bulk data (samples, wavetables, tables of settings), shared by reference.
+    Array(ArrayData),
+}
+
+/// A read-only 2-D array of `f32` shared by reference: `rows` rows of `columns` values,
+/// row-major. Audio is one row per frame and one column per channel (interleaved); a table
+/// has one row per entry.
+///
+/// Data reaches nodes this way at build time, on the control thread: a node keeps a clone
+/// (a reference count, no copy) and the audio thread only reads it. Two values are equal
+/// when they share the same allocation and shape, so comparing the options of a rebuilt
+/// graph (to carry node state across an edit) costs nothing however large the data.
+#[derive(Clone)]
+pub struct ArrayData {
+    data: Arc<[f32]>,
+    columns: usize,
+}
+
+impl ArrayData {
+    /// Wraps `data` as rows of `columns` values; `data.len()` must be a multiple of
+    /// `columns` (which must not be 0).
+    pub fn new(data: impl Into<Arc<[f32]>>, columns: usize) -> std::result::Result<Self, String> {
+        let data = data.into();
+        if columns == 0 || data.len() % columns != 0 {
+            return Err(format!("{} values do not make rows of {columns}", data.len()));
+        }
+        Ok(ArrayData { data, columns })
+    }
+
+    /// Values per row.
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.data.len() / self.columns
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Every value, row after row.
+    pub fn values(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.columns..(i + 1) * self.columns]
+    }
+
+    /// A second handle on the same values (no copy).
+    pub fn share(&self) -> Arc<[f32]> {
+        Arc::clone(&self.data)
+    }
+}
+
+impl PartialEq for ArrayData {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.data, &other.data) && self.columns == other.columns
+    }
+}
+
+impl std::fmt::Debug for ArrayData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ArrayData({} x {})", self.rows(), self.columns)
+    }
 }
 
 /// A construction-time option: fixed while the node lives (changing it rebuilds the node).
@@ -68,6 +140,14 @@ pub enum OptDefault {
     },
     /// One of a fixed set of names; the first is the default.
     Choice(&'static [&'static str]),
+    /// An [`ArrayData`] whose column count lies in the inclusive range; the default is
+    /// empty (no rows), which the node's build rejects if it needs data.
+    Array {
+        /// Fewest columns accepted.
+        min_columns: usize,
+        /// Most columns accepted.
+        max_columns: usize,
+    },
 }
 
 /// How a node's lane count relates to its inputs.
@@ -118,5 +198,22 @@ impl NodeSpec {
     /// Index of the output port called `name`.
     pub fn output_index(&self, name: &str) -> Option<usize> {
         self.outputs.iter().position(|p| p.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_compare_by_identity_and_shape() {
+        let a = ArrayData::new(vec![1.0, 2.0, 3.0, 4.0], 2).unwrap();
+        assert_eq!((a.rows(), a.columns(), a.row(1)), (2, 2, &[3.0, 4.0][..]));
+        assert_eq!(a, a.clone());
+        assert_ne!(a, ArrayData::new(vec![1.0, 2.0, 3.0, 4.0], 2).unwrap(), "equal values, other allocation");
+        assert_ne!(a, ArrayData::new(a.share(), 1).unwrap(), "same allocation, other shape");
+        assert!(ArrayData::new(vec![1.0, 2.0, 3.0], 2).unwrap_err().contains("3 values do not make rows of 2"));
+        assert!(ArrayData::new(vec![], 0).is_err());
+        assert_eq!(format!("{a:?}"), "ArrayData(2 x 2)");
     }
 }

@@ -179,3 +179,59 @@ fn an_input_port_counts_as_keyed_only_when_connected() {
     assert_eq!(level(true), 1.0);
     assert!((20.0 * level(false).log10() + 15.0).abs() < 1e-3);
 }
+
+#[test]
+fn constant_signals_reach_every_reader_intact() {
+    // The allocator holds freq/gate/velocity constant between events and writes one frame;
+    // audio inputs, mixes, feedback loops and the graph output must still see every frame.
+    use chronus_engine::{Event, EventKind, NodeEvent};
+    let mut g = Graph::new();
+    let v = node(&mut g, "voices", &[], &[("voices", OptValue::Num(2.0))]);
+    let as_audio = node(&mut g, "muladd", &[("mul", &[0.001])], &[]);
+    g.connect_input(v, "freq", as_audio, "in").unwrap();
+    let mixed = node(&mut g, "muladd", &[], &[]);
+    g.connect_input(v, "gate", mixed, "in").unwrap();
+    g.connect_input(v, "velocity", mixed, "in").unwrap();
+    let gain = node(&mut g, "muladd", &[], &[]);
+    g.connect_param(v, "gate", gain, "add").unwrap();
+    let fb = node(&mut g, "feedback", &[], &[("channels", OptValue::Num(2.0))]);
+    g.connect_input(v, "note", fb, "in").unwrap();
+    let late = node(&mut g, "muladd", &[("mul", &[1e-3])], &[]);
+    g.connect_input(fb, "out", late, "in").unwrap();
+    for n in [as_audio, mixed, gain, late] {
+        g.connect_output(n, "out").unwrap();
+    }
+    g.connect_output(v, "trigger").unwrap();
+    let on = |time, note| Event {
+        time,
+        kind: EventKind::Node { node: v, event: NodeEvent::NoteOn { channel: 0, note, velocity: 0.5 } },
+    };
+    let events = [on(100, 69), on(300, 81)];
+    let out = render(&g, &opts(64), RenderJob { frames: 640, events: &events, ..Default::default() }).unwrap();
+    // Voice 0 plays A4 from frame 100, voice 1 A5 from frame 300. Each output channel is
+    // freq/1000 + (gate + velocity) + gate + trigger + note/1000 one block (64 frames) late.
+    for (c, start, hz, note) in [(0, 100, 440.0, 69.0), (1, 300, 880.0, 81.0)] {
+        for f in start..640 {
+            let trigger = if f == start { 1.0 } else { 0.0 };
+            let delayed = if f >= start + 64 { note * 1e-3 } else { 0.0 };
+            let want = 1e-3 * hz + 1.5 + 1.0 + trigger + delayed;
+            let got = out.samples[c * 640 + f];
+            assert!((got - want).abs() < 1e-4, "frame {f} voice {c}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn array_options_are_checked_by_shape_and_required_by_the_node() {
+    use chronus_engine::ArrayData;
+    let mut g = Graph::new();
+    let narrow = OptValue::Array(ArrayData::new(vec![0.0; 6], 2).unwrap());
+    let err = g.add("wavetable", &[("table", narrow)], None).unwrap_err();
+    assert!(err.to_string().contains("option 'table' has 2 columns; it takes 4 to 1048576"), "{err}");
+    let err = g.add("wavetable", &[("table", OptValue::Num(1.0))], None).unwrap_err();
+    assert!(err.to_string().contains("option 'table' must be an array"), "{err}");
+    let w = g.add("wavetable", &[], Some("pad")).unwrap();
+    g.connect_output(w, "out").unwrap();
+    let Err(err) = compile(&g, &opts(64)) else { panic!("a wavetable without a table compiled") };
+    assert!(err.to_string().contains("pad: option 'table' is required"), "{err}");
+}

@@ -118,3 +118,31 @@ fn late_events_play_at_the_start_of_the_block_and_are_counted() {
     assert_eq!(out[0], 1.0);
     assert_eq!(p.counters().late_events, 1);
 }
+
+#[test]
+fn node_state_survives_a_swap_when_its_array_is_the_same_allocation() {
+    use chronus_engine::{ArrayData, OptValue};
+    let sine: Vec<f32> = (0..64).map(|i| (std::f32::consts::TAU * i as f32 / 64.0).sin()).collect();
+    let shared = ArrayData::new(sine.clone(), 64).unwrap();
+    let graph = |table: &ArrayData| {
+        let mut g = Graph::new();
+        let osc = node(&mut g, "wavetable", &[("freq", &[1000.0])], &[("table", OptValue::Array(table.clone()))]);
+        g.connect_output(osc, "out").unwrap();
+        g
+    };
+    let run = |swap_to: &Graph| {
+        let mut p = Processor::new(compile(&graph(&shared), &opts(64)).unwrap(), 16);
+        let mut out = vec![0.0f32; 6400];
+        p.process(&mut out[..3210], 1);
+        drop(p.swap_schedule(Box::new(compile(swap_to, &opts(64)).unwrap())));
+        p.process(&mut out[3210..], 1);
+        out
+    };
+    let reference = run(&graph(&shared));
+    let t = (0..6400).map(|f| (std::f32::consts::TAU * 1000.0 * f as f32 / 48_000.0).sin());
+    assert!(reference.iter().zip(t).all(|(x, y)| (x - y).abs() < 1e-3));
+    // Equal values in another allocation make another table: the new node starts afresh.
+    let copied = run(&graph(&ArrayData::new(sine, 64).unwrap()));
+    assert_eq!(copied[..3210], reference[..3210]);
+    assert!((copied[3210] - 0.0).abs() < 1e-6 && (reference[3210] - 0.0).abs() > 0.1);
+}

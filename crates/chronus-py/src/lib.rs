@@ -2,8 +2,8 @@
 //! GIL release only; no DSP and no logic a test would need to reach through Python.
 
 use chronus_engine as engine;
-use engine::{CompileOptions, Event, EventKind, NodeEvent, OptValue, Ramp};
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray2};
+use engine::{ArrayData, CompileOptions, Event, EventKind, NodeEvent, OptValue, Ramp};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -46,6 +46,17 @@ pub(crate) fn to_py(err: engine::Error) -> PyErr {
     }
 }
 
+/// A float32 NumPy array of one or two dimensions as an [`ArrayData`] (a 1-D array is one
+/// column); `None` if `v` is no such array. The values are copied once, here.
+fn to_array(v: &Bound<'_, PyAny>) -> Option<Result<ArrayData, String>> {
+    if let Ok(a) = v.extract::<PyReadonlyArray2<f32>>() {
+        let columns = a.shape()[1];
+        return Some(ArrayData::new(a.as_array().iter().copied().collect::<Vec<f32>>(), columns));
+    }
+    let a = v.extract::<PyReadonlyArray1<f32>>().ok()?;
+    Some(ArrayData::new(a.as_array().iter().copied().collect::<Vec<f32>>(), 1))
+}
+
 /// The engine's graph description: nodes, constant parameters and edges.
 #[pyclass(module = "chronus._core")]
 #[derive(Clone, Default)]
@@ -70,9 +81,11 @@ impl Graph {
                 OptValue::Text(s)
             } else if let Ok(x) = v.extract::<f64>() {
                 OptValue::Num(x)
+            } else if let Some(array) = to_array(&v) {
+                OptValue::Array(array.map_err(|m| GraphError::new_err(format!("{kind}: option '{key}': {m}")))?)
             } else {
                 return Err(GraphError::new_err(format!(
-                    "{kind}: option '{key}' must be a number or a string, got {}",
+                    "{kind}: option '{key}' must be a number, a string or a float32 array, got {}",
                     v.get_type().name()?
                 )));
             };
@@ -275,7 +288,8 @@ fn render<'py>(
 }
 
 /// Every node kind: {kind: {doc, inputs, outputs, params: [{name, default, min, max,
-/// unit, smooth, doc}], options: [{name, default, min, max | choices, doc}]}}.
+/// unit, smooth, doc}], options: [{name, default, min, max | choices | columns, doc}]}}
+/// (array options have default None and `columns` = (fewest, most)).
 #[pyfunction]
 fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
@@ -311,6 +325,10 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
                 engine::spec::OptDefault::Choice(choices) => {
                     od.set_item("default", choices[0])?;
                     od.set_item("choices", choices.to_vec())?;
+                }
+                engine::spec::OptDefault::Array { min_columns, max_columns } => {
+                    od.set_item("default", py.None())?;
+                    od.set_item("columns", (min_columns, max_columns))?;
                 }
             }
             options.append(od)?;

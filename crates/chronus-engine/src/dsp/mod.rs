@@ -2,11 +2,15 @@
 
 pub mod biquad;
 pub mod delay_line;
+pub mod envelope;
 pub mod fastmath;
 pub mod fixed_delay;
 pub mod lfo;
 pub mod oversample;
 pub mod rng;
+pub mod sinc;
+pub mod sine;
 pub mod smoother;
+pub mod sums;
 pub mod tone;
 pub mod wavetable;

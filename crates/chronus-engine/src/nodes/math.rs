@@ -1,5 +1,6 @@
 //! Arithmetic on signals: constants, scale/offset, products, mixing and channel sums.
 
+use crate::dsp::sums;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSpec};
@@ -191,7 +192,7 @@ impl Node for Sum {
         let out = &mut *io.outputs[0];
         if self.outputs == 1 {
             for (o, row) in out.iter_mut().zip(input.chunks_exact(self.inputs)) {
-                *o = sum_lanes(row);
+                *o = sums::sum(row);
             }
             return;
         }
@@ -202,20 +203,6 @@ impl Node for Sum {
             }
         }
     }
-}
-
-/// Sum of a row with eight partial sums, so the loop vectorizes.
-#[inline]
-pub(crate) fn sum_lanes(row: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks = row.chunks_exact(8);
-    let tail: f32 = chunks.remainder().iter().sum();
-    for c in chunks {
-        for (a, x) in acc.iter_mut().zip(c) {
-            *a += x;
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }
 
 /// `stack(in1..in8)`.

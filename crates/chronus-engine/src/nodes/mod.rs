@@ -4,12 +4,17 @@ mod adsr;
 mod biquad;
 mod delay;
 mod effects;
+mod fm;
+mod gate;
 mod math;
 mod noise;
 mod osc;
 mod pan;
+mod sampler;
 mod svf;
+mod transpose;
 mod voices;
+mod wavetable;
 
 use crate::error::Error;
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, PortSpec};
@@ -79,6 +84,10 @@ static ALL: &[&NodeSpec] = &[
     &adsr::ADSR,
     &delay::DELAY,
     &voices::VOICES,
+    &fm::FM,
+    &wavetable::WAVETABLE,
+    &sampler::SAMPLER,
+    &transpose::TRANSPOSE,
     &FEEDBACK,
     &INPUT,
     &effects::fdn::REVERB,

@@ -3,6 +3,14 @@
 //! A voice is whatever sub-graph reads the allocator's outputs: because every output has
 //! one channel per voice, the oscillators, filters and envelopes downstream run all voices
 //! as lanes of single nodes, so their inner loops vectorize (DESIGN.md section 5).
+//!
+//! In `poly` mode each note takes a voice. In `mono` and `legato` modes every voice plays
+//! the most recent key still held (last-note priority, with a stack of held keys to fall
+//! back on): one voice makes a classic monophonic synth, several make a unison stack to
+//! detune. Between events nothing moves but a glide, so the outputs are reported constant
+//! over the block ([`Node::constant_outputs`]) and cost their readers nothing per frame.
+
+use arrayvec::ArrayVec;
 
 use crate::error::Result;
 use crate::event::NodeEvent;
@@ -13,36 +21,61 @@ use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSp
 const SUSTAIN_PEDAL: u8 = 64;
 /// MIDI controller numbers that release every note (all sound off, all notes off).
 const ALL_OFF: [u8; 2] = [120, 123];
+/// Held keys the mono/legato stack remembers; beyond that the oldest is forgotten.
+const STACK_DEPTH: usize = 128;
 
-/// `voices(level; bend_range; voices, steal, tuning)`.
+/// `voices(level; bend_range, glide, velocity_curve; voices, steal, mode, tuning)`.
 pub static VOICES: NodeSpec = NodeSpec {
     kind: "voices",
     doc: "Voice allocator: turns note events into one lane per voice (frequency, gate, \
-          velocity, note number, retrigger pulse). A note-on takes a free voice (the one \
-          released longest ago) or steals the oldest or quietest sounding one; a repeated \
-          note on the same channel retriggers its own voice. Honours the sustain pedal \
-          (CC 64), all-notes-off (CC 120/123) and pitch bend.",
+          velocity, note number, retrigger pulse). In poly mode a note-on takes a free voice \
+          (the one released longest ago) or steals the oldest or quietest sounding one; a \
+          repeated note on the same channel retriggers its own voice. In mono and legato modes \
+          every voice plays the last key held (legato retriggers nothing while keys overlap). \
+          Honours the sustain pedal (CC 64), all-notes-off (CC 120/123), per-channel pitch \
+          bend, portamento and a velocity curve.",
     inputs: &[PortSpec {
         name: "level",
         doc: "Loudness of each voice (e.g. its amplitude envelope through a feedback node), \
               used by steal=quietest.",
     }],
     outputs: &[
-        PortSpec { name: "freq", doc: "Frequency of each voice in Hz (note, tuning and pitch bend)." },
+        PortSpec { name: "freq", doc: "Frequency of each voice in Hz (note, tuning, glide and pitch bend)." },
         PortSpec { name: "gate", doc: "1 while the voice's key (or the sustain pedal) is down, else 0." },
-        PortSpec { name: "velocity", doc: "Velocity of the voice's last note, (0, 1]." },
+        PortSpec { name: "velocity", doc: "Velocity of the voice's last note through the velocity curve, (0, 1]." },
         PortSpec { name: "note", doc: "MIDI note number of the voice's last note." },
         PortSpec { name: "trigger", doc: "1 on the frame a note starts on the voice, else 0 (retriggers envelopes)." },
     ],
-    params: &[ParamSpec {
-        name: "bend_range",
-        default: 2.0,
-        min: 0.0,
-        max: 48.0,
-        unit: "semitones",
-        smooth: false,
-        doc: "Pitch change at full pitch-bend deflection.",
-    }],
+    params: &[
+        ParamSpec {
+            name: "bend_range",
+            default: 2.0,
+            min: 0.0,
+            max: 48.0,
+            unit: "semitones",
+            smooth: false,
+            doc: "Pitch change at full pitch-bend deflection.",
+        },
+        ParamSpec {
+            name: "glide",
+            default: 0.0,
+            min: 0.0,
+            max: 10.0,
+            unit: "s",
+            smooth: false,
+            doc: "Portamento: time a voice takes to slide to a new note, linearly in pitch (0 jumps). \
+                  Poly voices slide from their previous note; legato slides only between overlapping keys.",
+        },
+        ParamSpec {
+            name: "velocity_curve",
+            default: 1.0,
+            min: 0.1,
+            max: 10.0,
+            unit: "",
+            smooth: false,
+            doc: "Exponent applied to velocities: 1 is linear, above 1 needs harder playing, below 1 softer.",
+        },
+    ],
     options: &[
         OptionSpec {
             name: "voices",
@@ -52,7 +85,13 @@ pub static VOICES: NodeSpec = NodeSpec {
         OptionSpec {
             name: "steal",
             default: OptDefault::Choice(&["oldest", "quietest"]),
-            doc: "Which sounding voice a note takes when none is free.",
+            doc: "Which sounding voice a note takes when none is free (poly mode).",
+        },
+        OptionSpec {
+            name: "mode",
+            default: OptDefault::Choice(&["poly", "mono", "legato"]),
+            doc: "poly: a voice per note; mono: every voice plays the last key held, retriggering; \
+                  legato: likewise, but overlapping keys change pitch without retriggering.",
         },
         OptionSpec {
             name: "tuning",
@@ -64,6 +103,13 @@ pub static VOICES: NodeSpec = NodeSpec {
     build,
 };
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Poly,
+    Mono,
+    Legato,
+}
+
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let n = ctx.num("voices") as usize;
     let level_channels = ctx.input_channels[0];
@@ -72,15 +118,25 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             ctx.invalid(format!("input 'level' carries {level_channels} channels; give 1 or {n} (one per voice)"))
         );
     }
+    let mode = match ctx.text("mode") {
+        "poly" => Mode::Poly,
+        "mono" => Mode::Mono,
+        _ => Mode::Legato,
+    };
     let node = Voices {
         voices: vec![Voice::default(); n].into(),
+        mode,
         quietest: ctx.text("steal") == "quietest",
         tuning: ctx.num("tuning") as f32,
+        samplerate: ctx.samplerate as f32,
         level_channels,
+        level_latency: ctx.max_block as u32 + 1,
+        held: ArrayVec::new(),
         bend: [0.0; 16],
         pedal: [false; 16],
         clock: 0,
         rows: vec![0.0; 4 * n].into(),
+        constant: 0,
     };
     Ok(Built { node: Box::new(node), output_channels: vec![n; VOICES.outputs.len()] })
 }
@@ -96,25 +152,61 @@ struct Voice {
     sustained: bool,
     /// A note started since the last block: emit a trigger pulse.
     trigger: bool,
+    /// The note changed since the last block: move the pitch to it.
+    retune: bool,
+    /// Whether that move glides (else it jumps).
+    glide: bool,
     /// Allocation order of the current note (smaller is older).
     started: u64,
     /// When the voice was released (smaller is longer ago).
     released: u64,
     /// Last known loudness, from the `level` input.
     level: f32,
+    /// Frames before the `level` input reflects the current note (it arrives through a
+    /// feedback node, one block late); until then `level` holds the note's velocity.
+    level_pending: u32,
+    /// Pitch sounding now, in semitones from A4 (pitch bend excluded).
+    pitch: f32,
+    /// Pitch change per frame of the glide in flight.
+    glide_step: f32,
+    /// Frames left in the glide in flight (0 when still).
+    glide_left: u32,
 }
 
 impl Voice {
     fn sounding(&self) -> bool {
         self.held || self.sustained
     }
+
+    /// Steps the glide by one frame (measured back from the target, so nothing drifts).
+    #[inline]
+    fn slide(&mut self) {
+        if self.glide_left > 0 {
+            self.glide_left -= 1;
+            self.pitch = self.note as f32 - 69.0 - self.glide_step * self.glide_left as f32;
+        }
+    }
+}
+
+/// A key held down in mono/legato mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key {
+    channel: u8,
+    note: u8,
+    velocity: f32,
 }
 
 struct Voices {
     voices: Box<[Voice]>,
+    mode: Mode,
     quietest: bool,
     tuning: f32,
+    samplerate: f32,
     level_channels: usize,
+    /// Frames the `level` input lags behind the notes (the feedback delay, plus one).
+    level_latency: u32,
+    /// Keys held in mono/legato mode, most recent last.
+    held: ArrayVec<Key, STACK_DEPTH>,
     /// Pitch-bend position per MIDI channel, [-1, 1].
     bend: [f32; 16],
     /// Sustain pedal per MIDI channel.
@@ -123,6 +215,8 @@ struct Voices {
     clock: u64,
     /// Per-voice freq, gate, velocity and note for the current block.
     rows: Box<[f32]>,
+    /// Outputs held constant over the last block (see [`Node::constant_outputs`]).
+    constant: u32,
 }
 
 impl Voices {
@@ -131,7 +225,7 @@ impl Voices {
         self.clock
     }
 
-    /// The voice a new note takes.
+    /// The voice a new note takes in poly mode.
     fn pick(&self, channel: u8, note: u8) -> usize {
         let v = &self.voices;
         if let Some(i) = v.iter().position(|x| x.sounding() && x.channel == channel && x.note == note) {
@@ -149,12 +243,54 @@ impl Voices {
         })
     }
 
+    /// Starts (or moves to) a note on voice `i`.
+    fn start(&mut self, i: usize, key: Key, trigger: bool, glide: bool) {
+        let t = self.tick();
+        let latency = self.level_latency;
+        let v = &mut self.voices[i];
+        // A voice that never played has no pitch to glide from.
+        let glide = glide && v.started > 0;
+        *v = Voice {
+            note: key.note,
+            channel: key.channel,
+            velocity: key.velocity,
+            held: true,
+            sustained: false,
+            trigger: v.trigger || trigger,
+            retune: true,
+            glide,
+            started: t,
+            // A fresh note counts as loud as it was struck until its level comes back, so a
+            // burst of notes under steal=quietest does not take the same voice again.
+            level: key.velocity,
+            level_pending: latency,
+            ..*v
+        };
+    }
+
+    /// Every voice plays `key` (mono and legato modes).
+    fn play_all(&mut self, key: Key, trigger: bool, glide: bool) {
+        for i in 0..self.voices.len() {
+            self.start(i, key, trigger, glide);
+        }
+    }
+
     fn release(&mut self, i: usize) {
         let t = self.tick();
         let v = &mut self.voices[i];
         v.held = false;
         v.sustained = false;
         v.released = t;
+    }
+
+    /// Lets go of voice `i`'s key: the pedal may hold it on.
+    fn key_up(&mut self, i: usize) {
+        if self.pedal[self.voices[i].channel as usize & 15] {
+            self.voices[i].held = false;
+            self.voices[i].sustained = true;
+        } else {
+            self.release(i);
+        }
     }
 
     fn release_where(&mut self, keep: impl Fn(&Voice) -> bool) {
@@ -164,35 +300,54 @@ impl Voices {
             }
         }
     }
+
+    fn note_on(&mut self, key: Key) {
+        if self.mode == Mode::Poly {
+            let i = self.pick(key.channel, key.note);
+            self.start(i, key, true, true);
+            return;
+        }
+        let legato = !self.held.is_empty();
+        self.held.retain(|k| (k.channel, k.note) != (key.channel, key.note));
+        if self.held.is_full() {
+            self.held.remove(0);
+        }
+        self.held.push(key);
+        let retrigger = !(legato && self.mode == Mode::Legato);
+        self.play_all(key, retrigger, self.mode == Mode::Mono || legato);
+    }
+
+    fn note_off(&mut self, channel: u8, note: u8) {
+        if self.mode == Mode::Poly {
+            if let Some(i) = self.voices.iter().position(|v| v.held && v.channel == channel && v.note == note) {
+                self.key_up(i);
+            }
+            return;
+        }
+        self.held.retain(|k| (k.channel, k.note) != (channel, note));
+        let playing = self.voices[0].held && (self.voices[0].channel, self.voices[0].note) == (channel, note);
+        if !playing {
+            return;
+        }
+        match self.held.last().copied() {
+            Some(back) => self.play_all(back, self.mode == Mode::Mono, true),
+            None => {
+                for i in 0..self.voices.len() {
+                    self.key_up(i);
+                }
+            }
+        }
+    }
 }
 
 impl Node for Voices {
     fn event(&mut self, event: &NodeEvent) {
         match *event {
             NodeEvent::NoteOn { channel, note, velocity } if velocity > 0.0 => {
-                let i = self.pick(channel, note);
-                let t = self.tick();
-                self.voices[i] = Voice {
-                    note,
-                    channel,
-                    velocity,
-                    held: true,
-                    sustained: false,
-                    trigger: true,
-                    started: t,
-                    ..self.voices[i]
-                };
+                self.note_on(Key { channel, note, velocity });
             }
             NodeEvent::NoteOn { channel, note, .. } | NodeEvent::NoteOff { channel, note } => {
-                let pedal = self.pedal[channel as usize & 15];
-                if let Some(i) = self.voices.iter().position(|v| v.held && v.channel == channel && v.note == note) {
-                    if pedal {
-                        self.voices[i].held = false;
-                        self.voices[i].sustained = true;
-                    } else {
-                        self.release(i);
-                    }
-                }
+                self.note_off(channel, note);
             }
             NodeEvent::Control { channel, controller: SUSTAIN_PEDAL, value } => {
                 let down = value >= 0.5;
@@ -202,10 +357,14 @@ impl Node for Voices {
                 }
             }
             NodeEvent::Control { channel, controller, .. } if ALL_OFF.contains(&controller) => {
+                self.held.retain(|k| k.channel != channel);
                 self.release_where(|v| v.channel != channel);
             }
             NodeEvent::PitchBend { channel, value } => self.bend[channel as usize & 15] = value,
-            NodeEvent::AllNotesOff => self.release_where(|_| false),
+            NodeEvent::AllNotesOff => {
+                self.held.clear();
+                self.release_where(|_| false);
+            }
             NodeEvent::Control { .. } | NodeEvent::Program { .. } => {}
         }
     }
@@ -216,29 +375,67 @@ impl Node for Voices {
         let last = frames - 1;
         let level = io.inputs[0];
         for (l, v) in self.voices.iter_mut().enumerate() {
-            v.level = level[last * self.level_channels + l % self.level_channels];
+            v.level_pending = v.level_pending.saturating_sub(frames as u32);
+            if v.level_pending == 0 {
+                v.level = level[last * self.level_channels + l % self.level_channels];
+            }
         }
         let range = io.params[0].at(0, 0, 1);
+        let glide_frames = (io.params[1].at(0, 0, 1) * self.samplerate).round() as u32;
+        let curve = io.params[2].at(0, 0, 1);
+        for v in self.voices.iter_mut().filter(|v| v.retune) {
+            v.retune = false;
+            let target = v.note as f32 - 69.0;
+            if v.glide && glide_frames > 0 && target != v.pitch {
+                v.glide_step = (target - v.pitch) / glide_frames as f32;
+                v.glide_left = glide_frames;
+            } else {
+                v.pitch = target;
+                v.glide_left = 0;
+            }
+        }
+        let gliding = self.voices.iter().any(|v| v.glide_left > 0);
+
+        let (tuning, bend) = (self.tuning, &self.bend);
+        let hz = |v: &Voice| tuning * ((v.pitch + bend[v.channel as usize & 15] * range) / 12.0).exp2();
         let (freq, rest) = self.rows.split_at_mut(n);
         let (gate, rest) = rest.split_at_mut(n);
         let (velocity, note) = rest.split_at_mut(n);
         for (l, v) in self.voices.iter().enumerate() {
-            let semitones = v.note as f32 - 69.0 + self.bend[v.channel as usize & 15] * range;
-            freq[l] = self.tuning * (semitones / 12.0).exp2();
+            freq[l] = hz(v);
             gate[l] = if v.sounding() { 1.0 } else { 0.0 };
-            velocity[l] = v.velocity;
+            velocity[l] = v.velocity.powf(curve);
             note[l] = v.note as f32;
         }
-        for (out, row) in io.outputs.iter_mut().zip(self.rows.chunks_exact(n)) {
-            for frame in out.chunks_exact_mut(n) {
-                frame.copy_from_slice(row);
+        // Between events nothing moves but glides: the other outputs (and a trigger that
+        // does not fire) are constant over the block, so only their first frame is written.
+        for (out, row) in io.outputs.iter_mut().zip(self.rows.chunks_exact(n)).skip(1) {
+            out[..n].copy_from_slice(row);
+        }
+        let freq_out = &mut *io.outputs[0];
+        if gliding {
+            for row in freq_out.chunks_exact_mut(n) {
+                for (o, v) in row.iter_mut().zip(self.voices.iter_mut()) {
+                    v.slide();
+                    *o = hz(v);
+                }
             }
+        } else {
+            freq_out[..n].copy_from_slice(&self.rows[..n]);
         }
         let trigger = &mut *io.outputs[4];
-        trigger.fill(0.0);
+        let fired = self.voices.iter().any(|v| v.trigger);
+        if fired {
+            trigger.fill(0.0);
+        }
         for (t, v) in trigger.iter_mut().zip(self.voices.iter_mut()) {
             *t = if v.trigger { 1.0 } else { 0.0 };
             v.trigger = false;
         }
+        self.constant = 0b11111 & !(gliding as u32) & !((fired as u32) << 4);
+    }
+
+    fn constant_outputs(&self) -> u32 {
+        self.constant
     }
 }

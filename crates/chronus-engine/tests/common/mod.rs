@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use chronus_engine::{CompileOptions, Graph, NodeId, OptValue};
+use chronus_engine::{ArrayData, CompileOptions, Graph, NodeId, OptValue};
 
 pub const SR: f64 = 48_000.0;
 
@@ -47,12 +47,28 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_param(voices, "gate", adsr, "gate").unwrap();
     g.connect_param(voices, "trigger", adsr, "trigger").unwrap();
     let voice_osc = node(&mut g, "saw", &[], &[]);
-    g.connect_param(voices, "freq", voice_osc, "freq").unwrap();
+    let vibrato = node(&mut g, "transpose", &[], &[]);
+    g.connect_input(voices, "freq", vibrato, "in").unwrap();
+    g.connect_param(sine, "out", vibrato, "semitones").unwrap();
+    g.connect_param(vibrato, "out", voice_osc, "freq").unwrap();
     g.connect_input(voice_osc, "out", mixer, "in7").unwrap();
     let input = node(&mut g, "input", &[], &[("channels", OptValue::Num(2.0))]);
     let input_mono = node(&mut g, "sum", &[], &[]);
     g.connect_input(input, "out", input_mono, "in").unwrap();
     g.connect_input(input_mono, "out", mixer, "in8").unwrap();
+    let fm = node(&mut g, "fm", &[("level2", &[1.5]), ("ratio2", &[2.0]), ("feedback", &[0.7])], &[]);
+    for port in ["freq", "gate", "trigger", "velocity"] {
+        g.connect_param(voices, port, fm, port).unwrap();
+    }
+    g.connect_input(fm, "out", mixer, "in8").unwrap();
+    // Two frames (a sine, then its octave) to morph between, swept by the LFO.
+    let frames: Vec<f32> =
+        (0..128).map(|i| ((1 + i / 64) as f32 * std::f32::consts::TAU * (i % 64) as f32 / 64.0).sin()).collect();
+    let table = OptValue::Array(ArrayData::new(frames, 64).unwrap());
+    let wavetable = node(&mut g, "wavetable", &[], &[("table", table)]);
+    g.connect_param(voices, "freq", wavetable, "freq").unwrap();
+    g.connect_param(sine, "out", wavetable, "position").unwrap();
+    g.connect_input(wavetable, "out", mixer, "in8").unwrap();
     let vca = node(&mut g, "mul", &[], &[]);
     g.connect_input(biquad, "out", vca, "a").unwrap();
     g.connect_input(adsr, "out", vca, "b").unwrap();
@@ -66,6 +82,27 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_param(konst, "out", damp, "add").unwrap();
     let pan = node(&mut g, "pan", &[("pan", &[-1.0, -0.3, 0.3, 1.0])], &[]);
     g.connect_input(delay, "out", pan, "in").unwrap();
+    // A stereo sampler: a looped, crossfaded zone for low keys, a one-shot for high ones.
+    let tone: Vec<f32> = (0..2000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
+    #[rustfmt::skip]
+    let zones = vec![
+        1500.0, 44_100.0, 60.0, 0.0, 64.0, 0.0, 1.0, 500.0, 1400.0, 200.0, 2.0,
+        500.0, 48_000.0, 72.0, 65.0, 127.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0,
+    ];
+    let sampler = node(
+        &mut g,
+        "sampler",
+        &[("release", &[0.01])],
+        &[
+            ("data", OptValue::Array(ArrayData::new(tone, 2).unwrap())),
+            ("zones", OptValue::Array(ArrayData::new(zones, 11).unwrap())),
+        ],
+    );
+    for port in ["freq", "note", "velocity", "gate", "trigger"] {
+        g.connect_param(voices, port, sampler, port).unwrap();
+    }
+    let sampled = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
+    g.connect_input(sampler, "out", sampled, "in").unwrap();
     let sum = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
     g.connect_input(delay, "out", sum, "in").unwrap();
     let out = node(&mut g, "muladd", &[("mul", &[0.25])], &[]);
@@ -79,6 +116,7 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_input(sum, "out", out, "in").unwrap();
     let effects = effects_chain(&mut g, delay, sine, white);
     g.connect_input(effects, "out", out, "in").unwrap();
+    g.connect_input(sampled, "out", out, "in").unwrap();
     g.connect_output(out, "out").unwrap();
     (g, vec![adsr, svf, saw, biquad, delay, out, voices])
 }

@@ -1,0 +1,576 @@
+//! Sampler: recordings played back per voice, every voice a lane.
+//!
+//! The recordings ("zones") arrive at build time as two array options: `data`, every
+//! zone's frames one after another (one column per channel, mono or stereo), and `zones`,
+//! one row per zone:
+//!
+//! | column | meaning |
+//! |--------|---------|
+//! | 0 | frames of the zone in `data` |
+//! | 1 | sample rate of the recording, Hz |
+//! | 2 | root: MIDI note (fractional allowed) that plays it at its recorded pitch |
+//! | 3, 4 | lowest and highest key it answers (inclusive) |
+//! | 5, 6 | lowest and highest velocity it answers (inclusive, [0, 1]) |
+//! | 7, 8 | loop start and end, frames within the zone (`end <= start`: no loop) |
+//! | 9 | crossfade at the loop end, frames |
+//! | 10 | loop mode: 0 no loop, 1 one-shot, 2 continuous loop, 3 sustain loop |
+//!
+//! A note start (gate rise, or trigger rise) picks the first zone whose key and velocity
+//! ranges hold the `note` and `velocity` of that frame, and plays it from its first frame
+//! on that very frame. Pitch follows `freq` relative to the root's frequency (A4 = 440 Hz),
+//! at the zone's own sample rate; reading goes through a windowed-sinc kernel
+//! ([`crate::dsp::sinc`]) that is exact at the root pitch and stretched to stay alias-free
+//! when pitching up. Loop modes follow SFZ: *no loop* plays until the release ends or the
+//! recording does; *one-shot* plays the whole recording, ignoring note-offs; *continuous*
+//! loops until the release ends; *sustain* loops while the note is held, then plays on
+//! through the rest of the recording. A loop's last `crossfade` frames are mixed linearly
+//! with the frames before its start, so the wrap is seamless; the mix is right for
+//! material that repeats in phase (good loop points), as it keeps its level.
+//!
+//! A note starting on a voice that still sounds hands the old playback to a 5 ms fade-out
+//! (no click) while the new one rises through its own amplitude envelope (linear attack,
+//! exponential release).
+
+use std::sync::Arc;
+
+use crate::dsp::envelope::{Envelope, Rates, Times};
+use crate::dsp::sinc::{kernel, HALF_TAPS, TAPS};
+use crate::dsp::sums::{dot, dot_pairs};
+use crate::error::Result;
+use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+
+use super::gate::{Edge, Gates};
+use super::OUT;
+
+/// Columns of the `zones` table.
+const ZONE_COLUMNS: usize = 11;
+/// Duration of the fade-out of a playback cut short by a new note, in seconds.
+const HANDOVER: f64 = 0.005;
+/// Most channels a recording may have.
+const MAX_CHANNELS: usize = 2;
+/// Most the reading kernel is stretched: a recording pitched more than 4 octaves above
+/// its recorded speed may alias.
+const MAX_STRETCH: f64 = 16.0;
+/// Most kernel taps a read takes.
+const MAX_TAPS: usize = (TAPS as f64 * MAX_STRETCH) as usize + 2;
+
+/// Parameter indices.
+const FREQ: usize = 0;
+const NOTE: usize = 1;
+const VELOCITY: usize = 2;
+const GATE: usize = 3;
+const TRIGGER: usize = 4;
+const ATTACK: usize = 5;
+const RELEASE: usize = 6;
+const DYNAMICS: usize = 7;
+
+/// `sampler(freq, note, velocity, gate, trigger, attack, release, dynamics; data, zones)`.
+pub static SAMPLER: NodeSpec = NodeSpec {
+    kind: "sampler",
+    doc: "Sampler: plays recordings (zones chosen by key and velocity) one voice per lane, from \
+          the exact frame a note starts, pitched by freq relative to each zone's root through a \
+          windowed-sinc kernel (alias-free when pitching up), with no-loop, one-shot, continuous \
+          and sustain loop modes, crossfaded loop points, and an attack/release envelope. \
+          Output: one channel per voice for mono recordings, a left/right pair per voice for \
+          stereo ones.",
+    inputs: &[],
+    outputs: &[OUT],
+    params: &[
+        ParamSpec {
+            name: "freq",
+            default: 0.0,
+            min: 0.0,
+            max: 100_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Pitch: a zone plays at freq / (its root's frequency) of its recorded speed; 0 plays every \
+                  zone at its recorded pitch.",
+        },
+        ParamSpec {
+            name: "note",
+            default: 60.0,
+            min: 0.0,
+            max: 127.0,
+            unit: "",
+            smooth: false,
+            doc: "Key (MIDI note number) that picks the zone when a note starts.",
+        },
+        ParamSpec {
+            name: "velocity",
+            default: 1.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "Velocity that picks the zone (velocity layers) and scales the level when a note starts.",
+        },
+        ParamSpec {
+            name: "gate",
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "Above 0.5 holds the note: a rise starts it, a fall releases it (one-shot zones play on).",
+        },
+        ParamSpec {
+            name: "trigger",
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "A rise above 0.5 starts a note, with or without the gate (drum-style triggering).",
+        },
+        ParamSpec {
+            name: "attack",
+            default: 0.0,
+            min: 0.0,
+            max: 60.0,
+            unit: "s",
+            smooth: false,
+            doc: "Linear fade-in at the note's start.",
+        },
+        ParamSpec {
+            name: "release",
+            default: 0.05,
+            min: 0.0,
+            max: 60.0,
+            unit: "s",
+            smooth: false,
+            doc: "Exponential fade after the note ends: 60 dB in this time.",
+        },
+        ParamSpec {
+            name: "dynamics",
+            default: 1.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "How much velocity sets the level: gain 1 - dynamics + dynamics x velocity.",
+        },
+    ],
+    options: &[
+        OptionSpec {
+            name: "data",
+            default: OptDefault::Array { min_columns: 1, max_columns: MAX_CHANNELS },
+            doc: "Every zone's frames, one after another; one column per channel (required).",
+        },
+        OptionSpec {
+            name: "zones",
+            default: OptDefault::Array { min_columns: ZONE_COLUMNS, max_columns: ZONE_COLUMNS },
+            doc: "One row per zone: frames, sample rate, root, key range, velocity range, loop start and \
+                  end, crossfade, loop mode (see the node's documentation).",
+        },
+    ],
+    input_rule: InputRule::Broadcast,
+    build,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoopMode {
+    NoLoop,
+    OneShot,
+    Continuous,
+    Sustain,
+}
+
+/// A loop inside a zone, with its crossfade mixed in advance.
+struct Loop {
+    start: usize,
+    end: usize,
+    /// Frames of crossfade before `end`.
+    fade: usize,
+    /// The crossfaded frames `end - fade .. end`, channel-interleaved.
+    blend: Box<[f32]>,
+}
+
+struct Zone {
+    /// Index in `data` of the zone's first frame.
+    first: usize,
+    frames: usize,
+    /// Recorded sample rate over the engine's.
+    speed: f64,
+    /// Frequency of the root note, Hz.
+    root_hz: f64,
+    keys: [f32; 2],
+    velocities: [f32; 2],
+    mode: LoopMode,
+    lp: Option<Loop>,
+}
+
+fn build(ctx: &BuildCtx) -> Result<Built> {
+    let (data, table) = (ctx.array("data"), ctx.array("zones"));
+    if data.is_empty() || table.is_empty() {
+        return Err(
+            ctx.invalid("options 'data' and 'zones' are required: give the recordings and one zone per recording")
+        );
+    }
+    let channels = data.columns();
+    let values = data.values();
+    let mut zones = Vec::with_capacity(table.rows());
+    let mut first = 0;
+    for z in 0..table.rows() {
+        let row = table.row(z);
+        let bad = |msg: String| ctx.invalid(format!("zone {z}: {msg}"));
+        let whole = |x: f32, what: &str| {
+            if x >= 0.0 && x.fract() == 0.0 {
+                Ok(x as usize)
+            } else {
+                Err(bad(format!("{what} = {x} must be a whole number of frames")))
+            }
+        };
+        let frames = whole(row[0], "frames")?;
+        if frames == 0 || first + frames > data.rows() {
+            return Err(bad(format!(
+                "{frames} frames from frame {first} do not fit the {} frames of data",
+                data.rows()
+            )));
+        }
+        let (rate, root) = (row[1] as f64, row[2] as f64);
+        if !(rate > 0.0 && rate.is_finite() && (0.0..=127.0).contains(&root)) {
+            return Err(bad(format!("sample rate {rate} Hz and root {root} must be positive and a MIDI note")));
+        }
+        let mode = match row[10] {
+            0.0 => LoopMode::NoLoop,
+            1.0 => LoopMode::OneShot,
+            2.0 => LoopMode::Continuous,
+            3.0 => LoopMode::Sustain,
+            m => return Err(bad(format!("loop mode {m} is not 0, 1, 2 or 3"))),
+        };
+        let (start, end) = (whole(row[7], "loop start")?, whole(row[8], "loop end")?);
+        let lp = if end > start {
+            if end > frames {
+                return Err(bad(format!("loop end {end} is past the zone's {frames} frames")));
+            }
+            // The crossfade mixes in frames before the loop start: at most that many.
+            let fade = whole(row[9], "crossfade")?.min(start).min(end - start);
+            let span = end - start;
+            let mut blend = vec![0.0f32; fade * channels];
+            for (k, frame) in blend.chunks_exact_mut(channels).enumerate() {
+                let i = end - fade + k;
+                let t = (k + 1) as f32 / (fade + 1) as f32;
+                for (c, b) in frame.iter_mut().enumerate() {
+                    *b = (1.0 - t) * values[(first + i) * channels + c] + t * values[(first + i - span) * channels + c];
+                }
+            }
+            Some(Loop { start, end, fade, blend: blend.into() })
+        } else {
+            None
+        };
+        if lp.is_none() && matches!(mode, LoopMode::Continuous | LoopMode::Sustain) {
+            return Err(bad("a looping mode needs loop points (end after start)".into()));
+        }
+        zones.push(Zone {
+            first,
+            frames,
+            speed: rate / ctx.samplerate,
+            root_hz: 440.0 * ((root - 69.0) / 12.0).exp2(),
+            keys: [row[3], row[4]],
+            velocities: [row[5], row[6]],
+            mode,
+            lp,
+        });
+        first += frames;
+    }
+    kernel(); // tabulated here, on the control thread, before any audio thread reads it
+    let lanes = ctx.lanes;
+    let node = Sampler {
+        gates: Gates::new(lanes, true),
+        bank: Bank {
+            data: data.share(),
+            channels,
+            zones: zones.into(),
+            lanes,
+            samplerate: ctx.samplerate as f32,
+            handover: (HANDOVER * ctx.samplerate).round().max(1.0) as u32,
+            voices: vec![Voice::default(); lanes].into(),
+            level: vec![0.0; ctx.max_block].into(),
+            weights: vec![0.0; MAX_TAPS].into(),
+        },
+    };
+    Ok(Built { node: Box::new(node), output_channels: vec![lanes * channels] })
+}
+
+/// Where one playback is in its zone.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    zone: usize,
+    /// Position in the zone's frames.
+    pos: f64,
+    /// Whether the loop is in force.
+    looping: bool,
+    /// Whether it has wrapped at least once (frames before the loop start then lie behind
+    /// the loop end in the playback's past).
+    wrapped: bool,
+    /// A sustain loop to leave as soon as the position is clear of its edges.
+    leaving: bool,
+}
+
+/// A playback cut short by a new note, fading out.
+#[derive(Debug, Clone, Copy)]
+struct Handover {
+    head: Head,
+    /// Gain when the fade began.
+    gain: f32,
+    /// Frames of fade left.
+    left: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Voice {
+    head: Option<Head>,
+    /// Gain of the note (velocity and dynamics).
+    gain: f32,
+    envelope: Envelope,
+    /// Attack and release the envelope's rates were computed for.
+    times: (f32, f32),
+    rates: Rates,
+    handover: Option<Handover>,
+}
+
+struct Sampler {
+    gates: Gates,
+    bank: Bank,
+}
+
+/// The recordings and the voices playing them.
+struct Bank {
+    data: Arc<[f32]>,
+    channels: usize,
+    zones: Box<[Zone]>,
+    lanes: usize,
+    samplerate: f32,
+    /// Frames of the fade-out of a playback cut short.
+    handover: u32,
+    voices: Box<[Voice]>,
+    /// Per-frame envelope of the lane being rendered.
+    level: Box<[f32]>,
+    /// Scratch: the kernel weights of one read.
+    weights: Box<[f32]>,
+}
+
+/// A read of the recordings: the zones and the interleaved frames they index.
+struct Reader<'a> {
+    data: &'a [f32],
+    channels: usize,
+    zones: &'a [Zone],
+}
+
+impl Reader<'_> {
+    /// Frame `i` (any integer) of the playback `head` as heard: zero outside the zone;
+    /// while looping, frames past the loop end wrap to its start, frames before its start
+    /// (after a wrap) to before its end, and the last frames of the loop are crossfaded.
+    #[inline]
+    fn frame(&self, head: &Head, i: i64, c: usize) -> f32 {
+        let z = &self.zones[head.zone];
+        let mut i = i;
+        if let (true, Some(lp)) = (head.looping, &z.lp) {
+            let (start, end, span) = (lp.start as i64, lp.end as i64, (lp.end - lp.start) as i64);
+            if i >= end {
+                i = start + (i - end) % span;
+            } else if head.wrapped && i < start {
+                i = end - 1 - (start - 1 - i) % span;
+            }
+            let faded = end - lp.fade as i64;
+            if i >= faded && i < end {
+                return lp.blend[(i - faded) as usize * self.channels + c];
+            }
+        }
+        if i < 0 || i >= z.frames as i64 {
+            0.0
+        } else {
+            self.data[(z.first + i as usize) * self.channels + c]
+        }
+    }
+
+    /// The playback's value on each channel at its position, read at `rate` frames of the
+    /// recording per output frame; `out` gets one value per channel. `weights` is scratch
+    /// room for [`MAX_TAPS`] kernel weights.
+    #[inline]
+    fn read(&self, head: &Head, rate: f64, weights: &mut [f32], out: &mut [f32; 2]) {
+        let z = &self.zones[head.zone];
+        let ch = self.channels;
+        let (first, count) = if rate <= 1.0 {
+            let n = head.pos.floor();
+            let w: &mut [f32; TAPS] = (&mut weights[..TAPS]).try_into().expect("room for the taps");
+            kernel().weights((head.pos - n) as f32, w);
+            (n as i64 - (HALF_TAPS as i64 - 1), TAPS)
+        } else {
+            // Faster than recorded: the kernel stretched by the rate, normalized to unit gain.
+            let stretch = rate.min(MAX_STRETCH);
+            let reach = HALF_TAPS as f64 * stretch;
+            let (lo, hi) = ((head.pos - reach).ceil() as i64, (head.pos + reach).floor() as i64);
+            let count = (hi - lo + 1) as usize;
+            kernel().stretched((lo as f64 - head.pos) as f32, stretch as f32, &mut weights[..count]);
+            (lo, count)
+        };
+        let w = &weights[..count];
+        // Clear of the zone's edges and of any loop, the frames are read in place.
+        let (behind, ahead) = match (&z.lp, head.looping) {
+            (Some(lp), true) => (if head.wrapped { lp.start as i64 } else { 0 }, (lp.end - lp.fade) as i64),
+            _ => (0, z.frames as i64),
+        };
+        if first >= behind && first + count as i64 <= ahead {
+            let base = (z.first + first as usize) * ch;
+            let frames = &self.data[base..base + count * ch];
+            *out = if ch == 1 { [dot(w, frames), 0.0] } else { dot_pairs(w, frames) };
+            return;
+        }
+        *out = [0.0; 2];
+        for (j, w) in w.iter().enumerate() {
+            for (c, o) in out.iter_mut().enumerate().take(ch) {
+                *o += w * self.frame(head, first + j as i64, c);
+            }
+        }
+    }
+
+    /// Moves `head` on by `rate` frames; returns false once the playback is over.
+    #[inline]
+    fn advance(&self, head: &mut Head, rate: f64) -> bool {
+        let z = &self.zones[head.zone];
+        head.pos += rate;
+        match (&z.lp, head.looping) {
+            (Some(lp), true) => {
+                if head.pos >= lp.end as f64 {
+                    head.pos -= (lp.end - lp.start) as f64;
+                    head.wrapped = true;
+                }
+                // Leave a sustain loop only well inside it, where the frames the kernel
+                // reads are the same looped or not.
+                let margin = HALF_TAPS as f64 * rate.clamp(1.0, MAX_STRETCH);
+                if head.leaving && head.pos >= lp.start as f64 + margin && head.pos < (lp.end - lp.fade) as f64 - margin
+                {
+                    head.looping = false;
+                    head.wrapped = false;
+                }
+                true
+            }
+            _ => head.pos < z.frames as f64 + HALF_TAPS as f64 * rate.clamp(1.0, MAX_STRETCH),
+        }
+    }
+}
+
+impl Bank {
+    /// The first zone answering `key` at `velocity`.
+    fn zone_for(&self, key: f32, velocity: f32) -> Option<usize> {
+        self.zones.iter().position(|z| {
+            (z.keys[0]..=z.keys[1]).contains(&key) && (z.velocities[0]..=z.velocities[1]).contains(&velocity)
+        })
+    }
+
+    /// Starts a note on lane `l` at `frame`.
+    fn start(&mut self, l: usize, p: &[ParamView], frame: usize) {
+        let lanes = self.lanes;
+        let key = p[NOTE].at(frame, l, lanes).round();
+        let velocity = p[VELOCITY].at(frame, l, lanes);
+        let dynamics = p[DYNAMICS].at(frame, l, lanes);
+        let zone = self.zone_for(key, velocity);
+        let handover = self.handover;
+        let v = &mut self.voices[l];
+        if let Some(head) = v.head {
+            let gain = v.gain * v.envelope.level();
+            if gain > 0.0 {
+                v.handover = Some(Handover { head, gain, left: handover });
+            }
+        }
+        v.head = zone.map(|zone| Head {
+            zone,
+            pos: 0.0,
+            looping: matches!(self.zones[zone].mode, LoopMode::Continuous | LoopMode::Sustain),
+            wrapped: false,
+            leaving: false,
+        });
+        v.gain = 1.0 - dynamics + dynamics * velocity;
+        // The new playback is a new sound: its envelope rises from silence.
+        v.envelope = Envelope::default();
+        v.envelope.start();
+    }
+
+    /// Ends the note on lane `l` (one-shot zones play on).
+    fn stop(&mut self, l: usize) {
+        let v = &mut self.voices[l];
+        let Some(head) = &mut v.head else { return };
+        match self.zones[head.zone].mode {
+            LoopMode::OneShot => {}
+            LoopMode::Sustain => {
+                head.leaving = true;
+                v.envelope.stop();
+            }
+            LoopMode::NoLoop | LoopMode::Continuous => v.envelope.stop(),
+        }
+    }
+
+    /// Renders frames `from..to` of lane `l` into `out` (frame-major, `lanes * channels` wide).
+    fn render(&mut self, l: usize, p: &[ParamView], from: usize, to: usize, out: &mut [f32]) {
+        let (lanes, ch) = (self.lanes, self.channels);
+        let reader = Reader { data: &self.data, channels: ch, zones: &self.zones };
+        let v = &mut self.voices[l];
+        let level = &mut self.level[..to - from];
+        let weights = &mut self.weights;
+        v.envelope.render(&v.rates, level, 1, to - from);
+        let rate_of = |head: &Head, f: usize| {
+            let z = &reader.zones[head.zone];
+            let freq = p[FREQ].at(f, l, lanes) as f64;
+            // A frequency within the precision of single floats (0.001 cent) of the root
+            // is the root: the recording then plays sample for sample.
+            let ratio = freq / z.root_hz;
+            z.speed * if freq <= 0.0 || (ratio - 1.0).abs() < 6e-7 { 1.0 } else { ratio }
+        };
+        let mut value = [0.0f32; 2];
+        for (f, env) in (from..to).zip(level.iter()) {
+            let mut mix = [0.0f32; 2];
+            if let Some(head) = &mut v.head {
+                let rate = rate_of(head, f);
+                reader.read(head, rate, weights, &mut value);
+                let gain = v.gain * env;
+                mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
+                if !reader.advance(head, rate) || (*env == 0.0 && v.envelope.is_idle()) {
+                    v.head = None;
+                }
+            }
+            if let Some(h) = &mut v.handover {
+                let rate = rate_of(&h.head, f);
+                reader.read(&h.head, rate, weights, &mut value);
+                let gain = h.gain * h.left as f32 / (self.handover + 1) as f32;
+                mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
+                h.left -= 1;
+                if h.left == 0 || !reader.advance(&mut h.head, rate) {
+                    v.handover = None;
+                }
+            }
+            out[(f * lanes + l) * ch..(f * lanes + l + 1) * ch].copy_from_slice(&mix[..ch]);
+        }
+        if v.head.is_none() && !v.envelope.is_idle() {
+            // The recording ran out: the voice is free, and its next note starts from 0.
+            v.envelope = Envelope::default();
+        }
+    }
+}
+
+impl Node for Sampler {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let (lanes, frames) = (self.bank.lanes, io.frames);
+        let p = io.params;
+        let out = &mut *io.outputs[0];
+        let bank = &mut self.bank;
+        for l in 0..lanes {
+            let times = (p[ATTACK].at(0, l, lanes), p[RELEASE].at(0, l, lanes));
+            let v = &mut bank.voices[l];
+            if times != v.times {
+                v.times = times;
+                let t = Times { attack: times.0, decay: 0.0, sustain: 1.0, release: times.1 };
+                v.rates = Rates::new(t, bank.samplerate);
+            }
+            self.gates.scan(l, lanes, frames, p[GATE], p[TRIGGER], |edge, from, to| {
+                match edge {
+                    Some(Edge::Start) => bank.start(l, p, from),
+                    Some(Edge::Stop) => bank.stop(l),
+                    None => {}
+                }
+                bank.render(l, p, from, to, out);
+            });
+        }
+    }
+}
