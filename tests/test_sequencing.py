@@ -194,6 +194,20 @@ def test_malformed_midi_files_are_named(tmp_path, data_dir):
         cx.read_midi(tmp_path / "missing.mid")
 
 
+@pytest.mark.parametrize("instrument", sorted(cx.presets.PRESETS))
+def test_every_preset_plays_a_midi_file(instrument, data_dir):
+    song = cx.read_midi(DATA / "madmom_tests" / "piano_sample.mid")
+    g = cx.Graph()
+    g.tempo = song.tempo
+    g.play(cx.presets.PRESETS[instrument](g), song)
+    audio = cx.render(g, song.seconds + 0.5, SR)
+    first = round(song.tempo.seconds(song.notes[0].beat) * SR)
+    assert audio.shape[0] == 2
+    assert not np.any(audio[:, :first])  # silent until the first note...
+    assert np.any(audio[:, first : first + 16])  # ...sounding from its frame...
+    assert 0.01 < np.max(np.abs(audio)) <= 1.0  # ...audible, without clipping
+
+
 def test_render_a_midi_file_from_the_command_line(tmp_path, data_dir):
     import subprocess
     import sys
