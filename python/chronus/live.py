@@ -128,6 +128,7 @@ class Engine:
         self.samplerate: float = info["samplerate"]
         self.info: dict[str, Any] = info
         self.transport = Transport(self)
+        self._routes: list[int | None] = [None] * 16
         try:
             self._start_song()
             self._start_midi(midi_in, midi_target)
@@ -274,12 +275,10 @@ class Engine:
     # -- MIDI ---------------------------------------------------------------------------
     def route_midi(self, target: Node | None, *, channel: int | None = None) -> None:
         """Sends incoming MIDI on ``channel`` (None: every channel) to ``target``."""
-        routes = getattr(self, "_routes", [None] * 16)
         node = None if target is None else target.id
         for ch in range(16) if channel is None else [channel]:
-            routes[ch] = node
-        self._routes = routes
-        self._core.set_routes(routes)
+            self._routes[ch] = node
+        self._core.set_routes(self._routes)
 
     def send_midi(self, message: bytes | Sequence[int], *, timestamp: float | None = None) -> None:
         """Feeds one raw MIDI message into the engine as if it came from a MIDI port.
