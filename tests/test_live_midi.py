@@ -78,24 +78,47 @@ def test_jack_midi_lands_on_the_exact_frame(jack_server):
     assert got == expected
 
 
-def test_timestamped_midi_lands_within_one_block_and_jitter_is_reported(jack_server, capsys):
-    g, _ = trigger_graph(32)
-    with cx.Engine(g, backend="jack", connect=False) as live:
-        live.start_capture()
-        time.sleep(0.1)
-        stamps = []
-        for i in range(40):
-            t = time.monotonic()
-            live.send_midi([0x90, 40 + i, 100], timestamp=t)
-            stamps.append(t)
-            time.sleep(0.0231)
-        time.sleep(0.1)
-        audio, _ = live.stop_capture()
-        block = live.info["device_block"]
+def lost_frames(first: dict, last: dict) -> float:
+    """Frames the device clock fell behind the wall clock between two snapshots
+    (0 while JACK keeps every cycle; a stalled machine loses whole cycles)."""
+    wall = (last["callback_started"] - first["callback_started"]) * SR
+    played = (last["clock"] - last["callback_frames"]) - (first["clock"] - first["callback_frames"])
+    return wall - played
+
+
+def timestamped_round(live) -> tuple[np.ndarray, float]:
+    """Sends 40 notes stamped with time.monotonic(); returns each one's offset from where
+    its stamp says it belongs (frames) and the frames JACK lost meanwhile."""
+    live.start_capture()
+    time.sleep(0.1)
+    first = live.stats()
+    stamps = []
+    for i in range(40):
+        t = time.monotonic()
+        live.send_midi([0x90, 40 + i, 100], timestamp=t)
+        stamps.append(t)
+        time.sleep(0.0231)
+    time.sleep(0.1)
+    last = live.stats()
+    audio, _ = live.stop_capture()
     got = np.array(pulses(audio[0]), dtype=float)
     assert len(got) == 40
     intended = (np.array(stamps) - stamps[0]) * SR
-    error = (got - got[0]) - intended
+    return (got - got[0]) - intended, lost_frames(first, last)
+
+
+def test_timestamped_midi_lands_within_one_block_and_jitter_is_reported(jack_server, capsys):
+    g, _ = trigger_graph(32)
+    with cx.Engine(g, backend="jack", connect=False) as live:
+        block = live.info["device_block"]
+        # A stall that loses JACK cycles moves the audio clock against the wall clock, so
+        # offsets measured across it say nothing about the stamping: measure again instead.
+        for _ in range(5):
+            error, lost = timestamped_round(live)
+            if abs(lost) < block / 8:
+                break
+        else:
+            pytest.skip("every attempt lost JACK cycles; timestamp accuracy cannot be measured here")
     with capsys.disabled():
         print(
             f"\ntimestamped MIDI: offset jitter mean {error.mean():+.1f} frames, std {error.std():.1f}, "

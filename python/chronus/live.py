@@ -350,7 +350,8 @@ class Engine:
 
     # -- observation --------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
-        """Timing and counters: clock (frames), time (s), callbacks, deadline_ms,
+        """Timing and counters: clock (frames), time (s), callbacks, callback_frames and
+        callback_started (wall seconds since the engine started) of the latest callback, deadline_ms,
         callback_mean_ms / callback_worst_ms / callback_p99_ms, load (fraction of real time
         spent processing), xruns (as the backend reports them), late_events,
         dropped_events, dropped_commands, orphan_events, swaps, capture_overruns,

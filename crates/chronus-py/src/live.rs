@@ -154,6 +154,7 @@ impl Engine {
         d.set_item("time", s.clock as f64 / sr)?;
         d.set_item("callbacks", s.callbacks)?;
         d.set_item("callback_frames", s.callback_frames)?;
+        d.set_item("callback_started", s.callback_start_ns as f64 * 1e-9)?;
         d.set_item("deadline_ms", deadline * 1e3)?;
         d.set_item("callback_mean_ms", s.busy_ns as f64 / s.callbacks.max(1) as f64 * 1e-6)?;
         d.set_item("callback_worst_ms", s.worst_ns as f64 * 1e-6)?;
