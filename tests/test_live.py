@@ -140,6 +140,99 @@ def test_edits_and_parameter_changes_while_playing_never_click(jack_server):
         assert measured < 2e-3, f
 
 
+def edit_sounding_voices(live, g, rng, edits: int) -> tuple[dict, list, int]:
+    """Adds, removes and rewires (direct <-> through a lowpass) voices that sound at full
+    level, with no fade of their own: each voice is 0.05 + 0.1 sin(...) starting above 0.05,
+    so swapping one in or out at once would step the output by at least 0.05. Returns the
+    voices left {freq: via_filter}, the frequencies removed (some may be back), and the edits sent."""
+    tone = g.lowpass(None, 2000.0, name="tone")
+    g.output(tone)
+    live.update()
+    freqs = list(np.arange(60.0, 200.0, 7.0))
+    voices, removed, sent = {}, [], 1
+
+    def add():
+        f = freqs.pop(int(rng.integers(len(freqs))))
+        osc = g.sine(f, phase=float(rng.uniform(0.0, 0.5)))
+        amp = g.muladd(osc, mul=0.1, add=0.05)
+        g.output(amp)
+        voices[f] = {"osc": osc, "amp": amp, "filtered": False}
+
+    for _ in range(edits):
+        kind = rng.choice(["add", "remove", "rewire"])
+        if (kind == "add" or len(voices) < 3) and len(voices) < 12 and freqs:
+            add()
+        elif kind == "remove" and voices:
+            f = list(voices)[int(rng.integers(len(voices)))]
+            v = voices.pop(f)
+            g.remove(v["amp"])
+            g.remove(v["osc"])
+            removed.append(f)
+            freqs.append(f)
+        elif voices:
+            v = voices[list(voices)[int(rng.integers(len(voices)))]]
+            if v["filtered"]:
+                tone.disconnect("in", v["amp"])
+                g.output(v["amp"])
+            else:
+                g.unoutput(v["amp"])
+                tone.connect("in", v["amp"])
+            v["filtered"] = not v["filtered"]
+        live.update()
+        sent += 1
+        time.sleep(float(rng.uniform(0.0, 0.03)))
+    return {f: v["filtered"] for f, v in voices.items()}, removed, sent
+
+
+# The largest step 12 voices (0.1 sin, under 200 Hz) can take, plus what one edit's
+# raised-cosine fade (5 ms) adds on edges carrying at most 0.15.
+EDIT_STEP_BOUND = 12 * 0.1 * 2 * np.pi * 200 / SR + 2 * 0.15 * (np.pi / 2) / (0.005 * SR)
+
+
+def test_edits_of_sounding_nodes_crossfade_without_a_click(jack_server):
+    rng = np.random.default_rng(11)
+    g = cx.Graph()
+    with cx.Engine(g, backend="jack", connect=False, outputs=1) as live:
+        live.start_capture()
+        voices, removed, sent = edit_sounding_voices(live, g, rng, 80)
+        time.sleep(1.2)
+        audio, _ = live.stop_capture()
+        stats = live.stats()
+    assert stats["swaps"] == sent  # no edit lost
+    assert stats["crossfades"] == sent  # every edit changed a connection
+    x = audio[0]
+    steps = np.abs(np.diff(x))
+    assert steps.max() <= EDIT_STEP_BOUND, (steps.max(), EDIT_STEP_BOUND)
+    # The last second holds exactly the voices left, at their level (the 2 kHz lowpass
+    # passes them within 0.1 dB), and nothing of the removed ones.
+    window = np.hanning(SR)
+    t = np.arange(SR) / SR
+    tail = x[-SR:] - np.mean(x[-SR:])
+
+    def level(f):
+        return 2 * abs(np.sum(tail * window * np.exp(-2j * np.pi * f * t))) / window.sum()
+
+    assert voices
+    for f in voices:
+        assert level(f) == pytest.approx(0.1, abs=2e-3), f
+    for f in set(removed) - set(voices):
+        assert level(f) < 2e-3, f
+    assert np.mean(x[-SR:]) == pytest.approx(0.05 * len(voices), abs=1e-3)
+
+
+def test_the_same_edits_without_crossfades_click(jack_server):
+    # The bound above is tight enough to catch an unfaded edit.
+    rng = np.random.default_rng(11)
+    g = cx.Graph()
+    with cx.Engine(g, backend="jack", connect=False, outputs=1, edit_fade=0.0) as live:
+        live.start_capture()
+        edit_sounding_voices(live, g, rng, 20)
+        time.sleep(0.1)
+        audio, _ = live.stop_capture()
+        assert live.stats()["crossfades"] == 0
+    assert np.abs(np.diff(audio[0])).max() > 0.04 > EDIT_STEP_BOUND
+
+
 def test_oscillator_phase_is_continuous_across_a_swap(jack_server):
     g = cx.Graph()
     g.output(g.sine(440.0) * 0.5)

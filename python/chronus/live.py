@@ -71,6 +71,9 @@ class Engine:
         outputs: device output channels (default: the graph's output channels, at least 2).
         inputs: device input channels, read by ``g.input()`` nodes.
         smoothing: default glide of parameter changes, in seconds.
+        edit_fade: crossfade, in seconds, of the connections an edit adds or removes, so
+            that adding, removing and rewiring nodes while playing never clicks (0: edits
+            swap in at once). Edits sent during a crossfade wait for it to finish.
         name: client name (JACK; not the server's own name, which JACK2 would clobber).
         connect: connect to the physical playback/capture ports (JACK).
         queue: commands that may wait for the audio thread before a call raises
@@ -95,6 +98,7 @@ class Engine:
         outputs: int | None = None,
         inputs: int = 0,
         smoothing: float = 0.005,
+        edit_fade: float = 0.005,
         name: str = "chronus-engine",
         connect: bool = True,
         queue: int = COMMAND_CAPACITY,
@@ -117,6 +121,7 @@ class Engine:
             outputs,
             inputs,
             smoothing,
+            edit_fade,
             name,
             connect,
             queue,
@@ -334,7 +339,9 @@ class Engine:
         """Compiles the graph as it is now and swaps it in at the next block boundary.
 
         Nodes that survive keep their state (oscillator phase, delay tails, envelopes);
-        the old schedule is freed here, never on the audio thread.
+        connections the edit adds or removes crossfade over ``edit_fade`` (removed nodes
+        play on until they have faded out); the old schedule is freed here, never on the
+        audio thread.
         """
         self._core.swap(self.graph._core)
 
@@ -354,7 +361,8 @@ class Engine:
         callback_started (wall seconds since the engine started) of the latest callback, deadline_ms,
         callback_mean_ms / callback_worst_ms / callback_p99_ms, load (fraction of real time
         spent processing), xruns (as the backend reports them), late_events,
-        dropped_events, dropped_commands, orphan_events, swaps, capture_overruns,
+        dropped_events, dropped_commands, orphan_events, swaps, crossfades (edits
+        whose connections crossfaded), capture_overruns,
         input_underruns."""
         stats = self._core.snapshot()
         del stats["peak"], stats["rms"]

@@ -30,6 +30,7 @@ fn config() -> EngineConfig {
         },
         blocksize: BLOCK,
         smoothing: 0.005,
+        edit_fade: 0.005,
         command_capacity: 1024,
         event_capacity: 1024,
     }

@@ -9,8 +9,8 @@ use crate::graph::{Edge, Graph, NodeId, Sink};
 use crate::node::BuildCtx;
 use crate::param::ParamState;
 use crate::schedule::{
-    BufRef, FeedbackLine, Fill, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step, MAX_PARAMS,
-    MAX_PORTS,
+    BufRef, Fade, FadeClock, FeedbackLine, Fill, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step,
+    MAX_PARAMS, MAX_PORTS,
 };
 use crate::spec::InputRule;
 
@@ -60,7 +60,19 @@ enum Vertex {
 pub fn compile(graph: &Graph, opts: &CompileOptions) -> Result<Schedule> {
     opts.validate()?;
     let order = order(graph)?;
-    Compiler::new(graph, opts).run(&order)
+    Compiler::new(graph, opts, HashMap::new()).run(&order, None)
+}
+
+/// Compiles `graph` with the edges in `fades` faded in or out over `length` frames.
+pub(crate) fn compile_faded(
+    graph: &Graph,
+    opts: &CompileOptions,
+    fades: HashMap<Edge, Fade>,
+    length: usize,
+) -> Result<Schedule> {
+    opts.validate()?;
+    let order = order(graph)?;
+    Compiler::new(graph, opts, fades).run(&order, Some(FadeClock { done: 0, length: length.max(1) }))
 }
 
 fn is_feedback(graph: &Graph, id: NodeId) -> bool {
@@ -163,10 +175,12 @@ struct Compiler<'g> {
     max_silence: usize,
     slots: Vec<NodeSlot>,
     steps: Vec<Step>,
+    /// Edges a declicked edit fades in or out (empty for a plain compile).
+    fades: HashMap<Edge, Fade>,
 }
 
 impl<'g> Compiler<'g> {
-    fn new(graph: &'g Graph, opts: &CompileOptions) -> Self {
+    fn new(graph: &'g Graph, opts: &CompileOptions, fades: HashMap<Edge, Fade>) -> Self {
         let mut pending_reads = HashMap::new();
         for e in graph.edges() {
             *pending_reads.entry((e.src, e.port)).or_insert(0) += 1;
@@ -182,10 +196,11 @@ impl<'g> Compiler<'g> {
             max_silence: 1,
             slots: Vec::new(),
             steps: Vec::new(),
+            fades,
         }
     }
 
-    fn run(mut self, order: &[Vertex]) -> Result<Schedule> {
+    fn run(mut self, order: &[Vertex], fade: Option<FadeClock>) -> Result<Schedule> {
         let mut output = None;
         for v in order {
             match *v {
@@ -209,6 +224,8 @@ impl<'g> Compiler<'g> {
             output,
             samplerate: self.opts.samplerate,
             max_block,
+            fade,
+            next: None,
         })
     }
 
@@ -263,6 +280,12 @@ impl<'g> Compiler<'g> {
     /// buffer itself when one edge matches, otherwise a mix into a fresh buffer.
     /// Returns the source and the temporary buffer to free after use, if any.
     fn gather(&mut self, edges: &[Edge], channels: usize) -> (Option<BufRef>, Option<u32>) {
+        if edges.iter().any(|e| self.fades.contains_key(e)) {
+            let srcs = edges.iter().map(|e| (self.port_buffer[&(e.src, e.port)], self.fades.get(e).copied())).collect();
+            let dst = self.alloc(channels);
+            self.steps.push(Step::Crossfade { dst, srcs });
+            return (Some(dst), Some(dst.id));
+        }
         match edges {
             [] => (None, None),
             [e] if self.port_channels[&(e.src, e.port)] == channels => (Some(self.port_buffer[&(e.src, e.port)]), None),

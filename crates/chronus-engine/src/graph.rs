@@ -82,6 +82,12 @@ impl Graph {
         Ok(id)
     }
 
+    /// A graph of exactly these nodes and edges (every edge must join two of the nodes).
+    pub(crate) fn from_parts(nodes: BTreeMap<NodeId, NodeDesc>, edges: Vec<Edge>) -> Graph {
+        let next_id = nodes.keys().next_back().map_or(0, |id| id + 1);
+        Graph { nodes, edges, next_id }
+    }
+
     /// Removes a node and every edge touching it.
     pub fn remove(&mut self, id: NodeId) -> Result<()> {
         self.node(id)?;

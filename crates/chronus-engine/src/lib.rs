@@ -23,6 +23,7 @@ pub mod processor;
 pub mod schedule;
 pub mod sequence;
 pub mod spec;
+pub mod transition;
 
 pub use compile::{compile, CompileOptions};
 pub use error::{Error, Result};

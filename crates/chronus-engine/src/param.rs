@@ -115,9 +115,15 @@ impl ParamState {
     }
 
     /// Takes over the live values of `old` (same lane count), keeping any glide in flight;
-    /// lanes whose value the new graph changed then glide to it.
-    pub(crate) fn migrate_from(&mut self, old: &ParamState) {
+    /// with `follow_graph`, lanes whose value the new graph changed then glide to it.
+    pub(crate) fn migrate_from(&mut self, old: &ParamState, follow_graph: bool) {
         if old.lanes.len() != self.lanes.len() {
+            return;
+        }
+        if !follow_graph {
+            self.lanes.copy_from_slice(&old.lanes);
+            self.current.copy_from_slice(&old.current);
+            self.moving = old.moving;
             return;
         }
         let wanted: &mut [f32] = &mut self.scratch[..self.current.len()];

@@ -26,6 +26,8 @@ pub struct Counters {
     pub dropped_events: u64,
     /// Schedules swapped in.
     pub swaps: u64,
+    /// Declicked edits whose crossfade finished and handed over to the edited graph.
+    pub crossfades: u64,
     /// MIDI messages that found the per-callback MIDI buffers full.
     pub dropped_midi: u64,
 }
@@ -108,6 +110,24 @@ impl Processor {
         schedule.migrate_from(&mut self.schedule);
         self.counters.swaps += 1;
         std::mem::replace(&mut self.schedule, schedule)
+    }
+
+    /// Whether a declicked edit is still crossfading (or waiting to hand over).
+    pub fn in_transition(&self) -> bool {
+        self.schedule.in_transition()
+    }
+
+    /// Once a transition's crossfade is done, swaps in the schedule it leads to (carrying
+    /// every surviving node's state over) and returns the transition, which holds the
+    /// removed nodes and must be dropped off the audio thread. None while it still fades.
+    pub fn finish_transition(&mut self) -> Option<Box<Schedule>> {
+        if !self.schedule.transition_finished() {
+            return None;
+        }
+        let mut next = self.schedule.next.take()?;
+        next.take_over(&mut self.schedule);
+        self.counters.crossfades += 1;
+        Some(std::mem::replace(&mut self.schedule, next))
     }
 
     /// Replaces the transport (tracks and tempo map); returns the old one, to be dropped off

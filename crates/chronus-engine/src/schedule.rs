@@ -49,6 +49,12 @@ pub(crate) enum Step {
         dst: BufRef,
         srcs: Vec<BufRef>,
     },
+    /// Like `Mix`, with the sources an edit adds or removes faded in or out along the
+    /// schedule's [`FadeClock`] (a declicked edit, see [`crate::transition`]).
+    Crossfade {
+        dst: BufRef,
+        srcs: Vec<(BufRef, Option<Fade>)>,
+    },
     Node {
         slot: u32,
         inputs: Box<[Source]>,
@@ -85,6 +91,36 @@ pub(crate) enum Fill {
 impl Fill {
     fn is_constant(self) -> bool {
         self != Fill::Full
+    }
+}
+
+/// Which way a faded edge goes during a declicked edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fade {
+    /// An edge the edit adds: its gain rises from 0 to 1.
+    In,
+    /// An edge the edit removes: its gain falls from 1 to 0.
+    Out,
+}
+
+/// Progress of a declicked edit's crossfade, in frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FadeClock {
+    pub done: usize,
+    pub length: usize,
+}
+
+impl FadeClock {
+    /// Gain of an edge fading in, `frame` frames into the current pass: a raised cosine
+    /// from 0 to 1 (an edge fading out gets one minus it, so the two always sum to 1).
+    #[inline]
+    fn gain_in(&self, frame: usize) -> f32 {
+        let t = ((self.done + frame) as f64 / self.length as f64).min(1.0);
+        (0.5 - 0.5 * (std::f64::consts::PI * t).cos()) as f32
+    }
+
+    fn finished(&self) -> bool {
+        self.done >= self.length
     }
 }
 
@@ -127,6 +163,11 @@ pub struct Schedule {
     pub(crate) output: Option<BufRef>,
     pub(crate) samplerate: f64,
     pub(crate) max_block: usize,
+    /// Set on a transition schedule: how far its crossfade has gone.
+    pub(crate) fade: Option<FadeClock>,
+    /// Set on a transition schedule: the edited graph's own schedule, which takes over
+    /// (with every surviving node's state) once the crossfade is done.
+    pub(crate) next: Option<Box<Schedule>>,
 }
 
 impl Schedule {
@@ -165,6 +206,17 @@ impl Schedule {
         self.buffers.len()
     }
 
+    /// Whether this is a transition whose crossfade is still running or waiting to hand
+    /// over to the schedule it leads to.
+    pub fn in_transition(&self) -> bool {
+        self.next.is_some()
+    }
+
+    /// Whether this transition's crossfade is complete.
+    pub(crate) fn transition_finished(&self) -> bool {
+        self.next.is_some() && self.fade.is_none_or(|f| f.finished())
+    }
+
     fn slot(&self, id: NodeId) -> Option<&NodeSlot> {
         let i = self.index.binary_search_by_key(&id, |e| e.0).ok()?;
         Some(&self.slots[self.index[i].1 as usize])
@@ -201,7 +253,19 @@ impl Schedule {
 
     /// Moves the state of every node that survives unchanged from `old` into `self`; the
     /// fresh instances they replace end up in `old`, to be dropped off the audio thread.
+    /// Parameters whose constant the edit changed glide to their new value.
     pub(crate) fn migrate_from(&mut self, old: &mut Schedule) {
+        self.take_states(old, true);
+    }
+
+    /// Takes over from the transition `old` that led here (compiled from the same graph):
+    /// node states as [`Schedule::migrate_from`], parameters exactly as they are now, since
+    /// events applied during the crossfade are newer than this schedule's constants.
+    pub(crate) fn take_over(&mut self, old: &mut Schedule) {
+        self.take_states(old, false);
+    }
+
+    fn take_states(&mut self, old: &mut Schedule, follow_graph: bool) {
         for slot in &mut self.slots {
             let Some(old_slot) = old.slot_mut(slot.id) else { continue };
             if old_slot.signature != slot.signature {
@@ -209,7 +273,7 @@ impl Schedule {
             }
             std::mem::swap(&mut slot.imp, &mut old_slot.imp);
             for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
-                new.migrate_from(old);
+                new.migrate_from(old, follow_graph);
             }
         }
     }
@@ -218,7 +282,7 @@ impl Schedule {
     /// input for these frames (`in_channels` interleaved, possibly none).
     pub(crate) fn run(&mut self, frames: usize, input: &[f32], in_channels: usize) {
         debug_assert!(frames > 0 && frames <= self.max_block);
-        let Schedule { slots, steps, buffers, fills, silence, .. } = self;
+        let Schedule { slots, steps, buffers, fills, silence, fade, .. } = self;
         for step in steps.iter() {
             match step {
                 Step::Mix { dst, srcs } => {
@@ -233,6 +297,16 @@ impl Schedule {
                     mix(&mut out, *dst, srcs, buffers, if constant { 1 } else { frames });
                     buffers[dst.id as usize] = out;
                     fills[dst.id as usize] = if constant { Fill::Constant } else { Fill::Full };
+                }
+                Step::Crossfade { dst, srcs } => {
+                    for (s, _) in srcs {
+                        expand(buffers, fills, *s, frames);
+                    }
+                    let clock = fade.unwrap_or(FadeClock { done: 1, length: 1 });
+                    let mut out = std::mem::take(&mut buffers[dst.id as usize]);
+                    crossfade(&mut out, *dst, srcs, buffers, frames, &clock);
+                    buffers[dst.id as usize] = out;
+                    fills[dst.id as usize] = Fill::Full;
                 }
                 Step::Node { slot, inputs, outputs, params } => {
                     for input in inputs.iter() {
@@ -309,6 +383,9 @@ impl Schedule {
         if let Some(out) = self.output {
             expand(&mut self.buffers, &mut self.fills, out, frames);
         }
+        if let Some(f) = &mut self.fade {
+            f.done = (f.done + frames).min(f.length);
+        }
     }
 
     /// The graph output of the last pass, interleaved.
@@ -371,6 +448,40 @@ fn mix(out: &mut [f32], dst: BufRef, srcs: &[BufRef], buffers: &[Box<[f32]>], fr
             for (row, &i) in out.chunks_exact_mut(ch).zip(input) {
                 for o in row {
                     *o += i;
+                }
+            }
+        }
+    }
+}
+
+/// `mix` with per-edge fades: a faded source is weighted by the clock's raised cosine.
+fn crossfade(
+    out: &mut [f32],
+    dst: BufRef,
+    srcs: &[(BufRef, Option<Fade>)],
+    buffers: &[Box<[f32]>],
+    frames: usize,
+    clock: &FadeClock,
+) {
+    let ch = dst.channels as usize;
+    let out = &mut out[..frames * ch];
+    out.fill(0.0);
+    for (src, fade) in srcs {
+        let input = slice(buffers, *src, frames);
+        let wide = src.channels == dst.channels;
+        for (f, row) in out.chunks_exact_mut(ch).enumerate() {
+            let gain = match fade {
+                None => 1.0,
+                Some(Fade::In) => clock.gain_in(f),
+                Some(Fade::Out) => 1.0 - clock.gain_in(f),
+            };
+            if wide {
+                for (o, i) in row.iter_mut().zip(&input[f * ch..f * ch + ch]) {
+                    *o += gain * *i;
+                }
+            } else {
+                for o in row {
+                    *o += gain * input[f];
                 }
             }
         }

@@ -35,6 +35,7 @@ fn config(backend: &str, outputs: usize, inputs: usize) -> EngineConfig {
         },
         blocksize: 256,
         smoothing: 0.005,
+        edit_fade: 0.005,
         command_capacity: 256,
         event_capacity: 1024,
     }
@@ -139,8 +140,10 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
             )
             .unwrap();
         if round % 10 == 3 {
-            // Add (and later remove) a node: a hot swap.
+            // Add (and later remove) a sounding node: a hot swap that crossfades it in
+            // (and, next time, out).
             let extra = node(&mut graph, "sine", &[("freq", &[220.0])], &[]);
+            graph.connect_output(extra, "out").unwrap();
             engine.swap(&graph).unwrap();
             graph.remove(extra).unwrap();
         }
@@ -161,6 +164,7 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
     assert!(callbacks > 100, "{callbacks} callbacks");
     let s = engine.snapshot();
     assert!(s.swaps >= 6, "{} swaps", s.swaps);
+    assert!(s.crossfades >= 6, "{} crossfades", s.crossfades);
     assert_eq!(s.dropped_events, 0);
     drop(side);
 }

@@ -42,7 +42,7 @@ impl Engine {
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (graph, backend, device, samplerate, blocksize, outputs, inputs, smoothing, client_name, connect, command_capacity, event_capacity, midi_in=false, midi_out=false))]
+    #[pyo3(signature = (graph, backend, device, samplerate, blocksize, outputs, inputs, smoothing, edit_fade, client_name, connect, command_capacity, event_capacity, midi_in=false, midi_out=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -54,6 +54,7 @@ impl Engine {
         outputs: usize,
         inputs: usize,
         smoothing: f64,
+        edit_fade: f64,
         client_name: String,
         connect: bool,
         command_capacity: usize,
@@ -76,6 +77,7 @@ impl Engine {
             },
             blocksize,
             smoothing,
+            edit_fade,
             command_capacity,
             event_capacity,
         };
@@ -166,6 +168,7 @@ impl Engine {
         d.set_item("dropped_events", s.dropped_events)?;
         d.set_item("dropped_commands", dropped)?;
         d.set_item("swaps", s.swaps)?;
+        d.set_item("crossfades", s.crossfades)?;
         d.set_item("capture_overruns", s.capture_overruns)?;
         d.set_item("input_underruns", underruns)?;
         d.set_item("beat", s.beat)?;

@@ -148,6 +148,7 @@ impl AudioSide {
         s.orphan_events = counters.orphan_events;
         s.dropped_events = counters.dropped_events;
         s.swaps = counters.swaps;
+        s.crossfades = counters.crossfades;
         s.dropped_midi = s.dropped_midi.max(counters.dropped_midi);
         if let Some(t) = self.processor.transport() {
             s.playing = t.state() == TransportState::Playing;
@@ -157,13 +158,22 @@ impl AudioSide {
         self.stats.write(self.snapshot);
     }
 
-    /// Applies every waiting command. A command that hands something back waits (with
-    /// everything behind it) while the return queue is full, so the pushes below cannot fail
-    /// and nothing is ever freed here.
+    /// Ends a declicked edit whose crossfade is done, then applies every waiting command.
+    /// A command that hands something back waits (with everything behind it) while the
+    /// return queue is full, so the pushes below cannot fail and nothing is ever freed here;
+    /// a swap (with everything behind it) waits for a running crossfade to finish.
     fn drain_commands(&mut self) {
+        if !self.returns.is_full() {
+            if let Some(transition) = self.processor.finish_transition() {
+                let _ = self.returns.push(Returned::Schedule(transition));
+            }
+        }
         while let Ok(command) = self.commands.peek() {
             let held = (self.capture.is_some(), self.processor.transport().is_some(), self.midi_record.is_some());
             if command.hands_back(held.0, held.1, held.2) && self.returns.is_full() {
+                return;
+            }
+            if matches!(command, Command::Swap(_)) && self.processor.in_transition() {
                 return;
             }
             let Ok(command) = self.commands.pop() else { return };

@@ -19,7 +19,9 @@ use crate::midi::{CcMapping, Curve, MidiRoutes};
 use crate::offline::check_event;
 use crate::processor::Processor;
 use crate::processor::{StampedMidi, TransportCommand};
+use crate::schedule::Schedule;
 use crate::sequence::{TempoMap, Track, Transport};
+use crate::transition::compile_transition;
 
 /// How to start an engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +33,9 @@ pub struct EngineConfig {
     pub blocksize: usize,
     /// Default glide of parameter changes in seconds.
     pub smoothing: f64,
+    /// Crossfade in seconds for connections an edit adds or removes (0: edits swap in
+    /// at once; see [`crate::transition`]).
+    pub edit_fade: f64,
     /// Commands that can wait in the control -> audio queue.
     pub command_capacity: usize,
     /// Future events the audio thread can hold.
@@ -45,6 +50,8 @@ pub struct Engine {
     running: Option<Box<dyn Running>>,
     info: StreamInfo,
     opts: CompileOptions,
+    /// Crossfade of edited connections, in frames (0: none).
+    edit_fade: usize,
     counters: Arc<BackendCounters>,
     dropped_commands: u64,
     epoch: Instant,
@@ -97,6 +104,9 @@ impl Engine {
     ) -> Result<(Engine, AudioSide)> {
         let opts =
             CompileOptions { samplerate: info.samplerate, max_block: config.blocksize, smoothing: config.smoothing };
+        if !(config.edit_fade.is_finite() && (0.0..=1.0).contains(&config.edit_fade)) {
+            return Err(Error::Invalid(format!("edit_fade {} s is outside [0, 1]", config.edit_fade)));
+        }
         let schedule = compile(graph, &opts)?;
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let (commands, command_rx) = rtrb::RingBuffer::new(config.command_capacity.max(1));
@@ -121,6 +131,7 @@ impl Engine {
             returns,
             stats: Arc::new(Mutex::new(stats_out)),
             running: None,
+            edit_fade: (config.edit_fade * info.samplerate).round() as usize,
             info,
             opts,
             counters,
@@ -177,14 +188,30 @@ impl Engine {
     }
 
     /// Compiles `graph` and swaps it in at the next block boundary; nodes that survive keep
-    /// their state (phases, delay lines, envelopes, parameter glides).
+    /// their state (phases, delay lines, envelopes, parameter glides), and connections the
+    /// edit adds or removes crossfade over `edit_fade` (when both graphs can play together:
+    /// otherwise the edit swaps in at once).
     pub fn swap(&mut self, graph: &Graph) -> Result<()> {
-        let schedule = compile(graph, &self.opts)?;
+        let schedule = Box::new(compile(graph, &self.opts)?);
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
-        self.push(Command::Swap(Box::new(schedule)))?;
+        let schedule = self.declicked(graph, schedule);
+        self.push(Command::Swap(schedule))?;
         self.graph = graph.clone();
         self.lanes = lanes;
         Ok(())
+    }
+
+    /// The transition that fades from the playing graph into `graph` and then hands over
+    /// to `schedule`, or `schedule` itself when no connection changes, fading is off, or
+    /// the two graphs cannot play together (a cycle through both, unequal widths).
+    fn declicked(&self, graph: &Graph, schedule: Box<Schedule>) -> Box<Schedule> {
+        if self.edit_fade == 0 {
+            return schedule;
+        }
+        match compile_transition(&self.graph, graph, &self.opts, self.edit_fade) {
+            Ok(Some(transition)) => Box::new(transition.then(schedule)),
+            Ok(None) | Err(_) => schedule,
+        }
     }
 
     /// The latest state published by the audio thread.

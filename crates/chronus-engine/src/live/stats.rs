@@ -38,6 +38,8 @@ pub struct Snapshot {
     pub dropped_events: u64,
     /// Schedules swapped in.
     pub swaps: u64,
+    /// Declicked edits whose crossfade finished.
+    pub crossfades: u64,
     /// Frames the capture tap could not store because its reader fell behind.
     pub capture_overruns: u64,
     /// Frames of device input missing when the output needed them (duplex via two streams).
@@ -82,6 +84,7 @@ impl Default for Snapshot {
             orphan_events: 0,
             dropped_events: 0,
             swaps: 0,
+            crossfades: 0,
             capture_overruns: 0,
             input_underruns: 0,
             peak: [0.0; MAX_METERED],
