@@ -169,6 +169,8 @@ struct Compiler<'g> {
     port_buffer: HashMap<(NodeId, u16), BufRef>,
     /// Reads still to come of each produced port.
     pending_reads: HashMap<(NodeId, u16), usize>,
+    /// The edges into each sink, in the order they were made.
+    into: HashMap<Sink, Vec<Edge>>,
     /// Capacity in channels of each pool buffer.
     capacity: Vec<usize>,
     free: Vec<u32>,
@@ -182,8 +184,10 @@ struct Compiler<'g> {
 impl<'g> Compiler<'g> {
     fn new(graph: &'g Graph, opts: &CompileOptions, fades: HashMap<Edge, Fade>) -> Self {
         let mut pending_reads = HashMap::new();
+        let mut into: HashMap<Sink, Vec<Edge>> = HashMap::new();
         for e in graph.edges() {
             *pending_reads.entry((e.src, e.port)).or_insert(0) += 1;
+            into.entry(e.dst).or_default().push(*e);
         }
         Compiler {
             graph,
@@ -191,6 +195,7 @@ impl<'g> Compiler<'g> {
             port_channels: HashMap::new(),
             port_buffer: HashMap::new(),
             pending_reads,
+            into,
             capacity: Vec::new(),
             free: Vec::new(),
             max_silence: 1,
@@ -230,7 +235,7 @@ impl<'g> Compiler<'g> {
     }
 
     fn edges_into(&self, sink: Sink) -> Vec<Edge> {
-        self.graph.edges().iter().filter(|e| e.dst == sink).copied().collect()
+        self.into.get(&sink).cloned().unwrap_or_default()
     }
 
     /// Channel count of a sink fed by `edges`: the widest edge; the others must be mono or
