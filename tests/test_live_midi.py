@@ -188,6 +188,50 @@ def test_live_transport_loops_seeks_and_changes_tempo():
         assert 6 < live.transport.beat < 7.5
 
 
+def test_events_cued_at_beats_land_on_the_transports_frames():
+    # A track marks beat 0 of each pass; cued notes, a parameter step and a gate must land
+    # exactly where the tempo map puts their beats relative to it, whatever the device does.
+    g = cx.Graph()
+    v = g.voices(8)
+    level = g.const(0.0)
+    env = g.adsr(attack=0.0, decay=0.0, sustain=1.0, release=0.0)
+    g.output(g.stack(v.trigger.sum(), level, env))
+    g.tempo = cx.TempoMap([(0, 150), (2, 100)])
+    with cx.Engine(g, backend="null", outputs=3, smoothing=0.0) as live:
+        with pytest.raises(ValueError, match="beat must be >= 0"):
+            live.set(level.value, 1.0, beat=-1)
+        with pytest.raises(ValueError, match="not at and beat"):
+            live.set(level.value, 1.0, at=1.0, beat=1)
+        live.note(v, 60, beat=0)
+        live.note(v, 62, beat=1.5, duration=0.25)
+        live.note(v, 64, beat=2.5)
+        live.set(level.value, 0.5, beat=3, ramp=0)
+        live.gate(env, beat=1)
+        live.gate(env, False, beat=2.5)
+        time.sleep(0.3)
+        assert not live.transport.playing
+        live.start_capture()
+        live.transport.start()
+        time.sleep(2.6)
+        audio, _ = live.stop_capture()
+        # An event for a beat already passed plays at once and is counted late.
+        late = live.stats()["late_events"]
+        live.set(level.value, 0.25, beat=0.5, ramp=0)
+        time.sleep(0.1)
+        assert live.stats()["late_events"] == late + 1
+    tempo = cx.TempoMap([(0, 150), (2, 100)])
+    hits = pulses(audio[0])
+    zero = hits[0]
+
+    def at(beat):
+        return zero + round(tempo.seconds(beat) * SR)
+
+    assert hits == [at(0), at(1.5), at(2.5)]
+    assert int(np.flatnonzero(audio[1] == 0.5)[0]) == at(3)
+    gate = np.flatnonzero(audio[2] > 0.5)
+    assert (gate[0], gate[-1] + 1) == (at(1), at(2.5))
+
+
 def test_midi_learn_record_and_save(tmp_path, jack_server):
     g, v = trigger_graph()
     lp = g.lowpass(g.saw(v.freq), cutoff=1000)

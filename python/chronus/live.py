@@ -141,11 +141,15 @@ class Engine:
             self.close()
             raise
 
-    def _start_song(self) -> None:
+    def _song(self) -> tuple[list, list, list]:
+        """The graph's tempo changes, tracks and CC maps (120 BPM and nothing else if none)."""
         song = self.graph.song(self.samplerate)
-        if song is None:
-            return
-        tempo, tracks, cc_maps = song
+        return song if song is not None else ([(0.0, 120.0)], [], [])
+
+    def _start_song(self) -> None:
+        # Every engine has a transport, so events can be placed at beats; it starts by
+        # itself only when the graph has tracks to play.
+        tempo, tracks, cc_maps = self._song()
         self._core.set_transport(tempo, tracks)
         if cc_maps:
             self._core.set_cc_maps(cc_maps)
@@ -195,16 +199,24 @@ class Engine:
         """The engine's sample clock in frames since it started."""
         return self._core.now()
 
-    def _frame(self, at: float | None, frame: int | None) -> int | None:
-        if at is not None and frame is not None:
-            raise ValueError("give at= (seconds) or frame=, not both")
+    def _when(self, at: float | None, frame: int | None, beat: float | None = None) -> dict[str, Any]:
+        """Keyword arguments for the core's ``time`` (frame) or ``beat``; at most one given."""
+        given = [name for name, v in (("at", at), ("frame", frame), ("beat", beat)) if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of at= (seconds), frame= or beat=, not {' and '.join(given)}")
         if at is not None:
             if not (math.isfinite(at) and at >= 0):
                 raise ValueError(f"at must be a time >= 0 in seconds on the engine clock, got {at}")
-            return round(at * self.samplerate)
-        if frame is not None and frame < 0:
-            raise ValueError(f"frame must be >= 0, got {frame}")
-        return frame
+            return {"time": round(at * self.samplerate)}
+        if frame is not None:
+            if frame < 0:
+                raise ValueError(f"frame must be >= 0, got {frame}")
+            return {"time": int(frame)}
+        if beat is not None:
+            if not (math.isfinite(beat) and beat >= 0):
+                raise ValueError(f"beat must be >= 0, got {beat}")
+            return {"beat": float(beat)}
+        return {}
 
     # -- control ------------------------------------------------------------------------
     def set(
@@ -214,31 +226,42 @@ class Engine:
         *,
         at: float | None = None,
         frame: int | None = None,
+        beat: float | None = None,
         ramp: float | None = None,
         lane: int | None = None,
     ) -> None:
         """Changes ``param`` while playing.
 
-        ``at`` is a time in seconds on the engine clock (or ``frame``; default: the next
-        block); ``ramp`` the glide in seconds (None: default smoothing, 0: jump); ``lane``
-        one lane or all. The graph keeps the new value for later :meth:`update` calls.
-        Raises :class:`chronus.QueueFullError` if the audio thread is not keeping up.
+        ``at`` is a time in seconds on the engine clock, ``frame`` a frame of it, ``beat``
+        a beat of the transport (it plays when the transport gets there, at once if it has
+        passed it; default: the next block); ``ramp`` the glide in seconds (None: default
+        smoothing, 0: jump); ``lane`` one lane or all. The graph keeps the new value for
+        later :meth:`update` calls. Raises :class:`chronus.QueueFullError` if the audio
+        thread is not keeping up.
         """
         if not isinstance(param, Param):
             raise TypeError(f"set() needs a parameter such as node.cutoff, got {type(param).__name__}")
         if ramp is not None and not (math.isfinite(ramp) and ramp >= 0):
             raise ValueError(f"ramp must be >= 0 seconds, got {ramp}")
-        when = self._frame(at, frame)
+        when = self._when(at, frame, beat)
         frames = -1 if ramp is None else round(ramp * self.samplerate)
         self._core.set_param(
-            param.node.id, param.index, -1 if lane is None else lane, float(value), frames, when
+            param.node.id, param.index, -1 if lane is None else lane, float(value), frames, **when
         )
         if lane is None:
             self.graph._core.set_param(param.node.id, param.name, [float(value)])
 
-    def gate(self, env: Node, on: bool = True, *, at: float | None = None, lane: int | None = None) -> None:
-        """Opens (or closes) an envelope's gate now or at ``at`` seconds."""
-        self.set(env.gate, 1.0 if on else 0.0, at=at, ramp=0, lane=lane)
+    def gate(
+        self,
+        env: Node,
+        on: bool = True,
+        *,
+        at: float | None = None,
+        beat: float | None = None,
+        lane: int | None = None,
+    ) -> None:
+        """Opens (or closes) an envelope's gate now, at ``at`` seconds or at ``beat``."""
+        self.set(env.gate, 1.0 if on else 0.0, at=at, beat=beat, ramp=0, lane=lane)
 
     def note(
         self,
@@ -249,33 +272,56 @@ class Engine:
         duration: float | None = None,
         at: float | None = None,
         frame: int | None = None,
+        beat: float | None = None,
         channel: int = 0,
     ) -> None:
         """Plays MIDI note ``note`` on ``target`` (a voice allocator or instrument) now, at
-        ``at`` seconds or at ``frame``; with ``duration`` (seconds) its note-off follows."""
+        ``at`` seconds, at ``frame`` or at ``beat`` of the transport; with ``duration`` its
+        note-off follows (in seconds, or in beats for a note placed at a beat)."""
         if not 0 <= note <= 127 or not 0 < velocity <= 1 or not 0 <= channel <= 15:
             raise ValueError(
                 f"note 0..127, velocity (0, 1], channel 0..15; got {note}, {velocity}, {channel}"
             )
-        start = self._frame(at, frame)
-        self._core.node_event(target.id, "note_on", channel, note, float(velocity), start)
-        if duration is not None:
-            begin = self._core.now() if start is None else start
-            self._core.node_event(
-                target.id, "note_off", channel, note, 0.0, begin + round(duration * self.samplerate)
-            )
+        if duration is not None and not (math.isfinite(duration) and duration >= 0):
+            raise ValueError(f"duration must be >= 0, got {duration}")
+        when = self._when(at, frame, beat)
+        self._core.node_event(target.id, "note_on", channel, note, float(velocity), **when)
+        if duration is None:
+            return
+        if beat is not None:
+            end = {"beat": beat + duration}
+        else:
+            end = {"time": when.get("time", self._core.now()) + round(duration * self.samplerate)}
+        self._core.node_event(target.id, "note_off", channel, note, 0.0, **end)
 
     def note_off(
-        self, target: Node, note: int, *, at: float | None = None, frame: int | None = None, channel: int = 0
+        self,
+        target: Node,
+        note: int,
+        *,
+        at: float | None = None,
+        frame: int | None = None,
+        beat: float | None = None,
+        channel: int = 0,
     ) -> None:
-        """Releases MIDI note ``note`` on ``target`` now, at ``at`` seconds or at ``frame``."""
-        self._core.node_event(target.id, "note_off", channel, note, 0.0, self._frame(at, frame))
+        """Releases MIDI note ``note`` on ``target`` now, at ``at`` seconds, ``frame`` or ``beat``."""
+        self._core.node_event(target.id, "note_off", channel, note, 0.0, **self._when(at, frame, beat))
 
     def control(
-        self, target: Node, controller: int, value: float, *, at: float | None = None, channel: int = 0
+        self,
+        target: Node,
+        controller: int,
+        value: float,
+        *,
+        at: float | None = None,
+        beat: float | None = None,
+        channel: int = 0,
     ) -> None:
-        """Sends a controller change (``value`` in [0, 1]) to ``target``."""
-        self._core.node_event(target.id, "control", channel, controller, float(value), self._frame(at, None))
+        """Sends a controller change (``value`` in [0, 1]) to ``target`` now, at ``at``
+        seconds or at ``beat``."""
+        self._core.node_event(
+            target.id, "control", channel, controller, float(value), **self._when(at, None, beat)
+        )
 
     # -- MIDI ---------------------------------------------------------------------------
     def route_midi(self, target: Node | None, *, channel: int | None = None) -> None:
@@ -429,9 +475,9 @@ class Transport:
         self._engine._core.transport("tempo", float(bpm))
 
     def reload(self) -> None:
-        """Sends the graph's tracks and tempo map again (stopped at beat 0)."""
-        song = self._engine.graph.song(self._engine.samplerate)
-        changes, tracks, _ = song if song is not None else ([(0.0, 120.0)], [], [])
+        """Sends the graph's tracks and tempo map again (stopped at beat 0; events cued
+        for beats are forgotten)."""
+        changes, tracks, _ = self._engine._song()
         self._engine._core.set_transport(changes, tracks)
 
     @property

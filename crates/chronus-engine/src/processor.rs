@@ -137,6 +137,12 @@ impl Processor {
         std::mem::replace(&mut self.transport, transport)
     }
 
+    /// Cues an event for the moment the transport plays `beat` (see [`Transport::cue`]);
+    /// false if there is no transport or its cue list is full. Never allocates.
+    pub fn cue(&mut self, beat: f64, kind: EventKind) -> bool {
+        self.transport.as_deref_mut().is_some_and(|t| t.cue(beat, kind))
+    }
+
     /// The transport, if any.
     pub fn transport(&self) -> Option<&Transport> {
         self.transport.as_deref()

@@ -139,6 +139,9 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
                 },
             )
             .unwrap();
+        // Cued for a beat of the transport (inserted in order into its preallocated list).
+        let kind = EventKind::Node { node: voices, event: NodeEvent::NoteOn { channel: 0, note: 70, velocity: 0.5 } };
+        engine.cue(f64::from(round % 7) * 0.75, kind).unwrap();
         if round % 10 == 3 {
             // Add (and later remove) a sounding node: a hot swap that crossfades it in
             // (and, next time, out).

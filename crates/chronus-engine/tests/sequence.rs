@@ -1,10 +1,13 @@
-//! The transport plays tracks on their exact frames: loops, polymeter, probability, tempo
-//! changes, seeking and block-size independence.
+//! The transport plays tracks and cued events on their exact frames: loops, polymeter,
+//! probability, tempo changes, seeking and block-size independence.
 
 mod common;
 
-use chronus_engine::sequence::{TempoMap, Track, TrackEvent};
-use chronus_engine::{render, CompileOptions, EventKind, Graph, NodeEvent, OptValue, RenderJob, Song};
+use chronus_engine::processor::TransportCommand;
+use chronus_engine::sequence::{TempoMap, Track, TrackEvent, Transport, CUE_ROOM};
+use chronus_engine::{
+    compile, render, CompileOptions, EventKind, Graph, NodeEvent, OptValue, Processor, RenderJob, Song,
+};
 use common::node;
 
 const SR: f64 = 48_000.0;
@@ -72,4 +75,53 @@ fn looping_tracks_make_polymeter_and_probability_is_seeded() {
     assert_eq!(a, triggers(&g, 64, 32 * 24_000, song(1)));
     assert_ne!(a, triggers(&g, 256, 32 * 24_000, song(2)));
     assert!((40..=88).contains(&a.len()), "{} of 128 half-likely notes played", a.len());
+}
+
+/// Runs `proc` for `frames` frames in blocks of `block`; returns the frames of its pulses.
+fn run_pulses(proc: &mut Processor, frames: usize, block: usize) -> Vec<usize> {
+    let start = proc.clock() as usize;
+    let mut out = vec![0.0f32; frames];
+    for chunk in out.chunks_mut(block) {
+        proc.process(chunk, 1);
+    }
+    out.iter().enumerate().flat_map(|(i, x)| std::iter::repeat_n(start + i, *x as usize)).collect()
+}
+
+#[test]
+fn cued_events_play_when_the_transport_reaches_their_beat() {
+    let (g, v) = trigger_graph();
+    let on = |n: u8| EventKind::Node { node: v, event: NodeEvent::NoteOn { channel: 0, note: n, velocity: 1.0 } };
+    let mut proc = Processor::new(compile(&g, &opts(256)).unwrap(), 1024);
+    let map = TempoMap::constant(120.0).unwrap();
+    proc.swap_transport(Some(Box::new(Transport::new(map, vec![], SR))));
+    // Cued before the transport plays, out of order, two on one beat.
+    for (beat, n) in [(2.5, 40), (0.25, 41), (1.0, 42), (3.0, 43), (3.0, 44)] {
+        assert!(proc.cue(beat, on(n)));
+    }
+    assert_eq!(run_pulses(&mut proc, 1000, 100), Vec::<usize>::new(), "a stopped transport holds its cues");
+    proc.transport_command(TransportCommand::Start);
+    let beat = |b: f64| 1000 + (b * 24_000.0) as usize;
+    let got = run_pulses(&mut proc, 80_000, 333);
+    assert_eq!(got, vec![beat(0.25), beat(1.0), beat(2.5), beat(3.0), beat(3.0)]);
+
+    // A beat already passed plays at once, counted late.
+    let late = proc.counters().late_events;
+    assert!(proc.cue(0.5, on(45)));
+    assert_eq!(run_pulses(&mut proc, 100, 100), vec![81_000]);
+    assert_eq!(proc.counters().late_events, late + 1);
+
+    // While the transport loops short of a cue's beat, the cue waits.
+    proc.transport_command(TransportCommand::Seek(4.0));
+    proc.transport_command(TransportCommand::Loop(Some((4.0, 5.0))));
+    assert!(proc.cue(6.0, on(46)));
+    assert!(run_pulses(&mut proc, 96_000, 256).is_empty());
+    assert_eq!(proc.transport().unwrap().cued(), 1);
+    proc.transport_command(TransportCommand::Loop(None));
+    assert_eq!(run_pulses(&mut proc, 96_000, 256).len(), 1);
+
+    // The cue list is preallocated: when it is full, cueing fails instead of allocating.
+    for _ in 0..CUE_ROOM {
+        assert!(proc.cue(1000.0, on(47)));
+    }
+    assert!(!proc.cue(1000.0, on(47)));
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use engine::midi::MidiRoutes;
 use engine::processor::TransportCommand;
+use engine::EventKind;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -101,8 +102,9 @@ impl Engine {
         Ok(d)
     }
 
-    /// Sends a parameter change for frame `time` (None: the next block).
-    #[pyo3(signature = (node, param, lane, value, ramp, time=None))]
+    /// Sends a parameter change for frame `time` (None: the next block), or for the moment
+    /// the transport plays `beat`.
+    #[pyo3(signature = (node, param, lane, value, ramp, time=None, beat=None))]
     #[allow(clippy::too_many_arguments)]
     fn set_param(
         &self,
@@ -113,12 +115,15 @@ impl Engine {
         value: f32,
         ramp: i64,
         time: Option<u64>,
+        beat: Option<f64>,
     ) -> PyResult<()> {
-        self.run(py, |live| live.send(time, param_kind(node, param, lane, value, ramp)))
+        let kind = param_kind(node, param, lane, value, ramp);
+        self.run(py, |live| deliver(live, time, beat, kind))
     }
 
-    /// Sends a musical event (see `render` for the kinds) for frame `time` (None: now).
-    #[pyo3(signature = (node, kind, channel, data, value, time=None))]
+    /// Sends a musical event (see `render` for the kinds) for frame `time` (None: now), or
+    /// for the moment the transport plays `beat`.
+    #[pyo3(signature = (node, kind, channel, data, value, time=None, beat=None))]
     #[allow(clippy::too_many_arguments)]
     fn node_event(
         &self,
@@ -129,9 +134,10 @@ impl Engine {
         data: u8,
         value: f32,
         time: Option<u64>,
+        beat: Option<f64>,
     ) -> PyResult<()> {
         let kind = node_kind(node, kind, channel, data, value)?;
-        self.run(py, |live| live.send(time, kind))
+        self.run(py, |live| deliver(live, time, beat, kind))
     }
 
     /// Compiles `graph` and swaps it in while playing.
@@ -320,4 +326,17 @@ pub fn devices(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         list.append(e)?;
     }
     Ok(list)
+}
+
+/// Sends `kind` for a beat of the transport when `beat` is given, else for frame `time`.
+fn deliver(
+    live: &mut engine::live::Engine,
+    time: Option<u64>,
+    beat: Option<f64>,
+    kind: EventKind,
+) -> engine::Result<()> {
+    match beat {
+        Some(beat) => live.cue(beat, kind),
+        None => live.send(time, kind),
+    }
 }

@@ -185,6 +185,12 @@ impl AudioSide {
                     }
                     None
                 }
+                Command::Cue { beat, kind } => {
+                    if !self.processor.cue(beat, kind) {
+                        self.processor.count_dropped();
+                    }
+                    None
+                }
                 Command::Swap(schedule) => Some(Returned::Schedule(self.processor.swap_schedule(schedule))),
                 Command::StartCapture(sink) => self.capture.replace(sink).map(Returned::Capture),
                 Command::StopCapture => self.capture.take().map(Returned::Capture),

@@ -16,6 +16,13 @@ pub enum Command {
         /// What it does.
         kind: EventKind,
     },
+    /// An event for the moment the transport plays `beat`.
+    Cue {
+        /// Beat on the transport's tempo map.
+        beat: f64,
+        /// What it does.
+        kind: EventKind,
+    },
     /// A new schedule to swap in at the next block boundary.
     Swap(Box<Schedule>),
     /// Start copying output (and input) into this capture.
@@ -45,7 +52,7 @@ impl Command {
             Command::StartCapture(_) => capturing,
             Command::SetTransport(_) => has_transport,
             Command::StartMidiRecord(_) | Command::StopMidiRecord => recording_midi,
-            Command::Event { .. } | Command::Transport(_) | Command::SetRoutes(_) => false,
+            Command::Event { .. } | Command::Cue { .. } | Command::Transport(_) | Command::SetRoutes(_) => false,
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct Engine {
     epoch: Instant,
     graph: Graph,
     lanes: HashMap<NodeId, usize>,
+    /// Whether a transport was sent (beat-cued events need one).
+    has_transport: bool,
     recorder: Option<Recorder>,
     /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
     midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
@@ -139,6 +141,7 @@ impl Engine {
             epoch,
             graph: graph.clone(),
             lanes,
+            has_transport: false,
             recorder: None,
             midi_tx: Arc::new(Mutex::new(midi_tx)),
             midi_record: None,
@@ -283,7 +286,23 @@ impl Engine {
     /// Replaces the transport's tracks and tempo map (stopped, at beat 0).
     pub fn set_transport(&mut self, map: TempoMap, tracks: Vec<Track>) -> Result<()> {
         let transport = Transport::new(map, tracks, self.info.samplerate);
-        self.push(Command::SetTransport(Some(Box::new(transport))))
+        self.push(Command::SetTransport(Some(Box::new(transport))))?;
+        self.has_transport = true;
+        Ok(())
+    }
+
+    /// Sends an event for the moment the transport plays `beat` (at once if it is past;
+    /// a stopped transport keeps it until it plays there). Checks it against the playing
+    /// graph first. Cued events belong to the transport: replacing it forgets them.
+    pub fn cue(&mut self, beat: f64, kind: EventKind) -> Result<()> {
+        if !(beat.is_finite() && beat >= 0.0) {
+            return Err(Error::Invalid(format!("beat must be a finite number >= 0, got {beat}")));
+        }
+        if !self.has_transport {
+            return Err(Error::Invalid("events at a beat need a transport: set a tempo map first".into()));
+        }
+        check_event(&self.graph, |n| self.lanes.get(&n).copied(), &Event { time: 0, kind })?;
+        self.push(Command::Cue { beat, kind })
     }
 
     /// Starts, stops, seeks, loops or retempos the transport at the next block.

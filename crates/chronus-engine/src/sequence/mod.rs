@@ -12,4 +12,4 @@ mod transport;
 
 pub use tempo::TempoMap;
 pub use track::{Track, TrackEvent};
-pub use transport::{Transport, TransportState};
+pub use transport::{Transport, TransportState, CUE_ROOM};

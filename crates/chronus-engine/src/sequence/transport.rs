@@ -9,6 +9,15 @@ use crate::graph::NodeId;
 
 /// Tempo changes the transport can take while playing without allocating.
 const TEMPO_ROOM: usize = 256;
+/// Cued events that can wait for their beat.
+pub const CUE_ROOM: usize = 1024;
+
+/// An event waiting for the transport to reach its beat.
+#[derive(Debug, Clone, Copy)]
+struct Cue {
+    beat: f64,
+    kind: EventKind,
+}
 
 /// Where a track is.
 struct Cursor {
@@ -78,6 +87,8 @@ pub struct Transport {
     /// Beat at which a stopped transport resumes.
     position: f64,
     loop_range: Option<(f64, f64)>,
+    /// Cued events, latest beat first (the next one to play is last).
+    cues: Vec<Cue>,
 }
 
 impl Transport {
@@ -106,7 +117,26 @@ impl Transport {
             anchor_seconds: 0.0,
             position: 0.0,
             loop_range: None,
+            cues: Vec::with_capacity(CUE_ROOM),
         }
+    }
+
+    /// Cues an event for the moment the transport plays `beat` (at once, counted late, if
+    /// it has passed it already; a seek past it plays it at the seek). Events cued for the
+    /// same beat play in the order they were cued. False (and nothing cued) when
+    /// [`CUE_ROOM`] events are already waiting. Never allocates.
+    pub fn cue(&mut self, beat: f64, kind: EventKind) -> bool {
+        if self.cues.len() == self.cues.capacity() {
+            return false;
+        }
+        let at = self.cues.partition_point(|c| c.beat > beat);
+        self.cues.insert(at, Cue { beat, kind });
+        true
+    }
+
+    /// Events cued and not yet played.
+    pub fn cued(&self) -> usize {
+        self.cues.len()
     }
 
     /// Whether it is playing.
@@ -222,6 +252,14 @@ impl Transport {
 
     fn emit(&mut self, until: u64, push: &mut impl FnMut(Event)) {
         let (anchor_frame, anchor_seconds, sr) = (self.anchor_frame as i64, self.anchor_seconds, self.samplerate);
+        while let Some(cue) = self.cues.last() {
+            let frame = anchor_frame + ((self.map.seconds(cue.beat) - anchor_seconds) * sr).round() as i64;
+            if frame >= until as i64 {
+                break;
+            }
+            push(Event { time: frame.max(0) as u64, kind: cue.kind });
+            self.cues.pop();
+        }
         for cursor in &mut self.cursors {
             while let Some(beat) = cursor.beat_of_next() {
                 let frame = anchor_frame + ((self.map.seconds(beat) - anchor_seconds) * sr).round() as i64;
