@@ -1,6 +1,8 @@
 """Events, tempo maps, patterns and MIDI files: notes land on the sample the tempo map
 gives, whatever the block size."""
 
+import time
+
 import mido
 import numpy as np
 import pytest
@@ -220,3 +222,54 @@ def test_render_a_midi_file_from_the_command_line(tmp_path, data_dir):
     assert rate == SR and audio.shape[0] == 2 and np.max(np.abs(audio)) > 0.01
     res = subprocess.run([*cmd, "--instrument", "kazoo", "-o", str(out)], capture_output=True, text=True)
     assert res.returncode == 1 and "unknown instrument 'kazoo'" in res.stderr
+
+
+def test_a_delay_synced_to_the_clock_follows_a_tempo_change():
+    # Impulses on every beat through a delay of half a beat: 0.25 s at 120 BPM, 0.5 s
+    # once the tempo map drops to 60 BPM at beat 4 (2 s).
+    g = cx.Graph()
+    g.tempo = cx.TempoMap([(0, 120), (4, 60)])
+    v = g.voices(4)
+    clicks = v.trigger.sum()
+    clock = g.clock()
+    echo = g.delay(clicks, time=clock.period * 0.5, mix=1.0, max_time=1.0)
+    g.output(g.stack(clicks, echo, clock.bpm))
+    g.play(v, [cx.Note(60, beat=b, length=0.1) for b in range(8)])
+    out = cx.render(g, 5.0, SR)
+    beat = [round(g.tempo.seconds(b) * SR) for b in range(8)]
+    assert pulses(out[0]) == beat[:7]
+    echoes = set(np.flatnonzero(out[1] > 0.5))
+    for b in (1, 2):
+        assert beat[b] + SR // 4 in echoes, b
+    for b in (5, 6):
+        assert beat[b] + SR // 2 in echoes, b
+    assert out[2][beat[4] - 1] == 120 and out[2][beat[4]] == 60
+
+
+def test_the_clock_follows_the_live_transport():
+    g = cx.Graph()
+    clock = g.clock()
+    g.output(g.stack(clock.beat, clock.bpm, clock.playing))
+    with cx.Engine(g, backend="null", outputs=3) as live:
+        live.start_capture()
+        time.sleep(0.2)
+        live.transport.start()
+        time.sleep(0.5)
+        live.transport.tempo(90)
+        time.sleep(0.5)
+        live.transport.stop()
+        time.sleep(0.2)
+        audio, _ = live.stop_capture()
+    beat, bpm, playing = audio
+    moving = np.flatnonzero(playing == 1)
+    assert len(moving) == pytest.approx(SR, rel=0.1)
+    assert beat[: moving[0]].max() == 0  # stopped at beat 0 until started
+    assert np.all(np.diff(beat[moving]) > 0)
+    assert set(np.unique(bpm)) == {120.0, 90.0}
+    # Frame by frame, the beat advances at the tempo it reports (float32 beats: within a
+    # few units in the last place; the frame of the change may take either tempo).
+    step = np.diff(beat[moving].astype(float))
+    rate = bpm[moving].astype(float) / 60 / SR
+    ulps = dict(rtol=0, atol=5e-7)
+    assert np.all(np.isclose(step, rate[1:], **ulps) | np.isclose(step, rate[:-1], **ulps))
+    assert beat[moving[-1] + 1 :].min() == beat[moving[-1] + 1 :].max()  # holds when stopped

@@ -27,6 +27,8 @@ def beats(count: float, bpm: float) -> float:
     ``beats(1, 120)`` is 0.5 s, a dotted eighth is ``beats(0.75, 120)`` = 0.375 s and a
     triplet eighth ``beats(1 / 3, 120)``. Use it wherever a time in seconds goes, e.g.
     ``g.delay(x, time=cx.beats(0.75, bpm=120))`` or ``g.chorus(x, rate=1 / cx.beats(4, 120))``.
+    These are fixed; for times that follow the tempo map and live tempo changes, modulate
+    with the transport's clock instead: ``g.delay(x, time=g.clock().period * 0.75)``.
     """
     if not (math.isfinite(count) and count >= 0):
         raise ValueError(f"count must be a number of beats >= 0, got {count}")

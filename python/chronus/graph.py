@@ -19,7 +19,7 @@ from . import _core
 from .basics import BasicNodes
 from .effects import EffectNodes
 from .instruments import InstrumentNodes, VoicesNode
-from .sequence import SequenceParts, Track
+from .sequence import ClockNode, SequenceParts, Track
 from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
 from .tempo import TempoMap
 
@@ -90,7 +90,7 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
         frames of channels); they are copied once, as float32, when the node is added.
         """
         node_id = self._core.add(kind, {k: _option(kind, k, v) for k, v in (options or {}).items()}, name)
-        cls = {"feedback": FeedbackNode, "voices": VoicesNode}.get(kind, Node)
+        cls = {"feedback": FeedbackNode, "voices": VoicesNode, "clock": ClockNode}.get(kind, Node)
         node = cls(self, node_id, kind)
         self._nodes.append(node)
         for port, sources in (inputs or {}).items():

@@ -14,13 +14,13 @@ the tracks from its sample clock, offline and live alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import _core
 from .midi import Bend, Control, MidiSong
 from .pattern import Note, Pattern
-from .signal import Node, Param
+from .signal import Node, Param, Signal
 from .tempo import TempoMap
 
 Playable = Pattern | MidiSong | Sequence[Note] | str
@@ -102,6 +102,31 @@ class CcMap:
         )
 
 
+class ClockNode(Node):
+    """The transport as signals, frame by frame (see :meth:`SequenceParts.clock`)."""
+
+    @property
+    def beat(self) -> Signal:
+        """Position in beats (holds while stopped, wraps with a loop)."""
+        return self.out("beat")
+
+    @property
+    def bpm(self) -> Signal:
+        """Tempo in beats per minute."""
+        return self.out("bpm")
+
+    @property
+    def period(self) -> Signal:
+        """Length of one beat in seconds (60 / bpm): ``clock.period * 0.75`` is a dotted
+        eighth that follows the tempo."""
+        return self.out("period")
+
+    @property
+    def playing(self) -> Signal:
+        """1 while the transport plays, else 0."""
+        return self.out("playing")
+
+
 class SequenceParts:
     """The song of a graph (mixed into :class:`chronus.Graph`)."""
 
@@ -109,6 +134,19 @@ class SequenceParts:
     tracks: list[Track]
     cc_maps: list[CcMap]
     _core: _core.Graph
+    # Provided by Graph: adds a node of any kind and wires it up.
+    add_node: Callable[..., Node]
+
+    def clock(self, *, name: str | None = None) -> ClockNode:
+        """The transport's position and tempo as signals, for times and rates that follow
+        the tempo map and live tempo changes, e.g. a delay of a dotted eighth
+        ``g.delay(x, time=clock.period * 0.75)`` or an LFO once per bar
+        ``g.sine(clock.bpm * (1 / 240))``. Offline renders play the transport from beat 0
+        (120 BPM without a tempo map); live, it moves when the transport plays.
+        """
+        node = self.add_node("clock", name=name)
+        assert isinstance(node, ClockNode)
+        return node
 
     def play(
         self,

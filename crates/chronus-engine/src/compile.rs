@@ -18,6 +18,8 @@ use crate::spec::InputRule;
 pub const FEEDBACK: &str = "feedback";
 /// Kind name of the node that reads the device input.
 pub const INPUT: &str = "input";
+/// Kind name of the node that reads the transport.
+pub const CLOCK: &str = "clock";
 
 /// Engine settings a schedule is compiled for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -210,6 +212,7 @@ impl<'g> Compiler<'g> {
         for v in order {
             match *v {
                 Vertex::Node(id) if self.graph.node(id)?.spec.kind == INPUT => self.device_input(id)?,
+                Vertex::Node(id) if self.graph.node(id)?.spec.kind == CLOCK => self.clock(id),
                 Vertex::Node(id) => self.node(id)?,
                 Vertex::FeedbackRead(id) => self.feedback_read(id)?,
                 Vertex::FeedbackWrite(id) => self.feedback_write(id)?,
@@ -441,6 +444,21 @@ impl<'g> Compiler<'g> {
 
     fn feedback_channels(&self, id: NodeId) -> Result<usize> {
         Ok(self.option(id, "channels")? as usize)
+    }
+
+    fn clock(&mut self, id: NodeId) {
+        let outputs: [BufRef; 4] = std::array::from_fn(|port| {
+            let b = self.alloc(1);
+            self.port_channels.insert((id, port as u16), 1);
+            self.port_buffer.insert((id, port as u16), b);
+            b
+        });
+        self.steps.push(Step::Clock { outputs });
+        for (port, b) in outputs.iter().enumerate() {
+            if !self.pending_reads.contains_key(&(id, port as u16)) {
+                self.free.push(b.id);
+            }
+        }
     }
 
     fn device_input(&mut self, id: NodeId) -> Result<()> {

@@ -1,6 +1,6 @@
 //! Offline rendering: the live engine loop driven by a plain loop instead of a device.
 
-use crate::compile::{compile, CompileOptions};
+use crate::compile::{compile, CompileOptions, CLOCK};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
@@ -42,6 +42,13 @@ pub struct Song {
     pub cc_maps: Vec<CcMapping>,
 }
 
+impl Song {
+    /// Nothing but a steady 120 BPM.
+    pub fn at_120_bpm() -> Song {
+        Song { tempo: TempoMap::constant(120.0).expect("120 BPM is a valid tempo"), tracks: vec![], cc_maps: vec![] }
+    }
+}
+
 /// What to render.
 #[derive(Debug, Clone, Default)]
 pub struct RenderJob<'a> {
@@ -69,6 +76,9 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
     let mut events = events.to_vec();
     events.sort_by_key(|e| e.time);
     let mut processor = Processor::new(schedule, EVENT_WINDOW);
+    // A graph that reads the transport gets one (120 BPM) even without a song.
+    let reads_clock = graph.nodes().any(|(_, n)| n.spec.kind == CLOCK);
+    let song = song.or_else(|| reads_clock.then(Song::at_120_bpm));
     if let Some(song) = song {
         for t in &song.tracks {
             for e in t.events.iter() {

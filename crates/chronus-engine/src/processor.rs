@@ -251,7 +251,7 @@ impl Processor {
             };
             let n = stop - pos;
             let inp = if in_ch > 0 { &input[pos * in_ch..stop * in_ch] } else { &[][..] };
-            self.schedule.run(n, inp, in_ch);
+            self.schedule.run(n, inp, in_ch, (self.transport.as_deref(), now));
             self.counters.passes += 1;
             write_output(&self.schedule, &mut out[pos * channels..stop * channels], channels, n);
             pos = stop;

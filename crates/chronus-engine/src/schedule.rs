@@ -13,6 +13,7 @@ use crate::event::EventKind;
 use crate::graph::NodeId;
 use crate::node::{Node, ParamView, ProcessIo};
 use crate::param::ParamState;
+use crate::sequence::{Transport, TransportState};
 use crate::spec::OptValue;
 
 /// Most ports a node kind may declare on each side.
@@ -74,6 +75,10 @@ pub(crate) enum Step {
     FeedbackWrite {
         slot: u32,
         input: Source,
+    },
+    /// Writes the transport's beat, bpm, beat period and playing flag (mono each).
+    Clock {
+        outputs: [BufRef; 4],
     },
 }
 
@@ -279,8 +284,9 @@ impl Schedule {
     }
 
     /// Runs every step for `frames` frames (at most `max_block`), with `input` the device
-    /// input for these frames (`in_channels` interleaved, possibly none).
-    pub(crate) fn run(&mut self, frames: usize, input: &[f32], in_channels: usize) {
+    /// input for these frames (`in_channels` interleaved, possibly none) and `clock` the
+    /// transport (if any) and the sample-clock frame the pass starts at.
+    pub(crate) fn run(&mut self, frames: usize, input: &[f32], in_channels: usize, clock: (Option<&Transport>, u64)) {
         debug_assert!(frames > 0 && frames <= self.max_block);
         let Schedule { slots, steps, buffers, fills, silence, fade, .. } = self;
         for step in steps.iter() {
@@ -372,6 +378,12 @@ impl Schedule {
                         line.write(source(buffers, silence, *input, frames), frames);
                     }
                 }
+                Step::Clock { outputs } => {
+                    write_clock(buffers, outputs, frames, clock);
+                    for o in outputs {
+                        fills[o.id as usize] = Fill::Full;
+                    }
+                }
                 Step::DeviceInput { first, out } => {
                     let ch = out.channels as usize;
                     let dst = &mut buffers[out.id as usize][..frames * ch];
@@ -417,6 +429,32 @@ fn copy_channels(out: &mut [f32], out_ch: usize, input: &[f32], in_ch: usize, fi
         for (c, o) in row.iter_mut().enumerate() {
             *o = src.get(first + c).copied().unwrap_or(0.0);
         }
+    }
+}
+
+/// Fills a clock node's outputs (beat, bpm, period, playing) for `frames` frames from
+/// `(transport, first frame)`; without a transport, beat 0 at 120 BPM, stopped.
+fn write_clock(buffers: &mut [Box<[f32]>], outputs: &[BufRef; 4], frames: usize, clock: (Option<&Transport>, u64)) {
+    const DEFAULT_BPM: f64 = 120.0;
+    let (transport, start) = clock;
+    // The four outputs are distinct buffers: take them out to fill them side by side.
+    let [mut beat, mut bpm, mut period, mut playing] = outputs.map(|o| std::mem::take(&mut buffers[o.id as usize]));
+    let rows = beat[..frames].iter_mut().zip(&mut bpm[..frames]).zip(&mut period[..frames]).zip(&mut playing[..frames]);
+    for (f, (((b, t), p), on)) in rows.enumerate() {
+        let (now, tempo, moving) = match transport {
+            Some(tr) => {
+                let now = tr.beat_at(start + f as u64);
+                (now, tr.tempo_map().bpm(now), tr.state() == TransportState::Playing)
+            }
+            None => (0.0, DEFAULT_BPM, false),
+        };
+        *b = now as f32;
+        *t = tempo as f32;
+        *p = (60.0 / tempo) as f32;
+        *on = if moving { 1.0 } else { 0.0 };
+    }
+    for (o, buffer) in outputs.iter().zip([beat, bpm, period, playing]) {
+        buffers[o.id as usize] = buffer;
     }
 }
 

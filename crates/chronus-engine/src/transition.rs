@@ -93,7 +93,7 @@ mod tests {
     fn play(schedule: &mut Schedule, frames: usize) -> Vec<f32> {
         let mut out = Vec::new();
         for _ in 0..frames / 64 {
-            schedule.run(64, &[], 0);
+            schedule.run(64, &[], 0, (None, 0));
             out.extend_from_slice(schedule.output(64).unwrap());
         }
         out

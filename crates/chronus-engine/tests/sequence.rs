@@ -125,3 +125,64 @@ fn cued_events_play_when_the_transport_reaches_their_beat() {
     }
     assert!(!proc.cue(1000.0, on(47)));
 }
+
+/// A graph whose output is a clock's beat, bpm, period and playing flag.
+fn clock_graph() -> Graph {
+    let mut g = Graph::new();
+    let clock = g.add("clock", &[], None).unwrap();
+    let stack = node(&mut g, "stack", &[], &[("inputs", OptValue::Num(4.0))]);
+    for (i, port) in ["beat", "bpm", "period", "playing"].iter().enumerate() {
+        let input = format!("in{}", i + 1);
+        g.connect_input(clock, port, stack, &input).unwrap();
+    }
+    g.connect_output(stack, "out").unwrap();
+    g
+}
+
+#[test]
+fn a_clock_reads_the_transport_frame_by_frame() {
+    let g = clock_graph();
+    let tempo = TempoMap::new(&[(0.0, 120.0), (2.0, 90.0), (3.0, 200.0)]).unwrap();
+    let frames = 3 * 48_000;
+    for block in [64, 1000] {
+        let song = Song { tempo: tempo.clone(), tracks: vec![], cc_maps: vec![] };
+        let out = render(&g, &opts(block), RenderJob { frames, song: Some(song), ..Default::default() }).unwrap();
+        let s = &out.samples;
+        for n in (0..frames).step_by(97) {
+            let beat = tempo.beat(n as f64 / SR);
+            let bpm = tempo.bpm(beat);
+            assert!((s[n] as f64 - beat).abs() < 1e-5 * beat.max(1.0), "block {block} frame {n}: beat {}", s[n]);
+            assert_eq!(s[frames + n], bpm as f32, "frame {n}");
+            assert!((s[2 * frames + n] as f64 - 60.0 / bpm).abs() < 1e-6);
+            assert_eq!(s[3 * frames + n], 1.0);
+        }
+    }
+    // Without a song, an offline render still plays a 120 BPM transport from beat 0.
+    let out = render(&g, &opts(256), RenderJob { frames: 48_000, ..Default::default() }).unwrap();
+    assert!((out.samples[47_999] - 47_999.0 / 24_000.0).abs() < 1e-5);
+    assert_eq!(out.samples[48_000], 120.0);
+}
+
+#[test]
+fn a_clock_wraps_with_the_loop_on_the_exact_frame() {
+    let g = clock_graph();
+    let mut proc = Processor::new(compile(&g, &opts(1024)).unwrap(), 64);
+    let map = TempoMap::constant(120.0).unwrap();
+    proc.swap_transport(Some(Box::new(Transport::new(map, vec![], SR))));
+    proc.transport_command(TransportCommand::Loop(Some((0.5, 1.5))));
+    proc.transport_command(TransportCommand::Start);
+    // Blocks of 1000 frames put the wraps (every 24,000 frames after beat 1.5) mid-block.
+    let mut out = vec![0.0f32; 4 * 100_000];
+    for chunk in out.chunks_mut(4 * 1000) {
+        proc.process(chunk, 4);
+    }
+    for n in 0..100_000usize {
+        let beat = if n < 36_000 { n as f64 / 24_000.0 } else { 0.5 + ((n - 36_000) % 24_000) as f64 / 24_000.0 };
+        assert!((out[4 * n] as f64 - beat).abs() < 1e-5, "frame {n}: {} vs {beat}", out[4 * n]);
+    }
+    proc.transport_command(TransportCommand::Stop);
+    let mut tail = vec![0.0f32; 4 * 256];
+    proc.process(&mut tail, 4);
+    assert_eq!(tail[3], 0.0, "stopped");
+    assert_eq!(tail[0], tail[4 * 255], "holds its position");
+}

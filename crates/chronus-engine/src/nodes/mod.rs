@@ -65,6 +65,26 @@ pub static INPUT: NodeSpec = NodeSpec {
     build: |ctx| Err(Error::Invalid(format!("{}: input nodes are built by the compiler", ctx.name))),
 };
 
+/// `clock()`: the transport's position and tempo as signals, frame by frame (tempo-synced
+/// delay times and modulation rates follow tempo maps and live tempo changes). Built by
+/// the compiler.
+pub static CLOCK: NodeSpec = NodeSpec {
+    kind: crate::compile::CLOCK,
+    doc: "The transport as signals: its position in beats, its tempo, the length of a beat \
+          and whether it plays. Without a transport: beat 0 at 120 BPM, stopped.",
+    inputs: &[],
+    outputs: &[
+        PortSpec { name: "beat", doc: "Position in beats (holds while stopped; wraps with a loop)." },
+        PortSpec { name: "bpm", doc: "Tempo in beats per minute." },
+        PortSpec { name: "period", doc: "Length of a beat in seconds (60 / bpm)." },
+        PortSpec { name: "playing", doc: "1 while the transport plays, else 0." },
+    ],
+    params: &[],
+    options: &[],
+    input_rule: InputRule::AsIs,
+    build: |ctx| Err(Error::Invalid(format!("{}: clock nodes are built by the compiler", ctx.name))),
+};
+
 static ALL: &[&NodeSpec] = &[
     &osc::SINE,
     &osc::SAW,
@@ -90,6 +110,7 @@ static ALL: &[&NodeSpec] = &[
     &transpose::TRANSPOSE,
     &FEEDBACK,
     &INPUT,
+    &CLOCK,
     &effects::fdn::REVERB,
     &effects::freeverb::FREEVERB,
     &effects::pingpong::PINGPONG,

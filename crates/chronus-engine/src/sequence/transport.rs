@@ -154,13 +154,20 @@ impl Transport {
         self.anchor_frame as i64 + ((self.map.seconds(beat) - self.anchor_seconds) * self.samplerate).round() as i64
     }
 
-    /// The beat playing at `frame` (or the resume position when stopped).
+    /// The beat playing at `frame` (or the resume position when stopped). Frames of the
+    /// current block before a loop wrap (the anchor already moved to the loop start) count
+    /// back from the loop end.
     pub fn beat_at(&self, frame: u64) -> f64 {
         match self.state {
             TransportState::Stopped => self.position,
             TransportState::Playing => {
-                let seconds = self.anchor_seconds + (frame as f64 - self.anchor_frame as f64) / self.samplerate;
-                self.map.beat(seconds)
+                let offset = (frame as f64 - self.anchor_frame as f64) / self.samplerate;
+                match self.loop_range {
+                    Some((start, end)) if offset < 0.0 && self.anchor_beat == start => {
+                        self.map.beat(self.map.seconds(end) + offset)
+                    }
+                    _ => self.map.beat(self.anchor_seconds + offset),
+                }
             }
         }
     }

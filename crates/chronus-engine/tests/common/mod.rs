@@ -75,6 +75,11 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     let fb = node(&mut g, "feedback", &[], &[("channels", OptValue::Num(4.0))]);
     let delay = node(&mut g, "delay", &[("time", &[0.01]), ("feedback", &[0.3])], &[]);
     g.connect_input(vca, "out", delay, "in").unwrap();
+    // A tempo-synced delay time: a fiftieth of a beat, read from the transport's clock.
+    let clock = node(&mut g, "clock", &[], &[]);
+    let synced = node(&mut g, "muladd", &[("mul", &[0.02])], &[]);
+    g.connect_input(clock, "period", synced, "in").unwrap();
+    g.connect_param(synced, "out", delay, "time").unwrap();
     g.connect_input(fb, "out", delay, "in").unwrap();
     let damp = node(&mut g, "muladd", &[("mul", &[0.2])], &[]);
     g.connect_input(delay, "out", damp, "in").unwrap();
