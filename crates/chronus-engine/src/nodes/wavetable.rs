@@ -1,10 +1,12 @@
 //! Wavetable oscillator: a user table of one or more frames, band-limited by mip levels
 //! ([`crate::dsp::wavetable::Wavetable`]), morphing between adjacent frames by position.
 
+use std::sync::{Arc, Mutex, Weak};
+
 use crate::dsp::wavetable::{phase_of, step_of, Phase, Wavetable};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{ArrayData, InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
 
 use super::OUT;
 
@@ -76,7 +78,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     let lanes = ctx.lanes;
     Built::lanes(
         WavetableOsc {
-            table: Wavetable::from_rows(rows.values(), columns, cycles),
+            table: shared_table(rows, cycles),
             lanes,
             inv_sr: 1.0 / ctx.samplerate,
             phase: vec![phase_of(ctx.num("phase")); lanes].into(),
@@ -88,8 +90,37 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     )
 }
 
+/// A table built from the data in an option, kept while some node plays it.
+struct Cached {
+    data: Weak<[f32]>,
+    columns: usize,
+    cycles: usize,
+    table: Weak<Wavetable>,
+}
+
+/// Tables in use, by the array they were built from: recompiling a graph (which every
+/// live edit does, twice with a crossfade) reuses them instead of redoing their FFTs.
+/// Holding a `Weak` to the data keeps its address from being reused while cached.
+static TABLES: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
+
+/// The table for `rows` holding `cycles` cycles each: the one some node already plays,
+/// or a new one. Control thread only (nodes are built there).
+fn shared_table(rows: &ArrayData, cycles: usize) -> Arc<Wavetable> {
+    let data = Arc::downgrade(&rows.share());
+    let columns = rows.columns();
+    let mut cache = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    cache.retain(|c| c.table.strong_count() > 0);
+    let hit = cache.iter().find(|c| c.columns == columns && c.cycles == cycles && Weak::ptr_eq(&c.data, &data));
+    if let Some(table) = hit.and_then(|c| c.table.upgrade()) {
+        return table;
+    }
+    let table = Arc::new(Wavetable::from_rows(rows.values(), columns, cycles));
+    cache.push(Cached { data, columns, cycles, table: Arc::downgrade(&table) });
+    table
+}
+
 struct WavetableOsc {
-    table: Wavetable,
+    table: Arc<Wavetable>,
     lanes: usize,
     inv_sr: f64,
     phase: Box<[Phase]>,
@@ -145,5 +176,27 @@ impl Node for WavetableOsc {
                 *p = p.wrapping_add(*inc);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saw_rows() -> ArrayData {
+        ArrayData::new((0..256).map(|i| (i % 128) as f32 / 64.0 - 1.0).collect::<Vec<f32>>(), 128).unwrap()
+    }
+
+    #[test]
+    fn a_table_is_built_once_while_some_node_plays_it() {
+        let rows = saw_rows();
+        let first = shared_table(&rows, 1);
+        assert!(Arc::ptr_eq(&first, &shared_table(&rows.clone(), 1)), "same array: same table");
+        assert!(!Arc::ptr_eq(&first, &shared_table(&rows, 2)), "other cycles: other table");
+        assert!(!Arc::ptr_eq(&first, &shared_table(&saw_rows(), 1)), "equal values elsewhere: other table");
+        let weak = Arc::downgrade(&first);
+        drop(first);
+        assert!(weak.upgrade().is_none(), "the cache does not keep tables alive");
+        assert_eq!(shared_table(&rows, 1).frames(), 2);
     }
 }
