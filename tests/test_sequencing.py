@@ -262,7 +262,7 @@ def test_the_clock_follows_the_live_transport():
         audio, _ = live.stop_capture()
     beat, bpm, playing = audio
     moving = np.flatnonzero(playing == 1)
-    assert len(moving) == pytest.approx(SR, rel=0.1)
+    assert len(moving) == pytest.approx(SR, rel=0.25)  # about the second it played (wall-clock sleeps)
     assert beat[: moving[0]].max() == 0  # stopped at beat 0 until started
     assert np.all(np.diff(beat[moving]) > 0)
     assert set(np.unique(bpm)) == {120.0, 90.0}
