@@ -26,6 +26,12 @@ def _find_data() -> Path:
 DATA = _find_data()
 
 
+def pulses(row: np.ndarray) -> list[int]:
+    """Frames of trigger pulses, repeated when several notes start on the same frame."""
+    frames = np.flatnonzero(row > 0.5)
+    return [int(f) for f in frames for _ in range(round(row[f]))]
+
+
 def spectrum(x: np.ndarray, sr: int = SR) -> tuple[np.ndarray, np.ndarray]:
     """Power spectrum of ``x`` with a 4-term Blackman-Harris window: (freqs Hz, power)."""
     w = get_window("blackmanharris", len(x))

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,35 @@ def test_play_on_the_null_backend_prints_load_and_xruns():
     for line in lines:
         assert re.search(r"load +[\d.]+% \| callback p99 [\d.]+ ms of 5\.333 ms \| xruns \d+", line), line
     assert "playing" in res.stdout
+
+
+PATCH = """
+import chronus as cx
+
+def patch():
+    g = cx.Graph()
+    g.output(g.sine({freq}) * 0.2)
+    return g
+"""
+
+
+def test_play_watch_reloads_the_patch_when_it_is_saved(tmp_path):
+    path = tmp_path / "live.py"
+    path.write_text(PATCH.format(freq=220))
+    cmd = [sys.executable, "-m", "chronus.cli", "play", str(path), "--backend", "null", "--seconds", "3.5"]
+    proc = subprocess.Popen([*cmd, "--watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.2)
+        path.write_text(PATCH.format(freq=330))
+        time.sleep(1.0)
+        path.write_text("def broken(:\n")
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert f"reloaded {path}" in out
+    assert "not reloaded, still playing the previous graph" in out and "SyntaxError" in out
+    assert len([line for line in out.splitlines() if "load" in line]) >= 3
 
 
 def test_latency_through_jack(jack_server):

@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 import chronus as cx
-
-SR = 48_000
+from conftest import SR, pulses
 
 
 def reference_voices(g, n):
@@ -231,6 +230,47 @@ def test_the_same_edits_without_crossfades_click(jack_server):
         audio, _ = live.stop_capture()
         assert live.stats()["crossfades"] == 0
     assert np.abs(np.diff(audio[0])).max() > 0.04 > EDIT_STEP_BOUND
+
+
+def song_patch(extra_dc: float, pattern: str) -> tuple[cx.Graph, cx.Node]:
+    """What a patch file builds, run twice with different values: a 220 Hz sine (same
+    node id both times), a voice allocator playing ``pattern``, and maybe a DC offset."""
+    g = cx.Graph()
+    g.tempo = cx.TempoMap.constant(120)
+    tone = g.sine(220.0, phase=0.25)
+    v = g.voices(4)
+    g.output(g.stack(tone * 0.3 + (g.const(extra_dc) if extra_dc else 0.0), v.trigger.sum()))
+    g.play(v, cx.Pattern(pattern, note=60))
+    return g, tone
+
+
+def test_replacing_the_graph_keeps_state_crossfades_and_carries_the_song_on():
+    a, _ = song_patch(0.0, "x...")
+    b, _ = song_patch(0.2, "..x.")
+    with cx.Engine(a, backend="null", outputs=2) as live:
+        live.start_capture()
+        time.sleep(1.1)
+        live.replace(b)
+        time.sleep(1.1)
+        audio, start = live.stop_capture()
+        stats = live.stats()
+    assert stats["crossfades"] == 1
+    x, hits = audio[0], np.array(pulses(audio[1]))
+    # The sine keeps its phase: one sinusoid fits before and after (less the new offset).
+    n = np.arange(len(x)) + start
+    basis = np.stack([np.cos(2 * np.pi * 220 * n / SR), np.sin(2 * np.pi * 220 * n / SR)], axis=1)
+    coef, *_ = np.linalg.lstsq(basis[:SR], x[:SR], rcond=None)
+    tone = basis @ coef
+    assert np.hypot(*coef) == pytest.approx(0.3, abs=1e-4)
+    assert np.max(np.abs(x[-SR // 2 :] - 0.2 - tone[-SR // 2 :])) < 1e-4
+    # The offset arrives without a click.
+    assert np.abs(np.diff(x)).max() < 0.3 * 2 * np.pi * 220 / SR + 0.2 * (np.pi / 2) / (0.005 * SR) + 1e-4
+    # The song carries on: beats 0 and 1 of the old pattern, then the new one's off-beats
+    # (beat + 0.5) on the same grid, never restarting at beat 0.
+    grid = (hits - hits[0]) / (SR / 2)
+    assert np.allclose(grid, np.round(grid * 2) / 2)
+    old, new = grid[grid == np.round(grid)], grid[grid != np.round(grid)]
+    assert len(old) >= 2 and len(new) >= 2 and old.max() < new.min()
 
 
 def test_oscillator_phase_is_continuous_across_a_swap(jack_server):

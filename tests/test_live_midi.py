@@ -10,13 +10,7 @@ import numpy as np
 import pytest
 
 import chronus as cx
-
-SR = 48_000
-
-
-def pulses(row):
-    frames = np.flatnonzero(row > 0.5)
-    return [int(f) for f in frames for _ in range(round(row[f]))]
+from conftest import SR, pulses
 
 
 def trigger_graph(voices=8):

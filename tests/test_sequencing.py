@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 
 import chronus as cx
-from conftest import DATA, SR
+from conftest import DATA, SR, pulses
 
 PRETTY = DATA / "midi" / "pretty_midi_example.mid"
-
-
-def pulses(row: np.ndarray) -> list[int]:
-    """Frames of trigger pulses, repeated when several notes start on the same frame."""
-    frames = np.flatnonzero(row > 0.5)
-    return [int(f) for f in frames for _ in range(round(row[f]))]
 
 
 def instrument(g: cx.Graph, voices: int = 64):

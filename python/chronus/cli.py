@@ -83,9 +83,17 @@ def _cmd_play(args: argparse.Namespace) -> int:
             f"block {info['blocksize']} (Ctrl-C stops)"
         )
         start = time.monotonic()
+        watched = _mtime(patch.path)
+        next_report = start + 1.0
         try:
             while args.seconds is None or time.monotonic() - start < args.seconds:
-                time.sleep(min(1.0, args.seconds or 1.0))
+                time.sleep(WATCH_PERIOD if args.watch else min(1.0, args.seconds or 1.0))
+                if args.watch and _mtime(patch.path) != watched:
+                    watched = _mtime(patch.path)
+                    _reload(live, patch.path)
+                if time.monotonic() < next_report:
+                    continue
+                next_report += 1.0
                 s = live.stats()
                 peak = max(live.meters()["peak_db"], default=float("-inf"))
                 print(
@@ -97,6 +105,28 @@ def _cmd_play(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+#: How often ``chronus play --watch`` looks at the patch file, in seconds.
+WATCH_PERIOD = 0.25
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _reload(live: Engine, path: Path) -> None:
+    """Runs the patch file again and swaps its graph in; a broken file keeps the old one."""
+    try:
+        patch = load_patch(path)
+        live.replace(patch.graph, midi_target=patch.midi_target)
+    except (PatchError, _core.GraphError, _core.CycleError, _core.QueueFullError, ValueError) as err:
+        print(f"not reloaded, still playing the previous graph: {err}", flush=True)
+        return
+    print(f"reloaded {path}", flush=True)
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:
@@ -165,6 +195,12 @@ def _parser() -> argparse.ArgumentParser:
     play = sub.add_parser("play", help="play a patch file live until Ctrl-C, printing load and xruns")
     play.add_argument("patch", help="patch file (defines patch() or graph)")
     play.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    play.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload the patch file whenever it is saved: nodes keep their state, changed "
+        "connections crossfade, the song carries on from the current beat",
+    )
     play.add_argument(
         "--midi-in", default=None, help="MIDI input to play from (port name or part of it; JACK or OS MIDI)"
     )

@@ -156,10 +156,13 @@ class Engine:
         if tracks:
             self._core.transport("start")
 
+    def _default_target(self) -> Node | None:
+        """The graph's only voice allocator, if it has exactly one."""
+        voices = [n for n in self.graph.nodes() if n.kind == "voices"]
+        return voices[0] if len(voices) == 1 else None
+
     def _start_midi(self, source: str | None, target: Node | None) -> None:
-        if target is None:
-            voices = [n for n in self.graph.nodes() if n.kind == "voices"]
-            target = voices[0] if len(voices) == 1 else None
+        target = target or self._default_target()
         if target is not None:
             self.route_midi(target)
         if source is None:
@@ -390,6 +393,29 @@ class Engine:
         audio thread.
         """
         self._core.swap(self.graph._core)
+
+    def replace(self, graph: Graph, *, midi_target: Node | None = None) -> None:
+        """Plays ``graph`` instead of the current graph, as one edit.
+
+        Nodes are matched by id, so a patch file run again (which builds its nodes in the
+        same order) keeps the state of every node whose kind and options did not change;
+        connections that change crossfade over ``edit_fade``. The song (tempo map, tracks,
+        controller mappings) carries on from the current beat. Incoming MIDI goes to
+        ``midi_target`` (default: the new graph's only voice allocator).
+        """
+        if not isinstance(graph, Graph):
+            raise TypeError(f"replace() needs a chronus.Graph, got {type(graph).__name__}")
+        tempo, tracks, cc_maps = self._song()
+        self._core.swap(graph._core)
+        self.graph = graph
+        new_tempo, new_tracks, new_cc_maps = self._song()
+        if (new_tempo, new_tracks) != (tempo, tracks):
+            self._core.set_transport(new_tempo, new_tracks, keep_position=True)
+        if new_cc_maps != cc_maps:
+            self._core.set_cc_maps(new_cc_maps)
+        if any(r is not None for r in self._routes) or midi_target is not None:
+            self._routes = [None] * 16
+            self.route_midi(midi_target or self._default_target())
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[Graph]:

@@ -234,6 +234,7 @@ impl<'g> Compiler<'g> {
             max_block,
             fade,
             next: None,
+            origins: Vec::new(),
         })
     }
 

@@ -137,6 +137,21 @@ impl Processor {
         std::mem::replace(&mut self.transport, transport)
     }
 
+    /// Replaces the transport with one that carries on where the old one is (its beat,
+    /// loop, play state and cued events; see [`Transport::take_over`]); returns the old
+    /// one, to be dropped off the audio thread.
+    pub fn continue_transport(&mut self, mut transport: Box<Transport>) -> Option<Box<Transport>> {
+        let Processor { transport: old, events, counters, clock, .. } = self;
+        if let Some(old) = old.as_deref_mut() {
+            transport.take_over(old, *clock, &mut |e: Event| {
+                if events.push(e).is_err() {
+                    counters.dropped_events += 1;
+                }
+            });
+        }
+        self.transport.replace(transport)
+    }
+
     /// Cues an event for the moment the transport plays `beat` (see [`Transport::cue`]);
     /// false if there is no transport or its cue list is full. Never allocates.
     pub fn cue(&mut self, beat: f64, kind: EventKind) -> bool {

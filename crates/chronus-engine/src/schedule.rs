@@ -173,6 +173,9 @@ pub struct Schedule {
     /// Set on a transition schedule: the edited graph's own schedule, which takes over
     /// (with every surviving node's state) once the crossfade is done.
     pub(crate) next: Option<Box<Schedule>>,
+    /// Set on a transition schedule: nodes that play under a fresh id here and take their
+    /// state from another id in the schedule before, as (id here, id before).
+    pub(crate) origins: Vec<(NodeId, NodeId)>,
 }
 
 impl Schedule {
@@ -272,7 +275,8 @@ impl Schedule {
 
     fn take_states(&mut self, old: &mut Schedule, follow_graph: bool) {
         for slot in &mut self.slots {
-            let Some(old_slot) = old.slot_mut(slot.id) else { continue };
+            let origin = self.origins.iter().find(|(id, _)| *id == slot.id).map_or(slot.id, |(_, before)| *before);
+            let Some(old_slot) = old.slot_mut(origin) else { continue };
             if old_slot.signature != slot.signature {
                 continue;
             }

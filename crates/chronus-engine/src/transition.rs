@@ -28,8 +28,10 @@ pub fn compile_transition(
     opts: &CompileOptions,
     length: usize,
 ) -> Result<Option<Transition>> {
-    let Some((union, fades)) = union(old, new) else { return Ok(None) };
-    Ok(Some(Transition(compile_faded(&union, opts, fades, length)?)))
+    let Some(Union { graph, fades, renamed }) = union(old, new) else { return Ok(None) };
+    let mut schedule = compile_faded(&graph, opts, fades, length)?;
+    schedule.origins = renamed.into_iter().map(|(old_id, id)| (id, old_id)).collect();
+    Ok(Some(Transition(schedule)))
 }
 
 /// A compiled crossfade between two graphs, waiting for the schedule it leads to.
@@ -44,35 +46,76 @@ impl Transition {
     }
 }
 
-/// The graph holding both `old` and `new`, and the fade of each edge that differs;
-/// None when every audio edge is the same in both.
-fn union(old: &Graph, new: &Graph) -> Option<(Graph, HashMap<Edge, Fade>)> {
-    let in_new = |id: NodeId| new.node(id).is_ok();
-    let in_both = |sink: Sink| sink.node().is_none_or(|id| in_new(id) && old.node(id).is_ok());
-    let faded = |e: &Edge| !matches!(e.dst, Sink::Param(..)) && in_both(e.dst);
-    let old_edges: HashSet<Edge> = old.edges().iter().copied().collect();
-    let new_edges: HashSet<Edge> = new.edges().iter().copied().collect();
+/// Both graphs in one.
+struct Union {
+    graph: Graph,
+    /// The fade of each edge that differs.
+    fades: HashMap<Edge, Fade>,
+    /// Old nodes whose id the edit gave to a different node (another kind or other
+    /// options, as when a patch file run again builds its nodes differently), with the
+    /// fresh id each plays under in the union.
+    renamed: Vec<(NodeId, NodeId)>,
+}
 
+/// The graph holding both `old` and `new` and the fade of each edge that differs; None
+/// when every audio edge is the same in both.
+fn union(old: &Graph, new: &Graph) -> Option<Union> {
+    let same_node = |id: NodeId| match (old.node(id), new.node(id)) {
+        (Ok(a), Ok(b)) => a.spec.kind == b.spec.kind && a.options == b.options,
+        _ => false,
+    };
+    let free = old.nodes().chain(new.nodes()).map(|(id, _)| id + 1).max().unwrap_or(0);
+    let renamed: Vec<(NodeId, NodeId)> = old
+        .nodes()
+        .filter(|(id, _)| new.node(*id).is_ok() && !same_node(*id))
+        .zip(free..)
+        .map(|((id, _), fresh)| (id, fresh))
+        .collect();
+    let rename: HashMap<NodeId, NodeId> = renamed.iter().copied().collect();
+    let old_id = |id: NodeId| rename.get(&id).copied().unwrap_or(id);
+    let old_edges: Vec<Edge> = old
+        .edges()
+        .iter()
+        .map(|e| Edge {
+            src: old_id(e.src),
+            port: e.port,
+            dst: match e.dst {
+                Sink::Input(n, i) => Sink::Input(old_id(n), i),
+                Sink::Param(n, i) => Sink::Param(old_id(n), i),
+                Sink::Output => Sink::Output,
+            },
+        })
+        .collect();
+
+    // Fade where the destination plays on in both graphs; a node the edit adds or removes
+    // keeps its own inputs as they are, so it sounds normally while it fades.
+    let faded = |e: &Edge| match e.dst {
+        Sink::Output => true,
+        Sink::Input(n, _) => same_node(n),
+        Sink::Param(..) => false,
+    };
+    let in_old: HashSet<Edge> = old_edges.iter().copied().collect();
+    let in_new: HashSet<Edge> = new.edges().iter().copied().collect();
     let mut fades = HashMap::new();
-    for e in new.edges().iter().filter(|e| faded(e) && !old_edges.contains(e)) {
+    for e in new.edges().iter().filter(|e| faded(e) && !in_old.contains(e)) {
         fades.insert(*e, Fade::In);
     }
     let mut edges = new.edges().to_vec();
-    for e in old.edges().iter().filter(|e| !new_edges.contains(e)) {
+    for e in old_edges.iter().filter(|e| !in_new.contains(e)) {
         if faded(e) {
             fades.insert(*e, Fade::Out);
             edges.push(*e);
-        } else if e.dst.node().is_some_and(|id| !in_new(id)) {
-            // Into a node the edit removes: it keeps playing (and fading) as it was.
+        } else if e.dst.node().is_some_and(|n| new.node(n).is_err()) {
+            // Into a node the edit removes (or renamed): it plays on as it was.
             edges.push(*e);
         }
     }
     if fades.is_empty() {
         return None;
     }
-    let mut nodes: BTreeMap<NodeId, _> = old.nodes().map(|(id, n)| (id, n.clone())).collect();
+    let mut nodes: BTreeMap<NodeId, _> = old.nodes().map(|(id, n)| (old_id(id), n.clone())).collect();
     nodes.extend(new.nodes().map(|(id, n)| (id, n.clone())));
-    Some((Graph::from_parts(nodes, edges), fades))
+    Some(Union { graph: Graph::from_parts(nodes, edges), fades, renamed })
 }
 
 #[cfg(test)]
@@ -141,5 +184,28 @@ mod tests {
         new.connect_input(b, "out", a, "in").unwrap();
         new.connect_output(a, "out").unwrap();
         assert!(compile_transition(&old, &new, &opts(), 256).is_err());
+    }
+
+    #[test]
+    fn a_node_whose_id_now_names_another_node_plays_on_under_a_fresh_id() {
+        // A patch file run again can give id 0 to another kind of node: the old one must
+        // fade out from where it was, not restart, while the new one fades in.
+        let mut old = Graph::new();
+        let sine = old.add("sine", &[], None).unwrap();
+        old.set_param(sine, "freq", &[440.0]).unwrap();
+        old.connect_output(sine, "out").unwrap();
+        let mut new = Graph::new();
+        let saw = new.add("saw", &[], None).unwrap();
+        new.connect_output(saw, "out").unwrap();
+        assert_eq!(sine, saw);
+
+        let mut playing = crate::compile::compile(&old, &opts()).unwrap();
+        play(&mut playing, 640);
+        let then = Box::new(crate::compile::compile(&new, &opts()).unwrap());
+        let mut t = compile_transition(&old, &new, &opts(), 256).unwrap().unwrap().then(then);
+        t.migrate_from(&mut playing);
+        let out = play(&mut t, 64);
+        let expected = (std::f64::consts::TAU * 440.0 * 640.0 / 48_000.0).sin();
+        assert!((out[0] as f64 - expected).abs() < 1e-4, "{} vs {expected}", out[0]);
     }
 }

@@ -76,7 +76,7 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
         9,
     )
     .unwrap();
-    engine.set_transport(TempoMap::constant(180.0).unwrap(), vec![track]).unwrap();
+    engine.set_transport(TempoMap::constant(180.0).unwrap(), vec![track.clone()]).unwrap();
     engine.transport(TransportCommand::Start).unwrap();
     engine.set_routes(MidiRoutes::omni(voices)).unwrap();
     let mut recording_from = 0;
@@ -109,6 +109,11 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 assert!(!engine.stop_midi_record().unwrap().is_empty());
+            }
+            9 => {
+                // The song edited while it plays: a new transport takes over the old one's
+                // beat, loop, play state and cues.
+                engine.continue_transport(TempoMap::constant(150.0).unwrap(), vec![track.clone()]).unwrap();
             }
             _ => {}
         }

@@ -186,3 +186,27 @@ fn a_clock_wraps_with_the_loop_on_the_exact_frame() {
     assert_eq!(tail[3], 0.0, "stopped");
     assert_eq!(tail[0], tail[4 * 255], "holds its position");
 }
+
+#[test]
+fn a_new_transport_can_carry_on_from_the_old_ones_beat() {
+    let (g, v) = trigger_graph();
+    let mut proc = Processor::new(compile(&g, &opts(256)).unwrap(), 1024);
+    let map = || TempoMap::constant(120.0).unwrap();
+    let every_beat = Track::new(vec![note(v, 0.0, 40, 1.0)], Some(1.0), 0).unwrap();
+    proc.swap_transport(Some(Box::new(Transport::new(map(), vec![every_beat], SR))));
+    proc.transport_command(TransportCommand::Start);
+    let cue = EventKind::Node { node: v, event: NodeEvent::NoteOn { channel: 0, note: 41, velocity: 1.0 } };
+    assert!(proc.cue(3.0, cue));
+    let first = run_pulses(&mut proc, 36_000, 100); // beats 0 and 1, then up to beat 1.5
+    assert_eq!(first, vec![0, 24_000]);
+    // The edited song: off-beats only. It picks up at beat 1.5 with the next off-beat at
+    // 1.75, and the cue for beat 3 comes along.
+    let off_beats = Track::new(vec![note(v, 0.25, 42, 1.0)], Some(0.5), 0).unwrap();
+    proc.continue_transport(Box::new(Transport::new(map(), vec![off_beats], SR)));
+    let then = run_pulses(&mut proc, 48_000, 100);
+    let beat = |b: f64| (b * 24_000.0) as usize;
+    let mut want = vec![beat(1.75), beat(2.25), beat(2.75), beat(3.0), beat(3.25)];
+    want.sort_unstable();
+    assert_eq!(then, want);
+    assert!((proc.transport().unwrap().beat_at(proc.clock()) - 3.5).abs() < 1e-9);
+}

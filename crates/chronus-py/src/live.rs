@@ -212,10 +212,27 @@ impl Engine {
         Ok((array.into_any(), capture.start, capture.overruns))
     }
 
-    /// Replaces the transport's tempo map and tracks (stopped, at beat 0).
-    fn set_transport(&self, py: Python<'_>, tempo: Vec<(f64, f64)>, tracks: Vec<song::TrackTuple>) -> PyResult<()> {
+    /// Replaces the transport's tempo map and tracks: stopped at beat 0, or with
+    /// `keep_position` carrying on from where the old transport is.
+    #[pyo3(signature = (tempo, tracks, keep_position=false))]
+    fn set_transport(
+        &self,
+        py: Python<'_>,
+        tempo: Vec<(f64, f64)>,
+        tracks: Vec<song::TrackTuple>,
+        keep_position: bool,
+    ) -> PyResult<()> {
         let (map, tracks) = (song::tempo(&tempo)?, song::tracks(tracks)?);
-        self.run(py, move |live| live.set_transport(map, tracks))
+        self.run(
+            py,
+            move |live| {
+                if keep_position {
+                    live.continue_transport(map, tracks)
+                } else {
+                    live.set_transport(map, tracks)
+                }
+            },
+        )
     }
 
     /// Transport control: "start", "stop", "seek" (a = beat), "loop" (a, b = beats, or

@@ -195,6 +195,7 @@ impl AudioSide {
                 Command::StartCapture(sink) => self.capture.replace(sink).map(Returned::Capture),
                 Command::StopCapture => self.capture.take().map(Returned::Capture),
                 Command::SetTransport(t) => self.processor.swap_transport(t).map(Returned::Transport),
+                Command::ContinueTransport(t) => self.processor.continue_transport(t).map(Returned::Transport),
                 Command::Transport(c) => {
                     self.processor.transport_command(c);
                     None

@@ -31,6 +31,8 @@ pub enum Command {
     StopCapture,
     /// Replace the transport (tracks and tempo map), or remove it.
     SetTransport(Option<Box<Transport>>),
+    /// Replace the transport with one that carries on from the old one's position.
+    ContinueTransport(Box<Transport>),
     /// Start, stop, seek, loop or retempo the transport.
     Transport(TransportCommand),
     /// Which node hears each MIDI channel.
@@ -50,7 +52,7 @@ impl Command {
         match self {
             Command::Swap(_) | Command::StopCapture | Command::SetCcMaps(_) => true,
             Command::StartCapture(_) => capturing,
-            Command::SetTransport(_) => has_transport,
+            Command::SetTransport(_) | Command::ContinueTransport(_) => has_transport,
             Command::StartMidiRecord(_) | Command::StopMidiRecord => recording_midi,
             Command::Event { .. } | Command::Cue { .. } | Command::Transport(_) | Command::SetRoutes(_) => false,
         }

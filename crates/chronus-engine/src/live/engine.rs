@@ -291,6 +291,16 @@ impl Engine {
         Ok(())
     }
 
+    /// Replaces the transport's tempo map and tracks without a jump: the new transport
+    /// carries on from the old one's beat, loop, play state and cued events (notes the old
+    /// tracks left on are released). For a song edited while it plays.
+    pub fn continue_transport(&mut self, map: TempoMap, tracks: Vec<Track>) -> Result<()> {
+        let transport = Transport::new(map, tracks, self.info.samplerate);
+        self.push(Command::ContinueTransport(Box::new(transport)))?;
+        self.has_transport = true;
+        Ok(())
+    }
+
     /// Sends an event for the moment the transport plays `beat` (at once if it is past;
     /// a stopped transport keeps it until it plays there). Checks it against the playing
     /// graph first. Cued events belong to the transport: replacing it forgets them.

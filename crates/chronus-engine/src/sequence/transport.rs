@@ -215,6 +215,19 @@ impl Transport {
         self.loop_range = range.filter(|(a, b)| a.is_finite() && b.is_finite() && *a >= 0.0 && b > a);
     }
 
+    /// Carries on at `frame` from where `old` is: its beat, loop, play state and cued
+    /// events move here (the notes its tracks left on are released through `push`). This
+    /// transport's own tempo map and tracks then play from that beat.
+    pub fn take_over(&mut self, old: &mut Transport, frame: u64, push: &mut impl FnMut(Event)) {
+        self.position = old.beat_at(frame);
+        self.loop_range = old.loop_range;
+        std::mem::swap(&mut self.cues, &mut old.cues);
+        if old.state == TransportState::Playing {
+            old.release(frame, push);
+            self.start(frame);
+        }
+    }
+
     /// Changes the tempo from the beat playing at `frame` on; false if the map is out of
     /// room (it then keeps its tempo).
     pub fn set_tempo(&mut self, frame: u64, bpm: f64) -> bool {
