@@ -174,7 +174,7 @@ pub struct Schedule {
     /// (with every surviving node's state) once the crossfade is done.
     pub(crate) next: Option<Box<Schedule>>,
     /// Set on a transition schedule: nodes that play under a fresh id here and take their
-    /// state from another id in the schedule before, as (id here, id before).
+    /// state from another id in the schedule before, as (id here, id before), sorted.
     pub(crate) origins: Vec<(NodeId, NodeId)>,
 }
 
@@ -275,7 +275,10 @@ impl Schedule {
 
     fn take_states(&mut self, old: &mut Schedule, follow_graph: bool) {
         for slot in &mut self.slots {
-            let origin = self.origins.iter().find(|(id, _)| *id == slot.id).map_or(slot.id, |(_, before)| *before);
+            let origin = match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
+                Ok(i) => self.origins[i].1,
+                Err(_) => slot.id,
+            };
             let Some(old_slot) = old.slot_mut(origin) else { continue };
             if old_slot.signature != slot.signature {
                 continue;

@@ -31,6 +31,7 @@ pub fn compile_transition(
     let Some(Union { graph, fades, renamed }) = union(old, new) else { return Ok(None) };
     let mut schedule = compile_faded(&graph, opts, fades, length)?;
     schedule.origins = renamed.into_iter().map(|(old_id, id)| (id, old_id)).collect();
+    schedule.origins.sort_unstable();
     Ok(Some(Transition(schedule)))
 }
 
