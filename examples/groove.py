@@ -1,5 +1,7 @@
 """A drum groove from step patterns: kick, snare and swung hats as three voice allocators,
-and a bass line in 7/16 against the 4/4 drums (polymeter), all on the graph's tempo map.
+and a bass line in 7/16 against the 4/4 drums (polymeter), all on the graph's tempo map,
+which slows down at bar 5; the snare's dotted-eighth ping-pong echo follows the tempo
+through the transport's clock.
 
     chronus render examples/groove.py -o groove.wav
 """
@@ -18,7 +20,8 @@ def drum(g: cx.Graph, voices: int, sound, decay: float) -> tuple[cx.Node, cx.Sig
 
 def patch() -> cx.Graph:
     g = cx.Graph()
-    g.tempo = cx.TempoMap.constant(104)
+    g.tempo = cx.TempoMap([(0, 104), (16, 92)])
+    clock = g.clock()
 
     # Kick: a sine falling from about 160 Hz to 48 Hz in 40 ms.
     def kick_sound(g, v):
@@ -49,5 +52,7 @@ def patch() -> cx.Graph:
 
     center = kick_out * 0.6 + snare_out * 0.3 + line.sum() * 0.3
     g.output(center.pan(0.0))
+    # A dotted eighth (3/4 of a beat) at whatever the tempo is: clock.period is one beat in s.
+    g.output(g.pingpong(snare_out * 0.15, time=clock.period * 0.75, feedback=0.4, mix=1.0, highcut=5000))
     g.output(hat_out.pan(0.4) * 0.12)
     return g
