@@ -226,6 +226,23 @@ def test_events_cued_at_beats_land_on_the_transports_frames():
     assert (gate[0], gate[-1] + 1) == (at(1), at(2.5))
 
 
+def test_a_full_cue_list_is_an_error_and_nothing_is_lost():
+    g = cx.Graph()
+    level = g.const(0.0)
+    g.output(level)
+    with cx.Engine(g, backend="null") as live:
+        for i in range(1024):
+            live.set(level.value, i / 1024, beat=100 + i)
+        time.sleep(0.1)
+        assert live.stats()["cued"] == 1024
+        with pytest.raises(cx.QueueFullError, match="1024 events already wait for their beat"):
+            live.set(level.value, 1.0, beat=50)
+        assert live.stats()["dropped_events"] == 0
+        live.set(level.value, 0.5, ramp=0)  # the engine plays on and takes other commands
+        time.sleep(0.1)
+        assert live.meters()["peak"][0] == pytest.approx(0.5, abs=0.05)
+
+
 def test_midi_learn_record_and_save(tmp_path, jack_server):
     g, v = trigger_graph()
     lp = g.lowpass(g.saw(v.freq), cutoff=1000)

@@ -240,7 +240,7 @@ class Engine:
         passed it; default: the next block); ``ramp`` the glide in seconds (None: default
         smoothing, 0: jump); ``lane`` one lane or all. The graph keeps the new value for
         later :meth:`update` calls. Raises :class:`chronus.QueueFullError` if the audio
-        thread is not keeping up.
+        thread is not keeping up, or if 1024 events already wait for their beats.
         """
         if not isinstance(param, Param):
             raise TypeError(f"set() needs a parameter such as node.cutoff, got {type(param).__name__}")
@@ -435,7 +435,8 @@ class Engine:
         spent processing), xruns (as the backend reports them), late_events,
         dropped_events, dropped_commands, orphan_events, swaps, crossfades (edits
         whose connections crossfaded), capture_overruns,
-        input_underruns."""
+        input_underruns, beat/bpm/playing of the transport and cued (events waiting for
+        their beat)."""
         stats = self._core.snapshot()
         del stats["peak"], stats["rms"]
         return stats

@@ -180,6 +180,7 @@ impl Engine {
         d.set_item("beat", s.beat)?;
         d.set_item("bpm", s.bpm)?;
         d.set_item("playing", s.playing)?;
+        d.set_item("cued", s.cued)?;
         d.set_item("last_cc", s.last_cc)?;
         d.set_item("midi_received", s.midi_received)?;
         d.set_item("cc_received", s.cc_received)?;

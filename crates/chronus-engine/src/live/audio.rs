@@ -154,6 +154,7 @@ impl AudioSide {
             s.playing = t.state() == TransportState::Playing;
             s.beat = t.beat_at(clock);
             s.bpm = t.tempo_map().bpm(s.beat);
+            s.cued = t.cued() as u32;
         }
         self.stats.write(self.snapshot);
     }
@@ -186,6 +187,7 @@ impl AudioSide {
                     None
                 }
                 Command::Cue { beat, kind } => {
+                    self.snapshot.cues_received += 1;
                     if !self.processor.cue(beat, kind) {
                         self.processor.count_dropped();
                     }

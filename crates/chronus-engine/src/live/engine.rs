@@ -20,7 +20,7 @@ use crate::offline::check_event;
 use crate::processor::Processor;
 use crate::processor::{StampedMidi, TransportCommand};
 use crate::schedule::Schedule;
-use crate::sequence::{TempoMap, Track, Transport};
+use crate::sequence::{TempoMap, Track, Transport, CUE_ROOM};
 use crate::transition::compile_transition;
 
 /// How to start an engine.
@@ -59,6 +59,8 @@ pub struct Engine {
     lanes: HashMap<NodeId, usize>,
     /// Whether a transport was sent (beat-cued events need one).
     has_transport: bool,
+    /// Cue commands sent (compared with what the audio thread took, to know how many wait).
+    cues_sent: u64,
     recorder: Option<Recorder>,
     /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
     midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
@@ -142,6 +144,7 @@ impl Engine {
             graph: graph.clone(),
             lanes,
             has_transport: false,
+            cues_sent: 0,
             recorder: None,
             midi_tx: Arc::new(Mutex::new(midi_tx)),
             midi_record: None,
@@ -312,7 +315,17 @@ impl Engine {
             return Err(Error::Invalid("events at a beat need a transport: set a tempo map first".into()));
         }
         check_event(&self.graph, |n| self.lanes.get(&n).copied(), &Event { time: 0, kind })?;
-        self.push(Command::Cue { beat, kind })
+        let s = self.snapshot();
+        let waiting = u64::from(s.cued) + (self.cues_sent - s.cues_received);
+        if waiting >= CUE_ROOM as u64 {
+            return Err(Error::Capacity(format!(
+                "{waiting} events already wait for their beat on the transport (room for {CUE_ROOM}); \
+                 nothing was cued and the engine keeps playing"
+            )));
+        }
+        self.push(Command::Cue { beat, kind })?;
+        self.cues_sent += 1;
+        Ok(())
     }
 
     /// Starts, stops, seeks, loops or retempos the transport at the next block.

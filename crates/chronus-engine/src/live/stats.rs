@@ -56,6 +56,11 @@ pub struct Snapshot {
     pub bpm: f64,
     /// Whether the transport plays.
     pub playing: bool,
+    /// Events waiting in the transport for their beat.
+    pub cued: u32,
+    /// Cue commands the audio thread has taken (cued, or dropped when the transport was
+    /// full or missing).
+    pub cues_received: u64,
     /// The last controller message received: (channel, controller, value 0..127), for MIDI
     /// learn; (-1, -1, -1) before any.
     pub last_cc: (i32, i32, i32),
@@ -93,6 +98,8 @@ impl Default for Snapshot {
             beat: 0.0,
             bpm: 0.0,
             playing: false,
+            cued: 0,
+            cues_received: 0,
             last_cc: (-1, -1, -1),
             midi_received: 0,
             cc_received: 0,
