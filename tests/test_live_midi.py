@@ -194,7 +194,7 @@ def test_events_cued_at_beats_land_on_the_transports_frames():
     with cx.Engine(g, backend="null", outputs=3, smoothing=0.0) as live:
         with pytest.raises(ValueError, match="beat must be >= 0"):
             live.set(level.value, 1.0, beat=-1)
-        with pytest.raises(ValueError, match="not at and beat"):
+        with pytest.raises(ValueError, match="give at most one of"):
             live.set(level.value, 1.0, at=1.0, beat=1)
         live.note(v, 60, beat=0)
         live.note(v, 62, beat=1.5, duration=0.25)

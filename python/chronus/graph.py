@@ -151,7 +151,7 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
             raise TypeError(f"set() needs a parameter such as node.cutoff, got {type(param).__name__}")
         if param.node.graph is not self:
             raise _core.GraphError(f"{param!r} belongs to another graph")
-        _check_when(at, frame, beat)
+        check_when(at, frame, beat)
         if ramp is not None and not (math.isfinite(ramp) and ramp >= 0):
             raise ValueError(f"ramp must be >= 0 seconds, got {ramp}")
         if lane is not None and lane < 0:
@@ -177,7 +177,7 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
         ``beat``), ``duration`` the time until its note-off (seconds, or beats when the
         start is a beat; none if omitted), ``velocity`` in (0, 1], ``channel`` 0 to 15.
         """
-        _check_when(at, frame, beat)
+        check_when(at, frame, beat)
         if not 0 <= note <= 127:
             raise ValueError(f"note must be a MIDI note number 0..127, got {note}")
         if not 0 < velocity <= 1:
@@ -199,7 +199,7 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
         channel: int = 0,
     ) -> None:
         """Schedules the release of MIDI note ``note`` on ``target``."""
-        _check_when(at, frame, beat)
+        check_when(at, frame, beat)
         if not 0 <= note <= 127:
             raise ValueError(f"note must be a MIDI note number 0..127, got {note}")
         self._event(target, "note_off", at, frame, channel, note, 0.0, beat=beat)
@@ -216,7 +216,7 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
         channel: int = 0,
     ) -> None:
         """Schedules a MIDI-style controller change (``value`` in [0, 1]; 64 is the sustain pedal)."""
-        _check_when(at, frame, beat)
+        check_when(at, frame, beat)
         if not 0 <= controller <= 127 or not 0 <= value <= 1:
             raise ValueError(f"controller must be 0..127 and value in [0, 1], got {controller}, {value}")
         self._event(target, "control", at, frame, channel, controller, value, beat=beat)
@@ -232,7 +232,7 @@ class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
         channel: int = 0,
     ) -> None:
         """Schedules a pitch-bend position in [-1, 1] (the bend range is set on the instrument)."""
-        _check_when(at, frame, beat)
+        check_when(at, frame, beat)
         if not -1 <= value <= 1:
             raise ValueError(f"bend must be in [-1, 1], got {value}")
         self._event(target, "bend", at, frame, channel, 0, value, beat=beat)
@@ -287,9 +287,14 @@ def _option(kind: str, name: str, value: float | str | np.ndarray) -> float | st
     return np.ascontiguousarray(value, dtype=np.float32)
 
 
-def _check_when(at: float | None, frame: int | None, beat: float | None = None) -> None:
-    if sum(x is not None for x in (at, frame, beat)) != 1:
-        raise ValueError("give exactly one of at= (seconds), frame= or beat=")
+def check_when(
+    at: float | None, frame: int | None, beat: float | None = None, *, required: bool = True
+) -> None:
+    """Checks a time given as seconds, frame or beat: exactly one of them (at most one
+    when not ``required``), each a number >= 0."""
+    given = sum(x is not None for x in (at, frame, beat))
+    if given > 1 or (required and given == 0):
+        raise ValueError(f"give {'exactly' if required else 'at most'} one of at= (seconds), frame= or beat=")
     if beat is not None and not (math.isfinite(beat) and beat >= 0):
         raise ValueError(f"beat must be >= 0, got {beat}")
     if at is not None and not (math.isfinite(at) and at >= 0):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from .graph import Graph
+from .graph import Graph, check_when
 from .signal import Node, Param
 from .tempo import TempoMap
 
@@ -203,21 +203,13 @@ class Engine:
         return self._core.now()
 
     def _when(self, at: float | None, frame: int | None, beat: float | None = None) -> dict[str, Any]:
-        """Keyword arguments for the core's ``time`` (frame) or ``beat``; at most one given."""
-        given = [name for name, v in (("at", at), ("frame", frame), ("beat", beat)) if v is not None]
-        if len(given) > 1:
-            raise ValueError(f"give one of at= (seconds), frame= or beat=, not {' and '.join(given)}")
+        """Keyword arguments for the core's ``time`` (frame) or ``beat``; none: now."""
+        check_when(at, frame, beat, required=False)
         if at is not None:
-            if not (math.isfinite(at) and at >= 0):
-                raise ValueError(f"at must be a time >= 0 in seconds on the engine clock, got {at}")
             return {"time": round(at * self.samplerate)}
         if frame is not None:
-            if frame < 0:
-                raise ValueError(f"frame must be >= 0, got {frame}")
             return {"time": int(frame)}
         if beat is not None:
-            if not (math.isfinite(beat) and beat >= 0):
-                raise ValueError(f"beat must be >= 0, got {beat}")
             return {"beat": float(beat)}
         return {}
 
