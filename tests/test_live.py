@@ -54,6 +54,17 @@ def test_64_voices_play_10_seconds_with_honest_stats(jack_server):
     assert s["late_events"] == s["dropped_events"] == s["dropped_commands"] == 0
 
 
+def reroute(g: cx.Graph, node: cx.Node, bus: cx.Node, via_bus: bool) -> bool:
+    """Moves ``node`` from the output to ``bus``'s input or back; returns where it goes now."""
+    if via_bus:
+        bus.disconnect("in", node)
+        g.output(node)
+    else:
+        g.unoutput(node)
+        bus.connect("in", node)
+    return not via_bus
+
+
 def test_edits_and_parameter_changes_while_playing_never_click(jack_server):
     rng = np.random.default_rng(7)
     freqs_free = list(np.arange(60.0, 200.0, 5.0))
@@ -97,13 +108,7 @@ def test_edits_and_parameter_changes_while_playing_never_click(jack_server):
                 on = [v for v in voices.values() if v["state"] == "on"]
                 if on:
                     v = on[int(rng.integers(len(on)))]
-                    if v["bus"]:
-                        bus.disconnect("in", v["node"])
-                        g.output(v["node"])
-                    else:
-                        g.unoutput(v["node"])
-                        bus.connect("in", v["node"])
-                    v["bus"] = not v["bus"]
+                    v["bus"] = reroute(g, v["node"], bus, v["bus"])
             live.update()
             updates += 1
             for _ in range(50):
@@ -170,13 +175,7 @@ def edit_sounding_voices(live, g, rng, edits: int) -> tuple[dict, list, int]:
             freqs.append(f)
         elif voices:
             v = voices[list(voices)[int(rng.integers(len(voices)))]]
-            if v["filtered"]:
-                tone.disconnect("in", v["amp"])
-                g.output(v["amp"])
-            else:
-                g.unoutput(v["amp"])
-                tone.connect("in", v["amp"])
-            v["filtered"] = not v["filtered"]
+            v["filtered"] = reroute(g, v["amp"], tone, v["filtered"])
         live.update()
         sent += 1
         time.sleep(float(rng.uniform(0.0, 0.03)))
