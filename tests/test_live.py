@@ -258,7 +258,7 @@ def test_replacing_the_graph_keeps_state_crossfades_and_carries_the_song_on():
     # The sine keeps its phase: one sinusoid fits before and after (less the new offset).
     n = np.arange(len(x)) + start
     basis = np.stack([np.cos(2 * np.pi * 220 * n / SR), np.sin(2 * np.pi * 220 * n / SR)], axis=1)
-    coef, *_ = np.linalg.lstsq(basis[:SR], x[:SR], rcond=None)
+    coef, *_ = np.linalg.lstsq(basis[: SR // 2], x[: SR // 2], rcond=None)
     tone = basis @ coef
     assert np.hypot(*coef) == pytest.approx(0.3, abs=1e-4)
     assert np.max(np.abs(x[-SR // 2 :] - 0.2 - tone[-SR // 2 :])) < 1e-4
