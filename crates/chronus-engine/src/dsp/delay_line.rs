@@ -140,7 +140,7 @@ impl DelayLine {
 /// 4-point, 3rd-order Hermite interpolation between `y[1]` (frac 0) and `y[2]` (frac 1) of
 /// four consecutive points.
 #[inline(always)]
-fn hermite([ym1, y0, y1, y2]: [f32; 4], frac: f32) -> f32 {
+pub(crate) fn hermite([ym1, y0, y1, y2]: [f32; 4], frac: f32) -> f32 {
     let c1 = 0.5 * (y1 - ym1);
     let c2 = ym1 - 2.5 * y0 + 2.0 * y1 - 0.5 * y2;
     let c3 = 0.5 * (y2 - ym1) + 1.5 * (y0 - y1);

@@ -4,6 +4,8 @@
 //! it was written before it started, so the reads, the arithmetic and the writes can each
 //! run as one loop over the block.
 
+use super::delay_line::hermite;
+
 /// A delay of a fixed number of frames (one lane).
 #[derive(Debug, Clone)]
 pub struct FixedDelay {
@@ -36,6 +38,23 @@ impl FixedDelay {
         let y = std::mem::replace(&mut self.buf[self.pos], x);
         self.pos = if self.pos + 1 == self.buf.len() { 0 } else { self.pos + 1 };
         y
+    }
+
+    /// The sample stored `len - ahead` frames ago, for `ahead` in `[1, len - 3)`, by 4-point
+    /// Hermite interpolation (flat to within 0.3 dB up to a quarter of the sample rate):
+    /// a shorter, fractional (modulated) delay. Read before the slot is overwritten.
+    #[inline(always)]
+    pub fn tap(&self, ahead: f32) -> f32 {
+        debug_assert!(ahead >= 1.0 && ahead + 3.0 < self.buf.len() as f32);
+        let whole = ahead as usize;
+        let frac = ahead - whole as f32;
+        let (len, first) = (self.buf.len(), self.pos + whole - 1);
+        if first + 4 <= len {
+            let p = &self.buf[first..first + 4];
+            return hermite([p[0], p[1], p[2], p[3]], frac);
+        }
+        let at = |k: usize| self.buf[(first + k) % len];
+        hermite([at(0), at(1), at(2), at(3)], frac)
     }
 
     /// The slots of the next `n` frames (at most `len`), in order, as two slices (the
@@ -119,5 +138,21 @@ mod tests {
         assert!(singly[..7].iter().all(|x| *x == 0.0));
         assert_eq!(singly[7..], input[..93]);
         assert_eq!(FixedDelay::new(0).swap(3.0), 3.0);
+    }
+
+    #[test]
+    fn taps_read_shorter_and_fractional_delays() {
+        let mut d = FixedDelay::new(64);
+        let wave = |n: f32| (0.05 * n).sin();
+        for n in 0..200 {
+            d.swap(wave(n as f32));
+        }
+        // 200 samples written; the next swap would return sample 136 (64 ago).
+        for ahead in [1usize, 5, 30] {
+            assert_eq!(d.tap(ahead as f32), wave((136 + ahead) as f32), "ahead {ahead}");
+        }
+        for ahead in [1.25f32, 7.5, 40.9] {
+            assert!((d.tap(ahead) - wave(136.0 + ahead)).abs() < 1e-5, "ahead {ahead}");
+        }
     }
 }

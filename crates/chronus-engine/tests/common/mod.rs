@@ -154,7 +154,7 @@ pub fn effects_chain(g: &mut Graph, src: NodeId, lfo: NodeId, key: NodeId) -> No
     let gate = chain(g, comp, "expander", &[("hold", &[0.01])], &[]);
     let pingpong = chain(g, gate, "pingpong", &[("time", &[0.01, 0.02]), ("feedback", &[0.5])], &[]);
     let freeverb = chain(g, pingpong, "freeverb", &[("predelay", &[0.01])], &[]);
-    let reverb = chain(g, freeverb, "reverb", &[("predelay", &[0.02])], &[]);
+    let reverb = chain(g, freeverb, "reverb", &[("predelay", &[0.02])], &[("modulation", OptValue::Num(0.5))]);
     g.connect_param(lfo, "out", reverb, "damping").unwrap();
     let encode = chain(g, reverb, "midside", &[], &[]);
     let decode = chain(g, encode, "midside", &[], &[("mode", text("decode"))]);

@@ -8,6 +8,12 @@
 //! each absorption filter a one-pole lowpass with that gain at DC and the gain of a shorter
 //! RT60 at Nyquist. Before the network, four all-pass diffusers per channel thicken the
 //! onset; the left and right outputs are taken from different lines.
+//!
+//! With `modulation`, each line is read through a slowly moving tap (a sine of its own
+//! rate between 0.3 and 0.9 Hz, up to 0.25 ms deep, Hermite-interpolated), as the
+//! modulated reverbs of studio units do: the network's resonances keep shifting, so long
+//! tails lose their metallic ring. The absorption gains use each line's mean length, so
+//! the decay time still holds.
 
 use crate::dsp::fixed_delay::{lockstep, FixedDelay};
 use crate::error::Result;
@@ -33,6 +39,10 @@ const INPUT_GAIN: f32 = 0.5;
 /// Gain from the lines to each output (with [`INPUT_GAIN`], about unity RMS gain for noise at
 /// a 2 s decay).
 const OUTPUT_GAIN: f32 = 0.7;
+/// Deepest tap movement, in seconds either way (at `modulation` 1).
+const MAX_EXCURSION: f64 = 0.000_25;
+/// Rates of the line modulations in Hz: spread out, none a multiple of another.
+const MOD_HZ: [f64; LINES] = [0.31, 0.37, 0.43, 0.53, 0.61, 0.71, 0.79, 0.89];
 
 /// `reverb(in, decay, damping, predelay, width, mix; size)`.
 pub static REVERB: NodeSpec = NodeSpec {
@@ -43,11 +53,19 @@ pub static REVERB: NodeSpec = NodeSpec {
     inputs: &[IN],
     outputs: &[OUT],
     params: &[DECAY, DAMPING, PREDELAY, WIDTH, MIX],
-    options: &[OptionSpec {
-        name: "size",
-        default: OptDefault::Num { default: 1.0, min: 0.25, max: 4.0 },
-        doc: "Scale of the line lengths (room size; 1 is 32 to 74 ms).",
-    }],
+    options: &[
+        OptionSpec {
+            name: "size",
+            default: OptDefault::Num { default: 1.0, min: 0.25, max: 4.0 },
+            doc: "Scale of the line lengths (room size; 1 is 32 to 74 ms).",
+        },
+        OptionSpec {
+            name: "modulation",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 1.0 },
+            doc: "Depth of the slow modulation of the lines (0 off, 1 is 0.25 ms either way): \
+                  smooths the ring of long tails.",
+        },
+    ],
     input_rule: InputRule::AsIs,
     build,
 };
@@ -69,13 +87,18 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     }
     let diffusers =
         DIFFUSER_MS.map(|ms| [1.0, 1.07].map(|scale| FixedDelay::new((scale * ms * sr / 1000.0).round() as usize)));
-    let tank = Fdn {
+    let depth = (ctx.num("modulation") * MAX_EXCURSION * sr) as f32;
+    let mut tank = Fdn {
         samplerate: sr as f32,
         diffusers,
         lines: lengths.map(FixedDelay::new),
         absorb: [(0.0, 0.0); LINES],
         absorb_state: [0.0; LINES],
+        wobble: None,
     };
+    if depth > 0.0 {
+        tank.wobble = Some(Wobble::new(depth, sr, tank.chunk()));
+    }
     reverb::build(ctx, tank)
 }
 
@@ -88,6 +111,47 @@ struct Fdn {
     /// Absorption filter of each line: (input gain, pole), y = k x + b y[-1].
     absorb: [(f32, f32); LINES],
     absorb_state: [f32; LINES],
+    /// Moving taps, when modulated.
+    wobble: Option<Wobble>,
+}
+
+/// The line modulation: a sine per line from a rotating phasor, scaled to a tap offset.
+struct Wobble {
+    /// Half the tap's travel in frames: a line is read `1 + depth * (1 + sin)` frames short
+    /// (the one frame leaves the interpolator a point on either side).
+    depth: f32,
+    /// Each line's phasor (cos, sin).
+    phasor: [(f32, f32); LINES],
+    /// Each line's rotation per frame (cos, sin of its angular step).
+    step: [(f32, f32); LINES],
+    /// What each line puts out, frame by frame over a chunk (read before any is written).
+    outs: Box<[[f32; LINES]]>,
+}
+
+impl Wobble {
+    fn new(depth: f32, samplerate: f64, chunk: usize) -> Self {
+        let unit = |w: f64| (w.cos() as f32, w.sin() as f32);
+        // Phases spread evenly, so the lines never all shorten at once.
+        let phasor = std::array::from_fn(|i| unit(std::f64::consts::TAU * i as f64 / LINES as f64));
+        let step = MOD_HZ.map(|hz| unit(std::f64::consts::TAU * hz / samplerate));
+        Wobble { depth, phasor, step, outs: vec![[0.0; LINES]; chunk].into() }
+    }
+
+    /// Reads what every line puts out over the next `m` frames into `outs`, each through
+    /// its moving tap, and moves the phasors on (back onto the unit circle, from which
+    /// rounding drifts them slowly).
+    fn read(&mut self, lines: &[FixedDelay; LINES], m: usize) {
+        for (i, (line, ((c, s), (sc, ss)))) in lines.iter().zip(self.phasor.iter_mut().zip(self.step)).enumerate() {
+            let (mut c0, mut s0) = (*c, *s);
+            for (n, out) in self.outs[..m].iter_mut().enumerate() {
+                // Frame n's sample `1 + depth (1 + sin)` frames younger than the line's length.
+                out[i] = line.tap(n as f32 + 1.0 + self.depth * (1.0 + s0));
+                (c0, s0) = (c0 * sc - s0 * ss, c0 * ss + s0 * sc);
+            }
+            let k = 1.5 - 0.5 * (c0 * c0 + s0 * s0);
+            (*c, *s) = (c0 * k, s0 * k);
+        }
+    }
 }
 
 impl Tank for Fdn {
@@ -98,9 +162,12 @@ impl Tank for Fdn {
 
     fn design(&mut self, decay: f32, damping: f32) {
         let nyquist_rt60 = decay * (1.0 - (1.0 - DAMPED_RATIO) * damping.clamp(0.0, 1.0));
+        // A modulated line is `1 + depth` frames short on average.
+        let short = self.wobble.as_ref().map_or(0.0, |w| 1.0 + w.depth);
         for (filter, line) in self.absorb.iter_mut().zip(&self.lines) {
-            let dc = rt60_gain(line.len(), decay, self.samplerate);
-            let top = rt60_gain(line.len(), nyquist_rt60, self.samplerate);
+            let mean = line.len() as f32 - short;
+            let dc = rt60_gain(mean, decay, self.samplerate);
+            let top = rt60_gain(mean, nyquist_rt60, self.samplerate);
             // A one-pole k / (1 - b z^-1) with gain dc at 0 Hz and top at Nyquist.
             let pole = (dc - top) / (dc + top);
             *filter = (dc * (1.0 - pole), pole);
@@ -130,10 +197,11 @@ impl Tank for Fdn {
         let [wet_l, wet_r] = wet;
         // Locals, which the compiler keeps in registers (the slots might alias fields).
         let (absorb, mut state) = (self.absorb, self.absorb_state);
-        lockstep(&mut self.lines, m, |n, slots| {
+        // One frame of the network, given what each line puts out; returns what goes in.
+        let mut frame = |n: usize, outs: [f32; LINES]| -> [f32; LINES] {
             let mut v = [0.0f32; LINES];
-            for (((x, slot), (k, b)), s) in v.iter_mut().zip(&slots).zip(&absorb).zip(state.iter_mut()) {
-                *s = k * **slot + b * *s;
+            for (((x, y), (k, b)), s) in v.iter_mut().zip(outs).zip(&absorb).zip(state.iter_mut()) {
+                *s = k * y + b * *s;
                 *x = *s;
             }
             // Left from the even lines, right from the odd ones, with alternating signs.
@@ -141,10 +209,27 @@ impl Tank for Fdn {
             wet_r[n] = OUTPUT_GAIN * ((v[1] - v[3]) + (v[5] - v[7]));
             hadamard(&mut v);
             let fed = [fed_l[n], fed_r[n]].map(|x| INPUT_GAIN * x);
-            for (i, (slot, x)) in slots.into_iter().zip(v).enumerate() {
-                *slot = x + fed[i % 2];
+            std::array::from_fn(|i| v[i] + fed[i % 2])
+        };
+        match &mut self.wobble {
+            None => lockstep(&mut self.lines, m, |n, slots| {
+                let ins = frame(n, slots.each_ref().map(|s| **s));
+                for (slot, x) in slots.into_iter().zip(ins) {
+                    *slot = x;
+                }
+            }),
+            Some(wobble) => {
+                // Every tap of the chunk reads a slot no frame before it in the chunk
+                // writes (taps reach at least a frame ahead), so the reads can come first.
+                wobble.read(&self.lines, m);
+                let outs = &wobble.outs;
+                lockstep(&mut self.lines, m, |n, slots| {
+                    for (slot, x) in slots.into_iter().zip(frame(n, outs[n])) {
+                        *slot = x;
+                    }
+                });
             }
-        });
+        }
         self.absorb_state = state;
     }
 }

@@ -82,7 +82,7 @@ impl Tank for Freeverb {
 
     fn design(&mut self, decay: f32, damping: f32) {
         for (g, comb) in self.feedback.iter_mut().flatten().zip(self.combs.iter().flatten()) {
-            *g = rt60_gain(comb.len(), decay, self.samplerate);
+            *g = rt60_gain(comb.len() as f32, decay, self.samplerate);
         }
         self.damp = damping.clamp(0.0, 1.0) * DAMP_SCALE;
     }

@@ -55,8 +55,8 @@ pub(crate) const MIX: ParamSpec = super::mix(0.3);
 
 /// Feedback gain that makes a loop of `frames` frames decay by 60 dB in `rt60` seconds.
 #[inline]
-pub(crate) fn rt60_gain(frames: usize, rt60: f32, samplerate: f32) -> f32 {
-    10f32.powf(-3.0 * frames as f32 / (rt60.max(1e-3) * samplerate))
+pub(crate) fn rt60_gain(frames: f32, rt60: f32, samplerate: f32) -> f32 {
+    10f32.powf(-3.0 * frames / (rt60.max(1e-3) * samplerate))
 }
 
 /// Frames between reads of the parameters that set a reverb's filters (decay, damping): a
