@@ -31,6 +31,6 @@ def patch() -> cx.Graph:
     pad = g.saw([110.0, 110.6, 164.8]).sum() * 0.12
     ducked = g.compressor(pad, threshold=-30.0, ratio=6.0, attack=0.005, release=0.2, sidechain=riff)
 
-    room = g.reverb(echoes + ducked, decay=2.2, damping=0.5, predelay=0.02, mix=0.3)
+    room = g.reverb(echoes + ducked, decay=2.2, damping=0.5, predelay=0.02, mix=0.3, modulation=0.4)
     g.output(g.limiter(room, ceiling=-1.0))
     return g
