@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,15 @@ def _find_data() -> Path:
 
 
 DATA = _find_data()
+
+
+def wait_until(ready: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Polls ``ready`` until it holds or ``timeout`` seconds pass (the shared VM can stall a
+    real-time thread for tens of milliseconds); returns its last answer."""
+    deadline = time.monotonic() + timeout
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return ready()
 
 
 def pulses(row: np.ndarray) -> list[int]:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import chronus as cx
-from conftest import SR, pulses
+from conftest import SR, pulses, wait_until
 
 
 def reference_voices(g, n):
@@ -193,6 +193,7 @@ def test_edits_of_sounding_nodes_crossfade_without_a_click(jack_server):
     with cx.Engine(g, backend="jack", connect=False, outputs=1) as live:
         live.start_capture()
         voices, removed, sent = edit_sounding_voices(live, g, rng, 80)
+        assert wait_until(lambda: live.stats()["crossfades"] == sent)
         time.sleep(1.2)
         audio, _ = live.stop_capture()
         stats = live.stats()

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import chronus as cx
-from conftest import SR, pulses
+from conftest import SR, pulses, wait_until
 
 
 def trigger_graph(voices=8):
@@ -211,8 +211,7 @@ def test_events_cued_at_beats_land_on_the_transports_frames():
         # An event for a beat already passed plays at once and is counted late.
         late = live.stats()["late_events"]
         live.set(level.value, 0.25, beat=0.5, ramp=0)
-        time.sleep(0.1)
-        assert live.stats()["late_events"] == late + 1
+        assert wait_until(lambda: live.stats()["late_events"] == late + 1)
     tempo = cx.TempoMap([(0, 150), (2, 100)])
     hits = pulses(audio[0])
     zero = hits[0]
@@ -233,14 +232,12 @@ def test_a_full_cue_list_is_an_error_and_nothing_is_lost():
     with cx.Engine(g, backend="null") as live:
         for i in range(1024):
             live.set(level.value, i / 1024, beat=100 + i)
-        time.sleep(0.1)
-        assert live.stats()["cued"] == 1024
+        assert wait_until(lambda: live.stats()["cued"] == 1024)
         with pytest.raises(cx.QueueFullError, match="1024 events already wait for their beat"):
             live.set(level.value, 1.0, beat=50)
         assert live.stats()["dropped_events"] == 0
         live.set(level.value, 0.5, ramp=0)  # the engine plays on and takes other commands
-        time.sleep(0.1)
-        assert live.meters()["peak"][0] == pytest.approx(0.5, abs=0.05)
+        assert wait_until(lambda: live.meters()["peak"][0] == pytest.approx(0.5, abs=0.05))
 
 
 def test_midi_learn_record_and_save(tmp_path, jack_server):
