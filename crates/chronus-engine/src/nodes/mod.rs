@@ -2,6 +2,7 @@
 
 mod adsr;
 mod biquad;
+mod build_cache;
 mod delay;
 mod effects;
 mod fm;

@@ -1,13 +1,14 @@
 //! Wavetable oscillator: a user table of one or more frames, band-limited by mip levels
 //! ([`crate::dsp::wavetable::Wavetable`]), morphing between adjacent frames by position.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use crate::dsp::wavetable::{phase_of, step_of, Phase, Wavetable};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{ArrayData, InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
 
+use super::build_cache::BuildCache;
 use super::OUT;
 
 /// `wavetable(freq, position; table, cycles, phase)`.
@@ -90,33 +91,13 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     )
 }
 
-/// A table built from the data in an option, kept while some node plays it.
-struct Cached {
-    data: Weak<[f32]>,
-    columns: usize,
-    cycles: usize,
-    table: Weak<Wavetable>,
-}
-
-/// Tables in use, by the array they were built from: recompiling a graph (which every
-/// live edit does, twice with a crossfade) reuses them instead of redoing their FFTs.
-/// Holding a `Weak` to the data keeps its address from being reused while cached.
-static TABLES: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
+/// Tables in use, by the array they were built from and their cycles per row.
+static TABLES: BuildCache<Wavetable> = BuildCache::new();
 
 /// The table for `rows` holding `cycles` cycles each: the one some node already plays,
-/// or a new one. Control thread only (nodes are built there).
+/// or a new one.
 fn shared_table(rows: &ArrayData, cycles: usize) -> Arc<Wavetable> {
-    let data = Arc::downgrade(&rows.share());
-    let columns = rows.columns();
-    let mut cache = TABLES.lock().unwrap_or_else(|e| e.into_inner());
-    cache.retain(|c| c.table.strong_count() > 0);
-    let hit = cache.iter().find(|c| c.columns == columns && c.cycles == cycles && Weak::ptr_eq(&c.data, &data));
-    if let Some(table) = hit.and_then(|c| c.table.upgrade()) {
-        return table;
-    }
-    let table = Arc::new(Wavetable::from_rows(rows.values(), columns, cycles));
-    cache.push(Cached { data, columns, cycles, table: Arc::downgrade(&table) });
-    table
+    TABLES.get(&[rows], cycles as u64, || Wavetable::from_rows(rows.values(), rows.columns(), cycles))
 }
 
 struct WavetableOsc {
