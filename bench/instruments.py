@@ -14,7 +14,8 @@ frequencies against the formula before timing.
 
 With ``--instruments`` it also times the other instruments at 64 held voices: the
 4-operator FM synth and a 64-frame wavetable (notes over four octaves), a stereo sampler
-(a TinySOL flute note looped with a crossfade, notes an octave either side of it) and the
+(a TinySOL flute note looped with a crossfade, notes an octave either side of it; then the
+same two to three octaves up, read from the recording's halved copies) and the
 subtractive preset with its LFO on pitch and cutoff.
 
     .venv/bin/python bench/instruments.py                  # --voices 16 64 256 --runs 5
@@ -115,15 +116,20 @@ def wavetable(n: int) -> cx.Graph:
     return g
 
 
-def sampler(n: int) -> cx.Graph:
+def sampler(n: int, low: int = 48, octaves: int = 2) -> cx.Graph:
     recording, rate = cx.read_audio(FLUTE)
     stereo = np.stack([recording[0], recording[0]])
     zone = cx.Zone(stereo, rate, root=60, loop=(44_100, 200_000), crossfade=2000)
     g = cx.Graph()
     v = g.voices(n)
     g.output(g.sampler(zone, voices=v).sum(channels=2))
-    held_notes(g, v, n, low=48, octaves=2)  # an octave either side of the recording's pitch
+    held_notes(g, v, n, low=low, octaves=octaves)  # default: an octave either side of its pitch
     return g
+
+
+def sampler_up(n: int) -> cx.Graph:
+    """The sampler two to three octaves above the recording's pitch."""
+    return sampler(n, low=84, octaves=1)
 
 
 def subtractive(n: int) -> cx.Graph:
@@ -163,7 +169,7 @@ def main() -> None:
         print(f"             {median:6.1f}x for the same patch with its lanes set directly (no allocator)")
     if args.instruments:
         print(f"instruments, 64 held voices, median of {args.runs}")
-        for build in (fm, wavetable, sampler, subtractive):
+        for build in (fm, wavetable, sampler, sampler_up, subtractive):
             median, _ = median_speed(lambda b=build: b(64), args.runs)
             print(f"  {build.__name__:12s} {median:6.1f}x real time")
 

@@ -55,6 +55,10 @@ def test_a_recording_played_an_octave_up_has_twice_its_fundamental(data_dir, nam
     at_root = fundamental(root, SR // 2, SR)
     octave_up = fundamental(root + 12, SR // 4, SR // 2)
     assert abs(1200 * np.log2(octave_up / at_root / 2)) < 0.01  # cents (1 is required)
+    # Two and three octaves up the playback reads the recording's halved copies.
+    for octaves in (2, 3):
+        up = fundamental(root + 12 * octaves, SR // 2 >> octaves, SR >> octaves)
+        assert abs(1200 * np.log2(up / at_root / 2**octaves)) < 0.05, octaves
     # At its root the recording keeps its own pitch through the 44.1 -> 48 kHz conversion.
     original = f0(recording[0, rate // 2 : rate // 2 + rate], rate, hz)
     assert abs(1200 * np.log2(at_root / original)) < 0.01

@@ -30,16 +30,24 @@
 //! A note starting on a voice that still sounds hands the old playback to a 5 ms fade-out
 //! (no click) while the new one rises through its own amplitude envelope (linear attack,
 //! exponential release).
+//!
+//! Zones whose keys reach an octave or more above their root also keep copies of their
+//! recording at half, a quarter and an eighth of its rate ([`Octave`]): a playback more
+//! than twice as fast as recorded reads the copy that brings its rate under 2, with a
+//! kernel stretched by less than 2 instead of by the whole rate, so its cost stops growing
+//! with the transposition. Within a kernel's reach of a loop's edges (or a zone's) it reads
+//! the recording itself, as slower playbacks always do.
 
 use std::sync::Arc;
 
 use crate::dsp::envelope::{Envelope, Rates, Times};
-use crate::dsp::sinc::{kernel, HALF_TAPS, TAPS};
+use crate::dsp::sinc::{halve, kernel, HALF_TAPS, TAPS};
 use crate::dsp::sums::{dot, dot_pairs};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
 
+use super::build_cache::BuildCache;
 use super::gate::{Edge, Gates};
 use super::OUT;
 
@@ -54,6 +62,12 @@ const MAX_CHANNELS: usize = 2;
 const MAX_STRETCH: f64 = 16.0;
 /// Most kernel taps a read takes.
 const MAX_TAPS: usize = (TAPS as f64 * MAX_STRETCH) as usize + 2;
+/// Halved copies kept of a zone that plays more than an octave up: reads up to `2^OCTAVES`
+/// times as fast as recorded then cost what reads under twice as fast do.
+const OCTAVES: usize = 3;
+/// Transposition in semitones (pitch bend, say) allowed for beyond a zone's highest key
+/// when deciding whether it needs halved copies.
+const BEND_ROOM: f32 = 2.0;
 
 /// Parameter indices.
 const FREQ: usize = 0;
@@ -192,6 +206,8 @@ struct Zone {
     frames: usize,
     /// Recorded sample rate over the engine's.
     speed: f64,
+    /// The root: the MIDI note that plays the recording at its own pitch.
+    root: f32,
     /// Frequency of the root note, Hz.
     root_hz: f64,
     keys: [f32; 2],
@@ -266,6 +282,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             first,
             frames,
             speed: rate / ctx.samplerate,
+            root: root as f32,
             root_hz: 440.0 * ((root - 69.0) / 12.0).exp2(),
             keys: [row[3], row[4]],
             velocities: [row[5], row[6]],
@@ -275,11 +292,13 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         first += frames;
     }
     kernel(); // tabulated here, on the control thread, before any audio thread reads it
+    let octaves = OCTAVE_COPIES.get(&[data, table], ctx.samplerate.to_bits(), || octaves(values, channels, &zones));
     let lanes = ctx.lanes;
     let node = Sampler {
         gates: Gates::new(lanes, true),
         bank: Bank {
             data: data.share(),
+            octaves,
             channels,
             zones: zones.into(),
             lanes,
@@ -335,9 +354,49 @@ struct Sampler {
     bank: Bank,
 }
 
+/// The recordings at `2^-k` of their rate (`k` = 1 for the first octave): each zone that
+/// needs it, band-limited and halved `k` times ([`halve`]), zone after zone.
+struct Octave {
+    /// Interleaved frames.
+    data: Box<[f32]>,
+    /// Each zone's first frame in `data` (None: the zone has no copies).
+    first: Box<[Option<usize>]>,
+}
+
+/// Halved copies, by octave, of the zones that play more than an octave above their
+/// recorded speed (see [`BEND_ROOM`]).
+fn octaves(data: &[f32], channels: usize, zones: &[Zone]) -> Vec<Octave> {
+    let mut octaves: Vec<Octave> = Vec::with_capacity(OCTAVES);
+    for k in 1..=OCTAVES {
+        let (mut out, mut first) = (Vec::new(), Vec::with_capacity(zones.len()));
+        for (z, zone) in zones.iter().enumerate() {
+            let fastest = zone.speed * (((zone.keys[1] + BEND_ROOM - zone.root) / 12.0) as f64).exp2();
+            if fastest < 2.0 {
+                first.push(None);
+                continue;
+            }
+            let source = match octaves.last() {
+                None => &data[zone.first * channels..(zone.first + zone.frames) * channels],
+                Some(up) => {
+                    let start = up.first[z].expect("a zone with copies has them in every octave");
+                    &up.data[start * channels..(start + zone.frames.div_ceil(1 << (k - 1))) * channels]
+                }
+            };
+            first.push(Some(out.len() / channels));
+            out.extend(halve(source, channels));
+        }
+        octaves.push(Octave { data: out.into(), first: first.into() });
+    }
+    octaves
+}
+
+/// Halved copies in use, by the recordings and zone table they came from.
+static OCTAVE_COPIES: BuildCache<Vec<Octave>> = BuildCache::new();
+
 /// The recordings and the voices playing them.
 struct Bank {
     data: Arc<[f32]>,
+    octaves: Arc<Vec<Octave>>,
     channels: usize,
     zones: Box<[Zone]>,
     lanes: usize,
@@ -354,6 +413,7 @@ struct Bank {
 /// A read of the recordings: the zones and the interleaved frames they index.
 struct Reader<'a> {
     data: &'a [f32],
+    octaves: &'a [Octave],
     channels: usize,
     zones: &'a [Zone],
 }
@@ -392,6 +452,14 @@ impl Reader<'_> {
     fn read(&self, head: &Head, rate: f64, weights: &mut [f32], out: &mut [f32; 2]) {
         let z = &self.zones[head.zone];
         let ch = self.channels;
+        // Clear of the zone's edges and of any loop, the frames are read in place.
+        let (behind, ahead) = match (&z.lp, head.looping) {
+            (Some(lp), true) => (if head.wrapped { lp.start as i64 } else { 0 }, (lp.end - lp.fade) as i64),
+            _ => (0, z.frames as i64),
+        };
+        if rate >= 2.0 && self.read_octave(head, rate, (behind, ahead), weights, out) {
+            return;
+        }
         let (first, count) = if rate <= 1.0 {
             let n = head.pos.floor();
             let w: &mut [f32; TAPS] = (&mut weights[..TAPS]).try_into().expect("room for the taps");
@@ -407,11 +475,6 @@ impl Reader<'_> {
             (lo, count)
         };
         let w = &weights[..count];
-        // Clear of the zone's edges and of any loop, the frames are read in place.
-        let (behind, ahead) = match (&z.lp, head.looping) {
-            (Some(lp), true) => (if head.wrapped { lp.start as i64 } else { 0 }, (lp.end - lp.fade) as i64),
-            _ => (0, z.frames as i64),
-        };
         if first >= behind && first + count as i64 <= ahead {
             let base = (z.first + first as usize) * ch;
             let frames = &self.data[base..base + count * ch];
@@ -424,6 +487,33 @@ impl Reader<'_> {
                 *o += w * self.frame(head, first + j as i64, c);
             }
         }
+    }
+
+    /// [`Reader::read`] from the halved copy that brings `rate` (at least 2) under 2, if the
+    /// zone has copies and every recorded frame they draw on lies in `clear` (frames read in
+    /// place: clear of the zone's edges and of the loop's); false if not.
+    #[inline]
+    fn read_octave(&self, head: &Head, rate: f64, clear: (i64, i64), weights: &mut [f32], out: &mut [f32; 2]) -> bool {
+        let rate = rate.min(MAX_STRETCH);
+        let k = (rate.log2() as usize).clamp(1, OCTAVES);
+        let Some(start) = self.octaves[k - 1].first[head.zone] else { return false };
+        let scale = (1u32 << k) as f64;
+        let (pos, stretch) = (head.pos / scale, rate / scale);
+        let reach = HALF_TAPS as f64 * stretch;
+        let (lo, hi) = ((pos - reach).ceil() as i64, (pos + reach).floor() as i64);
+        // A copied frame j draws on recorded frames within 2 HALF_TAPS (2^k - 1) of j 2^k.
+        let spread = (2 * HALF_TAPS) as i64 * ((1 << k) - 1);
+        if lo * (1 << k) - spread < clear.0 || hi * (1 << k) + spread >= clear.1 {
+            return false;
+        }
+        let count = (hi - lo + 1) as usize;
+        let w = &mut weights[..count];
+        kernel().stretched((lo as f64 - pos) as f32, stretch as f32, w);
+        let ch = self.channels;
+        let base = (start + lo as usize) * ch;
+        let frames = &self.octaves[k - 1].data[base..base + count * ch];
+        *out = if ch == 1 { [dot(w, frames), 0.0] } else { dot_pairs(w, frames) };
+        true
     }
 
     /// Moves `head` on by `rate` frames; returns false once the playback is over.
@@ -505,7 +595,7 @@ impl Bank {
     /// Renders frames `from..to` of lane `l` into `out` (frame-major, `lanes * channels` wide).
     fn render(&mut self, l: usize, p: &[ParamView], from: usize, to: usize, out: &mut [f32]) {
         let (lanes, ch) = (self.lanes, self.channels);
-        let reader = Reader { data: &self.data, channels: ch, zones: &self.zones };
+        let reader = Reader { data: &self.data, octaves: &self.octaves, channels: ch, zones: &self.zones };
         let v = &mut self.voices[l];
         let level = &mut self.level[..to - from];
         let weights = &mut self.weights;
@@ -571,6 +661,49 @@ impl Node for Sampler {
                 }
                 bank.render(l, p, from, to, out);
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halved_copies_read_like_the_recording_itself() {
+        // Two tones every read keeps (0.5 % and 2 % of the recorded rate) and one every
+        // read removes (45 %): through the copies or not, reads must agree.
+        let tone = |n: usize, f: f64| (std::f64::consts::TAU * f * n as f64).sin() as f32;
+        let data: Vec<f32> = (0..30_000).map(|n| tone(n, 0.005) + 0.5 * tone(n, 0.02) + 0.5 * tone(n, 0.45)).collect();
+        let zones = [Zone {
+            first: 0,
+            frames: data.len(),
+            speed: 1.0,
+            root: 60.0,
+            root_hz: 261.6,
+            keys: [0.0, 127.0],
+            velocities: [0.0, 1.0],
+            mode: LoopMode::NoLoop,
+            lp: None,
+        }];
+        let copies = octaves(&data, 1, &zones);
+        let none: Vec<Octave> = (0..OCTAVES).map(|_| Octave { data: Box::new([]), first: Box::new([None]) }).collect();
+        let with = Reader { data: &data, octaves: &copies, channels: 1, zones: &zones };
+        let without = Reader { data: &data, octaves: &none, channels: 1, zones: &zones };
+        let mut weights = vec![0.0; MAX_TAPS];
+        for rate in [2.0, 2.7, 4.0, 5.3, 9.9, 16.0] {
+            let (mut error, mut energy) = (0.0f64, 0.0f64);
+            for i in 0..300 {
+                let head =
+                    Head { zone: 0, pos: 3_000.0 + i as f64 * 77.31, looping: false, wrapped: false, leaving: false };
+                let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+                assert!(with.read_octave(&head, rate, (0, data.len() as i64), &mut weights, &mut a));
+                without.read(&head, rate, &mut weights, &mut b);
+                error += ((a[0] - b[0]) as f64).powi(2);
+                energy += (b[0] as f64).powi(2);
+            }
+            let db = 10.0 * (error / energy).log10();
+            assert!(db < -90.0, "rate {rate}: copies differ by {db:.1} dB");
         }
     }
 }
