@@ -144,7 +144,7 @@ class Engine:
     def _song(self) -> tuple[list, list, list]:
         """The graph's tempo changes, tracks and CC maps (120 BPM and nothing else if none)."""
         song = self.graph.song(self.samplerate)
-        return song if song is not None else ([(0.0, 120.0)], [], [])
+        return song if song is not None else (list(TempoMap().changes), [], [])
 
     def _start_song(self) -> None:
         # Every engine has a transport, so events can be placed at beats; it starts by

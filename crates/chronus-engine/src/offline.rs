@@ -6,7 +6,7 @@ use crate::event::{Event, EventKind};
 use crate::graph::Graph;
 use crate::midi::CcMapping;
 use crate::processor::{Processor, TransportCommand};
-use crate::sequence::{TempoMap, Track, Transport};
+use crate::sequence::{TempoMap, Track, Transport, DEFAULT_BPM};
 
 /// Events the offline driver keeps queued ahead of the render position.
 const EVENT_WINDOW: usize = 4096;
@@ -43,9 +43,9 @@ pub struct Song {
 }
 
 impl Song {
-    /// Nothing but a steady 120 BPM.
-    pub fn at_120_bpm() -> Song {
-        Song { tempo: TempoMap::constant(120.0).expect("120 BPM is a valid tempo"), tracks: vec![], cc_maps: vec![] }
+    /// Nothing but a steady [`DEFAULT_BPM`].
+    pub fn at_default_tempo() -> Song {
+        Song { tempo: TempoMap::constant(DEFAULT_BPM).expect("a valid tempo"), tracks: vec![], cc_maps: vec![] }
     }
 }
 
@@ -78,7 +78,7 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
     let mut processor = Processor::new(schedule, EVENT_WINDOW);
     // A graph that reads the transport gets one (120 BPM) even without a song.
     let reads_clock = graph.nodes().any(|(_, n)| n.spec.kind == CLOCK);
-    let song = song.or_else(|| reads_clock.then(Song::at_120_bpm));
+    let song = song.or_else(|| reads_clock.then(Song::at_default_tempo));
     if let Some(song) = song {
         for t in &song.tracks {
             for e in t.events.iter() {

@@ -13,7 +13,7 @@ use crate::event::EventKind;
 use crate::graph::NodeId;
 use crate::node::{Node, ParamView, ProcessIo};
 use crate::param::ParamState;
-use crate::sequence::{Transport, TransportState};
+use crate::sequence::{Transport, TransportState, DEFAULT_BPM};
 use crate::spec::OptValue;
 
 /// Most ports a node kind may declare on each side.
@@ -442,7 +442,6 @@ fn copy_channels(out: &mut [f32], out_ch: usize, input: &[f32], in_ch: usize, fi
 /// Fills a clock node's outputs (beat, bpm, period, playing) for `frames` frames from
 /// `(transport, first frame)`; without a transport, beat 0 at 120 BPM, stopped.
 fn write_clock(buffers: &mut [Box<[f32]>], outputs: &[BufRef; 4], frames: usize, clock: (Option<&Transport>, u64)) {
-    const DEFAULT_BPM: f64 = 120.0;
     let (transport, start) = clock;
     // The four outputs are distinct buffers: take them out to fill them side by side.
     let [mut beat, mut bpm, mut period, mut playing] = outputs.map(|o| std::mem::take(&mut buffers[o.id as usize]));

@@ -169,15 +169,12 @@ mod tests {
     }
 
     #[test]
-    fn a_table_is_built_once_while_some_node_plays_it() {
+    fn a_table_is_shared_by_array_and_cycles() {
+        // The cache itself is tested in `build_cache`; here, what the wavetable keys it on.
         let rows = saw_rows();
         let first = shared_table(&rows, 1);
         assert!(Arc::ptr_eq(&first, &shared_table(&rows.clone(), 1)), "same array: same table");
         assert!(!Arc::ptr_eq(&first, &shared_table(&rows, 2)), "other cycles: other table");
-        assert!(!Arc::ptr_eq(&first, &shared_table(&saw_rows(), 1)), "equal values elsewhere: other table");
-        let weak = Arc::downgrade(&first);
-        drop(first);
-        assert!(weak.upgrade().is_none(), "the cache does not keep tables alive");
-        assert_eq!(shared_table(&rows, 1).frames(), 2);
+        assert_eq!(first.frames(), 2);
     }
 }

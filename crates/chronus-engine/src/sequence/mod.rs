@@ -10,6 +10,6 @@ mod tempo;
 mod track;
 mod transport;
 
-pub use tempo::TempoMap;
+pub use tempo::{TempoMap, DEFAULT_BPM};
 pub use track::{Track, TrackEvent};
 pub use transport::{Transport, TransportState, CUE_ROOM};

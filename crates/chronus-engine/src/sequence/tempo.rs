@@ -19,6 +19,9 @@ pub struct TempoMap {
     segments: Vec<Segment>,
 }
 
+/// Tempo of a transport that was given no tempo map, in beats per minute.
+pub const DEFAULT_BPM: f64 = 120.0;
+
 impl TempoMap {
     /// A single tempo in beats per minute.
     pub fn constant(bpm: f64) -> Result<TempoMap> {
