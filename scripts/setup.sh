@@ -11,9 +11,10 @@ run_demo=1
 [[ "${1:-}" == "--no-demo" ]] && run_demo=0
 
 # System packages (Debian/Ubuntu names), installed only when missing: a C toolchain, ALSA
-# headers for cpal, and JACK (server with its dummy driver for headless live audio, and the
-# library the engine loads at run time).
-APT_PACKAGES=(build-essential pkg-config curl ca-certificates libasound2-dev jackd2 libjack-jackd2-dev coreutils)
+# headers for cpal, JACK (server with its dummy driver for headless live audio, and the
+# library the engine loads at run time), and libclang for the bindings of Signalsmith
+# Stretch (the time-stretcher's C++ is compiled into the engine).
+APT_PACKAGES=(build-essential pkg-config curl ca-certificates libasound2-dev jackd2 libjack-jackd2-dev coreutils libclang-dev)
 if command -v apt-get >/dev/null 2>&1; then
     missing=()
     for p in "${APT_PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ pub mod error;
 pub mod event;
 pub mod graph;
 pub mod live;
+pub mod media;
 pub mod midi;
 pub mod node;
 pub mod nodes;

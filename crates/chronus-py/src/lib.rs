@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod live;
+mod media;
 mod song;
 
 create_exception!(
@@ -347,6 +348,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
+    m.add_function(wrap_pyfunction!(media::load_audio, m)?)?;
+    m.add("AudioFileError", m.py().get_type::<media::AudioFileError>())?;
     m.add("GraphError", m.py().get_type::<GraphError>())?;
     m.add("CycleError", m.py().get_type::<CycleError>())?;
     m.add("QueueFullError", m.py().get_type::<QueueFullError>())?;
