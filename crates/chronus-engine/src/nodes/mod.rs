@@ -3,6 +3,7 @@
 mod adsr;
 mod biquad;
 mod build_cache;
+mod clip;
 mod delay;
 mod effects;
 mod fm;
@@ -108,6 +109,7 @@ static ALL: &[&NodeSpec] = &[
     &fm::FM,
     &wavetable::WAVETABLE,
     &sampler::SAMPLER,
+    &clip::CLIP,
     &transpose::TRANSPOSE,
     &FEEDBACK,
     &INPUT,

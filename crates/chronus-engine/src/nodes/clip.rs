@@ -1,0 +1,403 @@
+//! Clip player: a region of a recording played from the exact frame its gate rises, once or
+//! looped, forwards or reversed, with equal-power fades and a gain, optionally through a
+//! time-stretcher and pitch-shifter (Signalsmith Stretch) whose ratio and transposition
+//! follow their parameters block by block.
+//!
+//! The recording arrives as the array option `data` (one row per frame, one column per
+//! channel) at the engine's rate: [`crate::media::load`] decodes and converts files to it.
+//!
+//! The player is a [`Player`] that produces the clip's "dry" signal (region, loop, reverse,
+//! fades); without the stretcher that is the output. With it, each block the player
+//! advances by `frames / stretch` frames (an accumulator keeps the total exact, so a loop
+//! stays locked to the frames it started on) and the stretcher turns them into `frames`
+//! frames. The stretcher delays what it plays by its output latency, reported by
+//! [`Node::latency`]: a gate rising at frame `T` sounds the region's first frame at `T +
+//! latency` (a session starts such clips that much early). At a start the stretcher is
+//! primed ("seek") with the region's first input-latency frames, which puts the region's
+//! first frame exactly `latency` frames after the gate.
+
+use signalsmith_stretch::Stretch;
+
+use crate::error::Result;
+use crate::node::{BuildCtx, Built, Node, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+
+use super::effects::db_to_gain;
+use super::OUT;
+
+/// Most channels a clip may have.
+pub const MAX_CHANNELS: usize = 8;
+/// Stretch ratios allowed (output length over input length).
+const MIN_RATIO: f32 = 0.25;
+const MAX_RATIO: f32 = 4.0;
+
+/// Parameter indices.
+const GATE: usize = 0;
+const GAIN: usize = 1;
+const STRETCH: usize = 2;
+const SEMITONES: usize = 3;
+
+/// `clip(gate, gain, stretch, semitones; data, offset, length, loop, reverse, fade_in,
+/// fade_out, stretcher)`.
+pub static CLIP: NodeSpec = NodeSpec {
+    kind: "clip",
+    doc: "Clip player: plays a region of a recording (the `data` option, at the engine's rate) from \
+          the exact frame its gate rises, once or looped without a gap, forwards or reversed, with \
+          equal-power fades, a gain, and optionally Signalsmith Stretch time-stretching and \
+          pitch-shifting (independent of each other, both modulatable). Output: the recording's \
+          channels. With the stretcher on, the output comes `latency` frames after the gate \
+          (reported to the compiler).",
+    inputs: &[],
+    outputs: &[OUT],
+    params: &[
+        ParamSpec {
+            name: "gate",
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "A rise above 0.5 starts the region from its first frame; a fall fades it out (fade_out).",
+        },
+        ParamSpec {
+            name: "gain",
+            default: 0.0,
+            min: -200.0,
+            max: 24.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Gain applied to the clip.",
+        },
+        ParamSpec {
+            name: "stretch",
+            default: 1.0,
+            min: MIN_RATIO,
+            max: MAX_RATIO,
+            unit: "",
+            smooth: false,
+            doc: "Time-stretch ratio (output length over input length: 1.25 plays 25 % longer at the \
+                  same pitch); read once a block; needs stretcher='on'.",
+        },
+        ParamSpec {
+            name: "semitones",
+            default: 0.0,
+            min: -36.0,
+            max: 36.0,
+            unit: "st",
+            smooth: false,
+            doc: "Pitch shift in semitones at the same length; read once a block; needs stretcher='on'.",
+        },
+    ],
+    options: &[
+        OptionSpec {
+            name: "data",
+            default: OptDefault::Array { min_columns: 1, max_columns: MAX_CHANNELS },
+            doc: "The recording: one row per frame, one column per channel, at the engine's rate (required).",
+        },
+        OptionSpec {
+            name: "offset",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 1e12 },
+            doc: "First frame of the region in the recording (frames).",
+        },
+        OptionSpec {
+            name: "length",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 1e12 },
+            doc: "Frames in the region (0: to the end of the recording).",
+        },
+        OptionSpec {
+            name: "loop",
+            default: OptDefault::Choice(&["off", "on"]),
+            doc: "'on' repeats the region without a gap until the gate falls.",
+        },
+        OptionSpec {
+            name: "reverse",
+            default: OptDefault::Choice(&["off", "on"]),
+            doc: "'on' plays the region from its last frame to its first.",
+        },
+        OptionSpec {
+            name: "fade_in",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 60.0 },
+            doc: "Equal-power fade at the start, seconds (of the recording).",
+        },
+        OptionSpec {
+            name: "fade_out",
+            default: OptDefault::Num { default: 0.005, min: 0.0, max: 60.0 },
+            doc: "Equal-power fade, seconds (of the recording): ends at the end of an unlooped region, \
+                  and starts when the gate falls.",
+        },
+        OptionSpec {
+            name: "stretcher",
+            default: OptDefault::Choice(&["off", "on"]),
+            doc: "'on' runs the clip through Signalsmith Stretch (stretch and semitones take effect; \
+                  adds its latency).",
+        },
+    ],
+    input_rule: InputRule::Broadcast,
+    build,
+};
+
+fn build(ctx: &BuildCtx) -> Result<Built> {
+    let data = ctx.array("data");
+    if data.is_empty() {
+        return Err(ctx.invalid("option 'data' is required: give the recording (frames x channels)"));
+    }
+    if ctx.lanes != 1 {
+        return Err(ctx.invalid(format!("a clip plays one region; its parameters have {} lanes", ctx.lanes)));
+    }
+    let channels = data.columns();
+    let frames = data.rows();
+    let offset = ctx.num("offset") as usize;
+    if offset >= frames {
+        return Err(ctx.invalid(format!("offset {offset} is past the recording's {frames} frames")));
+    }
+    let length = match ctx.num("length") as usize {
+        0 => frames - offset,
+        n if offset + n <= frames => n,
+        n => {
+            return Err(ctx.invalid(format!(
+                "a region of {n} frames from frame {offset} does not fit the recording's {frames} frames"
+            )))
+        }
+    };
+    let fade = |name: &str| ((ctx.num(name) * ctx.samplerate).round() as usize).min(length);
+    let player = Player {
+        data: data.share(),
+        channels,
+        offset,
+        length,
+        looping: ctx.text("loop") == "on",
+        reverse: ctx.text("reverse") == "on",
+        fade_in: fade("fade_in"),
+        fade_out: fade("fade_out"),
+        state: State::Idle,
+        played: 0,
+    };
+    let stretcher = (ctx.text("stretcher") == "on").then(|| Stretcher::new(channels, ctx.samplerate, ctx.max_block));
+    let node = Clip { player, stretcher, gate: false, scratch: vec![0.0; ctx.max_block * channels].into() };
+    Ok(Built { node: Box::new(node), output_channels: vec![channels] })
+}
+
+/// Where the player is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    Playing,
+    /// Fading out after the gate fell: frames of the fade done.
+    Stopping(usize),
+}
+
+/// The clip's dry signal: the region, looped or reversed, with its fades.
+struct Player {
+    data: std::sync::Arc<[f32]>,
+    channels: usize,
+    offset: usize,
+    length: usize,
+    looping: bool,
+    reverse: bool,
+    fade_in: usize,
+    fade_out: usize,
+    state: State,
+    /// Frames of the region played since the start (loops keep counting).
+    played: usize,
+}
+
+/// Equal-power gain `t` of the way through a fade in (`sin(pi/2 t)`).
+#[inline]
+fn rise(t: f64) -> f32 {
+    (std::f64::consts::FRAC_PI_2 * t.clamp(0.0, 1.0)).sin() as f32
+}
+
+impl Player {
+    fn start(&mut self) {
+        self.state = State::Playing;
+        self.played = 0;
+    }
+
+    fn stop(&mut self) {
+        if self.state == State::Playing {
+            self.state = if self.fade_out == 0 { State::Idle } else { State::Stopping(0) };
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.state != State::Idle
+    }
+
+    /// Writes the next `out.len() / channels` frames (silence once it is over) and moves on.
+    fn pull(&mut self, out: &mut [f32]) {
+        let ch = self.channels;
+        for frame in out.chunks_exact_mut(ch) {
+            if self.state == State::Idle || (!self.looping && self.played >= self.length) {
+                self.state = State::Idle;
+                frame.fill(0.0);
+                continue;
+            }
+            let k = if self.looping { self.played % self.length } else { self.played };
+            let index = self.offset + if self.reverse { self.length - 1 - k } else { k };
+            let mut gain = 1.0f32;
+            if self.played < self.fade_in {
+                gain *= rise((self.played as f64 + 0.5) / self.fade_in as f64);
+            }
+            if !self.looping && self.length - self.played <= self.fade_out {
+                gain *= rise(((self.length - self.played) as f64 - 0.5) / self.fade_out as f64);
+            }
+            if let State::Stopping(done) = &mut self.state {
+                gain *= rise(1.0 - (*done as f64 + 0.5) / self.fade_out as f64);
+                *done += 1;
+                if *done >= self.fade_out {
+                    self.state = State::Idle;
+                }
+            }
+            for (o, x) in frame.iter_mut().zip(&self.data[index * ch..(index + 1) * ch]) {
+                *o = gain * x;
+            }
+            self.played += 1;
+        }
+    }
+}
+
+/// Signalsmith Stretch with its scratch room, fed block by block.
+struct Stretcher {
+    stretch: Stretch,
+    channels: usize,
+    /// Input frames owed to the stretcher, fractional (input advances by frames / ratio).
+    position: f64,
+    /// Input scratch: room for the most input frames a block can take.
+    input: Box<[f32]>,
+    /// Pre-roll given at a start (one block plus one interval of the stretcher).
+    preroll: Box<[f32]>,
+    /// Frames the region's first frame must be primed with (the input latency).
+    input_latency: usize,
+    output_latency: usize,
+    semitones: f32,
+    /// Output frames since the player went idle (the stretcher rings on for its latency).
+    idle: usize,
+}
+
+impl Stretcher {
+    fn new(channels: usize, samplerate: f64, max_block: usize) -> Stretcher {
+        let mut stretch = Stretch::preset_default(channels as u32, samplerate as u32);
+        let (input_latency, output_latency) = (stretch.input_latency(), stretch.output_latency());
+        // Block plus interval of the default preset (0.12 s and 0.03 s).
+        let preroll_frames = ((0.12 + 0.03) * samplerate) as usize + 2;
+        let preroll: Box<[f32]> = vec![0.0; preroll_frames * channels].into();
+        // Prime the stretcher's own scratch vectors at their largest, here on the control
+        // thread, so the audio thread never grows them.
+        stretch.seek(&preroll, 1.0);
+        let input_frames = (max_block as f64 / MIN_RATIO as f64).ceil() as usize + 2;
+        let input: Box<[f32]> = vec![0.0; input_frames.max(input_latency) * channels].into();
+        let mut out = vec![0.0; max_block * channels];
+        stretch.process(&input[..input_frames * channels], &mut out);
+        stretch.reset();
+        Stretcher {
+            stretch,
+            channels,
+            position: 0.0,
+            input,
+            preroll,
+            input_latency,
+            output_latency,
+            semitones: 0.0,
+            idle: usize::MAX,
+        }
+    }
+
+    /// Starts the region: primes the stretcher with its first input-latency frames.
+    fn start(&mut self, player: &mut Player, ratio: f32) {
+        let ch = self.channels;
+        let n = self.preroll.len();
+        self.preroll.fill(0.0);
+        player.pull(&mut self.preroll[n - self.input_latency * ch..]);
+        self.stretch.seek(&self.preroll, 1.0 / ratio as f64);
+        self.position = 0.0;
+        self.idle = 0;
+    }
+
+    /// Produces `out.len() / channels` frames from the player at `ratio` and `semitones`.
+    fn run(&mut self, player: &mut Player, ratio: f32, semitones: f32, out: &mut [f32]) {
+        let ch = self.channels;
+        let frames = out.len() / ch;
+        if !player.active() {
+            if self.idle > self.output_latency + self.preroll.len() / ch {
+                out.fill(0.0);
+                return;
+            }
+            self.idle += frames;
+        }
+        if semitones != self.semitones {
+            self.semitones = semitones;
+            self.stretch.set_transpose_factor_semitones(semitones, None);
+        }
+        let before = self.position.floor();
+        self.position += frames as f64 / ratio.clamp(MIN_RATIO, MAX_RATIO) as f64;
+        let take = (self.position.floor() - before) as usize;
+        let input = &mut self.input[..take * ch];
+        player.pull(input);
+        self.stretch.process(&*input, out);
+    }
+}
+
+struct Clip {
+    player: Player,
+    stretcher: Option<Stretcher>,
+    gate: bool,
+    /// Output of one run before the gain.
+    scratch: Box<[f32]>,
+}
+
+impl Clip {
+    fn render(&mut self, io_params: &[crate::node::ParamView], from: usize, to: usize, out: &mut [f32]) {
+        let ch = self.player.channels;
+        let dry = &mut self.scratch[..(to - from) * ch];
+        match &mut self.stretcher {
+            None => self.player.pull(dry),
+            Some(s) => {
+                let ratio = io_params[STRETCH].at(from, 0, 1);
+                let semitones = io_params[SEMITONES].at(from, 0, 1);
+                s.run(&mut self.player, ratio, semitones, dry);
+            }
+        }
+        let gain = io_params[GAIN];
+        let steady = gain.as_const().map(|g| db_to_gain(g[0]));
+        for (f, (o, x)) in out[from * ch..to * ch].chunks_exact_mut(ch).zip(dry.chunks_exact(ch)).enumerate() {
+            let g = steady.unwrap_or_else(|| db_to_gain(gain.at(from + f, 0, 1)));
+            for (o, x) in o.iter_mut().zip(x) {
+                *o = g * x;
+            }
+        }
+    }
+}
+
+impl Node for Clip {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let frames = io.frames;
+        let p = io.params;
+        let out = &mut *io.outputs[0];
+        let last = if p[GATE].as_const().is_some() { 1 } else { frames };
+        let mut from = 0;
+        for f in 0..last {
+            let on = p[GATE].at(f, 0, 1) > 0.5;
+            if on == self.gate {
+                continue;
+            }
+            if f > from {
+                self.render(p, from, f, out);
+                from = f;
+            }
+            self.gate = on;
+            if on {
+                self.player.start();
+                if let Some(s) = &mut self.stretcher {
+                    s.start(&mut self.player, p[STRETCH].at(f, 0, 1));
+                }
+            } else {
+                self.player.stop();
+            }
+        }
+        self.render(p, from, frames, out);
+    }
+
+    fn latency(&self) -> usize {
+        self.stretcher.as_ref().map_or(0, |s| s.output_latency)
+    }
+}
