@@ -349,6 +349,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
     m.add_function(wrap_pyfunction!(media::load_audio, m)?)?;
+    m.add_function(wrap_pyfunction!(media::resample, m)?)?;
     m.add("AudioFileError", m.py().get_type::<media::AudioFileError>())?;
     m.add("GraphError", m.py().get_type::<GraphError>())?;
     m.add("CycleError", m.py().get_type::<CycleError>())?;

@@ -38,3 +38,31 @@ pub(crate) fn load_audio(py: Python<'_>, path: PathBuf, samplerate: Option<u32>)
     let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;
     Ok((array.into_any(), audio.samplerate))
 }
+
+/// `audio` (float32, shape (channels, frames)) converted from `source` Hz to `target` Hz with
+/// the engine's resampler; returns float32 of shape (channels, ceil(frames * target / source)).
+#[pyfunction]
+pub(crate) fn resample<'py>(
+    py: Python<'py>,
+    audio: numpy::PyReadonlyArray2<'py, f32>,
+    source: u32,
+    target: u32,
+) -> PyResult<Bound<'py, PyAny>> {
+    let view = audio.as_array();
+    let (channels, frames) = view.dim();
+    let mut interleaved = vec![0.0f32; channels * frames];
+    for ((c, f), x) in view.indexed_iter() {
+        interleaved[f * channels + c] = *x;
+    }
+    let out = py
+        .detach(move || engine::media::convert(&interleaved, channels, source, target))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let n = out.len() / channels.max(1);
+    let mut planar = vec![0.0f32; out.len()];
+    for (f, frame) in out.chunks_exact(channels).enumerate() {
+        for (c, x) in frame.iter().enumerate() {
+            planar[c * n + f] = *x;
+        }
+    }
+    Ok(PyArray1::from_vec(py, planar).reshape([channels, n])?.into_any())
+}

@@ -40,8 +40,10 @@ pub struct MediaReader {
     /// Frames the header announces, if it does.
     frames: Option<u64>,
     buffer: Option<SampleBuffer<f32>>,
-    /// Frames decoded since the start (or since the last seek).
+    /// Frames decoded since the start (or since the last seek), before the edit.
     decoded: u64,
+    /// The container's edit (MP4 priming and padding), applied to what is returned.
+    edit: Option<super::mp4::Edit>,
 }
 
 /// An error about `path`.
@@ -87,10 +89,17 @@ impl MediaReader {
         if channels > MAX_CHANNELS {
             return Err(file_error(path, format!("has {channels} channels; at most {MAX_CHANNELS} are read")));
         }
+        let is_mp4 = probed_is_mp4(path);
+        let edit = if is_mp4 { super::mp4::edit(path, samplerate) } else { None };
+        let frames = match (params.n_frames, edit) {
+            (Some(n), Some(e)) => Some(e.keep.unwrap_or(u64::MAX).min(n.saturating_sub(e.skip))),
+            (n, _) => n,
+        };
         Ok(MediaReader {
+            edit,
             path: path.to_owned(),
             track: track.id,
-            frames: params.n_frames,
+            frames,
             format,
             decoder,
             channels,
@@ -163,8 +172,21 @@ impl MediaReader {
                     ),
                 ));
             }
-            out.extend_from_slice(samples);
-            self.decoded += (samples.len() / self.channels) as u64;
+            let n = (samples.len() / self.channels) as u64;
+            let (first, last) = match self.edit {
+                None => (0, n),
+                Some(e) => {
+                    let first = e.skip.saturating_sub(self.decoded).min(n);
+                    let end = e.keep.map_or(u64::MAX, |k| k + e.skip);
+                    (first, end.saturating_sub(self.decoded).clamp(first, n))
+                }
+            };
+            let ch = self.channels;
+            out.extend_from_slice(&samples[first as usize * ch..last as usize * ch]);
+            self.decoded += n;
+            if first == last && self.edit.is_some_and(|e| e.keep.is_some_and(|k| self.decoded >= k + e.skip)) {
+                return Ok(false);
+            }
             return Ok(true);
         }
     }
@@ -191,14 +213,22 @@ impl MediaReader {
     }
 
     fn check_complete(&self) -> Result<()> {
+        let decoded = self.decoded.saturating_sub(self.edit.map_or(0, |e| e.skip));
         match self.frames {
-            Some(n) if self.decoded + SHORT_ALLOWANCE < n => Err(file_error(
+            Some(n) if decoded + SHORT_ALLOWANCE < n => Err(file_error(
                 &self.path,
-                format!("is truncated: it holds {} of the {n} frames its header announces", self.decoded),
+                format!("is truncated: it holds {decoded} of the {n} frames its header announces"),
             )),
             _ => Ok(()),
         }
     }
+}
+
+/// Whether `path` is an ISO base media file (MP4, M4A): its second box-header word is `ftyp`.
+fn probed_is_mp4(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head[4..8] == b"ftyp"
 }
 
 /// Decoded audio: interleaved frames and their format.

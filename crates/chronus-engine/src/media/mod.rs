@@ -5,6 +5,7 @@
 //! they prepared (whole buffers, or lock-free rings).
 
 pub mod decode;
+mod mp4;
 pub mod resample;
 
 use std::path::Path;
