@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import DATA
 
 import chronus as cx
 from chronus.session import clip, load_audio
+from conftest import DATA
 
 SR = 48_000
 LINE = DATA / "synth_music21" / "bach_bwv66.6_S_saw"  # .flac, .notes.csv
