@@ -19,10 +19,11 @@
 use signalsmith_stretch::Stretch;
 
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
 use super::effects::db_to_gain;
+use super::params::{params, ParamDef};
 use super::OUT;
 
 /// Most channels a clip may have.
@@ -37,12 +38,6 @@ const HOP: f64 = 0.02;
 const MIN_RATIO: f32 = 0.25;
 const MAX_RATIO: f32 = 4.0;
 
-/// Parameter indices.
-const GATE: usize = 0;
-const GAIN: usize = 1;
-const STRETCH: usize = 2;
-const SEMITONES: usize = 3;
-
 /// `clip(gate, gain, stretch, semitones; data, offset, length, loop, reverse, fade_in,
 /// fade_out, stretcher)`.
 pub static CLIP: NodeSpec = NodeSpec {
@@ -55,45 +50,7 @@ pub static CLIP: NodeSpec = NodeSpec {
           (reported to the compiler).",
     inputs: &[],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "gate",
-            default: 0.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: false,
-            doc: "A rise above 0.5 starts the region from its first frame; a fall fades it out (fade_out).",
-        },
-        ParamSpec {
-            name: "gain",
-            default: 0.0,
-            min: -200.0,
-            max: 24.0,
-            unit: "dB",
-            smooth: true,
-            doc: "Gain applied to the clip.",
-        },
-        ParamSpec {
-            name: "stretch",
-            default: 1.0,
-            min: MIN_RATIO,
-            max: MAX_RATIO,
-            unit: "",
-            smooth: false,
-            doc: "Time-stretch ratio (output length over input length: 1.25 plays 25 % longer at the \
-                  same pitch); read once a block; needs stretcher='on'.",
-        },
-        ParamSpec {
-            name: "semitones",
-            default: 0.0,
-            min: -36.0,
-            max: 36.0,
-            unit: "st",
-            smooth: false,
-            doc: "Pitch shift in semitones at the same length; read once a block; needs stretcher='on'.",
-        },
-    ],
+    params: ClipParams::SPECS,
     options: &[
         OptionSpec {
             name: "data",
@@ -141,6 +98,45 @@ pub static CLIP: NodeSpec = NodeSpec {
     input_rule: InputRule::Broadcast,
     build,
 };
+
+params! {
+    /// Parameters of `clip`.
+    struct ClipParams {
+        gate: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "A rise above 0.5 starts the region from its first frame; a fall fades it out (fade_out).",
+        },
+        gain: ParamDef {
+            default: 0.0,
+            min: -200.0,
+            max: 24.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Gain applied to the clip.",
+        },
+        stretch: ParamDef {
+            default: 1.0,
+            min: MIN_RATIO,
+            max: MAX_RATIO,
+            unit: "",
+            smooth: false,
+            doc: "Time-stretch ratio (output length over input length: 1.25 plays 25 % longer at the \
+                  same pitch); read once a block; needs stretcher='on'.",
+        },
+        semitones: ParamDef {
+            default: 0.0,
+            min: -36.0,
+            max: 36.0,
+            unit: "st",
+            smooth: false,
+            doc: "Pitch shift in semitones at the same length; read once a block; needs stretcher='on'.",
+        },
+    }
+}
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let data = ctx.array("data");
@@ -353,18 +349,18 @@ struct Clip {
 }
 
 impl Clip {
-    fn render(&mut self, io_params: &[crate::node::ParamView], from: usize, to: usize, out: &mut [f32]) {
+    fn render(&mut self, p: &ClipParams<ParamView>, from: usize, to: usize, out: &mut [f32]) {
         let ch = self.player.channels;
         let dry = &mut self.scratch[..(to - from) * ch];
         match &mut self.stretcher {
             None => self.player.pull(dry),
             Some(s) => {
-                let ratio = io_params[STRETCH].at(from, 0, 1);
-                let semitones = io_params[SEMITONES].at(from, 0, 1);
+                let ratio = p.stretch.at(from, 0, 1);
+                let semitones = p.semitones.at(from, 0, 1);
                 s.run(&mut self.player, ratio, semitones, dry);
             }
         }
-        let gain = io_params[GAIN];
+        let gain = p.gain;
         let steady = gain.as_const().map(|g| db_to_gain(g[0]));
         for (f, (o, x)) in out[from * ch..to * ch].chunks_exact_mut(ch).zip(dry.chunks_exact(ch)).enumerate() {
             let g = steady.unwrap_or_else(|| db_to_gain(gain.at(from + f, 0, 1)));
@@ -378,30 +374,30 @@ impl Clip {
 impl Node for Clip {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let frames = io.frames;
-        let p = io.params;
+        let p = ClipParams::from(io.params);
         let out = &mut *io.outputs[0];
-        let last = if p[GATE].as_const().is_some() { 1 } else { frames };
+        let last = if p.gate.as_const().is_some() { 1 } else { frames };
         let mut from = 0;
         for f in 0..last {
-            let on = p[GATE].at(f, 0, 1) > 0.5;
+            let on = p.gate.at(f, 0, 1) > 0.5;
             if on == self.gate {
                 continue;
             }
             if f > from {
-                self.render(p, from, f, out);
+                self.render(&p, from, f, out);
                 from = f;
             }
             self.gate = on;
             if on {
                 self.player.start();
                 if let Some(s) = &mut self.stretcher {
-                    s.start(&mut self.player, p[STRETCH].at(f, 0, 1));
+                    s.start(&mut self.player, p.stretch.at(f, 0, 1));
                 }
             } else {
                 self.player.stop();
             }
         }
-        self.render(p, from, frames, out);
+        self.render(&p, from, frames, out);
     }
 
     fn latency(&self) -> usize {
