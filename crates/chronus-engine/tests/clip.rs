@@ -1,5 +1,6 @@
 //! The clip player: sample-exact starts, regions, gapless loops, reverse, equal-power fades,
-//! and the stretcher's latency (reported, and where the region's frames land).
+//! and the stretcher's latency (reported, and where the region's frames land); the pitch
+//! shifter for live signals.
 
 mod common;
 
@@ -181,5 +182,46 @@ fn the_stretcher_reports_its_latency_and_lands_downbeats_on_the_grid() {
             n += 1;
         }
         assert!(n >= 10, "ratio {ratio}: only {n} beats checked");
+    }
+}
+
+/// Frequency of the strongest component of `x` (Hann window, zero-padded, interpolated).
+fn peak_hz(x: &[f32]) -> f64 {
+    let n = x.len();
+    let size = 1 << 18;
+    let mut planner = realfft::RealFftPlanner::<f64>::new();
+    let fft = planner.plan_fft_forward(size);
+    let mut input = vec![0.0; size];
+    for (i, v) in x.iter().enumerate() {
+        input[i] = *v as f64 * (0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / n as f64).cos());
+    }
+    let mut spectrum = fft.make_output_vec();
+    fft.process(&mut input, &mut spectrum).unwrap();
+    let mag: Vec<f64> = spectrum.iter().map(|c| c.norm().max(1e-30).ln()).collect();
+    let k = (1..mag.len() - 1).max_by(|a, b| mag[*a].total_cmp(&mag[*b])).unwrap();
+    let (a, b, c) = (mag[k - 1], mag[k], mag[k + 1]);
+    (k as f64 + (a - c) / (2.0 * (a - 2.0 * b + c))) * SR / size as f64
+}
+
+#[test]
+fn the_pitch_shifter_transposes_a_stereo_tone_and_reports_its_latency() {
+    for semitones in [-12.0f32, -5.0, 7.0] {
+        let mut g = Graph::new();
+        let tone = node(&mut g, "sine", &[("freq", &[440.0, 440.0])], &[]);
+        let shift = node(&mut g, "pitchshift", &[("semitones", &[semitones])], &[]);
+        g.connect_input(tone, "out", shift, "in").unwrap();
+        g.connect_output(shift, "out").unwrap();
+        let latency = compile(&g, &opts(256)).unwrap().latency(shift).unwrap();
+        assert!(latency > 1_000 && latency < (0.25 * SR) as usize, "latency {latency}");
+        let out = run(&g, 256, 3 * SR as usize, &[]);
+        let (left, right) = out.split_at(3 * SR as usize);
+        let apart = left.iter().zip(right).map(|(l, r)| (l - r).abs()).fold(0.0f32, f32::max);
+        assert!(apart < 1e-3, "the channels of one signal shift alike: {apart}");
+        let expected = 440.0 * 2f64.powf(semitones as f64 / 12.0);
+        let cents = 1200.0 * (peak_hz(&left[SR as usize..]) / expected).log2();
+        assert!(cents.abs() < 5.0, "{semitones} semitones: {cents:.2} cents off");
+        // Silence in, silence out until the latency has passed; sound after it.
+        assert!(left[..latency / 2].iter().all(|x| x.abs() < 1e-3), "sound before half the latency");
+        assert!(left[latency..latency + 4800].iter().any(|x| x.abs() > 0.1), "silence after the latency");
     }
 }

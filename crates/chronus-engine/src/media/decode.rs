@@ -162,7 +162,7 @@ impl MediaReader {
             };
             buffer.copy_interleaved_ref(decoded);
             let samples = buffer.samples();
-            if let Some(peak) = samples.iter().map(|x| x.abs()).find(|x| !(*x <= MAX_PEAK)) {
+            if let Some(peak) = samples.iter().map(|x| x.abs()).find(|x| x.is_nan() || *x > MAX_PEAK) {
                 return Err(file_error(
                     &self.path,
                     format!(

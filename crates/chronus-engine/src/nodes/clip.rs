@@ -16,8 +16,7 @@
 //! primed ("seek") with the region's first input-latency frames, which puts the region's
 //! first frame exactly `latency` frames after the gate.
 
-use signalsmith_stretch::Stretch;
-
+use crate::dsp::stretch::Stretcher;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
@@ -28,12 +27,6 @@ use super::OUT;
 
 /// Most channels a clip may have.
 pub const MAX_CHANNELS: usize = 8;
-/// Signalsmith Stretch's analysis block and hop, seconds. Its default preset (0.12 s, 0.03 s)
-/// transposes pure tones up to 6 cents flat or sharp (measured on sawtooth lines shifted by
-/// -12 to +12 semitones); an 8-fold overlap on a 0.16 s block keeps them within 3 cents at
-/// twice the cost of the preset.
-const BLOCK: f64 = 0.16;
-const HOP: f64 = 0.02;
 /// Stretch ratios allowed (output length over input length).
 const MIN_RATIO: f32 = 0.25;
 const MAX_RATIO: f32 = 4.0;
@@ -174,7 +167,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         state: State::Idle,
         played: 0,
     };
-    let stretcher = (ctx.text("stretcher") == "on").then(|| Stretcher::new(channels, ctx.samplerate, ctx.max_block));
+    let stretcher = (ctx.text("stretcher") == "on").then(|| Stretched::new(channels, ctx.samplerate, ctx.max_block));
     let node = Clip { player, stretcher, gate: false, scratch: vec![0.0; ctx.max_block * channels].into() };
     Ok(Built { node: Box::new(node), output_channels: vec![channels] })
 }
@@ -258,91 +251,70 @@ impl Player {
     }
 }
 
-/// Signalsmith Stretch with its scratch room, fed block by block.
-struct Stretcher {
-    stretch: Stretch,
+/// The player through the stretcher: the player advances `frames / ratio` frames a block (an
+/// accumulator keeps the total exact) and the stretcher makes them `frames`.
+struct Stretched {
+    stretcher: Stretcher,
     channels: usize,
-    /// Input frames owed to the stretcher, fractional (input advances by frames / ratio).
+    /// Input frames owed to the stretcher, fractional.
     position: f64,
     /// Input scratch: room for the most input frames a block can take.
     input: Box<[f32]>,
-    /// Pre-roll given at a start (one block plus one interval of the stretcher).
+    /// What a start primes the stretcher with.
     preroll: Box<[f32]>,
-    /// Frames the region's first frame must be primed with (the input latency).
-    input_latency: usize,
-    output_latency: usize,
-    semitones: f32,
-    /// Output frames since the player went idle (the stretcher rings on for its latency).
+    /// Output frames since the player went idle (the stretcher rings on for a while).
     idle: usize,
 }
 
-impl Stretcher {
-    fn new(channels: usize, samplerate: f64, max_block: usize) -> Stretcher {
-        let (block, hop) = ((BLOCK * samplerate) as usize, (HOP * samplerate) as usize);
-        let mut stretch = Stretch::new(channels as u32, block, hop);
-        let (input_latency, output_latency) = (stretch.input_latency(), stretch.output_latency());
-        // What a seek keeps: one block and one hop.
-        let preroll_frames = block + hop + 2;
-        let preroll: Box<[f32]> = vec![0.0; preroll_frames * channels].into();
-        // Prime the stretcher's own scratch vectors at their largest, here on the control
-        // thread, so the audio thread never grows them.
-        stretch.seek(&preroll, 1.0);
-        let input_frames = (max_block as f64 / MIN_RATIO as f64).ceil() as usize + 2;
-        let input: Box<[f32]> = vec![0.0; input_frames.max(input_latency) * channels].into();
-        let mut out = vec![0.0; max_block * channels];
-        stretch.process(&input[..input_frames * channels], &mut out);
-        stretch.reset();
-        Stretcher {
-            stretch,
+impl Stretched {
+    fn new(channels: usize, samplerate: f64, max_block: usize) -> Stretched {
+        let max_input = (max_block as f64 / MIN_RATIO as f64).ceil() as usize + 2;
+        let stretcher = Stretcher::new(channels, samplerate, max_input, max_block);
+        Stretched {
             channels,
             position: 0.0,
-            input,
-            preroll,
-            input_latency,
-            output_latency,
-            semitones: 0.0,
+            input: vec![0.0; max_input * channels].into(),
+            preroll: vec![0.0; stretcher.preroll() * channels].into(),
             idle: usize::MAX,
+            stretcher,
         }
     }
 
-    /// Starts the region: primes the stretcher with its first input-latency frames.
+    /// Starts the region: primes the stretcher with the region's first input-latency
+    /// frames, so its first frame comes out after exactly the output latency.
     fn start(&mut self, player: &mut Player, ratio: f32) {
-        let ch = self.channels;
         let n = self.preroll.len();
-        self.preroll.fill(0.0);
-        player.pull(&mut self.preroll[n - self.input_latency * ch..]);
-        self.stretch.seek(&self.preroll, 1.0 / ratio as f64);
+        let ahead = self.stretcher.input_latency() * self.channels;
+        self.preroll[..n - ahead].fill(0.0);
+        player.pull(&mut self.preroll[n - ahead..]);
+        self.stretcher.seek(&self.preroll, 1.0 / ratio.clamp(MIN_RATIO, MAX_RATIO) as f64);
         self.position = 0.0;
         self.idle = 0;
     }
 
     /// Produces `out.len() / channels` frames from the player at `ratio` and `semitones`.
     fn run(&mut self, player: &mut Player, ratio: f32, semitones: f32, out: &mut [f32]) {
-        let ch = self.channels;
-        let frames = out.len() / ch;
+        let frames = out.len() / self.channels;
         if !player.active() {
-            if self.idle > self.output_latency + self.preroll.len() / ch {
+            if self.idle > self.stretcher.output_latency() + self.stretcher.preroll() {
                 out.fill(0.0);
                 return;
             }
             self.idle += frames;
         }
-        if semitones != self.semitones {
-            self.semitones = semitones;
-            self.stretch.set_transpose_factor_semitones(semitones, None);
-        }
+        self.stretcher.set_semitones(semitones);
         let before = self.position.floor();
         self.position += frames as f64 / ratio.clamp(MIN_RATIO, MAX_RATIO) as f64;
         let take = (self.position.floor() - before) as usize;
-        let input = &mut self.input[..take * ch];
+        let input = &mut self.input[..take * self.channels];
         player.pull(input);
-        self.stretch.process(&*input, out);
+        self.stretcher.process(input, out);
     }
 }
 
 struct Clip {
     player: Player,
-    stretcher: Option<Stretcher>,
+    stretcher: Option<Stretched>,
     gate: bool,
     /// Output of one run before the gain.
     scratch: Box<[f32]>,
@@ -401,6 +373,6 @@ impl Node for Clip {
     }
 
     fn latency(&self) -> usize {
-        self.stretcher.as_ref().map_or(0, |s| s.output_latency)
+        self.stretcher.as_ref().map_or(0, |s| s.stretcher.output_latency())
     }
 }

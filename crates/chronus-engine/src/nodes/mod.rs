@@ -13,6 +13,7 @@ mod noise;
 mod osc;
 mod pan;
 pub(crate) mod params;
+mod pitchshift;
 mod sampler;
 mod svf;
 mod transpose;
@@ -111,6 +112,7 @@ static ALL: &[&NodeSpec] = &[
     &wavetable::WAVETABLE,
     &sampler::SAMPLER,
     &clip::CLIP,
+    &pitchshift::PITCHSHIFT,
     &transpose::TRANSPOSE,
     &FEEDBACK,
     &INPUT,

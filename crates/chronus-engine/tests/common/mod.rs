@@ -128,9 +128,9 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     (g, vec![adsr, svf, saw, biquad, delay, out, voices])
 }
 
-/// Two stereo clips gated on and off by a 3 Hz square wave: one looped, reversed and faded;
-/// one through the stretcher with its ratio and transposition swept by `lfo`. Returns their
-/// mono sum.
+/// Two stereo clips gated on and off by a 3 Hz square wave: one looped, reversed and faded
+/// (and pitch-shifted), one through the stretcher with its ratio and transposition swept by
+/// `lfo`. Returns their mono sum.
 pub fn clips(g: &mut Graph, lfo: NodeId) -> NodeId {
     let tone: Vec<f32> = (0..6000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
     let data = ArrayData::new(tone, 2).unwrap();
@@ -155,11 +155,15 @@ pub fn clips(g: &mut Graph, lfo: NodeId) -> NodeId {
     let semitones = node(g, "muladd", &[("mul", &[5.0])], &[]);
     g.connect_input(lfo, "out", semitones, "in").unwrap();
     g.connect_param(semitones, "out", stretched, "semitones").unwrap();
+    let shifted = node(g, "pitchshift", &[], &[]);
+    g.connect_input(looped, "out", shifted, "in").unwrap();
+    g.connect_param(semitones, "out", shifted, "semitones").unwrap();
     let sum = node(g, "sum", &[], &[]);
     for clip in [looped, stretched] {
         g.connect_param(gate, "out", clip, "gate").unwrap();
         g.connect_input(clip, "out", sum, "in").unwrap();
     }
+    g.connect_input(shifted, "out", sum, "in").unwrap();
     sum
 }
 
