@@ -20,6 +20,8 @@ pub struct Stretcher {
     channels: usize,
     /// Frames a seek keeps: one block and one hop.
     preroll: usize,
+    /// Output frames between analyses.
+    hop: usize,
     input_latency: usize,
     output_latency: usize,
     semitones: f32,
@@ -29,7 +31,7 @@ impl Stretcher {
     /// A stretcher whose `process` calls take at most `max_input` input frames and give at
     /// most `max_output` output frames (control thread: it allocates).
     pub fn new(channels: usize, samplerate: f64, max_input: usize, max_output: usize) -> Stretcher {
-        let (block, hop) = ((BLOCK * samplerate) as usize, (HOP * samplerate) as usize);
+        let (block, hop) = ((BLOCK * samplerate) as usize, Stretcher::hop_at(samplerate));
         let mut stretch = Stretch::new(channels as u32, block, hop);
         let preroll = block + hop;
         // The library grows its scratch vectors to what a call needs: make them as large
@@ -43,6 +45,7 @@ impl Stretcher {
             stretch,
             channels,
             preroll,
+            hop,
             semitones: 0.0,
         }
     }
@@ -55,6 +58,17 @@ impl Stretcher {
     /// Frames by which the output trails the analysis.
     pub fn output_latency(&self) -> usize {
         self.output_latency
+    }
+
+    /// Output frames between analyses at `samplerate` Hz (what [`Stretcher::hop`] will be).
+    pub fn hop_at(samplerate: f64) -> usize {
+        (HOP * samplerate) as usize
+    }
+
+    /// Output frames between analyses: callers that feed the stretcher one hop at a time
+    /// get the same output whatever their block size.
+    pub fn hop(&self) -> usize {
+        self.hop
     }
 
     /// Frames of input a seek takes (one block and one hop).

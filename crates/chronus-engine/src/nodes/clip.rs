@@ -167,7 +167,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         state: State::Idle,
         played: 0,
     };
-    let stretcher = (ctx.text("stretcher") == "on").then(|| Stretched::new(channels, ctx.samplerate, ctx.max_block));
+    let stretcher = (ctx.text("stretcher") == "on").then(|| Stretched::new(channels, ctx.samplerate));
     let node = Clip { player, stretcher, gate: false, scratch: vec![0.0; ctx.max_block * channels].into() };
     Ok(Built { node: Box::new(node), output_channels: vec![channels] })
 }
@@ -251,15 +251,21 @@ impl Player {
     }
 }
 
-/// The player through the stretcher: the player advances `frames / ratio` frames a block (an
-/// accumulator keeps the total exact) and the stretcher makes them `frames`.
+/// The player through the stretcher, one hop at a time: each hop of output takes the next
+/// `hop / ratio` frames of the player (an accumulator keeps the total exact, so a loop stays
+/// locked to the frames it started on), at the ratio and transposition of the frame the hop
+/// starts on. Hops start on the gate's frame and follow each other, whatever the engine's
+/// blocks, so the output does not depend on the block size.
 struct Stretched {
     stretcher: Stretcher,
     channels: usize,
     /// Input frames owed to the stretcher, fractional.
     position: f64,
-    /// Input scratch: room for the most input frames a block can take.
+    /// Input scratch: room for the most input frames a hop can take.
     input: Box<[f32]>,
+    /// The current hop's output, and how much of it has been played.
+    output: Box<[f32]>,
+    played: usize,
     /// What a start primes the stretcher with.
     preroll: Box<[f32]>,
     /// Output frames since the player went idle (the stretcher rings on for a while).
@@ -267,13 +273,16 @@ struct Stretched {
 }
 
 impl Stretched {
-    fn new(channels: usize, samplerate: f64, max_block: usize) -> Stretched {
-        let max_input = (max_block as f64 / MIN_RATIO as f64).ceil() as usize + 2;
-        let stretcher = Stretcher::new(channels, samplerate, max_input, max_block);
+    fn new(channels: usize, samplerate: f64) -> Stretched {
+        let hop = Stretcher::hop_at(samplerate);
+        let max_input = (hop as f64 / MIN_RATIO as f64).ceil() as usize + 2;
+        let stretcher = Stretcher::new(channels, samplerate, max_input, hop);
         Stretched {
             channels,
             position: 0.0,
             input: vec![0.0; max_input * channels].into(),
+            output: vec![0.0; hop * channels].into(),
+            played: hop,
             preroll: vec![0.0; stretcher.preroll() * channels].into(),
             idle: usize::MAX,
             stretcher,
@@ -289,26 +298,42 @@ impl Stretched {
         player.pull(&mut self.preroll[n - ahead..]);
         self.stretcher.seek(&self.preroll, 1.0 / ratio.clamp(MIN_RATIO, MAX_RATIO) as f64);
         self.position = 0.0;
+        self.played = self.stretcher.hop();
         self.idle = 0;
     }
 
-    /// Produces `out.len() / channels` frames from the player at `ratio` and `semitones`.
-    fn run(&mut self, player: &mut Player, ratio: f32, semitones: f32, out: &mut [f32]) {
-        let frames = out.len() / self.channels;
-        if !player.active() {
-            if self.idle > self.stretcher.output_latency() + self.stretcher.preroll() {
-                out.fill(0.0);
-                return;
+    /// Fills `out` (frames `from..` of the block) from the player, reading the ratio and
+    /// transposition at the frame each new hop starts on.
+    fn run(&mut self, player: &mut Player, p: &ClipParams<ParamView>, from: usize, out: &mut [f32]) {
+        let (ch, hop) = (self.channels, self.stretcher.hop());
+        let frames = out.len() / ch;
+        let mut f = 0;
+        while f < frames {
+            if self.played == hop && !player.active() {
+                // Once the player has been idle long enough for the stretcher to ring out,
+                // skip its work: silent hops.
+                self.idle = self.idle.saturating_add(hop);
+                if self.idle > self.stretcher.output_latency() + self.stretcher.preroll() + hop {
+                    self.output.fill(0.0);
+                    self.played = 0;
+                }
             }
-            self.idle += frames;
+            if self.played == hop {
+                let ratio = p.stretch.at(from + f, 0, 1).clamp(MIN_RATIO, MAX_RATIO);
+                self.stretcher.set_semitones(p.semitones.at(from + f, 0, 1).clamp(-36.0, 36.0));
+                let before = self.position.floor();
+                self.position += hop as f64 / ratio as f64;
+                let take = (self.position.floor() - before) as usize;
+                let input = &mut self.input[..take * ch];
+                player.pull(input);
+                self.stretcher.process(input, &mut self.output);
+                self.played = 0;
+            }
+            let n = (hop - self.played).min(frames - f);
+            out[f * ch..(f + n) * ch].copy_from_slice(&self.output[self.played * ch..(self.played + n) * ch]);
+            self.played += n;
+            f += n;
         }
-        self.stretcher.set_semitones(semitones);
-        let before = self.position.floor();
-        self.position += frames as f64 / ratio.clamp(MIN_RATIO, MAX_RATIO) as f64;
-        let take = (self.position.floor() - before) as usize;
-        let input = &mut self.input[..take * self.channels];
-        player.pull(input);
-        self.stretcher.process(input, out);
     }
 }
 
@@ -326,11 +351,7 @@ impl Clip {
         let dry = &mut self.scratch[..(to - from) * ch];
         match &mut self.stretcher {
             None => self.player.pull(dry),
-            Some(s) => {
-                let ratio = p.stretch.at(from, 0, 1);
-                let semitones = p.semitones.at(from, 0, 1);
-                s.run(&mut self.player, ratio, semitones, dry);
-            }
+            Some(s) => s.run(&mut self.player, p, from, dry),
         }
         let gain = p.gain;
         let steady = gain.as_const().map(|g| db_to_gain(g[0]));

@@ -1,5 +1,7 @@
 //! Pitch shifter for live signals: Signalsmith Stretch at a stretch of 1, transposing by a
-//! modulatable number of semitones, its input and output latencies reported together.
+//! modulatable number of semitones. It is fed one hop at a time (the input gathered while
+//! the previous hop plays), so its output does not depend on the block size; its latency,
+//! reported, is the stretcher's input and output latencies plus that hop.
 
 use crate::dsp::stretch::Stretcher;
 use crate::node::{Built, Node, ProcessIo};
@@ -40,10 +42,14 @@ pub static PITCHSHIFT: NodeSpec = NodeSpec {
         if ctx.lanes > 1 && ctx.input_channels[0] < ctx.lanes {
             return Err(ctx.invalid("semitones takes one value for all channels"));
         }
+        let hop = Stretcher::hop_at(ctx.samplerate);
         let node = PitchShift {
-            stretcher: Stretcher::new(channels, ctx.samplerate, ctx.max_block, ctx.max_block),
+            stretcher: Stretcher::new(channels, ctx.samplerate, hop, hop),
             channels,
-            input: vec![0.0; ctx.max_block * channels].into(),
+            input: vec![0.0; hop * channels].into(),
+            output: vec![0.0; hop * channels].into(),
+            filled: 0,
+            lanes: ctx.lanes,
         };
         Ok(Built { node: Box::new(node), output_channels: vec![channels] })
     },
@@ -66,29 +72,49 @@ params! {
 struct PitchShift {
     stretcher: Stretcher,
     channels: usize,
-    /// The input widened to `channels` (a mono input feeds every channel).
+    /// The hop being gathered (a mono input feeds every channel).
     input: Box<[f32]>,
+    /// The hop being played.
+    output: Box<[f32]>,
+    /// Frames of the current hop gathered (and played).
+    filled: usize,
+    /// Lanes of the parameter views (the input's channels).
+    lanes: usize,
 }
 
 impl Node for PitchShift {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let p = PitchShiftParams::from(io.params);
-        let semitones = p.semitones.at(0, 0, 1).clamp(-36.0, 36.0);
-        self.stretcher.set_semitones(if semitones.is_finite() { semitones } else { 0.0 });
-        let (ch, frames) = (self.channels, io.frames);
+        let (ch, hop) = (self.channels, self.input.len() / self.channels);
         let src = io.inputs[0];
-        let input = &mut self.input[..frames * ch];
-        if src.len() == input.len() {
-            input.copy_from_slice(src);
-        } else {
-            for (frame, x) in input.chunks_exact_mut(ch).zip(src) {
-                frame.fill(*x);
+        let wide = src.len() == io.frames * ch;
+        let out = &mut *io.outputs[0];
+        let mut f = 0;
+        while f < io.frames {
+            if self.filled == hop {
+                // A whole hop gathered: shift it, at the transposition of the frame it ends on.
+                let semitones = p.semitones.at(f, 0, self.lanes);
+                self.stretcher.set_semitones(if semitones.is_finite() { semitones.clamp(-36.0, 36.0) } else { 0.0 });
+                self.stretcher.process(&self.input, &mut self.output);
+                self.filled = 0;
             }
+            let n = (hop - self.filled).min(io.frames - f);
+            let at = self.filled * ch;
+            out[f * ch..(f + n) * ch].copy_from_slice(&self.output[at..at + n * ch]);
+            let gathered = &mut self.input[at..at + n * ch];
+            if wide {
+                gathered.copy_from_slice(&src[f * ch..(f + n) * ch]);
+            } else {
+                for (frame, x) in gathered.chunks_exact_mut(ch).zip(&src[f..f + n]) {
+                    frame.fill(*x);
+                }
+            }
+            self.filled += n;
+            f += n;
         }
-        self.stretcher.process(input, io.outputs[0]);
     }
 
     fn latency(&self) -> usize {
-        self.stretcher.input_latency() + self.stretcher.output_latency()
+        self.stretcher.input_latency() + self.stretcher.output_latency() + self.stretcher.hop()
     }
 }
