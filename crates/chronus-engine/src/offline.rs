@@ -65,6 +65,8 @@ pub struct RenderJob<'a> {
 /// Renders `job` with `graph`.
 pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Rendered> {
     let RenderJob { frames, events, input, song } = job;
+    // Streamed files wait for the disk here rather than play silence.
+    let _offline = crate::media::stream::OfflineRender::enter();
     let schedule = compile(graph, opts)?;
     let channels = schedule.output_channels();
     if channels == 0 {

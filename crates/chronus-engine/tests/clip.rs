@@ -130,7 +130,7 @@ fn bad_regions_and_missing_data_are_errors_naming_the_clip() {
     let mut g = Graph::new();
     let data = OptValue::Array(ArrayData::new(vec![0.0; 100], 1).unwrap());
     let cases: [(&[(&str, OptValue)], &str); 3] = [
-        (&[], "option 'data' is required"),
+        (&[], "option 'data' or 'file' is required"),
         (&[("data", data.clone()), ("offset", OptValue::Num(100.0))], "offset 100 is past the recording's 100 frames"),
         (&[("data", data), ("offset", OptValue::Num(50.0)), ("length", OptValue::Num(51.0))], "does not fit"),
     ];

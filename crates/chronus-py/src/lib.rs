@@ -327,6 +327,10 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
                     od.set_item("default", choices[0])?;
                     od.set_item("choices", choices.to_vec())?;
                 }
+                engine::spec::OptDefault::Path => {
+                    od.set_item("default", "")?;
+                    od.set_item("path", true)?;
+                }
                 engine::spec::OptDefault::Array { min_columns, max_columns } => {
                     od.set_item("default", py.None())?;
                     od.set_item("columns", (min_columns, max_columns))?;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +27,7 @@ def clip(
     fade_out: float = 0.005,
     stretch: ParamValue | None = None,
     semitones: ParamValue | None = None,
+    stream: bool = False,
     name: str | None = None,
 ) -> Node:
     """Adds a clip player to ``g``: it plays a region of ``source`` from the frame its gate rises.
@@ -46,18 +48,30 @@ def clip(
         stretch: time-stretch ratio (1.25 plays 25 % longer at the same pitch) and
         semitones: pitch shift at the same length; either one runs the clip through
             Signalsmith Stretch, which delays it by ``g.info()["latency"][node.id]`` frames.
+        stream: stream the file from disk instead of loading it (long files: memory stays
+            bounded, about 6 s of audio per clip; no loop or reverse).
     """
-    if isinstance(source, np.ndarray):
+    options: dict[str, float | str | np.ndarray] = {}
+    if stream:
+        if isinstance(source, np.ndarray):
+            raise ValueError("stream=True needs a file, not an array")
+        if loop or reverse:
+            raise ValueError(
+                "a streamed clip plays forwards once: load it (stream=False) to loop or reverse it"
+            )
+        options["file"] = os.fspath(Path(source).resolve())
+    elif isinstance(source, np.ndarray):
         audio = np.asarray(source, dtype=np.float32)
         if audio.ndim == 1:
             audio = audio[np.newaxis, :]
     else:
         audio, _ = load_audio(source, samplerate)
-    if audio.ndim != 2 or audio.shape[1] == 0:
-        raise ValueError(f"clip source must have shape (channels, frames), got {audio.shape}")
+    if not stream:
+        if audio.ndim != 2 or audio.shape[1] == 0:
+            raise ValueError(f"clip source must have shape (channels, frames), got {audio.shape}")
+        options["data"] = np.ascontiguousarray(audio.T)
     stretched = stretch is not None or semitones is not None
-    options: dict[str, float | str | np.ndarray] = {
-        "data": np.ascontiguousarray(audio.T),
+    options |= {
         "offset": round(offset * samplerate),
         "length": 0 if length is None else max(1, round(length * samplerate)),
         "loop": "on" if loop else "off",

@@ -7,6 +7,7 @@
 pub mod decode;
 mod mp4;
 pub mod resample;
+pub mod stream;
 
 use std::path::Path;
 

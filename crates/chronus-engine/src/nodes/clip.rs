@@ -17,7 +17,10 @@
 //! first frame exactly `latency` frames after the gate.
 
 use crate::dsp::stretch::Stretcher;
+use std::sync::Arc;
+
 use crate::error::Result;
+use crate::media::stream::{StreamReader, StreamSpec};
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
@@ -48,7 +51,13 @@ pub static CLIP: NodeSpec = NodeSpec {
         OptionSpec {
             name: "data",
             default: OptDefault::Array { min_columns: 1, max_columns: MAX_CHANNELS },
-            doc: "The recording: one row per frame, one column per channel, at the engine's rate (required).",
+            doc: "The recording: one row per frame, one column per channel, at the engine's rate (or 'file').",
+        },
+        OptionSpec {
+            name: "file",
+            default: OptDefault::Path,
+            doc: "Instead of 'data': an audio file streamed from disk (the region forwards only; \
+                  memory bounded whatever its length).",
         },
         OptionSpec {
             name: "offset",
@@ -132,36 +141,62 @@ params! {
 }
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
-    let data = ctx.array("data");
-    if data.is_empty() {
-        return Err(ctx.invalid("option 'data' is required: give the recording (frames x channels)"));
-    }
     if ctx.lanes != 1 {
         return Err(ctx.invalid(format!("a clip plays one region; its parameters have {} lanes", ctx.lanes)));
     }
-    let channels = data.columns();
-    let frames = data.rows();
+    let (data, file) = (ctx.array("data"), ctx.text("file"));
+    let looping = ctx.text("loop") == "on";
+    let reverse = ctx.text("reverse") == "on";
     let offset = ctx.num("offset") as usize;
-    if offset >= frames {
-        return Err(ctx.invalid(format!("offset {offset} is past the recording's {frames} frames")));
-    }
-    let length = match ctx.num("length") as usize {
-        0 => frames - offset,
-        n if offset + n <= frames => n,
-        n => {
-            return Err(ctx.invalid(format!(
-                "a region of {n} frames from frame {offset} does not fit the recording's {frames} frames"
-            )))
+    let (source, channels, length) = match (data.is_empty(), file.is_empty()) {
+        (false, true) => {
+            let frames = data.rows();
+            if offset >= frames {
+                return Err(ctx.invalid(format!("offset {offset} is past the recording's {frames} frames")));
+            }
+            let length = match ctx.num("length") as usize {
+                0 => frames - offset,
+                n if offset + n <= frames => n,
+                n => {
+                    return Err(ctx.invalid(format!(
+                        "a region of {n} frames from frame {offset} does not fit the recording's {frames} frames"
+                    )))
+                }
+            };
+            (Source::Memory(data.share()), data.columns(), length)
         }
+        (true, false) => {
+            if looping || reverse {
+                return Err(ctx.invalid("loops and reverse play from memory: give 'data' rather than 'file'"));
+            }
+            let spec = StreamSpec {
+                path: file.into(),
+                samplerate: ctx.samplerate as u32,
+                offset: offset as u64,
+                length: match ctx.num("length") as u64 {
+                    0 => None,
+                    n => Some(n),
+                },
+            };
+            let reader = StreamReader::open(spec).map_err(|e| ctx.invalid(e))?;
+            let channels = reader.channels();
+            if channels > MAX_CHANNELS {
+                return Err(ctx.invalid(format!("{file} has {channels} channels; a clip plays at most {MAX_CHANNELS}")));
+            }
+            let length = ctx.num("length") as usize;
+            (Source::Stream(reader), channels, if length == 0 { usize::MAX } else { length })
+        }
+        (true, true) => return Err(ctx.invalid("option 'data' or 'file' is required: give the recording or its file")),
+        (false, false) => return Err(ctx.invalid("give option 'data' or option 'file', not both")),
     };
     let fade = |name: &str| ((ctx.num(name) * ctx.samplerate).round() as usize).min(length);
     let player = Player {
-        data: data.share(),
+        source,
         channels,
         offset,
         length,
-        looping: ctx.text("loop") == "on",
-        reverse: ctx.text("reverse") == "on",
+        looping,
+        reverse,
         fade_in: fade("fade_in"),
         fade_out: fade("fade_out"),
         state: State::Idle,
@@ -181,11 +216,21 @@ enum State {
     Stopping(usize),
 }
 
+/// Where the recording's frames come from.
+enum Source {
+    /// The whole recording, interleaved (loops and reverse need it).
+    Memory(Arc<[f32]>),
+    /// The region, streamed from disk from its first frame.
+    Stream(StreamReader),
+}
+
 /// The clip's dry signal: the region, looped or reversed, with its fades.
 struct Player {
-    data: std::sync::Arc<[f32]>,
+    source: Source,
     channels: usize,
+    /// First frame of the region in a recording held in memory.
     offset: usize,
+    /// Frames of the region (usize::MAX: a stream's, to the end of its file).
     length: usize,
     looping: bool,
     reverse: bool,
@@ -206,6 +251,9 @@ impl Player {
     fn start(&mut self) {
         self.state = State::Playing;
         self.played = 0;
+        if let Source::Stream(reader) = &mut self.source {
+            reader.restart();
+        }
     }
 
     fn stop(&mut self) {
@@ -221,14 +269,21 @@ impl Player {
     /// Writes the next `out.len() / channels` frames (silence once it is over) and moves on.
     fn pull(&mut self, out: &mut [f32]) {
         let ch = self.channels;
-        for frame in out.chunks_exact_mut(ch) {
-            if self.state == State::Idle || (!self.looping && self.played >= self.length) {
+        // A stream gives its frames in order; past its end they are silent.
+        let streamed = match &mut self.source {
+            Source::Stream(reader) if self.state != State::Idle => reader.read(out),
+            _ => 0,
+        };
+        for (f, frame) in out.chunks_exact_mut(ch).enumerate() {
+            let ended = match self.source {
+                Source::Memory(_) => !self.looping && self.played >= self.length,
+                Source::Stream(_) => f >= streamed,
+            };
+            if self.state == State::Idle || ended {
                 self.state = State::Idle;
                 frame.fill(0.0);
                 continue;
             }
-            let k = if self.looping { self.played % self.length } else { self.played };
-            let index = self.offset + if self.reverse { self.length - 1 - k } else { k };
             let mut gain = 1.0f32;
             if self.played < self.fade_in {
                 gain *= rise((self.played as f64 + 0.5) / self.fade_in as f64);
@@ -243,8 +298,15 @@ impl Player {
                     self.state = State::Idle;
                 }
             }
-            for (o, x) in frame.iter_mut().zip(&self.data[index * ch..(index + 1) * ch]) {
-                *o = gain * x;
+            match &self.source {
+                Source::Memory(data) => {
+                    let k = if self.looping { self.played % self.length } else { self.played };
+                    let index = self.offset + if self.reverse { self.length - 1 - k } else { k };
+                    for (o, x) in frame.iter_mut().zip(&data[index * ch..(index + 1) * ch]) {
+                        *o = gain * x;
+                    }
+                }
+                Source::Stream(_) => frame.iter_mut().for_each(|x| *x *= gain),
             }
             self.played += 1;
         }
