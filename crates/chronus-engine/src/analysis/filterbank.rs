@@ -197,3 +197,37 @@ mod tests {
         }
     }
 }
+
+/// Triangular filters on a logarithmic frequency axis, `per_octave` bands per octave from
+/// `fmin` to `fmax` Hz, each of peak height 1. Centres falling on the same FFT bin are
+/// merged, so low octaves have fewer bands than high ones (as in SuperFlux).
+pub fn logarithmic(samplerate: f64, size: usize, per_octave: f64, fmin: f64, fmax: f64) -> FilterBank {
+    let bins = size / 2 + 1;
+    let fmax = fmax.min(samplerate / 2.0);
+    let mut centres: Vec<usize> = Vec::new();
+    let mut f = fmin;
+    while f <= fmax {
+        let k = (f * size as f64 / samplerate).round() as usize;
+        if k < bins && centres.last() != Some(&k) {
+            centres.push(k);
+        }
+        f *= 2f64.powf(1.0 / per_octave);
+    }
+    let rows: Vec<Vec<f64>> = centres
+        .windows(3)
+        .map(|w| {
+            let (a, b, c) = (w[0] as f64, w[1] as f64, w[2] as f64);
+            (0..bins)
+                .map(|k| {
+                    let k = k as f64;
+                    if k <= b {
+                        ((k - a) / (b - a)).max(0.0)
+                    } else {
+                        ((c - k) / (c - b)).max(0.0)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    FilterBank::from_dense(&rows)
+}

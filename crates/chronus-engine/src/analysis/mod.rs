@@ -12,10 +12,13 @@
 //! - [`features`]: STFT, mel, MFCC, chroma, spectral shape, RMS;
 //! - [`loudness`]: ITU-R BS.1770 loudness and true peak.
 
+pub mod decimate;
 pub mod features;
 pub mod filterbank;
 pub mod framer;
 pub mod loudness;
+pub mod onset;
+pub mod pitch;
 pub mod spectrum;
 
 /// Where an analyzer sends its frames: `(time, values)`, with `time` in samples since the
