@@ -34,7 +34,11 @@ impl Decimator {
         let mut taps: Vec<f64> = (0..len)
             .map(|n| {
                 let t = n as f64 - centre;
-                let sinc = if t == 0.0 { 2.0 * cutoff } else { (std::f64::consts::TAU * cutoff * t).sin() / (std::f64::consts::PI * t) };
+                let sinc = if t == 0.0 {
+                    2.0 * cutoff
+                } else {
+                    (std::f64::consts::TAU * cutoff * t).sin() / (std::f64::consts::PI * t)
+                };
                 let r = if centre > 0.0 { t / centre } else { 0.0 };
                 sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta)
             })
@@ -87,7 +91,8 @@ mod tests {
         let sr = 44_100.0;
         let level = |freq: f64| {
             let mut d = Decimator::new(4);
-            let x: Vec<f32> = (0..44_100).map(|n| (std::f64::consts::TAU * freq * n as f64 / sr).sin() as f32).collect();
+            let x: Vec<f32> =
+                (0..44_100).map(|n| (std::f64::consts::TAU * freq * n as f64 / sr).sin() as f32).collect();
             let mut y = Vec::new();
             d.push(&x, |v| y.push(v));
             let tail = &y[y.len() / 2..];

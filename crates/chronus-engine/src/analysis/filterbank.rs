@@ -82,8 +82,7 @@ pub fn mel_to_hz(mel: f64) -> f64 {
 pub fn mel(samplerate: f64, size: usize, bands: usize, fmin: f64, fmax: f64) -> FilterBank {
     let freqs = super::spectrum::bin_frequencies(size, samplerate);
     let (lo, hi) = (hz_to_mel(fmin), hz_to_mel(fmax));
-    let edges: Vec<f64> =
-        (0..bands + 2).map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (bands + 1) as f64)).collect();
+    let edges: Vec<f64> = (0..bands + 2).map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (bands + 1) as f64)).collect();
     let rows: Vec<Vec<f64>> = (0..bands)
         .map(|i| {
             let (a, b, c) = (edges[i], edges[i + 1], edges[i + 2]);
@@ -152,52 +151,6 @@ pub fn dct2(inputs: usize, outputs: usize) -> Box<[f32]> {
     m.into()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_slaney_mel_scale_inverts_and_is_linear_below_1_khz() {
-        for hz in [0.0, 200.0, 999.0, 1000.0, 4000.0, 16_000.0] {
-            assert!((mel_to_hz(hz_to_mel(hz)) - hz).abs() < 1e-9 * hz.max(1.0));
-        }
-        assert!((hz_to_mel(500.0) - 7.5).abs() < 1e-12 && (hz_to_mel(1000.0) - 15.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn sparse_application_equals_the_dense_product() {
-        let fb = mel(22_050.0, 512, 20, 0.0, 11_025.0);
-        let spectrum: Vec<f32> = (0..257).map(|k| ((k * 37) % 11) as f32).collect();
-        let mut out = vec![0.0; 20];
-        fb.apply(&spectrum, &mut out);
-        let freqs = super::super::spectrum::bin_frequencies(512, 22_050.0);
-        // Rebuild filter 5 densely by the formula and compare.
-        let edges: Vec<f64> =
-            (0..22).map(|i| mel_to_hz(hz_to_mel(11_025.0) * i as f64 / 21.0)).collect();
-        let dense: f64 = freqs
-            .iter()
-            .zip(&spectrum)
-            .map(|(&f, &s)| {
-                let w = ((f - edges[5]) / (edges[6] - edges[5])).min((edges[7] - f) / (edges[7] - edges[6])).max(0.0);
-                w * 2.0 / (edges[7] - edges[5]) * s as f64
-            })
-            .sum();
-        assert!((out[5] as f64 - dense).abs() < 1e-5 * dense.abs().max(1.0), "{} vs {dense}", out[5]);
-    }
-
-    #[test]
-    fn the_dct_is_orthonormal() {
-        let n = 16;
-        let m = dct2(n, n);
-        for a in 0..n {
-            for b in 0..n {
-                let dot: f32 = (0..n).map(|i| m[a * n + i] * m[b * n + i]).sum();
-                assert!((dot - if a == b { 1.0 } else { 0.0 }).abs() < 1e-5);
-            }
-        }
-    }
-}
-
 /// Triangular filters on a logarithmic frequency axis, `per_octave` bands per octave from
 /// `fmin` to `fmax` Hz, each of peak height 1. Centres falling on the same FFT bin are
 /// merged, so low octaves have fewer bands than high ones (as in SuperFlux).
@@ -230,4 +183,49 @@ pub fn logarithmic(samplerate: f64, size: usize, per_octave: f64, fmin: f64, fma
         })
         .collect();
     FilterBank::from_dense(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slaney_mel_scale_inverts_and_is_linear_below_1_khz() {
+        for hz in [0.0, 200.0, 999.0, 1000.0, 4000.0, 16_000.0] {
+            assert!((mel_to_hz(hz_to_mel(hz)) - hz).abs() < 1e-9 * hz.max(1.0));
+        }
+        assert!((hz_to_mel(500.0) - 7.5).abs() < 1e-12 && (hz_to_mel(1000.0) - 15.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sparse_application_equals_the_dense_product() {
+        let fb = mel(22_050.0, 512, 20, 0.0, 11_025.0);
+        let spectrum: Vec<f32> = (0..257).map(|k| ((k * 37) % 11) as f32).collect();
+        let mut out = vec![0.0; 20];
+        fb.apply(&spectrum, &mut out);
+        let freqs = super::super::spectrum::bin_frequencies(512, 22_050.0);
+        // Rebuild filter 5 densely by the formula and compare.
+        let edges: Vec<f64> = (0..22).map(|i| mel_to_hz(hz_to_mel(11_025.0) * i as f64 / 21.0)).collect();
+        let dense: f64 = freqs
+            .iter()
+            .zip(&spectrum)
+            .map(|(&f, &s)| {
+                let w = ((f - edges[5]) / (edges[6] - edges[5])).min((edges[7] - f) / (edges[7] - edges[6])).max(0.0);
+                w * 2.0 / (edges[7] - edges[5]) * s as f64
+            })
+            .sum();
+        assert!((out[5] as f64 - dense).abs() < 1e-5 * dense.abs().max(1.0), "{} vs {dense}", out[5]);
+    }
+
+    #[test]
+    fn the_dct_is_orthonormal() {
+        let n = 16;
+        let m = dct2(n, n);
+        for a in 0..n {
+            for b in 0..n {
+                let dot: f32 = (0..n).map(|i| m[a * n + i] * m[b * n + i]).sum();
+                assert!((dot - if a == b { 1.0 } else { 0.0 }).abs() < 1e-5);
+            }
+        }
+    }
 }

@@ -126,9 +126,7 @@ impl TruePeak {
                 sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta)
             })
             .collect();
-        let phases = (0..TP_FACTOR)
-            .map(|p| std::array::from_fn(|k| taps[k * TP_FACTOR + p] as f32))
-            .collect();
+        let phases = (0..TP_FACTOR).map(|p| std::array::from_fn(|k| taps[k * TP_FACTOR + p] as f32)).collect();
         TruePeak { phases, history: vec![0.0; 2 * TP_TAPS * channels].into(), pos: 0, peak: 0.0 }
     }
 
@@ -197,9 +195,8 @@ impl Loudness {
     }
 
     fn integrated(&self) -> f64 {
-        let (count, energy) = self.hist_count.iter().zip(self.hist_energy.iter()).fold((0u64, 0.0), |a, (c, e)| {
-            (a.0 + c, a.1 + e)
-        });
+        let (count, energy) =
+            self.hist_count.iter().zip(self.hist_energy.iter()).fold((0u64, 0.0), |a, (c, e)| (a.0 + c, a.1 + e));
         if count == 0 {
             return lufs(0.0);
         }
@@ -299,12 +296,8 @@ mod tests {
         let k = KWeighting::new(48_000.0);
         let want_b = [1.53512485958697, -2.69169618940638, 1.19839281085285];
         let want_a = [-1.69065929318241, 0.73248077421585];
-        for i in 0..3 {
-            assert!((k.b[0][i] - want_b[i]).abs() < 1e-9);
-        }
-        for i in 0..2 {
-            assert!((k.a[0][i] - want_a[i]).abs() < 1e-9);
-        }
+        assert!(k.b[0].iter().zip(want_b).all(|(b, w)| (b - w).abs() < 1e-9));
+        assert!(k.a[0].iter().zip(want_a).all(|(a, w)| (a - w).abs() < 1e-9));
         assert!((k.a[1][0] + 1.99004745483398).abs() < 1e-9 && (k.a[1][1] - 0.99007225036621).abs() < 1e-9);
     }
 
@@ -340,8 +333,9 @@ mod tests {
         // A sine at a quarter of the rate, sampled 45 degrees off its peaks: every sample
         // reads 0.707 of the amplitude, the true peak is the amplitude (+3 dB).
         let sr = 48_000.0;
-        let s: Vec<f32> =
-            (0..48_000).map(|n| (std::f64::consts::TAU * 0.25 * n as f64 + std::f64::consts::FRAC_PI_4).sin() as f32 * 0.5).collect();
+        let s: Vec<f32> = (0..48_000)
+            .map(|n| (std::f64::consts::TAU * 0.25 * n as f64 + std::f64::consts::FRAC_PI_4).sin() as f32 * 0.5)
+            .collect();
         let tp = meter(&s, 1, sr).last().unwrap()[3];
         assert!((tp - 20.0 * 0.5f32.log10()).abs() < 0.2, "{tp}");
     }

@@ -12,6 +12,7 @@
 //! - [`features`]: STFT, mel, MFCC, chroma, spectral shape, RMS;
 //! - [`loudness`]: ITU-R BS.1770 loudness and true peak.
 
+pub mod beat;
 pub mod decimate;
 pub mod features;
 pub mod filterbank;
@@ -39,3 +40,6 @@ pub trait Analyzer: Send {
     /// Never allocates.
     fn push(&mut self, input: &[f32], emit: Emit);
 }
+
+#[cfg(test)]
+mod tests;

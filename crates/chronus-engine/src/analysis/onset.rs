@@ -106,10 +106,10 @@ impl Novelty {
             // Store this frame max-filtered over 3 bands for the frame `lag` ahead.
             let slot = (*frame % slots) * bands;
             let stored = &mut history[slot..slot + bands];
-            for b in 0..bands {
+            for (b, s) in stored.iter_mut().enumerate() {
                 let lo = b.saturating_sub(1);
                 let hi = (b + 1).min(bands - 1);
-                stored[b] = current[lo..=hi].iter().fold(f32::MIN, |m, v| m.max(*v));
+                *s = current[lo..=hi].iter().fold(f32::MIN, |m, v| m.max(*v));
             }
             *frame += 1;
             novelty(if *frame > *lag { value } else { 0.0 }, t);

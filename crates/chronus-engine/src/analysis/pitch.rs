@@ -7,7 +7,7 @@
 //! dip of it between `1 / fmax` and `1 / fmin` is a candidate period, with the probability
 //! that plain YIN picks it when its threshold is drawn from a Beta(2, 18) distribution
 //! (mean 0.1, as pYIN; Mauch & Dixon, 2014); the candidate periods are refined by parabolic
-//! interpolation.
+//! interpolation of the plain difference function.
 //!
 //! The tracker keeps, for every candidate of the latest frame and for "unvoiced", the
 //! score of the best path ending there (log-probabilities: the candidates' own, a cost for
@@ -90,6 +90,8 @@ struct Yin {
     corr: Box<[f32]>,
     /// Cumulative mean normalised difference, lags 0..=max_lag.
     cmnd: Box<[f32]>,
+    /// The plain difference function, lags 0..=max_lag (interpolated for the period).
+    diff: Box<[f32]>,
 }
 
 impl Yin {
@@ -110,6 +112,7 @@ impl Yin {
             scratch_i: inverse.make_scratch_vec().into(),
             corr: inverse.make_output_vec().into(),
             cmnd: vec![1.0; max_lag + 2].into(),
+            diff: vec![0.0; max_lag + 2].into(),
             forward,
             inverse,
         }
@@ -137,7 +140,9 @@ impl Yin {
         let last = self.spec_a.len() - 1;
         self.spec_a[0].im = 0.0;
         self.spec_a[last].im = 0.0;
-        self.inverse.process_with_scratch(&mut self.spec_a, &mut self.corr, &mut self.scratch_i).expect("sized by plan");
+        self.inverse
+            .process_with_scratch(&mut self.spec_a, &mut self.corr, &mut self.scratch_i)
+            .expect("sized by plan");
         let scale = 1.0 / self.corr.len() as f32;
         // d(tau) = e(0) + e(tau) - 2 r(tau), e(tau) the energy of frame[tau .. tau + w].
         let mut energy = energy0;
@@ -147,6 +152,7 @@ impl Yin {
             energy += frame[tau + w - 1] * frame[tau + w - 1] - frame[tau - 1] * frame[tau - 1];
             let d = (energy0 + energy - 2.0 * self.corr[tau] * scale).max(0.0);
             running += d;
+            self.diff[tau] = d;
             self.cmnd[tau] = if running > 0.0 { d * tau as f32 / running } else { 1.0 };
         }
         true
@@ -167,11 +173,13 @@ impl Yin {
             if c[tau] <= c[tau - 1] && c[tau] < c[tau + 1] {
                 let p = threshold_cdf(lowest_before) - threshold_cdf(c[tau]);
                 if p > 0.0 {
-                    let cand = Candidate { period: refine(c, tau), probability: p };
+                    let cand = Candidate { period: refine(&self.diff, tau), probability: p };
                     if n < MAX_CANDIDATES {
                         found[n] = cand;
                         n += 1;
-                    } else if let Some(weakest) = found.iter_mut().min_by(|a, b| a.probability.total_cmp(&b.probability)) {
+                    } else if let Some(weakest) =
+                        found.iter_mut().min_by(|a, b| a.probability.total_cmp(&b.probability))
+                    {
                         if weakest.probability < p {
                             *weakest = cand;
                         }
@@ -182,7 +190,7 @@ impl Yin {
         }
         // Thresholds below every dip: YIN falls back to the global minimum.
         let fallback = threshold_cdf(global) * FALLBACK;
-        let period = refine(c, global_tau);
+        let period = refine(&self.diff, global_tau);
         match found[..n].iter_mut().find(|f| (f.period - period).abs() < 0.5) {
             Some(f) => f.probability += fallback,
             None if n < MAX_CANDIDATES => {
@@ -197,7 +205,8 @@ impl Yin {
     }
 }
 
-/// The fractional lag of the minimum through `tau - 1`, `tau`, `tau + 1` (parabola).
+/// The fractional lag of the minimum through `tau - 1`, `tau`, `tau + 1` of the plain
+/// difference function (a parabola; less biased than one through the normalised one).
 fn refine(c: &[f32], tau: usize) -> f32 {
     if tau == 0 || tau + 1 >= c.len() {
         return tau as f32;

@@ -64,7 +64,7 @@ pub struct Spectrum {
 impl Spectrum {
     /// An FFT of `size` points (even) with the given window.
     pub fn new(size: usize, window: Window) -> Self {
-        assert!(size >= 2 && size % 2 == 0, "FFT size {size} must be even");
+        assert!(size >= 2 && size.is_multiple_of(2), "FFT size {size} must be even");
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(size);
         Spectrum {
             window: window.coefficients(size),
@@ -127,8 +127,7 @@ mod tests {
         let (size, sr) = (1024, 48_000.0);
         let k = 37;
         let f = bin_frequencies(size, sr)[k];
-        let frame: Vec<f32> =
-            (0..size).map(|n| (std::f64::consts::TAU * f * n as f64 / sr).cos() as f32).collect();
+        let frame: Vec<f32> = (0..size).map(|n| (std::f64::consts::TAU * f * n as f64 / sr).cos() as f32).collect();
         let mut s = Spectrum::new(size, Window::Hann);
         let mut mag = vec![0.0; s.bins()];
         s.magnitude(&frame, &mut mag);
