@@ -14,7 +14,7 @@ use crate::graph::NodeId;
 use crate::node::{Node, ParamView, ProcessIo};
 use crate::param::ParamState;
 use crate::sequence::{Transport, TransportState, DEFAULT_BPM};
-use crate::spec::OptValue;
+use crate::spec::{InstanceRef, OptValue};
 
 /// Most ports a node kind may declare on each side.
 pub const MAX_PORTS: usize = 8;
@@ -144,6 +144,8 @@ pub(crate) struct Signature {
     pub inputs: Vec<usize>,
     pub connected: Vec<bool>,
     pub outputs: Vec<usize>,
+    /// The node's own ports and parameters (a kernel's code), compared by identity.
+    pub instance: Option<InstanceRef>,
 }
 
 pub(crate) struct NodeSlot {
@@ -274,18 +276,29 @@ impl Schedule {
     }
 
     fn take_states(&mut self, old: &mut Schedule, follow_graph: bool) {
-        for slot in &mut self.slots {
-            let origin = match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
-                Ok(i) => self.origins[i].1,
-                Err(_) => slot.id,
-            };
-            let Some(old_slot) = old.slot_mut(origin) else { continue };
-            if old_slot.signature != slot.signature {
-                continue;
-            }
-            std::mem::swap(&mut slot.imp, &mut old_slot.imp);
-            for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
-                new.migrate_from(old, follow_graph);
+        // Two passes: nodes that inherit from an old instance (a kernel swapped for another)
+        // copy its state before the first pass moves it away (an edit's transition can also
+        // play the old instance on under a fresh id).
+        for inherit in [true, false] {
+            for slot in &mut self.slots {
+                let origin = match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
+                    Ok(i) => self.origins[i].1,
+                    Err(_) => slot.id,
+                };
+                let Some(old_slot) = old.slot_mut(origin) else { continue };
+                let same = old_slot.signature == slot.signature;
+                if inherit && !same && old_slot.signature.kind == slot.signature.kind {
+                    if let (NodeImpl::Dsp(new), NodeImpl::Dsp(old)) = (&mut slot.imp, &mut old_slot.imp) {
+                        new.inherit(old.as_mut());
+                    }
+                }
+                if inherit || !same {
+                    continue;
+                }
+                std::mem::swap(&mut slot.imp, &mut old_slot.imp);
+                for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
+                    new.migrate_from(old, follow_graph);
+                }
             }
         }
     }

@@ -497,8 +497,7 @@ fn list_or_none(names: &[String]) -> String {
 pub fn check_mapping(graph: &Graph, m: &CcMapping) -> Result<()> {
     let desc = graph.node(m.node)?;
     let param = desc
-        .spec
-        .params
+        .params()
         .get(m.param as usize)
         .ok_or_else(|| Error::Unknown(format!("{} has no parameter #{}", graph.name(m.node), m.param)))?;
     if m.controller > 127 || m.channel.is_some_and(|c| c > 15) {
