@@ -1,6 +1,6 @@
 //! Offline rendering: the live engine loop driven by a plain loop instead of a device.
 
-use crate::compile::{compile, CompileOptions, CLOCK};
+use crate::compile::{compile, Builtin, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
@@ -77,7 +77,7 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
     events.sort_by_key(|e| e.time);
     let mut processor = Processor::new(schedule, EVENT_WINDOW);
     // A graph that reads the transport gets one (120 BPM) even without a song.
-    let reads_clock = graph.nodes().any(|(_, n)| n.spec.kind == CLOCK);
+    let reads_clock = graph.nodes().any(|(_, n)| Builtin::of(n.spec) == Some(Builtin::Clock));
     let song = song.or_else(|| reads_clock.then(Song::at_default_tempo));
     if let Some(song) = song {
         for t in &song.tracks {
