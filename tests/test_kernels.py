@@ -269,3 +269,58 @@ def test_replace_kernel_keeps_matching_parameters_and_releases_the_old_code():
     del first
     gc.collect()
     assert code() is None, "nothing holds the replaced kernel's code any more"
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_a_hundred_live_kernel_swaps_never_click_leak_or_keep_old_code():
+    def shaper(curve: float) -> cx.Kernel:
+        @cx.kernel(params={"gain": 0.4}, name=f"shaper_{curve}", cache=False)
+        def shaped(inp, out, gain, frames):
+            for i in range(frames):
+                out[0, i] = gain[i] * np.tanh(curve * inp[0, i]) / np.tanh(curve)
+
+        return shaped
+
+    a, b = shaper(1.0), shaper(2.0)
+    g = cx.Graph()
+    node = g.kernel(a, g.sine(220.0), gain=0.4)
+    g.output(node)
+    # The largest step any of the shapes takes on its own: 0.4 * slope at 0 * 2 pi 220 / SR.
+    bound = 0.4 * max(c / np.tanh(c) for c in (1.0, 2.0, 1.5, 2.5, 3.0)) * 2 * np.pi * 220 / SR
+    released = []
+    with cx.Engine(g, backend="null") as live:
+        live.start_capture()
+        for i in range(100):
+            if i == 10:
+                gc.collect()
+                rss_before = rss_bytes()
+            live.replace_kernel(node, b if i % 2 == 0 else a)
+            time.sleep(0.012)
+        time.sleep(0.05)
+        live.update()  # collects what the audio thread handed back
+        gc.collect()
+        rss_after = rss_bytes()
+        # Three fresh kernels played and replaced: their code goes once the audio thread
+        # has handed back every schedule that could call it.
+        for curve in (1.5, 2.5, 3.0):
+            fresh = shaper(curve)
+            released.append(weakref.ref(fresh.cfunc))
+            live.replace_kernel(node, fresh)
+            time.sleep(0.02)
+            live.replace_kernel(node, a)
+            del fresh
+        time.sleep(0.1)
+        live.update()
+        gc.collect()
+        audio, _ = live.stop_capture()
+        stats = live.stats()
+    assert stats["swaps"] >= 106
+    steps = np.abs(np.diff(audio[0]))
+    assert steps.max() <= 1.05 * bound, (steps.max(), bound)
+    assert np.max(np.abs(audio)) > 0.35
+    assert rss_after - rss_before < 2 << 20, (rss_before, rss_after)
+    assert all(r() is None for r in released), "replaced kernels' code is released"
