@@ -14,6 +14,11 @@ fi
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -q -- -D warnings
+# The device backends are Cargo features (on by default): builds with none or one of them
+# must stay clean too.
+for features in "" jack cpal os-midi; do
+    cargo clippy -p chronus-engine --no-default-features --features "$features" --all-targets -q -- -D warnings
+done
 cargo test --workspace -q
 .venv/bin/ruff check python tests examples bench
 .venv/bin/ruff format --check python tests examples bench

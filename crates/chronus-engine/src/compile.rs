@@ -7,19 +7,47 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::error::{Error, Result};
 use crate::graph::{Edge, Graph, NodeId, Sink};
 use crate::node::BuildCtx;
+use crate::nodes;
 use crate::param::ParamState;
 use crate::schedule::{
     BufRef, Fade, FadeClock, FeedbackLine, Fill, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step,
     MAX_PARAMS, MAX_PORTS,
 };
-use crate::spec::InputRule;
+use crate::spec::{InputRule, NodeSpec};
 
-/// Kind name of the node that breaks cycles with one block of delay.
-pub const FEEDBACK: &str = "feedback";
-/// Kind name of the node that reads the device input.
-pub const INPUT: &str = "input";
-/// Kind name of the node that reads the transport.
-pub const CLOCK: &str = "clock";
+/// Node kinds the compiler builds itself (their [`NodeSpec::build`] refuses): they need
+/// what only the engine has (the block size, the device input, the transport).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// Breaks a cycle with one block of delay ([`nodes::FEEDBACK`]).
+    Feedback,
+    /// Reads the device input ([`nodes::INPUT`]).
+    DeviceInput,
+    /// Reads the transport ([`nodes::CLOCK`]).
+    Clock,
+}
+
+impl Builtin {
+    /// Which built-in kind `spec` is, if any (by identity of the registered spec).
+    pub fn of(spec: &NodeSpec) -> Option<Builtin> {
+        [(&nodes::FEEDBACK, Builtin::Feedback), (&nodes::INPUT, Builtin::DeviceInput), (&nodes::CLOCK, Builtin::Clock)]
+            .into_iter()
+            .find_map(|(s, b)| std::ptr::eq(s, spec).then_some(b))
+    }
+
+    /// The kind name users build it by.
+    pub const fn kind(self) -> &'static str {
+        match self {
+            Builtin::Feedback => "feedback",
+            Builtin::DeviceInput => "input",
+            Builtin::Clock => "clock",
+        }
+    }
+}
+
+fn builtin(graph: &Graph, id: NodeId) -> Option<Builtin> {
+    graph.node(id).ok().and_then(|n| Builtin::of(n.spec))
+}
 
 /// Engine settings a schedule is compiled for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,7 +106,7 @@ pub(crate) fn compile_faded(
 }
 
 fn is_feedback(graph: &Graph, id: NodeId) -> bool {
-    graph.node(id).is_ok_and(|n| n.spec.kind == FEEDBACK)
+    builtin(graph, id) == Some(Builtin::Feedback)
 }
 
 fn producer(graph: &Graph, e: &Edge) -> Vertex {
@@ -101,7 +129,7 @@ fn consumer(graph: &Graph, e: &Edge) -> Vertex {
 fn order(graph: &Graph) -> Result<Vec<Vertex>> {
     let mut vertices = BTreeSet::new();
     for (id, node) in graph.nodes() {
-        if node.spec.kind == FEEDBACK {
+        if Builtin::of(node.spec) == Some(Builtin::Feedback) {
             vertices.insert(Vertex::FeedbackRead(id));
             vertices.insert(Vertex::FeedbackWrite(id));
         } else {
@@ -211,9 +239,11 @@ impl<'g> Compiler<'g> {
         let mut output = None;
         for v in order {
             match *v {
-                Vertex::Node(id) if self.graph.node(id)?.spec.kind == INPUT => self.device_input(id)?,
-                Vertex::Node(id) if self.graph.node(id)?.spec.kind == CLOCK => self.clock(id),
-                Vertex::Node(id) => self.node(id)?,
+                Vertex::Node(id) => match builtin(self.graph, id) {
+                    Some(Builtin::DeviceInput) => self.device_input(id)?,
+                    Some(Builtin::Clock) => self.clock(id),
+                    Some(Builtin::Feedback) | None => self.node(id)?,
+                },
                 Vertex::FeedbackRead(id) => self.feedback_read(id)?,
                 Vertex::FeedbackWrite(id) => self.feedback_write(id)?,
                 Vertex::Output => output = self.output()?,
@@ -487,7 +517,7 @@ impl<'g> Compiler<'g> {
             imp: NodeImpl::Feedback(FeedbackLine::new(channels, self.opts.max_block)),
             params: Vec::new(),
             signature: Signature {
-                kind: FEEDBACK,
+                kind: Builtin::Feedback.kind(),
                 options: self.graph.node(id)?.options.clone(),
                 lanes: channels,
                 inputs: vec![channels],

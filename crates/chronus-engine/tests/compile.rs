@@ -241,3 +241,14 @@ fn array_options_are_checked_by_shape_and_required_by_the_node() {
     let Err(err) = compile(&g, &opts(64)) else { panic!("a wavetable without a table compiled") };
     assert!(err.to_string().contains("pad: option 'table' is required"), "{err}");
 }
+
+#[test]
+fn compiler_built_kinds_are_recognised_by_their_registered_spec() {
+    use chronus_engine::compile::Builtin;
+    for b in [Builtin::Feedback, Builtin::DeviceInput, Builtin::Clock] {
+        let spec = chronus_engine::nodes::spec(b.kind()).expect("registered");
+        assert_eq!(Builtin::of(spec), Some(b));
+    }
+    let built_by_compiler = chronus_engine::nodes::all().iter().filter(|s| Builtin::of(s).is_some()).count();
+    assert_eq!(built_by_compiler, 3);
+}

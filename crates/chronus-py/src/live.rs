@@ -322,8 +322,7 @@ impl Engine {
 /// Names of the OS MIDI input ports (ALSA sequencer, CoreMIDI, WinMM); empty without one.
 #[pyfunction]
 pub fn midi_inputs() -> Vec<String> {
-    let Ok(input) = midir::MidiInput::new("chronus-list") else { return Vec::new() };
-    input.ports().iter().filter_map(|p| input.port_name(p).ok()).collect()
+    engine::live::os_midi::input_ports()
 }
 
 /// Every backend and device: [{backend, name, outputs, inputs, samplerates, default}].

@@ -1,7 +1,9 @@
 //! Where audio goes: JACK, the platform's devices through cpal (ALSA on Linux, CoreAudio,
 //! WASAPI), or a timer-paced null device for machines without sound hardware.
 
+#[cfg(feature = "cpal")]
 mod cpal_device;
+#[cfg(feature = "jack")]
 mod jack_server;
 mod null;
 
@@ -103,23 +105,61 @@ pub fn open(request: &StreamRequest, counters: Arc<BackendCounters>) -> Result<B
     }
     match request.backend.as_str() {
         "null" => Ok(Box::new(null::NullOpened::new(request, counters))),
-        "jack" => Ok(Box::new(jack_server::JackOpened::new(request, counters)?)),
+        "jack" => open_jack(request, counters),
         "auto" => {
-            if jack_server::server_running() {
-                return Ok(Box::new(jack_server::JackOpened::new(request, counters)?));
+            if jack_running() {
+                return open_jack(request, counters);
             }
-            cpal_device::CpalOpened::new(request, None, counters).map(|o| Box::new(o) as Box<dyn Opened>).map_err(|e| {
+            open_cpal(request, None, counters).map_err(|e| {
                 Error::Device(format!("{e}; no JACK server either (use backend='null' without sound hardware)"))
             })
         }
-        host => Ok(Box::new(cpal_device::CpalOpened::new(request, Some(host), counters)?)),
+        host => open_cpal(request, Some(host), counters),
     }
+}
+
+#[cfg(feature = "jack")]
+fn jack_running() -> bool {
+    jack_server::server_running()
+}
+
+#[cfg(not(feature = "jack"))]
+fn jack_running() -> bool {
+    false
+}
+
+#[cfg(feature = "jack")]
+fn open_jack(request: &StreamRequest, counters: Arc<BackendCounters>) -> Result<Box<dyn Opened>> {
+    Ok(Box::new(jack_server::JackOpened::new(request, counters)?))
+}
+
+#[cfg(not(feature = "jack"))]
+fn open_jack(_: &StreamRequest, _: Arc<BackendCounters>) -> Result<Box<dyn Opened>> {
+    Err(Error::Device("this build has no JACK backend (the engine's 'jack' feature)".into()))
+}
+
+#[cfg(feature = "cpal")]
+fn open_cpal(request: &StreamRequest, host: Option<&str>, counters: Arc<BackendCounters>) -> Result<Box<dyn Opened>> {
+    Ok(Box::new(cpal_device::CpalOpened::new(request, host, counters)?))
+}
+
+#[cfg(not(feature = "cpal"))]
+fn open_cpal(_: &StreamRequest, host: Option<&str>, _: Arc<BackendCounters>) -> Result<Box<dyn Opened>> {
+    let what = host.map_or("sound-card".to_owned(), |h| format!("'{h}'"));
+    Err(Error::Device(format!(
+        "unknown backend {what}: this build has no sound-card backends (the engine's 'cpal' feature; \
+         available: null{})",
+        if cfg!(feature = "jack") { ", jack" } else { "" }
+    )))
 }
 
 /// Every backend and device this machine offers.
 pub fn devices() -> Vec<DeviceInfo> {
+    #[allow(unused_mut)]
     let mut out = vec![null::device()];
+    #[cfg(feature = "jack")]
     out.extend(jack_server::device());
+    #[cfg(feature = "cpal")]
     out.extend(cpal_device::devices());
     out
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::audio::AudioSide;
 use super::capture::{capture, Capture, Recorder};
 use super::command::{Command, Returned};
+use super::os_midi;
 use super::stats::Snapshot;
 use crate::backend::{self, BackendCounters, Opened, Running, StreamInfo, StreamRequest};
 use crate::compile::{compile, CompileOptions};
@@ -70,7 +71,7 @@ pub struct Engine {
     /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
     midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
     midi_record: Option<rtrb::Consumer<StampedMidi>>,
-    midi_input: Option<midir::MidiInputConnection<()>>,
+    midi_input: Option<os_midi::InputConnection>,
     monitor: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
 
@@ -408,32 +409,14 @@ impl Engine {
     /// Listens to the OS MIDI input port whose name contains `name` (ALSA sequencer,
     /// CoreMIDI, WinMM), stamping each message on arrival.
     pub fn open_midi_input(&mut self, name: &str) -> Result<()> {
-        let input = midir::MidiInput::new("chronus")
-            .map_err(|e| Error::Device(format!("cannot open the system MIDI input: {e}")))?;
-        let ports = input.ports();
-        let names: Vec<String> = ports.iter().map(|p| input.port_name(p).unwrap_or_default()).collect();
-        let wanted = name.to_lowercase();
-        let index = names.iter().position(|n| n.to_lowercase().contains(&wanted)).ok_or_else(|| {
-            Error::Device(format!("no MIDI input port matching '{name}' (ports: {})", list_or_none(&names)))
-        })?;
         let (tx, stats, epoch) = (self.midi_tx.clone(), self.stats.clone(), self.epoch);
         let (sr, latency) = (self.info.samplerate, self.latency_frames());
-        let connection = input
-            .connect(
-                &ports[index],
-                "chronus-in",
-                move |_, bytes, _| {
-                    let Some(event) = NodeEvent::from_midi(bytes) else { return };
-                    let snapshot = *stats.lock().unwrap_or_else(|e| e.into_inner()).read();
-                    let time = frame_at(&snapshot, epoch, Instant::now(), sr, latency);
-                    let _ = tx
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(Event { time, kind: EventKind::Midi { event } });
-                },
-                (),
-            )
-            .map_err(|e| Error::Device(format!("cannot connect to MIDI input '{}': {e}", names[index])))?;
+        let connection = os_midi::InputConnection::open(name, move |bytes| {
+            let Some(event) = NodeEvent::from_midi(bytes) else { return };
+            let snapshot = *stats.lock().unwrap_or_else(|e| e.into_inner()).read();
+            let time = frame_at(&snapshot, epoch, Instant::now(), sr, latency);
+            let _ = tx.lock().unwrap_or_else(|e| e.into_inner()).push(Event { time, kind: EventKind::Midi { event } });
+        })?;
         self.midi_input = Some(connection);
         Ok(())
     }
@@ -522,14 +505,6 @@ fn frame_at(s: &Snapshot, epoch: Instant, at: Instant, samplerate: f64, latency:
     let elapsed = at_ns - s.callback_start_ns as i128;
     let frame = callback_start + (elapsed as f64 * 1e-9 * samplerate).round() as i128 + latency as i128;
     frame.max(0) as u64
-}
-
-fn list_or_none(names: &[String]) -> String {
-    if names.is_empty() {
-        "none".into()
-    } else {
-        names.join(", ")
-    }
 }
 
 /// Checks a controller mapping against the graph, naming the culprit.

@@ -10,6 +10,7 @@ mod audio;
 pub mod capture;
 mod command;
 mod engine;
+pub mod os_midi;
 pub mod stats;
 
 pub use audio::AudioSide;

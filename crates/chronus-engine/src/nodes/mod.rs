@@ -26,7 +26,7 @@ pub(crate) const OUT: PortSpec = PortSpec { name: "out", doc: "Output signal." }
 /// `feedback(in; channels)`: closes a cycle with one block of delay. The compiler runs it
 /// as a read at the start of the pass and a write once its input is ready.
 pub static FEEDBACK: NodeSpec = NodeSpec {
-    kind: crate::compile::FEEDBACK,
+    kind: crate::compile::Builtin::Feedback.kind(),
     doc: "One-block feedback: outputs its input delayed by exactly the engine's block size, \
           which is what lets a signal path loop back on itself.",
     inputs: &[IN],
@@ -44,7 +44,7 @@ pub static FEEDBACK: NodeSpec = NodeSpec {
 /// `input(; channels, offset)`: device input channels as a signal (silence offline unless
 /// the render is given input audio). Built by the compiler.
 pub static INPUT: NodeSpec = NodeSpec {
-    kind: crate::compile::INPUT,
+    kind: crate::compile::Builtin::DeviceInput.kind(),
     doc: "Audio from the device input (or from the array given to an offline render): \
           `channels` channels starting at device channel `offset`; missing channels are silent.",
     inputs: &[],
@@ -70,7 +70,7 @@ pub static INPUT: NodeSpec = NodeSpec {
 /// delay times and modulation rates follow tempo maps and live tempo changes). Built by
 /// the compiler.
 pub static CLOCK: NodeSpec = NodeSpec {
-    kind: crate::compile::CLOCK,
+    kind: crate::compile::Builtin::Clock.kind(),
     doc: "The transport as signals: its position in beats, its tempo, the length of a beat \
           and whether it plays. Without a transport: beat 0 at 120 BPM, stopped.",
     inputs: &[],

@@ -1,0 +1,38 @@
+//! Carrying node state across a swap: nodes that survive an edit unchanged (same id, or
+//! the id a transition renamed them from, and the same [`Signature`]) move their DSP state
+//! and parameter glides into the new schedule.
+
+use super::Schedule;
+
+impl Schedule {
+    /// Moves the state of every node that survives unchanged from `old` into `self`; the
+    /// fresh instances they replace end up in `old`, to be dropped off the audio thread.
+    /// Parameters whose constant the edit changed glide to their new value.
+    pub(crate) fn migrate_from(&mut self, old: &mut Schedule) {
+        self.take_states(old, true);
+    }
+
+    /// Takes over from the transition `old` that led here (compiled from the same graph):
+    /// node states as [`Schedule::migrate_from`], parameters exactly as they are now, since
+    /// events applied during the crossfade are newer than this schedule's constants.
+    pub(crate) fn take_over(&mut self, old: &mut Schedule) {
+        self.take_states(old, false);
+    }
+
+    fn take_states(&mut self, old: &mut Schedule, follow_graph: bool) {
+        for slot in &mut self.slots {
+            let origin = match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
+                Ok(i) => self.origins[i].1,
+                Err(_) => slot.id,
+            };
+            let Some(old_slot) = old.slot_mut(origin) else { continue };
+            if old_slot.signature != slot.signature {
+                continue;
+            }
+            std::mem::swap(&mut slot.imp, &mut old_slot.imp);
+            for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
+                new.migrate_from(old, follow_graph);
+            }
+        }
+    }
+}
