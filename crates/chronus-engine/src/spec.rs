@@ -18,7 +18,7 @@ pub struct PortSpec {
 }
 
 /// A named, modulatable parameter.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
     /// Parameter name, unique within the node.
     pub name: &'static str,

@@ -11,6 +11,7 @@ mod math;
 mod noise;
 mod osc;
 mod pan;
+pub(crate) mod params;
 mod sampler;
 mod svf;
 mod transpose;
