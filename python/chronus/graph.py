@@ -18,6 +18,7 @@ from . import _core
 from .basics import BasicNodes
 from .effects import EffectNodes
 from .instruments import InstrumentNodes, VoicesNode
+from .kernels import KernelNodes
 from .sequence import ClockNode, SequenceParts, Track
 from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
 from .tempo import TempoMap
@@ -41,7 +42,7 @@ class Scheduled:
         return self.action.node
 
 
-class Graph(Timed, BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
+class Graph(Timed, BasicNodes, EffectNodes, InstrumentNodes, KernelNodes, SequenceParts):
     """A patch under construction.
 
     >>> g = Graph()

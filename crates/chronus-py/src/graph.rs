@@ -6,8 +6,9 @@ use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use crate::kernel::Kernel;
 use crate::song::CcMap;
-use crate::{to_py, GraphError};
+use crate::{param_dicts, to_py, GraphError};
 
 /// A float32 NumPy array of one or two dimensions as an [`ArrayData`] (a 1-D array is one
 /// column); `None` if `v` is no such array. The values are copied once, here.
@@ -57,6 +58,30 @@ impl Graph {
         }
         let refs: Vec<(&str, OptValue)> = opts.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         self.inner.add(kind, &refs, label).map_err(to_py)
+    }
+
+    /// Adds a node running `kernel`; returns its id.
+    #[pyo3(signature = (kernel, label=None))]
+    fn add_kernel(&mut self, kernel: &Kernel, label: Option<&str>) -> PyResult<u32> {
+        self.inner.add_instance(engine::kernel::KIND, kernel.instance.clone(), label).map_err(to_py)
+    }
+
+    /// Makes kernel node `node` run `kernel` from the next compile (same input and output
+    /// counts; parameters matched by name).
+    fn set_kernel(&mut self, node: u32, kernel: &Kernel) -> PyResult<()> {
+        self.inner.set_instance(node, kernel.instance.clone()).map_err(to_py)
+    }
+
+    /// The ports and parameters of node `node` (its own for a kernel, else its kind's), as
+    /// {kind, inputs, outputs, params} with params shaped as in `node_specs`.
+    fn node_spec<'py>(&self, py: Python<'py>, node: u32) -> PyResult<Bound<'py, PyDict>> {
+        let desc = self.inner.node(node).map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("kind", desc.spec.kind)?;
+        d.set_item("inputs", desc.inputs().iter().map(|p| p.name).collect::<Vec<_>>())?;
+        d.set_item("outputs", desc.outputs().iter().map(|p| p.name).collect::<Vec<_>>())?;
+        d.set_item("params", param_dicts(py, desc.params())?)?;
+        Ok(d)
     }
 
     /// The id the next node added will get.
@@ -145,7 +170,7 @@ impl Graph {
         info.set_item("kind", desc.spec.kind)?;
         info.set_item("name", self.inner.name(node))?;
         let params = PyDict::new(py);
-        for (index, (spec, values)) in desc.spec.params.iter().zip(&desc.params).enumerate() {
+        for (index, (spec, values)) in desc.params().iter().zip(&desc.params).enumerate() {
             let sources: Vec<String> = self
                 .inner
                 .edges()
@@ -224,7 +249,7 @@ impl Graph {
     fn port_name(&self, node: u32, port: u16) -> String {
         let name = self.inner.name(node);
         match self.inner.node(node) {
-            Ok(d) if d.spec.outputs.len() > 1 => format!("{name}.{}", d.spec.outputs[port as usize].name),
+            Ok(d) if d.outputs().len() > 1 => format!("{name}.{}", d.outputs()[port as usize].name),
             _ => name,
         }
     }

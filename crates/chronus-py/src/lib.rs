@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod graph;
+mod kernel;
 mod live;
 mod song;
 
@@ -103,19 +104,7 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         d.set_item("doc", spec.doc)?;
         d.set_item("inputs", spec.inputs.iter().map(|p| p.name).collect::<Vec<_>>())?;
         d.set_item("outputs", spec.outputs.iter().map(|p| p.name).collect::<Vec<_>>())?;
-        let params = PyList::empty(py);
-        for p in spec.params {
-            let pd = PyDict::new(py);
-            pd.set_item("name", p.name)?;
-            pd.set_item("default", p.default)?;
-            pd.set_item("min", p.min)?;
-            pd.set_item("max", p.max)?;
-            pd.set_item("unit", p.unit)?;
-            pd.set_item("smooth", p.smooth)?;
-            pd.set_item("doc", p.doc)?;
-            params.append(pd)?;
-        }
-        d.set_item("params", params)?;
+        d.set_item("params", param_dicts(py, spec.params)?)?;
         let options = PyList::empty(py);
         for o in spec.options {
             let od = PyDict::new(py);
@@ -144,6 +133,23 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(out)
 }
 
+/// Parameters as dicts: name, default, min, max, unit, smooth, doc.
+pub(crate) fn param_dicts<'py>(py: Python<'py>, params: &[engine::spec::ParamSpec]) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for p in params {
+        let pd = PyDict::new(py);
+        pd.set_item("name", p.name)?;
+        pd.set_item("default", p.default)?;
+        pd.set_item("min", p.min)?;
+        pd.set_item("max", p.max)?;
+        pd.set_item("unit", p.unit)?;
+        pd.set_item("smooth", p.smooth)?;
+        pd.set_item("doc", p.doc)?;
+        list.append(pd)?;
+    }
+    Ok(list)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
@@ -152,6 +158,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<song::Track>()?;
     m.add_class::<song::CcMap>()?;
     m.add_class::<live::Engine>()?;
+    m.add_class::<kernel::Kernel>()?;
     m.add_function(wrap_pyfunction!(live::devices, m)?)?;
     m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
