@@ -7,12 +7,14 @@
 //!   timestamped [`event::Event`]s on their exact frame, for live devices and for
 //!   [`offline::render`] alike.
 
+pub mod analysis;
 pub mod backend;
 pub mod compile;
 pub mod dsp;
 pub mod error;
 pub mod event;
 pub mod graph;
+pub mod kernel;
 pub mod live;
 pub mod media;
 pub mod midi;
@@ -30,6 +32,7 @@ pub use compile::{compile, CompileOptions};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, NodeEvent, Ramp};
 pub use graph::{Graph, NodeId, Sink};
-pub use offline::{render, Input, RenderJob, Rendered, Song};
+pub use offline::{render, Input, RenderJob, Rendered};
 pub use processor::Processor;
+pub use sequence::{Song, Timeline};
 pub use spec::{ArrayData, OptValue};

@@ -134,6 +134,7 @@ static ALL: &[&NodeSpec] = &[
     &effects::stereo::MIDSIDE,
     &effects::stereo::WIDTH,
     &effects::meter::METER,
+    &crate::kernel::KERNEL,
 ];
 
 /// Every node kind.
