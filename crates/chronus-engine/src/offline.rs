@@ -44,13 +44,9 @@ pub struct RenderJob<'a> {
 
 /// Renders `job` with `graph`.
 pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Rendered> {
-<<<<<<< HEAD
-    let RenderJob { frames, events, input, song } = job;
+    let RenderJob { frames, input, song } = job;
     // Streamed files wait for the disk here rather than play silence.
     let _offline = crate::media::stream::OfflineRender::enter();
-=======
-    let RenderJob { frames, input, song } = job;
->>>>>>> main
     let schedule = compile(graph, opts)?;
     let channels = schedule.output_channels();
     if channels == 0 {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use chronus_engine::{compile, render, ArrayData, Event, EventKind, Graph, NodeId, OptValue, Ramp, RenderJob};
+use chronus_engine::{compile, render, ArrayData, Event, EventKind, Graph, NodeId, OptValue, Ramp, RenderJob, Song};
 use common::{node, opts, SR};
 
 /// A mono recording whose every frame differs: frame `i` holds `0.5 sin(0.001 i^1.3) + 1e-4 i`.
@@ -25,7 +25,9 @@ fn gate(node: NodeId, value: f32, time: u64) -> Event {
 }
 
 fn run(g: &Graph, block: usize, frames: usize, events: &[Event]) -> Vec<f32> {
-    render(g, &opts(block), RenderJob { frames, events, ..Default::default() }).unwrap().samples
+    render(g, &opts(block), RenderJob { frames, song: Song::timeline(events.to_vec()), ..Default::default() })
+        .unwrap()
+        .samples
 }
 
 fn text(v: &str) -> OptValue {

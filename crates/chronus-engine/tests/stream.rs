@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chronus_engine::media::stream::{StreamReader, StreamSpec, HEAD, RING};
 use chronus_engine::media::{load, Audio};
-use chronus_engine::{render, ArrayData, Event, EventKind, Graph, NodeId, OptValue, Ramp, RenderJob};
+use chronus_engine::{render, ArrayData, Event, EventKind, Graph, NodeId, OptValue, Ramp, RenderJob, Song};
 use common::{node, opts, SR};
 
 /// Writes a 16-bit PCM WAV header for `frames` frames, then the samples (none if `samples`
@@ -65,7 +65,9 @@ fn play(options: &[(&str, OptValue)], frames: usize, events: &[Event]) -> Vec<f3
     let c = node(&mut g, "clip", &[], options);
     g.connect_output(c, "out").unwrap();
     let events: Vec<Event> = events.iter().map(|e| Event { kind: with_node(e.kind, c), ..*e }).collect();
-    render(&g, &opts(256), RenderJob { frames, events: &events, ..Default::default() }).unwrap().samples
+    render(&g, &opts(256), RenderJob { frames, song: Song::timeline(events.to_vec()), ..Default::default() })
+        .unwrap()
+        .samples
 }
 
 fn with_node(kind: EventKind, node: NodeId) -> EventKind {
