@@ -30,6 +30,11 @@ impl DelayLine {
         &self.buf[lane * self.len..(lane + 1) * self.len]
     }
 
+    /// Silences what `lane` holds (after its input went non-finite).
+    pub fn clear_lane(&mut self, lane: usize) {
+        self.buf[lane * self.len..(lane + 1) * self.len].fill(0.0);
+    }
+
     /// Longest delay in frames.
     pub fn max_delay(&self) -> f32 {
         self.max_delay

@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 
+use crate::dsp::finite::all_finite;
 use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::smoother::{coef, follow};
 use crate::error::Result;
@@ -109,7 +110,7 @@ struct Limiter {
 
 impl Node for Limiter {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let ProcessIo { frames, inputs, outputs, params } = io;
+        let ProcessIo { frames, inputs, outputs, params, repairs } = io;
         let (channels, lanes) = (self.channels, self.lanes);
         let [out, reduction_out] = &mut outputs[..] else { unreachable!("limiter has two outputs") };
         let window = self.lookahead as u64 + 1;
@@ -151,6 +152,16 @@ impl Node for Limiter {
                 *o = delayed.swap(*x) * gain;
             }
             reduction_out[f] = -gain_to_db(gain);
+        }
+        // Non-finite input sits in the lookahead delay for the next block: clear it, and
+        // the gain computed from it.
+        if !(all_finite(inputs[0]) && self.recovered.is_finite() && self.ramp_sum.is_finite()) {
+            self.delayed.iter_mut().for_each(FixedDelay::clear);
+            self.minima.clear();
+            self.recovered = 1.0;
+            self.ramp.fill(1.0);
+            self.ramp_sum = self.ramp.len() as f64;
+            repairs.resets += 1;
         }
     }
 
