@@ -17,6 +17,7 @@ mod common;
 
 use chronus_engine::nodes;
 use chronus_engine::spec::{NodeSpec, ParamSpec};
+use chronus_engine::{compile, Graph, OptValue};
 use common::kinds::{fixture, input, wild, Drive, Rig, Timing, FIXTURES, INPUT_CHANNELS};
 use proptest::prelude::*;
 
@@ -239,4 +240,24 @@ fn reported_latency_is_where_an_impulse_comes_out() {
             peak as i64 - AT as i64
         );
     }
+}
+
+#[test]
+fn oversized_buffers_are_refused_before_allocating() {
+    let delay = |lanes: usize, max_time: f64| {
+        let mut g = Graph::new();
+        let osc = g.add("sine", &[], None).unwrap();
+        g.set_param(osc, "freq", &vec![100.0; lanes]).unwrap();
+        let d = g.add("delay", &[("max_time", OptValue::Num(max_time))], None).unwrap();
+        g.connect_input(osc, "out", d, "in").unwrap();
+        g.connect_output(d, "out").unwrap();
+        compile(&g, &common::opts(256)).map(|_| ())
+    };
+    // An hour of delay on 64 lanes: 68.7 GB, which used to abort the process.
+    let err = delay(64, 3600.0).unwrap_err().to_string();
+    assert!(err.contains("delay#1") && err.contains("'max_time' = 3600 s on 64 lane(s)"), "{err}");
+    assert!(err.contains("68.7 GB") && err.contains("at most 2.1 GB"), "{err}");
+    // An hour on one lane, or a minute on 64, fit.
+    delay(1, 3600.0).unwrap();
+    delay(64, 60.0).unwrap();
 }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::memory;
 use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
@@ -79,9 +80,18 @@ pub static DELAY: NodeSpec = NodeSpec {
     build,
 };
 
+/// Frames of the line `max_time` asks for, checked against the memory a node may take.
+pub(crate) fn line_frames(ctx: &BuildCtx, lanes: usize) -> Result<usize> {
+    let max_time = ctx.num("max_time");
+    let frames = (max_time * ctx.samplerate).ceil() as usize;
+    let what = format!("option 'max_time' = {max_time} s on {lanes} lane(s)");
+    memory::check(ctx, what, DelayLine::bytes(lanes, frames))?;
+    Ok(frames)
+}
+
 fn build(ctx: &BuildCtx) -> Result<Built> {
-    let max_frames = (ctx.num("max_time") * ctx.samplerate).ceil() as usize;
     let lanes = ctx.lanes;
+    let max_frames = line_frames(ctx, lanes)?;
     Built::lanes(
         Delay {
             lanes,

@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::memory;
 use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::{db_to_gain, gain_to_db, REDUCTION};
@@ -69,6 +70,9 @@ params! {
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let channels = ctx.input_channels[0];
     let lookahead = ((ctx.num("lookahead") * ctx.samplerate).round() as usize).max(1);
+    // The delayed channels, the ramp, and the sliding minimum's (frame, gain) pairs.
+    let bytes = (lookahead as f64 + 1.0) * (channels as f64 + 5.0) * std::mem::size_of::<f32>() as f64;
+    memory::check(ctx, format!("option 'lookahead' on {channels} channels"), bytes)?;
     let window = lookahead + 1;
     let node = Limiter {
         channels,

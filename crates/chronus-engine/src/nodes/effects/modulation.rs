@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::memory;
 use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::mix;
@@ -122,6 +123,7 @@ fn build(ctx: &BuildCtx, through_zero: bool) -> Result<Built> {
     let lag = if through_zero { (TZF_LAG as f64 * sr).round() as usize } else { 0 };
     let most = ModDelayParams::from(ctx.spec.params);
     let longest = ((most.delay.max + most.depth.max) as f64 * sr).ceil() as usize + lag + 4;
+    memory::check(ctx, format!("a line on each of {lanes} lanes"), DelayLine::bytes(lanes, longest))?;
     Built::lanes(
         ModDelay {
             lanes,

@@ -4,7 +4,7 @@
 use crate::dsp::delay_line::DelayLine;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::nodes::delay::{reset_loop, DelayParams, LoopTone, MAX_TIME};
+use crate::nodes::delay::{line_frames, reset_loop, DelayParams, LoopTone, MAX_TIME};
 use crate::spec::{InputRule, NodeSpec};
 
 use super::super::{IN, OUT};
@@ -28,7 +28,7 @@ pub static PINGPONG: NodeSpec = NodeSpec {
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let channels = mono_or_stereo(ctx, 0)?;
-    let max_frames = (ctx.num("max_time") * ctx.samplerate).ceil() as usize;
+    let max_frames = line_frames(ctx, 2)?;
     let node = PingPong {
         channels,
         lanes: ctx.lanes,
