@@ -19,6 +19,7 @@ from . import _core
 from .basics import BasicNodes
 from .effects import EffectNodes
 from .instruments import InstrumentNodes, VoicesNode
+from .kernels import KernelNodes
 from .sequence import ClockNode, SequenceParts, Track
 from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
 from .tempo import TempoMap
@@ -55,7 +56,7 @@ class TimedEvent:
     beat: float | None = None
 
 
-class Graph(BasicNodes, EffectNodes, InstrumentNodes, SequenceParts):
+class Graph(BasicNodes, EffectNodes, InstrumentNodes, KernelNodes, SequenceParts):
     """A patch under construction.
 
     >>> g = Graph()

@@ -409,6 +409,17 @@ class Engine:
             self._routes = [None] * 16
             self.route_midi(midi_target or self._default_target())
 
+    def replace_kernel(self, node: Node, kernel: Any) -> None:
+        """Makes kernel node ``node`` run ``kernel`` from the next block boundary on.
+
+        The old and new kernels crossfade over ``edit_fade``, the new one starting from a
+        copy of the old one's state when both declare the same state; parameters with the
+        same names keep their values and modulation. The old kernel's compiled code is
+        released once the audio thread has handed back every schedule that can call it.
+        """
+        self.graph.replace_kernel(node, kernel)
+        self.update()
+
     @contextlib.contextmanager
     def edit(self) -> Iterator[Graph]:
         """Edit the graph inside the ``with`` block; the changes swap in together at its end."""

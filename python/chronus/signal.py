@@ -83,7 +83,7 @@ class Signal:
         """Feeds this signal into ``node``'s first input and returns ``node``."""
         if not isinstance(node, Node):
             raise TypeError(f">> needs a node on its right, got {type(node).__name__}")
-        spec = SPECS[node.kind]
+        spec = node._spec
         if not spec["inputs"]:
             raise _core.GraphError(f"{node.name} has no input to feed")
         self._check_same_graph(node)
@@ -122,10 +122,13 @@ class Node(Signal):
     assigning ``node.cutoff = 800`` or ``node.cutoff = lfo * 100 + 800`` changes it.
     """
 
-    def __init__(self, graph: Graph, node: int, kind: str) -> None:
-        spec = SPECS[kind]
+    def __init__(self, graph: Graph, node: int, kind: str, spec: dict[str, Any] | None = None) -> None:
+        # A kernel node declares its own ports and parameters (``spec``); others take
+        # their kind's.
+        spec = spec or SPECS[kind]
         super().__init__(graph, node, spec["outputs"][0] if spec["outputs"] else "out")
         object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "_spec", spec)
         object.__setattr__(self, "_params", {p["name"]: i for i, p in enumerate(spec["params"])})
 
     @property
@@ -140,7 +143,7 @@ class Node(Signal):
 
     def out(self, port: str) -> Signal:
         """The output ``port`` of this node."""
-        outputs = SPECS[self.kind]["outputs"]
+        outputs = self._spec["outputs"]
         if port not in outputs:
             raise _core.GraphError(f"{self.name} has no output '{port}' (outputs: {', '.join(outputs)})")
         return Signal(self._graph, self._node, port)

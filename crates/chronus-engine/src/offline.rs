@@ -135,7 +135,7 @@ pub fn check_event(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option
     match event.kind {
         EventKind::Param { node, param, lane, value, .. } => {
             let desc = graph.node(node)?;
-            if param as usize >= desc.spec.params.len() {
+            if param as usize >= desc.params().len() {
                 return Err(Error::Unknown(format!("{} has no parameter #{param}", graph.name(node))));
             }
             graph.check_value(node, param, value)?;
@@ -144,7 +144,7 @@ pub fn check_event(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option
                 return Err(Error::Invalid(format!(
                     "{}: lane {l} of parameter '{}' does not exist (the node runs {lanes} lanes)",
                     graph.name(node),
-                    desc.spec.params[param as usize].name
+                    desc.params()[param as usize].name
                 )));
             }
             Ok(())

@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod kernel;
 mod live;
 mod song;
 
@@ -93,6 +94,30 @@ impl Graph {
         }
         let refs: Vec<(&str, OptValue)> = opts.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         self.inner.add(kind, &refs, label).map_err(to_py)
+    }
+
+    /// Adds a node running `kernel`; returns its id.
+    #[pyo3(signature = (kernel, label=None))]
+    fn add_kernel(&mut self, kernel: &kernel::Kernel, label: Option<&str>) -> PyResult<u32> {
+        self.inner.add_instance(engine::kernel::KIND, kernel.instance.clone(), label).map_err(to_py)
+    }
+
+    /// Makes kernel node `node` run `kernel` from the next compile (same input and output
+    /// counts; parameters matched by name).
+    fn set_kernel(&mut self, node: u32, kernel: &kernel::Kernel) -> PyResult<()> {
+        self.inner.set_instance(node, kernel.instance.clone()).map_err(to_py)
+    }
+
+    /// The ports and parameters of node `node` (its own for a kernel, else its kind's), as
+    /// {kind, inputs, outputs, params} with params shaped as in `node_specs`.
+    fn node_spec<'py>(&self, py: Python<'py>, node: u32) -> PyResult<Bound<'py, PyDict>> {
+        let desc = self.inner.node(node).map_err(to_py)?;
+        let d = PyDict::new(py);
+        d.set_item("kind", desc.spec.kind)?;
+        d.set_item("inputs", desc.inputs().iter().map(|p| p.name).collect::<Vec<_>>())?;
+        d.set_item("outputs", desc.outputs().iter().map(|p| p.name).collect::<Vec<_>>())?;
+        d.set_item("params", param_dicts(py, desc.params())?)?;
+        Ok(d)
     }
 
     /// Removes node `node` and its edges.
@@ -298,19 +323,7 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         d.set_item("doc", spec.doc)?;
         d.set_item("inputs", spec.inputs.iter().map(|p| p.name).collect::<Vec<_>>())?;
         d.set_item("outputs", spec.outputs.iter().map(|p| p.name).collect::<Vec<_>>())?;
-        let params = PyList::empty(py);
-        for p in spec.params {
-            let pd = PyDict::new(py);
-            pd.set_item("name", p.name)?;
-            pd.set_item("default", p.default)?;
-            pd.set_item("min", p.min)?;
-            pd.set_item("max", p.max)?;
-            pd.set_item("unit", p.unit)?;
-            pd.set_item("smooth", p.smooth)?;
-            pd.set_item("doc", p.doc)?;
-            params.append(pd)?;
-        }
-        d.set_item("params", params)?;
+        d.set_item("params", param_dicts(py, spec.params)?)?;
         let options = PyList::empty(py);
         for o in spec.options {
             let od = PyDict::new(py);
@@ -339,10 +352,28 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     Ok(out)
 }
 
+/// Parameters as dicts: name, default, min, max, unit, smooth, doc.
+fn param_dicts<'py>(py: Python<'py>, params: &[engine::spec::ParamSpec]) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for p in params {
+        let pd = PyDict::new(py);
+        pd.set_item("name", p.name)?;
+        pd.set_item("default", p.default)?;
+        pd.set_item("min", p.min)?;
+        pd.set_item("max", p.max)?;
+        pd.set_item("unit", p.unit)?;
+        pd.set_item("smooth", p.smooth)?;
+        pd.set_item("doc", p.doc)?;
+        list.append(pd)?;
+    }
+    Ok(list)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
     m.add_class::<live::Engine>()?;
+    m.add_class::<kernel::Kernel>()?;
     m.add_function(wrap_pyfunction!(live::devices, m)?)?;
     m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;

@@ -472,8 +472,7 @@ fn frame_at(s: &Snapshot, epoch: Instant, at: Instant, samplerate: f64, latency:
 pub fn check_mapping(graph: &Graph, m: &CcMapping) -> Result<()> {
     let desc = graph.node(m.node)?;
     let param = desc
-        .spec
-        .params
+        .params()
         .get(m.param as usize)
         .ok_or_else(|| Error::Unknown(format!("{} has no parameter #{}", graph.name(m.node), m.param)))?;
     if m.controller > 127 || m.channel.is_some_and(|c| c > 15) {

@@ -131,6 +131,7 @@ static ALL: &[&NodeSpec] = &[
     &effects::stereo::MIDSIDE,
     &effects::stereo::WIDTH,
     &effects::meter::METER,
+    &crate::kernel::KERNEL,
 ];
 
 /// Every node kind.

@@ -1,8 +1,9 @@
 //! Carrying node state across a swap: nodes that survive an edit unchanged (same id, or
 //! the id a transition renamed them from, and the same [`Signature`]) move their DSP state
-//! and parameter glides into the new schedule.
+//! and parameter glides into the new schedule; a node whose signature changed may inherit
+//! what it can from the instance it replaces ([`crate::node::Node::inherit`]: a swapped kernel).
 
-use super::Schedule;
+use super::{NodeImpl, Schedule};
 
 impl Schedule {
     /// Moves the state of every node that survives unchanged from `old` into `self`; the
@@ -20,19 +21,30 @@ impl Schedule {
     }
 
     fn take_states(&mut self, old: &mut Schedule, follow_graph: bool) {
-        for slot in &mut self.slots {
-            let origin = match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
-                Ok(i) => self.origins[i].1,
-                Err(_) => slot.id,
-            };
-            let Some(old_slot) = old.slot_mut(origin) else { continue };
-            if old_slot.signature != slot.signature {
-                continue;
-            }
-            std::mem::swap(&mut slot.imp, &mut old_slot.imp);
-            std::mem::swap(&mut slot.repairs, &mut old_slot.repairs);
-            for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
-                new.migrate_from(old, follow_graph);
+        // Two passes: nodes that inherit from an old instance (a kernel swapped for another)
+        // copy its state before the second pass moves it away (an edit's transition can also
+        // play the old instance on under a fresh id).
+        for inherit in [true, false] {
+            for slot in &mut self.slots {
+                let origin = match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
+                    Ok(i) => self.origins[i].1,
+                    Err(_) => slot.id,
+                };
+                let Some(old_slot) = old.slot_mut(origin) else { continue };
+                let same = old_slot.signature == slot.signature;
+                if inherit && !same && old_slot.signature.kind == slot.signature.kind {
+                    if let (NodeImpl::Dsp(new), NodeImpl::Dsp(old)) = (&mut slot.imp, &mut old_slot.imp) {
+                        new.inherit(old.as_mut());
+                    }
+                }
+                if inherit || !same {
+                    continue;
+                }
+                std::mem::swap(&mut slot.imp, &mut old_slot.imp);
+                std::mem::swap(&mut slot.repairs, &mut old_slot.repairs);
+                for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
+                    new.migrate_from(old, follow_graph);
+                }
             }
         }
     }

@@ -3,10 +3,10 @@
 //! kinds that need more (array options, notes, a gate, wider tolerances).
 #![allow(dead_code)]
 
-use chronus_engine::spec::NodeSpec;
+use chronus_engine::spec::{InstanceRef, NodeSpec, ParamSpec};
 use chronus_engine::{compile, ArrayData, Event, EventKind, Graph, NodeEvent, NodeId, OptValue, Processor};
 
-use super::opts;
+use super::{one_pole_kernel, opts};
 
 /// Channels of the device input a rig plays: left and right audio, then a modulation signal.
 pub const INPUT_CHANNELS: usize = 3;
@@ -17,6 +17,8 @@ pub struct Fixture {
     pub kind: &'static str,
     /// Options it needs.
     pub options: fn() -> Vec<(&'static str, OptValue)>,
+    /// What a kind whose nodes declare their own ports and parameters (kernels) runs.
+    pub instance: Option<fn() -> InstanceRef>,
     /// Constant parameters that make it sound (gates on, and the like).
     pub params: &'static [(&'static str, f32)],
     /// Whether it plays notes (a note-on at frame 100, its note-off at frame 5000).
@@ -48,6 +50,7 @@ fn none() -> Vec<(&'static str, OptValue)> {
 const DEFAULT: Fixture = Fixture {
     kind: "",
     options: none,
+    instance: None,
     params: &[],
     notes: false,
     tolerance: 0.0,
@@ -90,6 +93,8 @@ pub static FIXTURES: &[Fixture] = &[
     // Built by the compiler: its output is its input one engine block later.
     Fixture { kind: "feedback", options: stereo_feedback, timing: Timing::OneBlock, ..DEFAULT },
     Fixture { kind: "voices", options: two_voices, notes: true, timing: Timing::Apart, ..DEFAULT },
+    // A kernel's ports and parameters are its code's: a one-pole lowpass of its two inputs.
+    Fixture { kind: "kernel", instance: Some(|| one_pole_kernel("harness")), ..DEFAULT },
     Fixture { kind: "adsr", params: &[("gate", 1.0)], ..DEFAULT },
     Fixture { kind: "fm", params: &[("gate", 1.0), ("level2", 2.0), ("feedback", 1.0)], ..DEFAULT },
     Fixture { kind: "sampler", options: recordings, params: &[("gate", 1.0)], ..DEFAULT },
@@ -128,6 +133,10 @@ pub struct Rig {
     pub node: NodeId,
     /// Notes for it, if it plays them.
     pub events: Vec<Event>,
+    /// Its parameters (its kind's, or its instance's).
+    pub params: Vec<ParamSpec>,
+    /// How many audio inputs it has.
+    pub inputs: usize,
 }
 
 impl Rig {
@@ -137,12 +146,20 @@ impl Rig {
         let mut g = Graph::new();
         let err = |e: chronus_engine::Error| e.to_string();
         let audio = g.add("input", &[("channels", OptValue::Num(2.0))], Some("audio")).map_err(err)?;
-        let node = g.add(spec.kind, &(fix.options)(), Some("tested")).map_err(err)?;
+        let node = match fix.instance {
+            Some(instance) => g.add_instance(spec.kind, instance(), Some("tested")),
+            None => g.add(spec.kind, &(fix.options)(), Some("tested")),
+        }
+        .map_err(err)?;
+        let desc = g.node(node).map_err(err)?;
+        let params = desc.params().to_vec();
+        let inputs: Vec<String> = desc.inputs().iter().map(|p| p.name.to_string()).collect();
+        let outputs: Vec<String> = desc.outputs().iter().map(|p| p.name.to_string()).collect();
         for (name, value) in fix.params {
             g.set_param(node, name, &[*value]).map_err(err)?;
         }
-        for input in spec.inputs {
-            g.connect_input(audio, "out", node, input.name).map_err(err)?;
+        for input in &inputs {
+            g.connect_input(audio, "out", node, input).map_err(err)?;
         }
         let mut modulation = None;
         for (name, drive) in drives {
@@ -164,14 +181,14 @@ impl Rig {
                 }
             }
         }
-        match spec.outputs {
+        match &outputs[..] {
             [one] => {
-                g.connect_output(node, one.name).map_err(err)?;
+                g.connect_output(node, one).map_err(err)?;
             }
             ports => {
                 let side = g.add("stack", &[("inputs", OptValue::Num(ports.len() as f64))], None).map_err(err)?;
                 for (i, port) in ports.iter().enumerate() {
-                    g.connect_input(node, port.name, side, &format!("in{}", i + 1)).map_err(err)?;
+                    g.connect_input(node, port, side, &format!("in{}", i + 1)).map_err(err)?;
                 }
                 g.connect_output(side, "out").map_err(err)?;
             }
@@ -182,7 +199,7 @@ impl Rig {
             events.push(note(100, NodeEvent::NoteOn { channel: 0, note: 60, velocity: 0.8 }));
             events.push(note(5000, NodeEvent::NoteOff { channel: 0, note: 60 }));
         }
-        Ok(Rig { graph: g, node, events })
+        Ok(Rig { graph: g, node, events, params, inputs: inputs.len() })
     }
 
     /// Plays `frames` frames of `input` ([`INPUT_CHANNELS`] interleaved) in blocks of
@@ -200,6 +217,11 @@ impl Rig {
         }
         Ok((out, channels, processor))
     }
+}
+
+/// The parameters of `spec`'s nodes as the harness builds them (a kernel's are its code's).
+pub fn params_of(spec: &NodeSpec) -> Vec<ParamSpec> {
+    Rig::new(spec, &[]).map(|r| r.params).unwrap_or_default()
 }
 
 /// A small deterministic generator (xorshift).
