@@ -245,15 +245,11 @@ kind has a class whose parameters are attributes (``lowpass.cutoff`` is a
 method on :class:`chronus.Graph`.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar, Literal, TypeVar
-
-from numpy.typing import ArrayLike
-
+{arraylike}
 from .signal import FeedbackMixin, Node, OutputSlot, ParamSlot, ParamValue, PlayedMixin, Signal, VoicesMixin
 
 N = TypeVar("N", bound=Node)
@@ -265,8 +261,9 @@ def _switch(on: bool) -> str:
 
 
 def nodes_module(specs: dict[str, dict[str, Any]]) -> str:
-    out = [HEADER]
+    body: list[str] = []
     kinds = {k: v for k, v in specs.items() if k not in OWN_CLASS}
+    out = body
     for kind, spec in kinds.items():
         check_names(kind, spec)
         out += ["", "", *class_source(kind, spec)]
@@ -294,7 +291,9 @@ def nodes_module(specs: dict[str, dict[str, Any]]) -> str:
         out += ["", *builder_source(kind, kind, spec)]
     for alias, (kind, fixed, summary) in ALIASES.items():
         out += ["", *builder_source(alias, kind, specs[kind], summary, fixed)]
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    arraylike = "\nfrom numpy.typing import ArrayLike\n" if "ArrayLike" in text else ""
+    return HEADER.format(arraylike=arraylike) + text
 
 
 def reference(specs: dict[str, dict[str, Any]]) -> str:

@@ -7,14 +7,10 @@ kind has a class whose parameters are attributes (``lowpass.cutoff`` is a
 method on :class:`chronus.Graph`.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import ClassVar, Literal, TypeVar
-
-from numpy.typing import ArrayLike
 
 from .signal import FeedbackMixin, Node, OutputSlot, ParamSlot, ParamValue, PlayedMixin, Signal, VoicesMixin
 
