@@ -190,10 +190,15 @@ def signature(
     """Argument lines and the dicts of inputs, params and options a builder passes on."""
     leading = LEADING_OPTIONS.get(kind, ())
     ports = [] if kind in FED_LATER else spec["inputs"]
+    # The first input leads; further inputs (a sidechain) are keywords after the parameters,
+    # unless the kind has no parameters (``g.mul(a, b)``).
+    positional_ports = ports if not spec["params"] else ports[:1]
+    port_type = "Signal | Sequence[Signal] | None = None"
     args = [option_arg(o) for o in spec["options"] if o["name"] in leading]
-    args += [f"{port_arg(i)}: Signal | Sequence[Signal] | None = None" for i in ports]
+    args += [f"{port_arg(i)}: {port_type}" for i in positional_ports]
     args += [f"{p['name']}: ParamValue = {f32(p['default'])}" for p in spec["params"]]
-    kw = [option_arg(o) for o in spec["options"] if o["name"] not in fixed and o["name"] not in leading]
+    kw = [f"{port_arg(i)}: {port_type}" for i in ports if i not in positional_ports]
+    kw += [option_arg(o) for o in spec["options"] if o["name"] not in fixed and o["name"] not in leading]
     kw.append("name: str | None = None")
     inputs = [f"{i!r}: {port_arg(i)}" for i in ports]
     params = [f"{p['name']!r}: {p['name']}" for p in spec["params"]]

@@ -12,6 +12,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 
 from . import nodes, presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
+from .audio import read_audio, write_audio, write_wav
 from .graph import Graph, node_kinds
 from .instruments import Operator, Zone
 from .kernels import Block, Kernel, KernelError, StateArray, kernel, sample_kernel
@@ -19,7 +20,7 @@ from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
 from .pattern import Note, Pattern
-from .render import read_audio, render, write_wav
+from .render import render
 from .signal import Node, Param, Signal
 from .tempo import TempoMap, TimeSignature, beats
 from .timed import NoteTarget
@@ -71,6 +72,7 @@ __all__ = [
     "read_midi",
     "render",
     "sample_kernel",
+    "write_audio",
     "write_midi",
     "write_wav",
 ]

@@ -370,7 +370,7 @@ class Zone:
     def load(cls, path: str | os.PathLike[str], **settings: object) -> Zone:
         """A zone from an audio file (its frames and sample rate); ``settings`` are the
         other fields. Errors name the file."""
-        from .render import read_audio
+        from .audio import read_audio
 
         data, rate = read_audio(path)
         return cls(data, rate, **settings)  # type: ignore[arg-type]
@@ -480,7 +480,7 @@ def _wavetable_rows(table: ArrayLike | str | os.PathLike[str], frame_size: int |
     """A wavetable as (frames, samples): files are mixed to mono, 1-D data cut into frames."""
     data: F32
     if isinstance(table, (str, os.PathLike)):
-        from .render import read_audio
+        from .audio import read_audio
 
         source = os.fspath(table)
         data = read_audio(table)[0].mean(axis=0, dtype=np.float32)

@@ -2000,7 +2000,6 @@ class NodeBuilders:
     def compressor(
         self,
         input: Signal | Sequence[Signal] | None = None,
-        sidechain: Signal | Sequence[Signal] | None = None,
         threshold: ParamValue = -20.0,
         ratio: ParamValue = 4.0,
         knee: ParamValue = 6.0,
@@ -2009,6 +2008,7 @@ class NodeBuilders:
         makeup: ParamValue = 0.0,
         mix: ParamValue = 1.0,
         *,
+        sidechain: Signal | Sequence[Signal] | None = None,
         detector: Literal["peak", "rms"] = "peak",
         window: float = 0.01,
         name: str | None = None,
@@ -2058,7 +2058,6 @@ class NodeBuilders:
     def expander(
         self,
         input: Signal | Sequence[Signal] | None = None,
-        sidechain: Signal | Sequence[Signal] | None = None,
         threshold: ParamValue = -50.0,
         ratio: ParamValue = 2.0,
         knee: ParamValue = 6.0,
@@ -2067,6 +2066,7 @@ class NodeBuilders:
         hold: ParamValue = 0.0,
         range: ParamValue = 80.0,
         *,
+        sidechain: Signal | Sequence[Signal] | None = None,
         detector: Literal["peak", "rms"] = "peak",
         window: float = 0.01,
         name: str | None = None,
