@@ -21,7 +21,6 @@ import numpy as np
 import pedalboard
 
 import chronus as cx
-from chronus.session import clip, load_audio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import DATA
@@ -31,14 +30,14 @@ SOURCE = DATA / "mdb_drums" / "stems" / "MusicDelta_Rock" / "musdb_style" / "mix
 
 
 def music(seconds: float) -> np.ndarray:
-    audio, _ = load_audio(SOURCE, SR)
+    audio, _ = cx.read_audio(SOURCE, SR)
     reps = int(np.ceil(seconds * SR / audio.shape[1]))
     return np.ascontiguousarray(np.tile(audio, reps)[:, : round(seconds * SR)])
 
 
 def chronus_stretch(audio: np.ndarray, stretch: float, semitones: float) -> float:
     g = cx.Graph()
-    c = clip(g, audio, samplerate=SR, gate=1.0, stretch=stretch, semitones=semitones)
+    c = g.clip(audio, samplerate=SR, gate=1.0, stretch=stretch, semitones=semitones)
     g.output(c)
     seconds = audio.shape[1] / SR * stretch
     start = time.perf_counter()

@@ -10,7 +10,6 @@ import pytest
 import soundfile as sf
 
 import chronus as cx
-from chronus.session import clip, load_audio
 from conftest import DATA
 
 SR = 48_000
@@ -20,7 +19,7 @@ SOURCE = DATA / "mdb_drums" / "stems" / "MusicDelta_Rock" / "musdb_style" / "dru
 @pytest.fixture(scope="module")
 def drums(tmp_path_factory) -> tuple[np.ndarray, str]:
     """Ten seconds of drums at 48 kHz, as an array and as a WAV file."""
-    audio, _ = load_audio(SOURCE, SR)
+    audio, _ = cx.read_audio(SOURCE, SR)
     audio = audio[:, 5 * SR : 15 * SR]
     path = tmp_path_factory.mktemp("clips") / "drums.wav"
     sf.write(path, audio.T, SR, subtype="FLOAT")
@@ -31,11 +30,11 @@ def patch(drums, kind: str) -> tuple[cx.Graph, object]:
     audio, path = drums
     g = cx.Graph()
     if kind == "memory":
-        c = clip(g, audio, samplerate=SR, offset=0.5, length=6.0, fade_in=0.01)
+        c = g.clip(audio, samplerate=SR, offset=0.5, length=6.0, fade_in=0.01)
     elif kind == "stretched":
-        c = clip(g, audio, samplerate=SR, loop=True, stretch=1.25, semitones=-2)
+        c = g.clip(audio, samplerate=SR, loop=True, stretch=1.25, semitones=-2)
     else:
-        c = clip(g, path, samplerate=SR, offset=0.5, length=6.0, stream=True)
+        c = g.clip(path, samplerate=SR, offset=0.5, length=6.0, stream=True)
     g.output(c)
     return g, c
 

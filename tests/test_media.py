@@ -1,5 +1,7 @@
-"""Decoding every format Chronus reads for clips, against the WAV original, and the errors
-bad files raise; sample-rate conversion on the way in."""
+"""The engine's decoder (symphonia: what streamed clips play, and what ``cx.read_audio``
+reads AAC/ALAC in M4A with) on every format but Opus (libsndfile's), against the WAV
+original, and the errors bad files raise; sample-rate conversion on the way in (the
+engine's resampler, which ``cx.read_audio(path, samplerate)`` uses)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import chronus as cx
 from chronus import _core
-from chronus.session import AudioFileError, load_audio
+from chronus._core import AudioFileError, load_audio
 from conftest import DATA
 
 SOURCE = DATA / "madmom_tests" / "stereo_sample.flac"  # 4.1 s of piano, 44.1 kHz stereo
@@ -90,7 +93,8 @@ def test_lossy_formats_decode_aligned_with_the_spectrum_of_the_original(encoded,
     (measured 31 to 35 dB at the codecs' default bitrates). A decoder that loses the
     alignment, a channel, the rate or the level fails both by far."""
     reference, rate = load_audio(encoded["wav"], 48_000 if ext == "opus" else None)
-    audio, got_rate = load_audio(encoded[ext])
+    # Symphonia has no Opus decoder: Opus is read through libsndfile (cx.read_audio).
+    audio, got_rate = (cx.read_audio if ext == "opus" else load_audio)(encoded[ext])
     assert got_rate == rate
     length = reference.shape[1]
     # An MP4 edit list gives the length in the movie's timescale (milliseconds from FFmpeg).
@@ -147,3 +151,16 @@ def test_bad_files_raise_errors_that_name_them_and_the_problem(tmp_path, encoded
         with pytest.raises(AudioFileError) as err:
             load_audio(path)
         assert str(path) in str(err.value) and problem in str(err.value), str(err.value)
+
+
+def test_read_audio_reads_m4a_and_converts_rates_through_the_engine(encoded):
+    """``cx.read_audio`` is the one reader: libsndfile's formats through soundfile, M4A
+    through the engine's decoder, and ``samplerate=`` through the engine's resampler."""
+    m4a, rate = cx.read_audio(encoded["m4a"])
+    engine, engine_rate = load_audio(encoded["m4a"])
+    assert rate == engine_rate and np.array_equal(m4a, engine)
+    flac, flac_rate = cx.read_audio(encoded["flac"])
+    converted, to = cx.read_audio(encoded["flac"], 48_000)
+    assert to == 48_000 and np.array_equal(converted, _core.resample(flac, flac_rate, 48_000))
+    with pytest.raises(ValueError, match="samplerate"):
+        cx.read_audio(encoded["flac"], 0)

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import chronus as cx
-from chronus.session import clip, load_audio
 from conftest import DATA
 
 SR = 48_000
@@ -20,7 +19,7 @@ HOP = round(0.02 * SR)
 def line() -> tuple[np.ndarray, np.ndarray]:
     """The notes of the line's first 11.5 s at 48 kHz (mono), cut in the silence after the
     last of them, and the notes (onset s, offset s, MIDI)."""
-    audio, _ = load_audio(f"{LINE}.flac", SR)
+    audio, _ = cx.read_audio(f"{LINE}.flac", SR)
     notes = np.loadtxt(f"{LINE}.notes.csv", delimiter=",", ndmin=2)
     notes = notes[notes[:, 1] < 11.5]
     return audio[:, : round((notes[-1, 1] + 0.015) * SR)], notes
@@ -29,7 +28,7 @@ def line() -> tuple[np.ndarray, np.ndarray]:
 def stretched(audio: np.ndarray, stretch: float = 1.0, semitones: float = 0.0) -> np.ndarray:
     """The clip through the stretcher, from its first frame (the latency trimmed)."""
     g = cx.Graph()
-    c = clip(g, audio, samplerate=SR, gate=1.0, stretch=stretch, semitones=semitones, fade_out=0.0)
+    c = g.clip(audio, samplerate=SR, gate=1.0, stretch=stretch, semitones=semitones, fade_out=0.0)
     g.output(c)
     latency = g.info()["latency"][c.id]
     frames = round(audio.shape[1] * stretch) + latency + 4 * HOP

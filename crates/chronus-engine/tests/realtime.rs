@@ -18,7 +18,6 @@ static ALLOC: AllocDisabler = AllocDisabler;
 mod c_heap {
     use std::cell::Cell;
     use std::ffi::c_void;
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     extern "C" {
         fn __libc_malloc(size: usize) -> *mut c_void;
@@ -27,12 +26,15 @@ mod c_heap {
         fn __libc_free(p: *mut c_void);
     }
 
-    thread_local! { static WATCHED: Cell<bool> = const { Cell::new(false) }; }
-    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    // Per thread: tests run in parallel, and only the flagged thread's calls count.
+    thread_local! {
+        static WATCHED: Cell<bool> = const { Cell::new(false) };
+        static CALLS: Cell<usize> = const { Cell::new(0) };
+    }
 
     fn count() {
         if WATCHED.with(|w| w.get()) {
-            CALLS.fetch_add(1, Ordering::Relaxed);
+            CALLS.with(|c| c.set(c.get() + 1));
         }
     }
 
@@ -61,11 +63,11 @@ mod c_heap {
 
     /// Runs `f` with this thread's `malloc`/`free` calls counted; returns their number.
     pub fn calls_in(f: impl FnOnce()) -> usize {
-        let before = CALLS.load(Ordering::Relaxed);
+        let before = CALLS.with(|c| c.get());
         WATCHED.with(|w| w.set(true));
         f();
         WATCHED.with(|w| w.set(false));
-        CALLS.load(Ordering::Relaxed) - before
+        CALLS.with(|c| c.get()) - before
     }
 }
 

@@ -1,7 +1,8 @@
 //! Pitch shifter for live signals: Signalsmith Stretch at a stretch of 1, transposing by a
 //! modulatable number of semitones. It is fed one hop at a time (the input gathered while
 //! the previous hop plays), so its output does not depend on the block size; its latency,
-//! reported, is the stretcher's input and output latencies plus that hop.
+//! reported, is the stretcher's input and output latencies plus that hop. Non-finite input
+//! samples are replaced by silence and counted (`Repairs::ignored`).
 
 use crate::dsp::stretch::Stretcher;
 use crate::node::{Built, Node, ProcessIo};
@@ -108,6 +109,12 @@ impl Node for PitchShift {
                 for (frame, x) in gathered.chunks_exact_mut(ch).zip(&src[f..f + n]) {
                     frame.fill(*x);
                 }
+            }
+            // Non-finite input would stay in the analysis history for a whole block
+            // (0.16 s): it is left out (silence) and counted instead.
+            for x in gathered.iter_mut().filter(|x| !x.is_finite()) {
+                *x = 0.0;
+                io.repairs.ignored += 1;
             }
             self.filled += n;
             f += n;
