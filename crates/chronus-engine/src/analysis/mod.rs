@@ -18,6 +18,7 @@ pub mod features;
 pub mod filterbank;
 pub mod framer;
 pub mod loudness;
+pub mod notes;
 pub mod onset;
 pub mod pitch;
 pub mod spectrum;
