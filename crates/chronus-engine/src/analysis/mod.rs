@@ -15,6 +15,7 @@
 pub mod beat;
 pub mod decimate;
 pub mod features;
+pub mod feed;
 pub mod filterbank;
 pub mod framer;
 pub mod loudness;

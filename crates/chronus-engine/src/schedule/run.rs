@@ -76,6 +76,7 @@ impl Schedule {
                                 inputs: &ins,
                                 outputs: &mut out_slices,
                                 params: &views,
+                                time: clock.1,
                             });
                         }
                     }
