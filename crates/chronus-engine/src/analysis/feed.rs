@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::graph::NodeId;
+use crate::schedule::{Schedule, Signature};
 
 /// Slots a record's time takes in the ring.
 const TIME_SLOTS: usize = 2;
@@ -163,7 +164,9 @@ pub type SharedReader = Arc<Mutex<FeedReader>>;
 /// is rebuilt hands its readers a fresh feed in the same handle.
 #[derive(Default)]
 pub struct Feeds {
-    slots: HashMap<NodeId, (crate::schedule::Signature, SharedReader)>,
+    slots: HashMap<NodeId, (Signature, SharedReader)>,
+    /// Fresh readers to put into existing handles once the edit is sent.
+    pending: Vec<(SharedReader, FeedReader)>,
 }
 
 impl Feeds {
@@ -172,28 +175,42 @@ impl Feeds {
         self.slots.get(&id).map(|(_, r)| r.clone())
     }
 
-    /// Takes the feeds out of a schedule about to replace the running one, keeping a
-    /// node's current feed when the schedule will carry that node's state over
-    /// ([`crate::schedule::Schedule::migrate_from`] decides by the same rule). A
-    /// transition's own schedule and the one it leads to are adopted in turn.
-    pub fn adopt(&mut self, schedule: &mut crate::schedule::Schedule) {
-        let mut next = HashMap::new();
+    /// The feeds once `schedule` replaces the running graph: takes its feeds, keeping a
+    /// node's current feed when the schedule will carry that node's state over (by the rule
+    /// of [`Schedule::migrate_from`]: same id or origin, same signature). A transition's own
+    /// schedule and the one it leads to are adopted in turn. Nothing changes for readers
+    /// until [`Feeds::install`].
+    pub fn adopted(&self, schedule: &mut Schedule) -> Feeds {
+        let mut old: HashMap<NodeId, (Signature, SharedReader)> =
+            self.slots.iter().map(|(id, (s, r))| (*id, (s.clone(), r.clone()))).collect();
+        let mut next = Feeds::default();
         for (id, reader) in schedule.take_feeds() {
-            let signature = schedule.signature(id).expect("a feed comes from a node of its schedule").clone();
-            let origin = schedule.origin(id);
-            let slot = match self.slots.remove(&origin) {
-                Some((old, slot)) if old == signature => slot,
+            let Some(signature) = schedule.signature(id).cloned() else { continue };
+            let slot = match old.remove(&schedule.origin(id)) {
+                Some((was, slot)) if was == signature => slot,
                 Some((_, slot)) => {
-                    *slot.lock().unwrap_or_else(|e| e.into_inner()) = reader;
+                    next.pending.push((slot.clone(), reader));
                     slot
                 }
                 None => Arc::new(Mutex::new(reader)),
             };
-            next.insert(id, (signature, slot));
+            next.slots.insert(id, (signature, slot));
         }
-        self.slots = next;
-        if let Some(then) = schedule.next.as_deref_mut() {
-            self.adopt(then);
+        match schedule.next.as_deref_mut() {
+            Some(then) => {
+                let mut last = next.adopted(then);
+                last.pending.splice(0..0, next.pending);
+                last
+            }
+            None => next,
         }
+    }
+
+    /// Hands rebuilt nodes' readers their fresh feeds; returns the feeds now in use.
+    pub fn install(mut self) -> Feeds {
+        for (slot, reader) in self.pending.drain(..) {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = reader;
+        }
+        self
     }
 }

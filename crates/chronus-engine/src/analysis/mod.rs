@@ -12,6 +12,7 @@
 //! - [`features`]: STFT, mel, MFCC, chroma, spectral shape, RMS;
 //! - [`loudness`]: ITU-R BS.1770 loudness and true peak.
 
+pub mod batch;
 pub mod beat;
 pub mod decimate;
 pub mod features;
