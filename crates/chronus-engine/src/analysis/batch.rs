@@ -27,7 +27,7 @@ pub fn analyze(
     input: &[f32],
     channels: usize,
 ) -> Result<Vec<(NodeId, Collected)>> {
-    if channels == 0 || input.len() % channels != 0 {
+    if channels == 0 || !input.len().is_multiple_of(channels) {
         return Err(Error::Invalid(format!("{} samples do not make frames of {channels} channels", input.len())));
     }
     let mut schedule = compile(graph, opts)?;

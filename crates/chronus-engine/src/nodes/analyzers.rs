@@ -138,7 +138,7 @@ fn tap(ctx: &BuildCtx, analyzer: Box<dyn Analyzer>, what: Described) -> Result<B
 /// `(size, hop)` checked: an even size, a hop no larger than it.
 fn framing(ctx: &BuildCtx) -> Result<(usize, usize)> {
     let (size, hop) = (ctx.num("size") as usize, ctx.num("hop") as usize);
-    if size % 2 != 0 || hop > size {
+    if !size.is_multiple_of(2) || hop > size {
         return Err(ctx.invalid(format!("size {size} must be even and hop {hop} at most the size")));
     }
     Ok((size, hop))
