@@ -177,7 +177,7 @@ impl Feeds {
 
     /// The feeds once `schedule` replaces the running graph: takes its feeds, keeping a
     /// node's current feed when the schedule will carry that node's state over (by the rule
-    /// of [`Schedule::migrate_from`]: same id or origin, same signature). A transition's own
+    /// of `Schedule::migrate_from`: same id or origin, same signature). A transition's own
     /// schedule and the one it leads to are adopted in turn. Nothing changes for readers
     /// until [`Feeds::install`].
     pub fn adopted(&self, schedule: &mut Schedule) -> Feeds {
