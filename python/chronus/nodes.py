@@ -32,8 +32,8 @@ class Sine(Node):
         phase: Starting phase in cycles. [0 .. 1, default 0]
     """
 
-    kind: ClassVar[str] = 'sine'
-    freq = ParamSlot('freq', 0)
+    kind: ClassVar[str] = "sine"
+    freq = ParamSlot("freq", 0)
 
 
 class Saw(Node):
@@ -47,8 +47,8 @@ class Saw(Node):
         phase: Starting phase in cycles. [0 .. 1, default 0]
     """
 
-    kind: ClassVar[str] = 'saw'
-    freq = ParamSlot('freq', 0)
+    kind: ClassVar[str] = "saw"
+    freq = ParamSlot("freq", 0)
 
 
 class Square(Node):
@@ -62,8 +62,8 @@ class Square(Node):
         phase: Starting phase in cycles. [0 .. 1, default 0]
     """
 
-    kind: ClassVar[str] = 'square'
-    freq = ParamSlot('freq', 0)
+    kind: ClassVar[str] = "square"
+    freq = ParamSlot("freq", 0)
 
 
 class Pulse(Node):
@@ -80,9 +80,9 @@ class Pulse(Node):
         phase: Starting phase in cycles. [0 .. 1, default 0]
     """
 
-    kind: ClassVar[str] = 'pulse'
-    freq = ParamSlot('freq', 0)
-    width = ParamSlot('width', 1)
+    kind: ClassVar[str] = "pulse"
+    freq = ParamSlot("freq", 0)
+    width = ParamSlot("width", 1)
 
 
 class Triangle(Node):
@@ -96,8 +96,8 @@ class Triangle(Node):
         phase: Starting phase in cycles. [0 .. 1, default 0]
     """
 
-    kind: ClassVar[str] = 'triangle'
-    freq = ParamSlot('freq', 0)
+    kind: ClassVar[str] = "triangle"
+    freq = ParamSlot("freq", 0)
 
 
 class Noise(Node):
@@ -112,7 +112,7 @@ class Noise(Node):
         channels: Independent noise channels (lanes). [1 .. 1024, default 1]
     """
 
-    kind: ClassVar[str] = 'noise'
+    kind: ClassVar[str] = "noise"
 
 
 class Const(Node):
@@ -122,8 +122,8 @@ class Const(Node):
         value: Output value. [-1000000000.0 .. 1000000000.0, default 0.0]
     """
 
-    kind: ClassVar[str] = 'const'
-    value = ParamSlot('value', 0)
+    kind: ClassVar[str] = "const"
+    value = ParamSlot("value", 0)
 
 
 class Muladd(Node):
@@ -136,9 +136,9 @@ class Muladd(Node):
         add: Offset. [-1000000000.0 .. 1000000000.0, default 0.0]
     """
 
-    kind: ClassVar[str] = 'muladd'
-    mul = ParamSlot('mul', 0)
-    add = ParamSlot('add', 1)
+    kind: ClassVar[str] = "muladd"
+    mul = ParamSlot("mul", 0)
+    add = ParamSlot("add", 1)
 
 
 class Mul(Node):
@@ -147,7 +147,7 @@ class Mul(Node):
     Inputs: ``a``, ``b``.
     """
 
-    kind: ClassVar[str] = 'mul'
+    kind: ClassVar[str] = "mul"
 
 
 class Mixer(Node):
@@ -167,16 +167,16 @@ class Mixer(Node):
         gain: Master gain. [-1000.0 .. 1000.0, default 1.0]
     """
 
-    kind: ClassVar[str] = 'mixer'
-    gain1 = ParamSlot('gain1', 0)
-    gain2 = ParamSlot('gain2', 1)
-    gain3 = ParamSlot('gain3', 2)
-    gain4 = ParamSlot('gain4', 3)
-    gain5 = ParamSlot('gain5', 4)
-    gain6 = ParamSlot('gain6', 5)
-    gain7 = ParamSlot('gain7', 6)
-    gain8 = ParamSlot('gain8', 7)
-    gain = ParamSlot('gain', 8)
+    kind: ClassVar[str] = "mixer"
+    gain1 = ParamSlot("gain1", 0)
+    gain2 = ParamSlot("gain2", 1)
+    gain3 = ParamSlot("gain3", 2)
+    gain4 = ParamSlot("gain4", 3)
+    gain5 = ParamSlot("gain5", 4)
+    gain6 = ParamSlot("gain6", 5)
+    gain7 = ParamSlot("gain7", 6)
+    gain8 = ParamSlot("gain8", 7)
+    gain = ParamSlot("gain", 8)
 
 
 class Sum(Node):
@@ -189,7 +189,7 @@ class Sum(Node):
         channels: Output channels. [1 .. 1024, default 1]
     """
 
-    kind: ClassVar[str] = 'sum'
+    kind: ClassVar[str] = "sum"
 
 
 class Stack(Node):
@@ -203,7 +203,7 @@ class Stack(Node):
             channels). [1 .. 8, default 2]
     """
 
-    kind: ClassVar[str] = 'stack'
+    kind: ClassVar[str] = "stack"
 
 
 class Pan(Node):
@@ -217,8 +217,8 @@ class Pan(Node):
         pan: Position from -1 (left) to 1 (right). [-1.0 .. 1.0, default 0.0]
     """
 
-    kind: ClassVar[str] = 'pan'
-    pan = ParamSlot('pan', 0)  # type: ignore[assignment]
+    kind: ClassVar[str] = "pan"
+    pan = ParamSlot("pan", 0)  # type: ignore[assignment]
 
 
 class Biquad(Node):
@@ -238,10 +238,10 @@ class Biquad(Node):
             'lowshelf', 'highshelf', 'allpass' (default 'lowpass').
     """
 
-    kind: ClassVar[str] = 'biquad'
-    freq = ParamSlot('freq', 0)
-    q = ParamSlot('q', 1)
-    gain = ParamSlot('gain', 2)
+    kind: ClassVar[str] = "biquad"
+    freq = ParamSlot("freq", 0)
+    q = ParamSlot("q", 1)
+    gain = ParamSlot("gain", 2)
 
 
 class Svf(Node):
@@ -260,9 +260,9 @@ class Svf(Node):
             'allpass' (default 'lowpass').
     """
 
-    kind: ClassVar[str] = 'svf'
-    cutoff = ParamSlot('cutoff', 0)
-    q = ParamSlot('q', 1)
+    kind: ClassVar[str] = "svf"
+    cutoff = ParamSlot("cutoff", 0)
+    q = ParamSlot("q", 1)
 
 
 class Adsr(Node):
@@ -283,13 +283,13 @@ class Adsr(Node):
             the gate stays on. [0.0 .. 1.0, default 0.0]
     """
 
-    kind: ClassVar[str] = 'adsr'
-    attack = ParamSlot('attack', 0)
-    decay = ParamSlot('decay', 1)
-    sustain = ParamSlot('sustain', 2)
-    release = ParamSlot('release', 3)
-    gate = ParamSlot('gate', 4)
-    trigger = ParamSlot('trigger', 5)
+    kind: ClassVar[str] = "adsr"
+    attack = ParamSlot("attack", 0)
+    decay = ParamSlot("decay", 1)
+    sustain = ParamSlot("sustain", 2)
+    release = ParamSlot("release", 3)
+    gate = ParamSlot("gate", 4)
+    trigger = ParamSlot("trigger", 5)
 
 
 class Delay(Node):
@@ -315,12 +315,12 @@ class Delay(Node):
             default 2]
     """
 
-    kind: ClassVar[str] = 'delay'
-    time = ParamSlot('time', 0)
-    feedback = ParamSlot('feedback', 1)
-    mix = ParamSlot('mix', 2)
-    lowcut = ParamSlot('lowcut', 3)
-    highcut = ParamSlot('highcut', 4)
+    kind: ClassVar[str] = "delay"
+    time = ParamSlot("time", 0)
+    feedback = ParamSlot("feedback", 1)
+    mix = ParamSlot("mix", 2)
+    lowcut = ParamSlot("lowcut", 3)
+    highcut = ParamSlot("highcut", 4)
 
 
 class Voices(VoicesMixin, Node):
@@ -355,15 +355,15 @@ class Voices(VoicesMixin, Node):
     Outputs: ``freq``, ``gate``, ``velocity``, ``note``, ``trigger`` (the node itself is ``freq``).
     """
 
-    kind: ClassVar[str] = 'voices'
-    bend_range = ParamSlot('bend_range', 0)
-    glide = ParamSlot('glide', 1)
-    velocity_curve = ParamSlot('velocity_curve', 2)
-    freq = OutputSlot('freq')
-    gate = OutputSlot('gate')
-    velocity = OutputSlot('velocity')
-    note = OutputSlot('note')
-    trigger = OutputSlot('trigger')
+    kind: ClassVar[str] = "voices"
+    bend_range = ParamSlot("bend_range", 0)
+    glide = ParamSlot("glide", 1)
+    velocity_curve = ParamSlot("velocity_curve", 2)
+    freq = OutputSlot("freq")
+    gate = OutputSlot("gate")
+    velocity = OutputSlot("velocity")
+    note = OutputSlot("note")
+    trigger = OutputSlot("trigger")
 
 
 class Fm(PlayedMixin, Node):
@@ -451,44 +451,44 @@ class Fm(PlayedMixin, Node):
             table in the docs. [1 .. 8, default 1]
     """
 
-    kind: ClassVar[str] = 'fm'
-    freq = ParamSlot('freq', 0)
-    gate = ParamSlot('gate', 1)
-    trigger = ParamSlot('trigger', 2)
-    velocity = ParamSlot('velocity', 3)
-    feedback = ParamSlot('feedback', 4)
-    ratio1 = ParamSlot('ratio1', 5)
-    fixed1 = ParamSlot('fixed1', 6)
-    level1 = ParamSlot('level1', 7)
-    vel1 = ParamSlot('vel1', 8)
-    attack1 = ParamSlot('attack1', 9)
-    decay1 = ParamSlot('decay1', 10)
-    sustain1 = ParamSlot('sustain1', 11)
-    release1 = ParamSlot('release1', 12)
-    ratio2 = ParamSlot('ratio2', 13)
-    fixed2 = ParamSlot('fixed2', 14)
-    level2 = ParamSlot('level2', 15)
-    vel2 = ParamSlot('vel2', 16)
-    attack2 = ParamSlot('attack2', 17)
-    decay2 = ParamSlot('decay2', 18)
-    sustain2 = ParamSlot('sustain2', 19)
-    release2 = ParamSlot('release2', 20)
-    ratio3 = ParamSlot('ratio3', 21)
-    fixed3 = ParamSlot('fixed3', 22)
-    level3 = ParamSlot('level3', 23)
-    vel3 = ParamSlot('vel3', 24)
-    attack3 = ParamSlot('attack3', 25)
-    decay3 = ParamSlot('decay3', 26)
-    sustain3 = ParamSlot('sustain3', 27)
-    release3 = ParamSlot('release3', 28)
-    ratio4 = ParamSlot('ratio4', 29)
-    fixed4 = ParamSlot('fixed4', 30)
-    level4 = ParamSlot('level4', 31)
-    vel4 = ParamSlot('vel4', 32)
-    attack4 = ParamSlot('attack4', 33)
-    decay4 = ParamSlot('decay4', 34)
-    sustain4 = ParamSlot('sustain4', 35)
-    release4 = ParamSlot('release4', 36)
+    kind: ClassVar[str] = "fm"
+    freq = ParamSlot("freq", 0)
+    gate = ParamSlot("gate", 1)
+    trigger = ParamSlot("trigger", 2)
+    velocity = ParamSlot("velocity", 3)
+    feedback = ParamSlot("feedback", 4)
+    ratio1 = ParamSlot("ratio1", 5)
+    fixed1 = ParamSlot("fixed1", 6)
+    level1 = ParamSlot("level1", 7)
+    vel1 = ParamSlot("vel1", 8)
+    attack1 = ParamSlot("attack1", 9)
+    decay1 = ParamSlot("decay1", 10)
+    sustain1 = ParamSlot("sustain1", 11)
+    release1 = ParamSlot("release1", 12)
+    ratio2 = ParamSlot("ratio2", 13)
+    fixed2 = ParamSlot("fixed2", 14)
+    level2 = ParamSlot("level2", 15)
+    vel2 = ParamSlot("vel2", 16)
+    attack2 = ParamSlot("attack2", 17)
+    decay2 = ParamSlot("decay2", 18)
+    sustain2 = ParamSlot("sustain2", 19)
+    release2 = ParamSlot("release2", 20)
+    ratio3 = ParamSlot("ratio3", 21)
+    fixed3 = ParamSlot("fixed3", 22)
+    level3 = ParamSlot("level3", 23)
+    vel3 = ParamSlot("vel3", 24)
+    attack3 = ParamSlot("attack3", 25)
+    decay3 = ParamSlot("decay3", 26)
+    sustain3 = ParamSlot("sustain3", 27)
+    release3 = ParamSlot("release3", 28)
+    ratio4 = ParamSlot("ratio4", 29)
+    fixed4 = ParamSlot("fixed4", 30)
+    level4 = ParamSlot("level4", 31)
+    vel4 = ParamSlot("vel4", 32)
+    attack4 = ParamSlot("attack4", 33)
+    decay4 = ParamSlot("decay4", 34)
+    sustain4 = ParamSlot("sustain4", 35)
+    release4 = ParamSlot("release4", 36)
 
 
 class Wavetable(PlayedMixin, Node):
@@ -510,9 +510,9 @@ class Wavetable(PlayedMixin, Node):
         phase: Starting phase in cycles. [0 .. 1, default 0]
     """
 
-    kind: ClassVar[str] = 'wavetable'
-    freq = ParamSlot('freq', 0)
-    position = ParamSlot('position', 1)
+    kind: ClassVar[str] = "wavetable"
+    freq = ParamSlot("freq", 0)
+    position = ParamSlot("position", 1)
 
 
 class Sampler(PlayedMixin, Node):
@@ -548,15 +548,15 @@ class Sampler(PlayedMixin, Node):
             array of 11 to 11 columns)
     """
 
-    kind: ClassVar[str] = 'sampler'
-    freq = ParamSlot('freq', 0)
-    note = ParamSlot('note', 1)
-    velocity = ParamSlot('velocity', 2)
-    gate = ParamSlot('gate', 3)
-    trigger = ParamSlot('trigger', 4)
-    attack = ParamSlot('attack', 5)
-    release = ParamSlot('release', 6)
-    dynamics = ParamSlot('dynamics', 7)
+    kind: ClassVar[str] = "sampler"
+    freq = ParamSlot("freq", 0)
+    note = ParamSlot("note", 1)
+    velocity = ParamSlot("velocity", 2)
+    gate = ParamSlot("gate", 3)
+    trigger = ParamSlot("trigger", 4)
+    attack = ParamSlot("attack", 5)
+    release = ParamSlot("release", 6)
+    dynamics = ParamSlot("dynamics", 7)
 
 
 class Transpose(Node):
@@ -571,8 +571,8 @@ class Transpose(Node):
             default 0.0]
     """
 
-    kind: ClassVar[str] = 'transpose'
-    semitones = ParamSlot('semitones', 0)
+    kind: ClassVar[str] = "transpose"
+    semitones = ParamSlot("semitones", 0)
 
 
 class Feedback(FeedbackMixin, Node):
@@ -586,7 +586,7 @@ class Feedback(FeedbackMixin, Node):
             [1 .. 1024, default 1]
     """
 
-    kind: ClassVar[str] = 'feedback'
+    kind: ClassVar[str] = "feedback"
 
 
 class Input(Node):
@@ -598,7 +598,7 @@ class Input(Node):
         offset: First device channel (0-based). [0 .. 255, default 0]
     """
 
-    kind: ClassVar[str] = 'input'
+    kind: ClassVar[str] = "input"
 
 
 class Clock(Node):
@@ -608,11 +608,11 @@ class Clock(Node):
     Outputs: ``beat``, ``bpm``, ``period``, ``playing`` (the node itself is ``beat``).
     """
 
-    kind: ClassVar[str] = 'clock'
-    beat = OutputSlot('beat')
-    bpm = OutputSlot('bpm')
-    period = OutputSlot('period')
-    playing = OutputSlot('playing')
+    kind: ClassVar[str] = "clock"
+    beat = OutputSlot("beat")
+    bpm = OutputSlot("bpm")
+    period = OutputSlot("period")
+    playing = OutputSlot("playing")
 
 
 class Reverb(Node):
@@ -639,12 +639,12 @@ class Reverb(Node):
             either way): smooths the ring of long tails. [0 .. 1, default 0]
     """
 
-    kind: ClassVar[str] = 'reverb'
-    decay = ParamSlot('decay', 0)
-    damping = ParamSlot('damping', 1)
-    predelay = ParamSlot('predelay', 2)
-    width = ParamSlot('width', 3)
-    mix = ParamSlot('mix', 4)
+    kind: ClassVar[str] = "reverb"
+    decay = ParamSlot("decay", 0)
+    damping = ParamSlot("damping", 1)
+    predelay = ParamSlot("predelay", 2)
+    width = ParamSlot("width", 3)
+    mix = ParamSlot("mix", 4)
 
 
 class Freeverb(Node):
@@ -665,12 +665,12 @@ class Freeverb(Node):
         mix: 0 is dry only, 1 is wet only. [0.0 .. 1.0, default 0.3]
     """
 
-    kind: ClassVar[str] = 'freeverb'
-    decay = ParamSlot('decay', 0)
-    damping = ParamSlot('damping', 1)
-    predelay = ParamSlot('predelay', 2)
-    width = ParamSlot('width', 3)
-    mix = ParamSlot('mix', 4)
+    kind: ClassVar[str] = "freeverb"
+    decay = ParamSlot("decay", 0)
+    damping = ParamSlot("damping", 1)
+    predelay = ParamSlot("predelay", 2)
+    width = ParamSlot("width", 3)
+    mix = ParamSlot("mix", 4)
 
 
 class Pingpong(Node):
@@ -698,12 +698,12 @@ class Pingpong(Node):
             default 2]
     """
 
-    kind: ClassVar[str] = 'pingpong'
-    time = ParamSlot('time', 0)
-    feedback = ParamSlot('feedback', 1)
-    mix = ParamSlot('mix', 2)
-    lowcut = ParamSlot('lowcut', 3)
-    highcut = ParamSlot('highcut', 4)
+    kind: ClassVar[str] = "pingpong"
+    time = ParamSlot("time", 0)
+    feedback = ParamSlot("feedback", 1)
+    mix = ParamSlot("mix", 2)
+    lowcut = ParamSlot("lowcut", 3)
+    highcut = ParamSlot("highcut", 4)
 
 
 class Chorus(Node):
@@ -727,12 +727,12 @@ class Chorus(Node):
             right in quadrature). [0 .. 1, default 0.25]
     """
 
-    kind: ClassVar[str] = 'chorus'
-    rate = ParamSlot('rate', 0)
-    depth = ParamSlot('depth', 1)
-    delay = ParamSlot('delay', 2)
-    feedback = ParamSlot('feedback', 3)
-    mix = ParamSlot('mix', 4)
+    kind: ClassVar[str] = "chorus"
+    rate = ParamSlot("rate", 0)
+    depth = ParamSlot("depth", 1)
+    delay = ParamSlot("delay", 2)
+    feedback = ParamSlot("feedback", 3)
+    mix = ParamSlot("mix", 4)
 
 
 class Flanger(Node):
@@ -760,12 +760,12 @@ class Flanger(Node):
         through_zero: Sweep the wet path through the (delayed) dry path. (default False)
     """
 
-    kind: ClassVar[str] = 'flanger'
-    rate = ParamSlot('rate', 0)
-    depth = ParamSlot('depth', 1)
-    delay = ParamSlot('delay', 2)
-    feedback = ParamSlot('feedback', 3)
-    mix = ParamSlot('mix', 4)
+    kind: ClassVar[str] = "flanger"
+    rate = ParamSlot("rate", 0)
+    depth = ParamSlot("depth", 1)
+    delay = ParamSlot("delay", 2)
+    feedback = ParamSlot("feedback", 3)
+    mix = ParamSlot("mix", 4)
 
 
 class Phaser(Node):
@@ -792,12 +792,12 @@ class Phaser(Node):
             0.25]
     """
 
-    kind: ClassVar[str] = 'phaser'
-    rate = ParamSlot('rate', 0)
-    freq = ParamSlot('freq', 1)
-    depth = ParamSlot('depth', 2)
-    feedback = ParamSlot('feedback', 3)
-    mix = ParamSlot('mix', 4)
+    kind: ClassVar[str] = "phaser"
+    rate = ParamSlot("rate", 0)
+    freq = ParamSlot("freq", 1)
+    depth = ParamSlot("depth", 2)
+    feedback = ParamSlot("feedback", 3)
+    mix = ParamSlot("mix", 4)
 
 
 class Compressor(Node):
@@ -828,15 +828,15 @@ class Compressor(Node):
     Outputs: ``out``, ``reduction`` (the node itself is ``out``).
     """
 
-    kind: ClassVar[str] = 'compressor'
-    threshold = ParamSlot('threshold', 0)
-    ratio = ParamSlot('ratio', 1)
-    knee = ParamSlot('knee', 2)
-    attack = ParamSlot('attack', 3)
-    release = ParamSlot('release', 4)
-    makeup = ParamSlot('makeup', 5)
-    mix = ParamSlot('mix', 6)
-    reduction = OutputSlot('reduction')
+    kind: ClassVar[str] = "compressor"
+    threshold = ParamSlot("threshold", 0)
+    ratio = ParamSlot("ratio", 1)
+    knee = ParamSlot("knee", 2)
+    attack = ParamSlot("attack", 3)
+    release = ParamSlot("release", 4)
+    makeup = ParamSlot("makeup", 5)
+    mix = ParamSlot("mix", 6)
+    reduction = OutputSlot("reduction")
 
 
 class Expander(Node):
@@ -868,15 +868,15 @@ class Expander(Node):
     Outputs: ``out``, ``reduction`` (the node itself is ``out``).
     """
 
-    kind: ClassVar[str] = 'expander'
-    threshold = ParamSlot('threshold', 0)
-    ratio = ParamSlot('ratio', 1)
-    knee = ParamSlot('knee', 2)
-    attack = ParamSlot('attack', 3)
-    release = ParamSlot('release', 4)
-    hold = ParamSlot('hold', 5)
-    range = ParamSlot('range', 6)
-    reduction = OutputSlot('reduction')
+    kind: ClassVar[str] = "expander"
+    threshold = ParamSlot("threshold", 0)
+    ratio = ParamSlot("ratio", 1)
+    knee = ParamSlot("knee", 2)
+    attack = ParamSlot("attack", 3)
+    release = ParamSlot("release", 4)
+    hold = ParamSlot("hold", 5)
+    range = ParamSlot("range", 6)
+    reduction = OutputSlot("reduction")
 
 
 class Limiter(Node):
@@ -897,10 +897,10 @@ class Limiter(Node):
     Outputs: ``out``, ``reduction`` (the node itself is ``out``).
     """
 
-    kind: ClassVar[str] = 'limiter'
-    ceiling = ParamSlot('ceiling', 0)
-    release = ParamSlot('release', 1)
-    reduction = OutputSlot('reduction')
+    kind: ClassVar[str] = "limiter"
+    ceiling = ParamSlot("ceiling", 0)
+    release = ParamSlot("release", 1)
+    reduction = OutputSlot("reduction")
 
 
 class Distortion(Node):
@@ -919,9 +919,9 @@ class Distortion(Node):
         oversample: Oversampling factor: 1 (none), 2, 4 or 8. [1 .. 8, default 1]
     """
 
-    kind: ClassVar[str] = 'distortion'
-    drive = ParamSlot('drive', 0)
-    mix = ParamSlot('mix', 1)
+    kind: ClassVar[str] = "distortion"
+    drive = ParamSlot("drive", 0)
+    mix = ParamSlot("mix", 1)
 
 
 class Bitcrusher(Node):
@@ -939,10 +939,10 @@ class Bitcrusher(Node):
         mix: 0 is dry only, 1 is wet only. [0.0 .. 1.0, default 1.0]
     """
 
-    kind: ClassVar[str] = 'bitcrusher'
-    bits = ParamSlot('bits', 0)
-    rate = ParamSlot('rate', 1)
-    mix = ParamSlot('mix', 2)
+    kind: ClassVar[str] = "bitcrusher"
+    bits = ParamSlot("bits", 0)
+    rate = ParamSlot("rate", 1)
+    mix = ParamSlot("mix", 2)
 
 
 class Eq(Node):
@@ -1037,31 +1037,31 @@ class Eq(Node):
             'highcut48' (default 'off').
     """
 
-    kind: ClassVar[str] = 'eq'
-    freq1 = ParamSlot('freq1', 0)
-    gain1 = ParamSlot('gain1', 1)
-    q1 = ParamSlot('q1', 2)
-    freq2 = ParamSlot('freq2', 3)
-    gain2 = ParamSlot('gain2', 4)
-    q2 = ParamSlot('q2', 5)
-    freq3 = ParamSlot('freq3', 6)
-    gain3 = ParamSlot('gain3', 7)
-    q3 = ParamSlot('q3', 8)
-    freq4 = ParamSlot('freq4', 9)
-    gain4 = ParamSlot('gain4', 10)
-    q4 = ParamSlot('q4', 11)
-    freq5 = ParamSlot('freq5', 12)
-    gain5 = ParamSlot('gain5', 13)
-    q5 = ParamSlot('q5', 14)
-    freq6 = ParamSlot('freq6', 15)
-    gain6 = ParamSlot('gain6', 16)
-    q6 = ParamSlot('q6', 17)
-    freq7 = ParamSlot('freq7', 18)
-    gain7 = ParamSlot('gain7', 19)
-    q7 = ParamSlot('q7', 20)
-    freq8 = ParamSlot('freq8', 21)
-    gain8 = ParamSlot('gain8', 22)
-    q8 = ParamSlot('q8', 23)
+    kind: ClassVar[str] = "eq"
+    freq1 = ParamSlot("freq1", 0)
+    gain1 = ParamSlot("gain1", 1)
+    q1 = ParamSlot("q1", 2)
+    freq2 = ParamSlot("freq2", 3)
+    gain2 = ParamSlot("gain2", 4)
+    q2 = ParamSlot("q2", 5)
+    freq3 = ParamSlot("freq3", 6)
+    gain3 = ParamSlot("gain3", 7)
+    q3 = ParamSlot("q3", 8)
+    freq4 = ParamSlot("freq4", 9)
+    gain4 = ParamSlot("gain4", 10)
+    q4 = ParamSlot("q4", 11)
+    freq5 = ParamSlot("freq5", 12)
+    gain5 = ParamSlot("gain5", 13)
+    q5 = ParamSlot("q5", 14)
+    freq6 = ParamSlot("freq6", 15)
+    gain6 = ParamSlot("gain6", 16)
+    q6 = ParamSlot("q6", 17)
+    freq7 = ParamSlot("freq7", 18)
+    gain7 = ParamSlot("gain7", 19)
+    q7 = ParamSlot("q7", 20)
+    freq8 = ParamSlot("freq8", 21)
+    gain8 = ParamSlot("gain8", 22)
+    q8 = ParamSlot("q8", 23)
 
 
 class Gain(Node):
@@ -1073,8 +1073,8 @@ class Gain(Node):
         gain: Gain (0 dB leaves the signal unchanged). [-200.0 .. 60.0 dB, default 0.0]
     """
 
-    kind: ClassVar[str] = 'gain'
-    gain = ParamSlot('gain', 0)
+    kind: ClassVar[str] = "gain"
+    gain = ParamSlot("gain", 0)
 
 
 class Dcblock(Node):
@@ -1087,8 +1087,8 @@ class Dcblock(Node):
         cutoff: Corner frequency (about -3 dB). [0.1 .. 1000.0 Hz, default 10.0]
     """
 
-    kind: ClassVar[str] = 'dcblock'
-    cutoff = ParamSlot('cutoff', 0)
+    kind: ClassVar[str] = "dcblock"
+    cutoff = ParamSlot("cutoff", 0)
 
 
 class Midside(Node):
@@ -1103,7 +1103,7 @@ class Midside(Node):
             'encode').
     """
 
-    kind: ClassVar[str] = 'midside'
+    kind: ClassVar[str] = "midside"
 
 
 class Width(Node):
@@ -1118,8 +1118,8 @@ class Width(Node):
             1.0]
     """
 
-    kind: ClassVar[str] = 'width'
-    width = ParamSlot('width', 0)
+    kind: ClassVar[str] = "width"
+    width = ParamSlot("width", 0)
 
 
 class Meter(Node):
@@ -1137,9 +1137,9 @@ class Meter(Node):
     Outputs: ``out``, ``peak``, ``rms`` (the node itself is ``out``).
     """
 
-    kind: ClassVar[str] = 'meter'
-    peak = OutputSlot('peak')
-    rms = OutputSlot('rms')
+    kind: ClassVar[str] = "meter"
+    peak = OutputSlot("peak")
+    rms = OutputSlot("rms")
 
 
 class Stft(Node):
@@ -1161,7 +1161,7 @@ class Stft(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'stft'
+    kind: ClassVar[str] = "stft"
 
 
 class Mel(Node):
@@ -1184,7 +1184,7 @@ class Mel(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'mel'
+    kind: ClassVar[str] = "mel"
 
 
 class Mfcc(Node):
@@ -1206,7 +1206,7 @@ class Mfcc(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'mfcc'
+    kind: ClassVar[str] = "mfcc"
 
 
 class Chroma(Node):
@@ -1225,7 +1225,7 @@ class Chroma(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'chroma'
+    kind: ClassVar[str] = "chroma"
 
 
 class Spectral(Node):
@@ -1246,7 +1246,7 @@ class Spectral(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'spectral'
+    kind: ClassVar[str] = "spectral"
 
 
 class Rms(Node):
@@ -1262,7 +1262,7 @@ class Rms(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'rms'
+    kind: ClassVar[str] = "rms"
 
 
 class Loudness(Node):
@@ -1278,7 +1278,7 @@ class Loudness(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'loudness'
+    kind: ClassVar[str] = "loudness"
 
 
 class Onsets(Node):
@@ -1298,7 +1298,7 @@ class Onsets(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'onsets'
+    kind: ClassVar[str] = "onsets"
 
 
 class Pitch(Node):
@@ -1316,7 +1316,7 @@ class Pitch(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'pitch'
+    kind: ClassVar[str] = "pitch"
 
 
 class Notes(Node):
@@ -1334,7 +1334,7 @@ class Notes(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'notes'
+    kind: ClassVar[str] = "notes"
 
 
 class Beats(Node):
@@ -1355,64 +1355,64 @@ class Beats(Node):
             frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
     """
 
-    kind: ClassVar[str] = 'beats'
+    kind: ClassVar[str] = "beats"
 
 
 #: The class of every node kind, by kind name.
 KINDS: dict[str, type[Node]] = {
-    'sine': Sine,
-    'saw': Saw,
-    'square': Square,
-    'pulse': Pulse,
-    'triangle': Triangle,
-    'noise': Noise,
-    'const': Const,
-    'muladd': Muladd,
-    'mul': Mul,
-    'mixer': Mixer,
-    'sum': Sum,
-    'stack': Stack,
-    'pan': Pan,
-    'biquad': Biquad,
-    'svf': Svf,
-    'adsr': Adsr,
-    'delay': Delay,
-    'voices': Voices,
-    'fm': Fm,
-    'wavetable': Wavetable,
-    'sampler': Sampler,
-    'transpose': Transpose,
-    'feedback': Feedback,
-    'input': Input,
-    'clock': Clock,
-    'reverb': Reverb,
-    'freeverb': Freeverb,
-    'pingpong': Pingpong,
-    'chorus': Chorus,
-    'flanger': Flanger,
-    'phaser': Phaser,
-    'compressor': Compressor,
-    'expander': Expander,
-    'limiter': Limiter,
-    'distortion': Distortion,
-    'bitcrusher': Bitcrusher,
-    'eq': Eq,
-    'gain': Gain,
-    'dcblock': Dcblock,
-    'midside': Midside,
-    'width': Width,
-    'meter': Meter,
-    'stft': Stft,
-    'mel': Mel,
-    'mfcc': Mfcc,
-    'chroma': Chroma,
-    'spectral': Spectral,
-    'rms': Rms,
-    'loudness': Loudness,
-    'onsets': Onsets,
-    'pitch': Pitch,
-    'notes': Notes,
-    'beats': Beats,
+    "sine": Sine,
+    "saw": Saw,
+    "square": Square,
+    "pulse": Pulse,
+    "triangle": Triangle,
+    "noise": Noise,
+    "const": Const,
+    "muladd": Muladd,
+    "mul": Mul,
+    "mixer": Mixer,
+    "sum": Sum,
+    "stack": Stack,
+    "pan": Pan,
+    "biquad": Biquad,
+    "svf": Svf,
+    "adsr": Adsr,
+    "delay": Delay,
+    "voices": Voices,
+    "fm": Fm,
+    "wavetable": Wavetable,
+    "sampler": Sampler,
+    "transpose": Transpose,
+    "feedback": Feedback,
+    "input": Input,
+    "clock": Clock,
+    "reverb": Reverb,
+    "freeverb": Freeverb,
+    "pingpong": Pingpong,
+    "chorus": Chorus,
+    "flanger": Flanger,
+    "phaser": Phaser,
+    "compressor": Compressor,
+    "expander": Expander,
+    "limiter": Limiter,
+    "distortion": Distortion,
+    "bitcrusher": Bitcrusher,
+    "eq": Eq,
+    "gain": Gain,
+    "dcblock": Dcblock,
+    "midside": Midside,
+    "width": Width,
+    "meter": Meter,
+    "stft": Stft,
+    "mel": Mel,
+    "mfcc": Mfcc,
+    "chroma": Chroma,
+    "spectral": Spectral,
+    "rms": Rms,
+    "loudness": Loudness,
+    "onsets": Onsets,
+    "pitch": Pitch,
+    "notes": Notes,
+    "beats": Beats,
 }
 
 
@@ -1449,8 +1449,8 @@ class NodeBuilders:
         return self._add(
             Sine,
             {},
-            {'freq': freq},
-            {'phase': phase},
+            {"freq": freq},
+            {"phase": phase},
             name,
         )
 
@@ -1473,8 +1473,8 @@ class NodeBuilders:
         return self._add(
             Saw,
             {},
-            {'freq': freq},
-            {'phase': phase},
+            {"freq": freq},
+            {"phase": phase},
             name,
         )
 
@@ -1497,8 +1497,8 @@ class NodeBuilders:
         return self._add(
             Square,
             {},
-            {'freq': freq},
-            {'phase': phase},
+            {"freq": freq},
+            {"phase": phase},
             name,
         )
 
@@ -1525,8 +1525,8 @@ class NodeBuilders:
         return self._add(
             Pulse,
             {},
-            {'freq': freq, 'width': width},
-            {'phase': phase},
+            {"freq": freq, "width": width},
+            {"phase": phase},
             name,
         )
 
@@ -1549,14 +1549,14 @@ class NodeBuilders:
         return self._add(
             Triangle,
             {},
-            {'freq': freq},
-            {'phase': phase},
+            {"freq": freq},
+            {"phase": phase},
             name,
         )
 
     def noise(
         self,
-        color: Literal['white', 'pink'] = 'white',
+        color: Literal["white", "pink"] = "white",
         *,
         seed: float = 0,
         channels: float = 1,
@@ -1576,7 +1576,7 @@ class NodeBuilders:
             Noise,
             {},
             {},
-            {'color': color, 'seed': seed, 'channels': channels},
+            {"color": color, "seed": seed, "channels": channels},
             name,
         )
 
@@ -1594,7 +1594,7 @@ class NodeBuilders:
         return self._add(
             Const,
             {},
-            {'value': value},
+            {"value": value},
             {},
             name,
         )
@@ -1617,8 +1617,8 @@ class NodeBuilders:
         """
         return self._add(
             Muladd,
-            {'in': input},
-            {'mul': mul, 'add': add},
+            {"in": input},
+            {"mul": mul, "add": add},
             {},
             name,
         )
@@ -1636,7 +1636,7 @@ class NodeBuilders:
         """
         return self._add(
             Mul,
-            {'a': a, 'b': b},
+            {"a": a, "b": b},
             {},
             {},
             name,
@@ -1659,9 +1659,9 @@ class NodeBuilders:
         """
         return self._add(
             Sum,
-            {'in': input},
+            {"in": input},
             {},
-            {'channels': channels},
+            {"channels": channels},
             name,
         )
 
@@ -1683,8 +1683,8 @@ class NodeBuilders:
         """
         return self._add(
             Pan,
-            {'in': input},
-            {'pan': pan},
+            {"in": input},
+            {"pan": pan},
             {},
             name,
         )
@@ -1696,7 +1696,9 @@ class NodeBuilders:
         q: ParamValue = 0.70710677,
         gain: ParamValue = 0.0,
         *,
-        mode: Literal['lowpass', 'highpass', 'bandpass', 'notch', 'peak', 'lowshelf', 'highshelf', 'allpass'] = 'lowpass',
+        mode: Literal[
+            "lowpass", "highpass", "bandpass", "notch", "peak", "lowshelf", "highshelf", "allpass"
+        ] = "lowpass",
         name: str | None = None,
     ) -> Biquad:
         """Second-order filter from the RBJ cookbook: lowpass, highpass, bandpass (0 dB peak),
@@ -1716,9 +1718,9 @@ class NodeBuilders:
         """
         return self._add(
             Biquad,
-            {'in': input},
-            {'freq': freq, 'q': q, 'gain': gain},
-            {'mode': mode},
+            {"in": input},
+            {"freq": freq, "q": q, "gain": gain},
+            {"mode": mode},
             name,
         )
 
@@ -1728,7 +1730,7 @@ class NodeBuilders:
         cutoff: ParamValue = 1000.0,
         q: ParamValue = 0.70710677,
         *,
-        mode: Literal['lowpass', 'highpass', 'bandpass', 'notch', 'peak', 'allpass'] = 'lowpass',
+        mode: Literal["lowpass", "highpass", "bandpass", "notch", "peak", "allpass"] = "lowpass",
         name: str | None = None,
     ) -> Svf:
         """State-variable filter (TPT): 12 dB/octave lowpass or highpass, bandpass with 0 dB peak,
@@ -1747,9 +1749,9 @@ class NodeBuilders:
         """
         return self._add(
             Svf,
-            {'in': input},
-            {'cutoff': cutoff, 'q': q},
-            {'mode': mode},
+            {"in": input},
+            {"cutoff": cutoff, "q": q},
+            {"mode": mode},
             name,
         )
 
@@ -1783,7 +1785,14 @@ class NodeBuilders:
         return self._add(
             Adsr,
             {},
-            {'attack': attack, 'decay': decay, 'sustain': sustain, 'release': release, 'gate': gate, 'trigger': trigger},
+            {
+                "attack": attack,
+                "decay": decay,
+                "sustain": sustain,
+                "release": release,
+                "gate": gate,
+                "trigger": trigger,
+            },
             {},
             name,
         )
@@ -1823,9 +1832,9 @@ class NodeBuilders:
         """
         return self._add(
             Delay,
-            {'in': input},
-            {'time': time, 'feedback': feedback, 'mix': mix, 'lowcut': lowcut, 'highcut': highcut},
-            {'max_time': max_time},
+            {"in": input},
+            {"time": time, "feedback": feedback, "mix": mix, "lowcut": lowcut, "highcut": highcut},
+            {"max_time": max_time},
             name,
         )
 
@@ -1837,8 +1846,8 @@ class NodeBuilders:
         glide: ParamValue = 0.0,
         velocity_curve: ParamValue = 1.0,
         *,
-        steal: Literal['oldest', 'quietest'] = 'oldest',
-        mode: Literal['poly', 'mono', 'legato'] = 'poly',
+        steal: Literal["oldest", "quietest"] = "oldest",
+        mode: Literal["poly", "mono", "legato"] = "poly",
         tuning: float = 440,
         name: str | None = None,
     ) -> Voices:
@@ -1874,9 +1883,9 @@ class NodeBuilders:
         """
         return self._add(
             Voices,
-            {'level': level},
-            {'bend_range': bend_range, 'glide': glide, 'velocity_curve': velocity_curve},
-            {'voices': voices, 'steal': steal, 'mode': mode, 'tuning': tuning},
+            {"level": level},
+            {"bend_range": bend_range, "glide": glide, "velocity_curve": velocity_curve},
+            {"voices": voices, "steal": steal, "mode": mode, "tuning": tuning},
             name,
         )
 
@@ -1899,8 +1908,8 @@ class NodeBuilders:
         """
         return self._add(
             Transpose,
-            {'in': input},
-            {'semitones': semitones},
+            {"in": input},
+            {"semitones": semitones},
             {},
             name,
         )
@@ -1924,7 +1933,7 @@ class NodeBuilders:
             Feedback,
             {},
             {},
-            {'channels': channels},
+            {"channels": channels},
             name,
         )
 
@@ -1946,7 +1955,7 @@ class NodeBuilders:
             Input,
             {},
             {},
-            {'channels': channels, 'offset': offset},
+            {"channels": channels, "offset": offset},
             name,
         )
 
@@ -2005,9 +2014,9 @@ class NodeBuilders:
         """
         return self._add(
             Reverb,
-            {'in': input},
-            {'decay': decay, 'damping': damping, 'predelay': predelay, 'width': width, 'mix': mix},
-            {'size': size, 'modulation': modulation},
+            {"in": input},
+            {"decay": decay, "damping": damping, "predelay": predelay, "width": width, "mix": mix},
+            {"size": size, "modulation": modulation},
             name,
         )
 
@@ -2040,8 +2049,8 @@ class NodeBuilders:
         """
         return self._add(
             Freeverb,
-            {'in': input},
-            {'decay': decay, 'damping': damping, 'predelay': predelay, 'width': width, 'mix': mix},
+            {"in": input},
+            {"decay": decay, "damping": damping, "predelay": predelay, "width": width, "mix": mix},
             {},
             name,
         )
@@ -2083,9 +2092,9 @@ class NodeBuilders:
         """
         return self._add(
             Pingpong,
-            {'in': input},
-            {'time': time, 'feedback': feedback, 'mix': mix, 'lowcut': lowcut, 'highcut': highcut},
-            {'max_time': max_time},
+            {"in": input},
+            {"time": time, "feedback": feedback, "mix": mix, "lowcut": lowcut, "highcut": highcut},
+            {"max_time": max_time},
             name,
         )
 
@@ -2122,9 +2131,9 @@ class NodeBuilders:
         """
         return self._add(
             Chorus,
-            {'in': input},
-            {'rate': rate, 'depth': depth, 'delay': delay, 'feedback': feedback, 'mix': mix},
-            {'spread': spread},
+            {"in": input},
+            {"rate": rate, "depth": depth, "delay": delay, "feedback": feedback, "mix": mix},
+            {"spread": spread},
             name,
         )
 
@@ -2166,9 +2175,9 @@ class NodeBuilders:
         """
         return self._add(
             Flanger,
-            {'in': input},
-            {'rate': rate, 'depth': depth, 'delay': delay, 'feedback': feedback, 'mix': mix},
-            {'spread': spread, 'through_zero': _switch(through_zero)},
+            {"in": input},
+            {"rate": rate, "depth": depth, "delay": delay, "feedback": feedback, "mix": mix},
+            {"spread": spread, "through_zero": _switch(through_zero)},
             name,
         )
 
@@ -2209,9 +2218,9 @@ class NodeBuilders:
         """
         return self._add(
             Phaser,
-            {'in': input},
-            {'rate': rate, 'freq': freq, 'depth': depth, 'feedback': feedback, 'mix': mix},
-            {'stages': stages, 'spread': spread},
+            {"in": input},
+            {"rate": rate, "freq": freq, "depth": depth, "feedback": feedback, "mix": mix},
+            {"stages": stages, "spread": spread},
             name,
         )
 
@@ -2227,7 +2236,7 @@ class NodeBuilders:
         mix: ParamValue = 1.0,
         *,
         sidechain: Signal | Sequence[Signal] | None = None,
-        detector: Literal['peak', 'rms'] = 'peak',
+        detector: Literal["peak", "rms"] = "peak",
         window: float = 0.01,
         name: str | None = None,
     ) -> Compressor:
@@ -2259,9 +2268,17 @@ class NodeBuilders:
         """
         return self._add(
             Compressor,
-            {'in': input, 'sidechain': sidechain},
-            {'threshold': threshold, 'ratio': ratio, 'knee': knee, 'attack': attack, 'release': release, 'makeup': makeup, 'mix': mix},
-            {'detector': detector, 'window': window},
+            {"in": input, "sidechain": sidechain},
+            {
+                "threshold": threshold,
+                "ratio": ratio,
+                "knee": knee,
+                "attack": attack,
+                "release": release,
+                "makeup": makeup,
+                "mix": mix,
+            },
+            {"detector": detector, "window": window},
             name,
         )
 
@@ -2277,7 +2294,7 @@ class NodeBuilders:
         range: ParamValue = 80.0,
         *,
         sidechain: Signal | Sequence[Signal] | None = None,
-        detector: Literal['peak', 'rms'] = 'peak',
+        detector: Literal["peak", "rms"] = "peak",
         window: float = 0.01,
         name: str | None = None,
     ) -> Expander:
@@ -2310,9 +2327,17 @@ class NodeBuilders:
         """
         return self._add(
             Expander,
-            {'in': input, 'sidechain': sidechain},
-            {'threshold': threshold, 'ratio': ratio, 'knee': knee, 'attack': attack, 'release': release, 'hold': hold, 'range': range},
-            {'detector': detector, 'window': window},
+            {"in": input, "sidechain": sidechain},
+            {
+                "threshold": threshold,
+                "ratio": ratio,
+                "knee": knee,
+                "attack": attack,
+                "release": release,
+                "hold": hold,
+                "range": range,
+            },
+            {"detector": detector, "window": window},
             name,
         )
 
@@ -2343,9 +2368,9 @@ class NodeBuilders:
         """
         return self._add(
             Limiter,
-            {'in': input},
-            {'ceiling': ceiling, 'release': release},
-            {'lookahead': lookahead},
+            {"in": input},
+            {"ceiling": ceiling, "release": release},
+            {"lookahead": lookahead},
             name,
         )
 
@@ -2355,7 +2380,7 @@ class NodeBuilders:
         drive: ParamValue = 12.0,
         mix: ParamValue = 1.0,
         *,
-        shape: Literal['tanh', 'soft', 'hard', 'fold'] = 'tanh',
+        shape: Literal["tanh", "soft", "hard", "fold"] = "tanh",
         oversample: float = 1,
         name: str | None = None,
     ) -> Distortion:
@@ -2375,9 +2400,9 @@ class NodeBuilders:
         """
         return self._add(
             Distortion,
-            {'in': input},
-            {'drive': drive, 'mix': mix},
-            {'shape': shape, 'oversample': oversample},
+            {"in": input},
+            {"drive": drive, "mix": mix},
+            {"shape": shape, "oversample": oversample},
             name,
         )
 
@@ -2405,8 +2430,8 @@ class NodeBuilders:
         """
         return self._add(
             Bitcrusher,
-            {'in': input},
-            {'bits': bits, 'rate': rate, 'mix': mix},
+            {"in": input},
+            {"bits": bits, "rate": rate, "mix": mix},
             {},
             name,
         )
@@ -2427,8 +2452,8 @@ class NodeBuilders:
         """
         return self._add(
             Gain,
-            {'in': input},
-            {'gain': gain},
+            {"in": input},
+            {"gain": gain},
             {},
             name,
         )
@@ -2450,8 +2475,8 @@ class NodeBuilders:
         """
         return self._add(
             Dcblock,
-            {'in': input},
-            {'cutoff': cutoff},
+            {"in": input},
+            {"cutoff": cutoff},
             {},
             name,
         )
@@ -2460,7 +2485,7 @@ class NodeBuilders:
         self,
         input: Signal | Sequence[Signal] | None = None,
         *,
-        mode: Literal['encode', 'decode'] = 'encode',
+        mode: Literal["encode", "decode"] = "encode",
         name: str | None = None,
     ) -> Midside:
         """Mid/side conversion. Encode: mid = (L + R) / 2, side = (L - R) / 2 on channels 0 and 1;
@@ -2475,9 +2500,9 @@ class NodeBuilders:
         """
         return self._add(
             Midside,
-            {'in': input},
+            {"in": input},
             {},
-            {'mode': mode},
+            {"mode": mode},
             name,
         )
 
@@ -2500,8 +2525,8 @@ class NodeBuilders:
         """
         return self._add(
             Width,
-            {'in': input},
-            {'width': width},
+            {"in": input},
+            {"width": width},
             {},
             name,
         )
@@ -2529,9 +2554,9 @@ class NodeBuilders:
         """
         return self._add(
             Meter,
-            {'in': input},
+            {"in": input},
             {},
-            {'window': window, 'release': release},
+            {"window": window, "release": release},
             name,
         )
 
@@ -2541,8 +2566,8 @@ class NodeBuilders:
         *,
         size: float = 2048,
         hop: float = 512,
-        window: Literal['hann', 'hamming', 'blackman', 'rectangular'] = 'hann',
-        output: Literal['magnitude', 'power', 'phase'] = 'magnitude',
+        window: Literal["hann", "hamming", "blackman", "rectangular"] = "hann",
+        output: Literal["magnitude", "power", "phase"] = "magnitude",
         buffer: float = 10,
         name: str | None = None,
     ) -> Stft:
@@ -2565,9 +2590,9 @@ class NodeBuilders:
         """
         return self._add(
             Stft,
-            {'in': input},
+            {"in": input},
             {},
-            {'size': size, 'hop': hop, 'window': window, 'output': output, 'buffer': buffer},
+            {"size": size, "hop": hop, "window": window, "output": output, "buffer": buffer},
             name,
         )
 
@@ -2580,7 +2605,7 @@ class NodeBuilders:
         bands: float = 128,
         fmin: float = 0,
         fmax: float = 0,
-        scale: Literal['power', 'db'] = 'power',
+        scale: Literal["power", "db"] = "power",
         buffer: float = 10,
         name: str | None = None,
     ) -> Mel:
@@ -2604,9 +2629,17 @@ class NodeBuilders:
         """
         return self._add(
             Mel,
-            {'in': input},
+            {"in": input},
             {},
-            {'size': size, 'hop': hop, 'bands': bands, 'fmin': fmin, 'fmax': fmax, 'scale': scale, 'buffer': buffer},
+            {
+                "size": size,
+                "hop": hop,
+                "bands": bands,
+                "fmin": fmin,
+                "fmax": fmax,
+                "scale": scale,
+                "buffer": buffer,
+            },
             name,
         )
 
@@ -2642,9 +2675,17 @@ class NodeBuilders:
         """
         return self._add(
             Mfcc,
-            {'in': input},
+            {"in": input},
             {},
-            {'size': size, 'hop': hop, 'bands': bands, 'coefficients': coefficients, 'fmin': fmin, 'fmax': fmax, 'buffer': buffer},
+            {
+                "size": size,
+                "hop": hop,
+                "bands": bands,
+                "coefficients": coefficients,
+                "fmin": fmin,
+                "fmax": fmax,
+                "buffer": buffer,
+            },
             name,
         )
 
@@ -2674,9 +2715,9 @@ class NodeBuilders:
         """
         return self._add(
             Chroma,
-            {'in': input},
+            {"in": input},
             {},
-            {'size': size, 'hop': hop, 'tuning': tuning, 'buffer': buffer},
+            {"size": size, "hop": hop, "tuning": tuning, "buffer": buffer},
             name,
         )
 
@@ -2708,9 +2749,9 @@ class NodeBuilders:
         """
         return self._add(
             Spectral,
-            {'in': input},
+            {"in": input},
             {},
-            {'size': size, 'hop': hop, 'rolloff': rolloff, 'buffer': buffer},
+            {"size": size, "hop": hop, "rolloff": rolloff, "buffer": buffer},
             name,
         )
 
@@ -2736,9 +2777,9 @@ class NodeBuilders:
         """
         return self._add(
             Rms,
-            {'in': input},
+            {"in": input},
             {},
-            {'size': size, 'hop': hop, 'buffer': buffer},
+            {"size": size, "hop": hop, "buffer": buffer},
             name,
         )
 
@@ -2762,9 +2803,9 @@ class NodeBuilders:
         """
         return self._add(
             Loudness,
-            {'in': input},
+            {"in": input},
             {},
-            {'buffer': buffer},
+            {"buffer": buffer},
             name,
         )
 
@@ -2794,9 +2835,9 @@ class NodeBuilders:
         """
         return self._add(
             Onsets,
-            {'in': input},
+            {"in": input},
             {},
-            {'threshold': threshold, 'lookahead': lookahead, 'buffer': buffer},
+            {"threshold": threshold, "lookahead": lookahead, "buffer": buffer},
             name,
         )
 
@@ -2824,9 +2865,9 @@ class NodeBuilders:
         """
         return self._add(
             Pitch,
-            {'in': input},
+            {"in": input},
             {},
-            {'fmin': fmin, 'fmax': fmax, 'buffer': buffer},
+            {"fmin": fmin, "fmax": fmax, "buffer": buffer},
             name,
         )
 
@@ -2854,9 +2895,9 @@ class NodeBuilders:
         """
         return self._add(
             Notes,
-            {'in': input},
+            {"in": input},
             {},
-            {'fmin': fmin, 'fmax': fmax, 'buffer': buffer},
+            {"fmin": fmin, "fmax": fmax, "buffer": buffer},
             name,
         )
 
@@ -2889,9 +2930,15 @@ class NodeBuilders:
         """
         return self._add(
             Beats,
-            {'in': input},
+            {"in": input},
             {},
-            {'bpm_min': bpm_min, 'bpm_max': bpm_max, 'prior_bpm': prior_bpm, 'prior_octaves': prior_octaves, 'buffer': buffer},
+            {
+                "bpm_min": bpm_min,
+                "bpm_max": bpm_max,
+                "prior_bpm": prior_bpm,
+                "prior_octaves": prior_octaves,
+                "buffer": buffer,
+            },
             name,
         )
 
@@ -2917,11 +2964,11 @@ class NodeBuilders:
         """
         return self._add(
             Svf,
-            {'in': input},
-            {'cutoff': cutoff, 'q': q},
-            {'mode': 'lowpass'},
+            {"in": input},
+            {"cutoff": cutoff, "q": q},
+            {"mode": "lowpass"},
             name,
-            'lowpass',
+            "lowpass",
         )
 
     def highpass(
@@ -2946,11 +2993,11 @@ class NodeBuilders:
         """
         return self._add(
             Svf,
-            {'in': input},
-            {'cutoff': cutoff, 'q': q},
-            {'mode': 'highpass'},
+            {"in": input},
+            {"cutoff": cutoff, "q": q},
+            {"mode": "highpass"},
             name,
-            'highpass',
+            "highpass",
         )
 
     def bandpass(
@@ -2975,11 +3022,11 @@ class NodeBuilders:
         """
         return self._add(
             Svf,
-            {'in': input},
-            {'cutoff': cutoff, 'q': q},
-            {'mode': 'bandpass'},
+            {"in": input},
+            {"cutoff": cutoff, "q": q},
+            {"mode": "bandpass"},
             name,
-            'bandpass',
+            "bandpass",
         )
 
     def notch(
@@ -3004,9 +3051,9 @@ class NodeBuilders:
         """
         return self._add(
             Svf,
-            {'in': input},
-            {'cutoff': cutoff, 'q': q},
-            {'mode': 'notch'},
+            {"in": input},
+            {"cutoff": cutoff, "q": q},
+            {"mode": "notch"},
             name,
-            'notch',
+            "notch",
         )
