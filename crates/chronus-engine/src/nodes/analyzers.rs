@@ -4,7 +4,7 @@
 //! its node specs. Multichannel input is averaged to mono, except for `loudness`, which
 //! weighs channels as BS.1770 does.
 
-use crate::analysis::beat::{BeatConfig, Beats, FPS as BEAT_FPS};
+use crate::analysis::beat::{BeatConfig, Beats};
 use crate::analysis::features::{Chroma, Mel, Mfcc, Rms, SpectralShape, Stft, StftOutput};
 use crate::analysis::feed::{feed, FeedInfo, FeedReader, FeedWriter};
 use crate::analysis::loudness::{self, Loudness};
@@ -520,13 +520,6 @@ pub fn beat_config(ctx: &BuildCtx) -> Result<BeatConfig> {
         prior_bpm: ctx.num("prior_bpm"),
         prior_octaves: ctx.num("prior_octaves"),
     };
-    if config.bpm_min * 1.5 > config.bpm_max || 60.0 * BEAT_FPS / config.bpm_max < 2.0 {
-        return Err(ctx.invalid(format!(
-            "bpm_min {} and bpm_max {} must span at least a factor 1.5, below {} BPM",
-            config.bpm_min,
-            config.bpm_max,
-            30.0 * BEAT_FPS
-        )));
-    }
+    config.check().map_err(|m| ctx.invalid(m))?;
     Ok(config)
 }
