@@ -164,6 +164,13 @@ class Graph(Timed, InstrumentNodes, KernelNodes, SequenceParts):
         """
         return dict(self._core.compile_info(float(samplerate), int(blocksize)))
 
+    def to_dot(self, samplerate: float = 48_000, blocksize: int = 256) -> str:
+        """The graph in Graphviz's DOT language (``dot -Tsvg``): nodes with their kind,
+        parameters and latency, edges with their ports and channel counts."""
+        from .control.structure import to_dot
+
+        return to_dot(self, samplerate, blocksize)
+
 
 def _option(kind: str, name: str, value: object) -> object:
     """An option value as the engine takes it: arrays become 1-D or 2-D C-ordered float32."""
