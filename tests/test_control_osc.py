@@ -18,7 +18,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from scipy.signal import hilbert
 
 import chronus as cx
-from conftest import wait_until
+from conftest import pulses, wait_until
 
 SR = 48_000
 
@@ -176,6 +176,35 @@ def test_replies_query_list_stats_and_transport():
         values = dict(zip(stats.params[::2], stats.params[1::2], strict=True))
         assert values["bpm"] == 90.0 and values["control_applied"] >= 6
         c.close()
+
+
+def test_a_pattern_is_replaced_from_the_next_bar():
+    g = cx.Graph()
+    g.tempo = cx.TempoMap.constant(240)  # a bar of 4 beats is 1 s = 48,000 frames
+    v = g.voices(4)
+    g.output(v.trigger.sum())
+    g.play(v, cx.Pattern("x...", note=40), name="drums")  # a note a beat
+    with cx.serve(g, backend="null", osc="127.0.0.1:0", outputs=1) as srv:
+        c = Client(srv.osc_port or 0)
+        srv.engine.start_capture()
+        time.sleep(1.4)
+        c.send("/pattern/drums", "x.x.")  # two notes a beat from the next bar
+        (reply,) = c.replies("/reply/pattern/drums")
+        steps, bar = reply.params
+        time.sleep(2.0)
+        audio, start = srv.engine.stop_capture()
+        c.send("/pattern/drums", "no steps")
+        (err,) = c.replies("/error")
+        c.close()
+    assert steps == "x.x." and bar in (8.0, 12.0) and "unknown step" in err.params[1]
+    assert srv.engine.graph.tracks[0].pattern is not None
+    assert srv.engine.graph.tracks[0].pattern.text == "x.x."
+    bar_frame = round(bar * 0.25 * SR)
+    hits = np.array(pulses(audio[0])) + start
+    before, after = hits[hits < bar_frame], hits[hits >= bar_frame]
+    assert len(before) >= 4 and len(after) >= 4
+    assert set(np.diff(before)) == {SR // 4}, "the old pattern plays to the bar line"
+    assert after[0] == bar_frame and set(np.diff(after)) == {SR // 8}, "the new one from it"
 
 
 def test_malformed_input_gets_replies_and_counters_and_never_stops_the_server():
