@@ -4,7 +4,6 @@ and input that must not hurt (wrong types, floods, oversize and damaged packets)
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -18,7 +17,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from scipy.signal import hilbert
 
 import chronus as cx
-from conftest import pulses, wait_until
+from conftest import needs_tool, pulses, wait_until
 
 SR = 48_000
 
@@ -84,7 +83,7 @@ def instantaneous_hz(x: np.ndarray) -> np.ndarray:
     return np.diff(phase) * SR / (2 * np.pi)
 
 
-@pytest.mark.skipif(shutil.which("oscsend") is None, reason="oscsend (liblo-tools) is not installed")
+@needs_tool("oscsend", "liblo-tools")
 def test_a_mod_from_oscsend_changes_a_sines_pitch_within_one_block(jack_server):
     g, _ = tone_graph()
     block = jack_server["blocksize"]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,9 +14,10 @@ import pytest
 
 import chronus as cx
 from chronus.control.structure import describe
+from conftest import needs_tool
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.py"))
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed")
+needs_dot = needs_tool("dot", "graphviz")
 
 
 def small_graph() -> tuple[cx.Graph, cx.nodes.Svf]:
