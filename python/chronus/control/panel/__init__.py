@@ -124,7 +124,10 @@ class Panel:
             self._loop.close()
 
     async def _listen(self, host: str, port: int) -> WsServer:
-        return await serve(self._client, host, port, process_request=self._request, max_size=MAX_MESSAGE)
+        server: WsServer = await serve(
+            self._client, host, port, process_request=self._request, max_size=MAX_MESSAGE
+        )
+        return server
 
     def close(self) -> None:
         """Stops serving; browsers see the connection close and keep trying to reconnect."""
