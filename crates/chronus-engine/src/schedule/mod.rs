@@ -213,6 +213,11 @@ impl Schedule {
         self.slot(id).map(|s| s.signature.lanes)
     }
 
+    /// Channels of each output port of node `id`, if it is in this schedule.
+    pub fn output_channels_of(&self, id: NodeId) -> Option<&[usize]> {
+        self.slot(id).map(|s| s.signature.outputs.as_slice())
+    }
+
     /// Frames of delay node `id` adds to what passes through it, if it is in this schedule.
     pub fn latency(&self, id: NodeId) -> Option<usize> {
         self.slot(id).map(|s| s.latency)
