@@ -196,3 +196,21 @@ def test_features_of_nodes_that_are_not_analyzers_are_refused():
         with live.edit():
             late = g.rms(pitch)
         assert live.features(late).info.columns == ("rms",)
+
+
+def test_the_analyze_command_writes_json_and_names_bad_input(tmp_path, capsys):
+    from chronus.cli import main
+
+    x, _ = clicks(120.0, 6.0)
+    path = tmp_path / "clicks.wav"
+    cx.write_audio(path, x + tone(440.0, 6.0, amp=0.2), SR)
+    out = tmp_path / "out.json"
+    assert main(["analyze", str(path), "--features", "onsets,beats,pitch,notes", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert abs(data["tempo"] - 120) < 2 and len(data["onsets"]) >= 10 and len(data["beats"]) >= 8
+    assert len(data["pitch"]["f0"]) == len(data["pitch"]["times"]) and data["notes"]
+    assert "beats at" in capsys.readouterr().out
+    assert main(["analyze", str(path), "--features", "beats", "--offline", "--json", "-"]) == 0
+    assert json.loads(capsys.readouterr().out)["causal"] is False
+    assert main(["analyze", str(path), "--features", "onset"]) == 1
+    assert "unknown feature 'onset'" in capsys.readouterr().err

@@ -264,13 +264,13 @@ class Analysis(Mapping[str, Frames]):
     @property
     def notes(self) -> NDArray[np.float64]:
         """Notes as rows of (onset s, offset s, pitch as a fractional MIDI number); a note
-        still sounding at the end ends with the audio."""
+        dated before the start begins at 0, one still sounding at the end ends with the audio."""
         frames = self["notes"]
         rows: list[tuple[float, float, float]] = []
         start: tuple[float, float] | None = None
         for t, pitch, on in zip(frames.times, frames["pitch"], frames["on"], strict=True):
             if on > 0:
-                start = (float(t), float(pitch))
+                start = (max(float(t), 0.0), float(pitch))
             elif start is not None:
                 rows.append((start[0], float(t), start[1]))
                 start = None
