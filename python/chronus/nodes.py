@@ -573,7 +573,7 @@ class Clip(Node):
         gain: Gain applied to the clip. [-200.0 .. 24.0 dB, default 0.0]
         stretch: Time-stretch ratio (output length over input length: 1.25 plays 25 %
             longer at the same pitch); read once a block; needs stretcher='on'. [0.25 ..
-            4.0, default 1.0]
+            2.0, default 1.0]
         semitones: Pitch shift in semitones at the same length; read once a block; needs
             stretcher='on'. [-36.0 .. 36.0 st, default 0.0]
 

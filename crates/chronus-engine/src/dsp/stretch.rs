@@ -60,9 +60,10 @@ impl Stretcher {
         self.output_latency
     }
 
-    /// Output frames between analyses at `samplerate` Hz (what [`Stretcher::hop`] will be).
+    /// Output frames between analyses at `samplerate` Hz (what [`Stretcher::hop`] will be):
+    /// even, so that a stretch of 2 takes exactly half a hop of input per hop.
     pub fn hop_at(samplerate: f64) -> usize {
-        (HOP * samplerate) as usize
+        (HOP * samplerate) as usize & !1
     }
 
     /// Output frames between analyses: callers that feed the stretcher one hop at a time

@@ -30,9 +30,12 @@ use super::OUT;
 
 /// Most channels a clip may have.
 pub const MAX_CHANNELS: usize = 8;
-/// Stretch ratios allowed (output length over input length).
+/// Stretch ratios allowed (output length over input length). Beyond 2 Signalsmith Stretch
+/// randomises its phases from a seed it draws itself, so that renders would differ from
+/// run to run and live would not equal offline: 2 is the most it is asked for (with an
+/// even hop, no hop takes fewer than half a hop of input).
 const MIN_RATIO: f32 = 0.25;
-const MAX_RATIO: f32 = 4.0;
+const MAX_RATIO: f32 = 2.0;
 
 /// `clip(gate, gain, stretch, semitones; data, offset, length, loop, reverse, fade_in,
 /// fade_out, stretcher)`.
