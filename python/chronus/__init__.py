@@ -15,6 +15,7 @@ from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .audio import read_audio, write_audio, write_wav
 from .control import serve
 from .graph import Graph, node_kinds
+from .inspect_live import NodeProfile
 from .instruments import Operator, Zone
 from .kernels import Block, Kernel, KernelError, StateArray, kernel, sample_kernel
 from .live import Engine, devices, measure_latency, midi_inputs
@@ -47,6 +48,7 @@ __all__ = [
     "MidiFileError",
     "MidiSong",
     "Node",
+    "NodeProfile",
     "Note",
     "NoteTarget",
     "Operator",

@@ -180,6 +180,38 @@ impl Engine {
         Ok(d)
     }
 
+    /// Has the audio thread time every node's `process` (`profile`, from zero when switched
+    /// on) and keep the last frame of every node output (`values`).
+    fn inspect(&self, py: Python<'_>, profile: bool, values: bool) -> PyResult<()> {
+        let flags =
+            if profile { engine::schedule::PROFILE } else { 0 } | if values { engine::schedule::VALUES } else { 0 };
+        self.run(py, move |live| live.inspect(flags))
+    }
+
+    /// The newest inspection: (sample clock, [(node, total_ns, worst_ns, passes, resets,
+    /// ignored samples)]); clock 0 when nothing was published yet.
+    fn inspection(&self, py: Python<'_>) -> PyResult<(u64, Vec<(u32, u64, u64, u64, u64, u64)>)> {
+        self.run(py, |live| {
+            Ok(live.inspection().map_or((0, Vec::new()), |i| {
+                let nodes = i
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        let t = n.timing;
+                        (n.id, t.total_ns, t.worst_ns, t.passes, n.repairs.resets, n.repairs.ignored)
+                    })
+                    .collect();
+                (i.clock, nodes)
+            }))
+        })
+    }
+
+    /// The last frame of output `port` of `node` (one value per channel) with the sample clock
+    /// it was published at, or None when the playing graph has no such output.
+    fn read_output(&self, py: Python<'_>, node: u32, port: usize) -> PyResult<Option<(u64, Vec<f32>)>> {
+        self.run(py, move |live| Ok(live.read_output(node, port)))
+    }
+
     /// Starts recording the output (and the device input when `with_input`).
     #[pyo3(signature = (with_input, slack))]
     fn start_capture(&self, py: Python<'_>, with_input: bool, slack: f64) -> PyResult<()> {
