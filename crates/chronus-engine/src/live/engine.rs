@@ -11,6 +11,7 @@ use super::capture::{capture, Capture, Recorder};
 use super::command::{Command, Returned};
 use super::os_midi;
 use super::stats::Snapshot;
+use crate::analysis::feed::{Feeds, SharedReader};
 use crate::backend::{self, BackendCounters, Opened, Running, StreamInfo, StreamRequest};
 use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
@@ -76,6 +77,8 @@ pub struct Engine {
     /// The reading ends of the inspections of the latest schedules sent, newest first (the
     /// audio thread may still play an older one for a block after a swap).
     inspections: Vec<InspectionReader>,
+    /// The feature feeds of the playing graph's analyzer nodes.
+    feeds: Feeds,
 }
 
 /// Timestamped MIDI messages that can wait for the audio thread.
@@ -155,6 +158,7 @@ impl Engine {
             return Err(Error::Invalid(format!("edit_fade {} s is outside [0, 1]", config.edit_fade)));
         }
         let mut schedule = compile(graph, &opts)?;
+        let feeds = Feeds::default().adopted(&mut schedule).install();
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let inspections = schedule.take_inspection_readers();
         let processor = Processor::new(schedule, config.event_capacity);
@@ -168,6 +172,7 @@ impl Engine {
         let side =
             AudioSide::new(processor, command_rx, midi_rx, return_tx, stats_in, epoch, info.outputs, info.inputs);
         let mut engine = Engine {
+            feeds,
             commands,
             returns,
             stats: Arc::new(Mutex::new(stats_out)),
@@ -194,6 +199,12 @@ impl Engine {
             engine.monitor = Some(engine.spawn_monitor());
         }
         Ok((engine, side))
+    }
+
+    /// The feature feed of analyzer node `node` (shared: the engine hands it a fresh feed
+    /// if an edit rebuilds the node), or None if it writes none.
+    pub fn feed(&self, node: NodeId) -> Option<SharedReader> {
+        self.feeds.get(node)
     }
 
     /// What the backend granted.
@@ -243,8 +254,10 @@ impl Engine {
         let schedule = Box::new(compile(graph, &self.opts)?);
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let mut schedule = self.declicked(graph, schedule);
+        let feeds = self.feeds.adopted(&mut schedule);
         let mut readers = schedule.take_inspection_readers();
         self.push(Command::Swap(schedule))?;
+        self.feeds = feeds.install();
         readers.reverse();
         readers.append(&mut self.inspections);
         readers.truncate(INSPECTION_READERS);
