@@ -16,6 +16,10 @@ use pyo3::types::{PyDict, PyList};
 use crate::song::{Action, CcMap, Song};
 use crate::{to_py, Graph};
 
+/// One node of an inspection as Python sees it: (node, total_ns, worst_ns, passes, resets,
+/// ignored samples).
+type NodeRow = (u32, u64, u64, u64, u64, u64);
+
 /// A graph playing live (see `chronus.Engine` for the Python face).
 ///
 /// Every method releases the GIL before it takes the engine's lock, and never waits for
@@ -190,7 +194,7 @@ impl Engine {
 
     /// The newest inspection: (sample clock, [(node, total_ns, worst_ns, passes, resets,
     /// ignored samples)]); clock 0 when nothing was published yet.
-    fn inspection(&self, py: Python<'_>) -> PyResult<(u64, Vec<(u32, u64, u64, u64, u64, u64)>)> {
+    fn inspection(&self, py: Python<'_>) -> PyResult<(u64, Vec<NodeRow>)> {
         self.run(py, |live| {
             Ok(live.inspection().map_or((0, Vec::new()), |i| {
                 let nodes = i
