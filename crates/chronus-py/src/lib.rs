@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod analysis;
 mod graph;
 mod kernel;
 mod live;
@@ -69,19 +70,7 @@ fn render<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
     let (g, song) = (graph.inner.clone(), song.inner.clone());
-    // The input arrives as (channels, frames); the engine reads it interleaved.
-    let (in_samples, in_channels) = match &input {
-        Some(a) => {
-            let view = a.as_array();
-            let (ch, n) = view.dim();
-            let mut interleaved = vec![0.0f32; ch * n];
-            for ((c, f), x) in view.indexed_iter() {
-                interleaved[f * ch + c] = *x;
-            }
-            (interleaved, ch)
-        }
-        None => (Vec::new(), 0),
-    };
+    let (in_samples, in_channels) = input.as_ref().map(interleaved).unwrap_or_default();
     let (planar, channels) = py
         .detach(move || {
             let input = engine::Input { samples: &in_samples, channels: in_channels };
@@ -91,6 +80,17 @@ fn render<'py>(
         .map_err(to_py)?;
     let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;
     Ok(array.into_any())
+}
+
+/// Audio given as (channels, frames), interleaved for the engine: (samples, channels).
+pub(crate) fn interleaved(audio: &PyReadonlyArray2<'_, f32>) -> (Vec<f32>, usize) {
+    let view = audio.as_array();
+    let (ch, n) = view.dim();
+    let mut out = vec![0.0f32; ch * n];
+    for ((c, f), x) in view.indexed_iter() {
+        out[f * ch + c] = *x;
+    }
+    (out, ch)
 }
 
 /// Every node kind: {kind: {doc, inputs, outputs, params: [{name, default, min, max,
@@ -159,10 +159,13 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<song::CcMap>()?;
     m.add_class::<live::Engine>()?;
     m.add_class::<kernel::Kernel>()?;
+    m.add_class::<analysis::Feed>()?;
     m.add_function(wrap_pyfunction!(live::devices, m)?)?;
     m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::beats_offline, m)?)?;
     m.add("GraphError", m.py().get_type::<GraphError>())?;
     m.add("CycleError", m.py().get_type::<CycleError>())?;
     m.add("QueueFullError", m.py().get_type::<QueueFullError>())?;
