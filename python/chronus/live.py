@@ -428,7 +428,10 @@ class Engine:
         dropped_events, dropped_commands, orphan_events, swaps, crossfades (edits
         whose connections crossfaded), capture_overruns,
         input_underruns, beat/bpm/playing of the transport and cued (events waiting for
-        their beat)."""
+        their beat), commands_deferred (callbacks that left commands for the next one),
+        skipped_track_events (events of a looping track too dense to play within a block),
+        audio_panics and faulted (a panic on the audio thread, caught: the engine then
+        plays silence and refuses further calls)."""
         stats = self._core.snapshot()
         del stats["peak"], stats["rms"]
         return stats

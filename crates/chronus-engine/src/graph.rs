@@ -66,8 +66,19 @@ impl Graph {
             let known: Vec<_> = nodes::all().iter().map(|s| s.kind).collect();
             Error::Unknown(format!("unknown node kind '{kind}' (known: {})", known.join(", ")))
         })?;
+        self.add_spec(spec, options, label)
+    }
+
+    /// Adds a node of a kind that is not in the registry ([`nodes::all`]): one a host
+    /// defines for itself, or a test's.
+    pub fn add_spec(
+        &mut self,
+        spec: &'static NodeSpec,
+        options: &[(&str, OptValue)],
+        label: Option<&str>,
+    ) -> Result<NodeId> {
         let id = self.next_id;
-        let name = label.map_or_else(|| format!("{kind}#{id}"), str::to_owned);
+        let name = label.map_or_else(|| format!("{}#{id}", spec.kind), str::to_owned);
         let options = resolve_options(spec, &name, options)?;
         self.nodes.insert(
             id,

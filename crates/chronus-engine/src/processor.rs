@@ -30,6 +30,9 @@ pub struct Counters {
     pub crossfades: u64,
     /// MIDI messages that found the per-callback MIDI buffers full.
     pub dropped_midi: u64,
+    /// Track events skipped because a looping track was too dense to play within a block
+    /// (see [`crate::sequence::MAX_TRACK_EVENTS_PER_BLOCK`]).
+    pub skipped_track_events: u64,
 }
 
 /// What the transport should do (sent from the control thread).
@@ -245,11 +248,12 @@ impl Processor {
         let end = start + frames as u64;
         if let Some(t) = self.transport.as_deref_mut() {
             let (events, counters) = (&mut self.events, &mut self.counters);
-            t.run(start, end, &mut |e| {
+            let skipped = t.run(start, end, &mut |e| {
                 if events.push(e).is_err() {
                     counters.dropped_events += 1;
                 }
             });
+            counters.skipped_track_events += skipped;
         }
         let mut pos = 0;
         while pos < frames {

@@ -186,6 +186,10 @@ impl Engine {
         d.set_item("cc_received", s.cc_received)?;
         d.set_item("dropped_midi", s.dropped_midi)?;
         d.set_item("device_frame", s.device_frame)?;
+        d.set_item("commands_deferred", s.commands_deferred)?;
+        d.set_item("skipped_track_events", s.skipped_track_events)?;
+        d.set_item("audio_panics", s.audio_panics)?;
+        d.set_item("faulted", s.faulted)?;
         let ch = s.channels as usize;
         d.set_item("peak", s.peak[..ch].to_vec())?;
         d.set_item("rms", s.rms[..ch].to_vec())?;

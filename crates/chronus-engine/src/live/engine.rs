@@ -177,6 +177,13 @@ impl Engine {
 
     fn push(&mut self, command: Command) -> Result<()> {
         self.collect();
+        if self.snapshot().faulted {
+            return Err(Error::Device(
+                "the audio thread panicked and the engine now plays silence; nothing was sent \
+                 (close the engine and start a new one)"
+                    .into(),
+            ));
+        }
         self.commands.push(command).map_err(|_| {
             self.dropped_commands += 1;
             Error::Capacity(format!(

@@ -13,7 +13,7 @@ mod engine;
 pub mod os_midi;
 pub mod stats;
 
-pub use audio::AudioSide;
+pub use audio::{AudioSide, Halt, COMMANDS_PER_CALLBACK};
 pub use capture::Capture;
 pub use command::{Command, Returned};
 pub use engine::{check_mapping, Engine, EngineConfig};

@@ -73,6 +73,16 @@ pub struct Snapshot {
     /// The device's own frame counter at the start of the last callback (JACK frame time),
     /// to relate the sample clock to other clients.
     pub device_frame: u64,
+    /// Callbacks that left commands waiting for the next one (more than
+    /// [`super::audio::COMMANDS_PER_CALLBACK`] waited, or a swap came first).
+    pub commands_deferred: u64,
+    /// Track events a very dense looping track could not play within one block (skipped
+    /// and counted rather than stalling the callback).
+    pub skipped_track_events: u64,
+    /// Callbacks that panicked (caught at the engine's edge; the output is silent after).
+    pub audio_panics: u64,
+    /// Whether a panic stopped the engine (it outputs silence until closed).
+    pub faulted: bool,
 }
 
 impl Default for Snapshot {
@@ -105,6 +115,10 @@ impl Default for Snapshot {
             cc_received: 0,
             dropped_midi: 0,
             device_frame: 0,
+            commands_deferred: 0,
+            skipped_track_events: 0,
+            audio_panics: 0,
+            faulted: false,
         }
     }
 }
