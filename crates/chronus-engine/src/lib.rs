@@ -13,6 +13,7 @@ pub mod dsp;
 pub mod error;
 pub mod event;
 pub mod graph;
+pub mod limits;
 pub mod live;
 pub mod midi;
 pub mod node;

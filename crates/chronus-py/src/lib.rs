@@ -5,7 +5,7 @@ use chronus_engine as engine;
 use engine::{ArrayData, CompileOptions, Event, EventKind, NodeEvent, OptValue, Ramp};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -43,6 +43,7 @@ pub(crate) fn to_py(err: engine::Error) -> PyErr {
         engine::Error::Capacity(m) => QueueFullError::new_err(m),
         engine::Error::Device(m) => DeviceError::new_err(m),
         engine::Error::Unknown(m) | engine::Error::Invalid(m) => GraphError::new_err(m),
+        engine::Error::Memory(m) => PyMemoryError::new_err(m),
     }
 }
 
