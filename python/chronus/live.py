@@ -241,7 +241,7 @@ class Engine:
         when = self._when(at, frame, beat)
         frames = -1 if ramp is None else round(ramp * self.samplerate)
         self._core.set_param(
-            param.node.id, param.index, -1 if lane is None else lane, float(value), frames, **when
+            param.node.id, param.index, lane, float(value), frames, **when
         )
         if lane is None:
             self.graph._core.set_param(param.node.id, param.name, [float(value)])
@@ -321,6 +321,8 @@ class Engine:
     # -- MIDI ---------------------------------------------------------------------------
     def route_midi(self, target: Node | None, *, channel: int | None = None) -> None:
         """Sends incoming MIDI on ``channel`` (None: every channel) to ``target``."""
+        if channel is not None and not (isinstance(channel, int) and 0 <= channel <= 15):
+            raise ValueError(f"channel must be a MIDI channel 0..15 or None (every channel), got {channel!r}")
         node = None if target is None else target.id
         for ch in range(16) if channel is None else [channel]:
             self._routes[ch] = node

@@ -55,8 +55,7 @@ def render(
         if isinstance(item, TimedChange):
             frame = _frame(graph, item.at, item.frame, item.beat, 0.0, samplerate)
             ramp = -1 if item.ramp is None else round(item.ramp * samplerate)
-            lane = -1 if item.lane is None else item.lane
-            params.append((frame, item.param.node.id, item.param.index, lane, item.value, ramp))
+            params.append((frame, item.param.node.id, item.param.index, item.lane, item.value, ramp))
         else:
             frame = _frame(graph, item.at, item.frame, item.beat, item.after, samplerate)
             notes.append((frame, item.node.id, item.kind, item.channel, item.data, item.value))

@@ -178,3 +178,33 @@ fn a_stop_is_acknowledged_by_the_callback_before_the_stream_goes() {
     let (_engine, side) = Engine::start_manual(&g, &config(64)).unwrap();
     assert!(!side.halt().stop(Duration::from_millis(30)));
 }
+
+#[test]
+fn a_full_event_queue_refuses_timed_and_immediate_events_alike() {
+    let mut g = Graph::new();
+    let c = g.add("const", &[], None).unwrap();
+    g.connect_output(c, "out").unwrap();
+    let mut cfg = config(4096);
+    cfg.event_capacity = 16;
+    let (mut engine, mut side) = Engine::start_manual(&g, &cfg).unwrap();
+    let set = |v: f32| EventKind::Param { node: c, param: 0, lane: None, value: v, ramp: Ramp::Jump };
+    for i in 0..16 {
+        engine.send(Some(48_000 + i), set(0.5)).unwrap();
+    }
+    for time in [Some(96_000), None] {
+        let err = engine.send(time, set(0.25)).unwrap_err();
+        assert!(matches!(&err, Error::Capacity(m) if m.contains("16 events already wait")), "{err}");
+    }
+    let mut out = vec![0.0f32; 256];
+    side.callback(&mut out, &[]);
+    assert!(engine.send(None, set(0.25)).is_err(), "still waiting for their time");
+    for _ in 0..200 {
+        side.callback(&mut out, &[]);
+    }
+    assert_eq!(out[0], 0.5);
+    engine.send(None, set(0.25)).unwrap();
+    side.callback(&mut out, &[]);
+    assert_eq!(out[0], 0.25);
+    let s = engine.snapshot();
+    assert_eq!((s.events_done, s.dropped_events), (17, 0));
+}

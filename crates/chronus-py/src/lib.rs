@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod args;
 mod live;
 mod song;
 
@@ -191,15 +192,15 @@ impl Graph {
     }
 }
 
-/// One parameter event as Python sends it: (frame, node, param, lane or -1, value,
-/// ramp frames or -1 for the default glide).
-type EventTuple = (u64, u32, u16, i64, f32, i64);
+/// One parameter event as Python sends it: (frame, node, param, lane or None for every
+/// lane, value, ramp frames or -1 for the default glide).
+type EventTuple = (args::Frame, u32, u16, Option<args::Lane>, f32, args::RampFrames);
 
-pub(crate) fn param_kind(node: u32, param: u16, lane: i64, value: f32, ramp: i64) -> EventKind {
+pub(crate) fn param_kind(node: u32, param: u16, lane: Option<u16>, value: f32, ramp: i64) -> EventKind {
     EventKind::Param {
         node,
         param,
-        lane: u16::try_from(lane).ok(),
+        lane,
         value,
         ramp: match ramp {
             r if r < 0 => Ramp::Default,
@@ -213,7 +214,7 @@ pub(crate) fn param_kind(node: u32, param: u16, lane: i64, value: f32, ramp: i64
 /// kind is "note_on" (data = note, value = velocity), "note_off" (data = note),
 /// "control" (data = controller, value in [0, 1]), "bend" (value in [-1, 1]),
 /// "program" (data = program) or "all_notes_off".
-type NodeEventTuple = (u64, u32, String, u8, u8, f32);
+type NodeEventTuple = (args::Frame, u32, String, args::Channel, args::Data7, f32);
 
 pub(crate) fn node_kind(node: u32, kind: &str, channel: u8, data: u8, value: f32) -> PyResult<EventKind> {
     let event = match kind {
@@ -235,10 +236,10 @@ pub(crate) fn node_kind(node: u32, kind: &str, channel: u8, data: u8, value: f32
 #[allow(clippy::too_many_arguments)]
 fn render<'py>(
     py: Python<'py>,
-    graph: &Graph,
-    frames: usize,
+    graph: &Bound<'py, Graph>,
+    frames: args::Frames,
     samplerate: f64,
-    blocksize: usize,
+    blocksize: args::Blocksize,
     smoothing: f64,
     events: Vec<EventTuple>,
     node_events: Vec<NodeEventTuple>,
@@ -255,15 +256,20 @@ fn render<'py>(
             cc_maps: song::cc_maps(cc_maps.unwrap_or_default())?,
         }),
     };
+    let (frames, blocksize) = (frames.0, blocksize.0);
     let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
     let mut events: Vec<Event> = events
         .into_iter()
-        .map(|(time, node, param, lane, value, ramp)| Event { time, kind: param_kind(node, param, lane, value, ramp) })
+        .map(|(time, node, param, lane, value, ramp)| Event {
+            time: time.0,
+            kind: param_kind(node, param, lane.map(|l| l.0), value, ramp.0),
+        })
         .collect();
     for (time, node, kind, channel, data, value) in node_events {
-        events.push(Event { time, kind: node_kind(node, &kind, channel, data, value)? });
+        events.push(Event { time: time.0, kind: node_kind(node, &kind, channel.0, data.0, value)? });
     }
-    let g = graph.inner.clone();
+    // Borrow the graph only to copy it: another thread may edit it while this one renders.
+    let g = graph.borrow().inner.clone();
     // The input arrives as (channels, frames); the engine reads it interleaved.
     let (in_samples, in_channels) = match &input {
         Some(a) => {

@@ -14,7 +14,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::{node_kind, param_kind, song, to_py, Graph};
+use crate::{args, node_kind, param_kind, song, to_py, Graph};
 
 /// A graph playing live (see `chronus.Engine` for the Python face).
 ///
@@ -47,42 +47,43 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        graph: &Graph,
-        backend: String,
-        device: Option<String>,
-        samplerate: Option<u32>,
-        blocksize: usize,
-        outputs: usize,
-        inputs: usize,
+        graph: &Bound<'_, Graph>,
+        backend: &Bound<'_, PyAny>,
+        device: Option<&Bound<'_, PyAny>>,
+        samplerate: Option<args::Samplerate>,
+        blocksize: args::Blocksize,
+        outputs: args::Outputs,
+        inputs: args::Inputs,
         smoothing: f64,
         edit_fade: f64,
-        client_name: String,
+        client_name: &Bound<'_, PyAny>,
         connect: bool,
-        command_capacity: usize,
-        event_capacity: usize,
+        command_capacity: args::Queue,
+        event_capacity: args::EventCapacity,
         midi_in: bool,
         midi_out: bool,
     ) -> PyResult<Self> {
         let config = EngineConfig {
             stream: StreamRequest {
-                backend,
-                device,
-                samplerate,
-                blocksize,
-                outputs,
-                inputs,
-                client_name,
+                backend: args::text(backend, "backend", "a string such as 'auto', 'jack', 'null' or 'alsa'")?,
+                device: device.map(|d| args::text(d, "device", "a device name (or part of it)")).transpose()?,
+                samplerate: samplerate.map(|r| r.0),
+                blocksize: blocksize.0,
+                outputs: outputs.0,
+                inputs: inputs.0,
+                client_name: args::text(client_name, "name", "a client name")?,
                 connect,
                 midi_in,
                 midi_out,
             },
-            blocksize,
+            blocksize: blocksize.0,
             smoothing,
             edit_fade,
-            command_capacity,
-            event_capacity,
+            command_capacity: command_capacity.0,
+            event_capacity: event_capacity.0,
         };
-        let g = graph.inner.clone();
+        // Borrow the graph only to copy it: another thread may edit it while this one waits.
+        let g = graph.borrow().inner.clone();
         let inner = py.detach(move || engine::live::Engine::start(&g, &config)).map_err(to_py)?;
         Ok(Engine { inner: Mutex::new(Some(inner)) })
     }
@@ -102,8 +103,8 @@ impl Engine {
         Ok(d)
     }
 
-    /// Sends a parameter change for frame `time` (None: the next block), or for the moment
-    /// the transport plays `beat`.
+    /// Sends a parameter change to `lane` (None: every lane) for frame `time` (None: the
+    /// next block), or for the moment the transport plays `beat`.
     #[pyo3(signature = (node, param, lane, value, ramp, time=None, beat=None))]
     #[allow(clippy::too_many_arguments)]
     fn set_param(
@@ -111,14 +112,14 @@ impl Engine {
         py: Python<'_>,
         node: u32,
         param: u16,
-        lane: i64,
+        lane: Option<args::Lane>,
         value: f32,
-        ramp: i64,
-        time: Option<u64>,
+        ramp: args::RampFrames,
+        time: Option<args::Frame>,
         beat: Option<f64>,
     ) -> PyResult<()> {
-        let kind = param_kind(node, param, lane, value, ramp);
-        self.run(py, |live| deliver(live, time, beat, kind))
+        let kind = param_kind(node, param, lane.map(|l| l.0), value, ramp.0);
+        self.run(py, |live| deliver(live, time.map(|t| t.0), beat, kind))
     }
 
     /// Sends a musical event (see `render` for the kinds) for frame `time` (None: now), or
@@ -130,19 +131,20 @@ impl Engine {
         py: Python<'_>,
         node: u32,
         kind: &str,
-        channel: u8,
-        data: u8,
+        channel: args::Channel,
+        data: args::Data7,
         value: f32,
-        time: Option<u64>,
+        time: Option<args::Frame>,
         beat: Option<f64>,
     ) -> PyResult<()> {
-        let kind = node_kind(node, kind, channel, data, value)?;
-        self.run(py, |live| deliver(live, time, beat, kind))
+        let kind = node_kind(node, kind, channel.0, data.0, value)?;
+        self.run(py, |live| deliver(live, time.map(|t| t.0), beat, kind))
     }
 
     /// Compiles `graph` and swaps it in while playing.
-    fn swap(&self, py: Python<'_>, graph: &Graph) -> PyResult<()> {
-        let g = graph.inner.clone();
+    fn swap(&self, py: Python<'_>, graph: &Bound<'_, Graph>) -> PyResult<()> {
+        // Borrow the graph only to copy it: another thread may edit it while this one waits.
+        let g = graph.borrow().inner.clone();
         self.run(py, move |live| live.swap(&g))
     }
 
@@ -172,6 +174,7 @@ impl Engine {
         d.set_item("late_events", s.late_events)?;
         d.set_item("orphan_events", s.orphan_events)?;
         d.set_item("dropped_events", s.dropped_events)?;
+        d.set_item("events_done", s.events_done)?;
         d.set_item("dropped_commands", dropped)?;
         d.set_item("swaps", s.swaps)?;
         d.set_item("crossfades", s.crossfades)?;

@@ -24,7 +24,8 @@ pub type CcTuple = (i32, u8, u32, u16, f32, f32, String, f32);
 fn track_event((kind, beat, probability, node, channel, data, value, ramp): TrackEventTuple) -> PyResult<TrackEvent> {
     let kind = match (kind.as_str(), u32::try_from(node)) {
         ("param", Ok(node)) => {
-            let lane = if channel == 255 { -1 } else { channel as i64 };
+            let lane = if channel == 255 { None } else { Some(u16::from(channel)) };
+            let ramp = if ramp < 0 { -1 } else { ramp };
             param_kind(node, data, lane, value, ramp)
         }
         ("param", Err(_)) => return Err(PyValueError::new_err("a parameter event needs a node")),

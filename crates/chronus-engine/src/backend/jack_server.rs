@@ -18,7 +18,23 @@ use crate::live::{AudioSide, Halt};
 /// Frames the process callback hands the engine at once (longer JACK periods are chunked).
 const CHUNK: usize = 4096;
 
+/// Refuses text the JACK library cannot take (it would panic on a NUL inside).
+fn check_text(what: &str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(Error::Device(format!("JACK: {what} {text:?} contains a NUL character")));
+    }
+    Ok(())
+}
+
 fn client(name: &str) -> Result<Client> {
+    check_text("client name", name)?;
+    let most = *jack::CLIENT_NAME_SIZE;
+    if name.is_empty() || name.len() > most {
+        return Err(Error::Device(format!(
+            "JACK: the client name (name=) must have 1 to {most} bytes, got {} bytes",
+            name.len()
+        )));
+    }
     Client::new(name, ClientOptions::NO_START_SERVER)
         .map(|(c, _)| c)
         .map_err(|e| Error::Device(format!("cannot connect to a JACK server: {e} (is jackd running?)")))
@@ -206,7 +222,9 @@ const HALT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Running for JackRunning {
     fn connect(&self, from: &str, to: &str) -> Result<()> {
-        let active = self.active.as_ref().expect("running until stopped");
+        check_text("port name", from)?;
+        check_text("port name", to)?;
+        let active = self.active.as_ref().ok_or_else(|| Error::Device("JACK: the engine is stopped".into()))?;
         active
             .as_client()
             .connect_ports_by_name(from, to)

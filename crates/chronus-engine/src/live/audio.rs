@@ -1,7 +1,7 @@
 //! The audio thread's side of the live engine.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -78,6 +78,8 @@ pub struct AudioSide {
     /// Set when a callback panicked: the engine's state may be torn, so it outputs silence
     /// from then on (reported in [`Snapshot::audio_panics`]).
     faulted: bool,
+    /// Tells the control side at once that the engine faulted.
+    faulted_flag: Arc<AtomicBool>,
 }
 
 impl AudioSide {
@@ -91,6 +93,7 @@ impl AudioSide {
         epoch: Instant,
         out_channels: usize,
         in_channels: usize,
+        faulted_flag: Arc<AtomicBool>,
     ) -> Self {
         let samplerate = processor.schedule().samplerate();
         AudioSide {
@@ -108,6 +111,7 @@ impl AudioSide {
             in_channels,
             halt: Arc::new(Halt::default()),
             faulted: false,
+            faulted_flag,
         }
     }
 
@@ -141,9 +145,7 @@ impl AudioSide {
     pub fn midi_input(&mut self, offset: u32, bytes: &[u8]) {
         let Some(event) = NodeEvent::from_midi(bytes) else { return };
         let time = self.processor.clock() + offset as u64;
-        if self.processor.push_event(Event { time, kind: EventKind::Midi { event } }).is_err() {
-            self.processor.count_dropped();
-        }
+        self.processor.push_internal(Event { time, kind: EventKind::Midi { event } });
     }
 
     /// Produces the next `out.len() / out_channels` frames, given the device input for the
@@ -169,6 +171,7 @@ impl AudioSide {
             let run = catch_unwind(AssertUnwindSafe(|| self.run(out, input, midi_out)));
             if run.is_err() {
                 self.faulted = true;
+                self.faulted_flag.store(true, Ordering::Relaxed);
                 self.snapshot.audio_panics += 1;
             }
         }
@@ -182,9 +185,7 @@ impl AudioSide {
         let frames = out.len() / self.out_channels;
         self.drain_commands();
         while let Ok(event) = self.midi_events.pop() {
-            if self.processor.push_event(event).is_err() {
-                self.processor.count_dropped();
-            }
+            self.processor.push_internal(event);
         }
         let clock = self.processor.clock();
         let in_ch = if input.is_empty() { 0 } else { self.in_channels };
@@ -229,6 +230,7 @@ impl AudioSide {
         s.late_events = counters.late_events;
         s.orphan_events = counters.orphan_events;
         s.dropped_events = counters.dropped_events;
+        s.events_done = counters.events_done;
         s.swaps = counters.swaps;
         s.crossfades = counters.crossfades;
         s.dropped_midi = s.dropped_midi.max(counters.dropped_midi);

@@ -16,6 +16,7 @@ use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind, NodeEvent};
 use crate::graph::{Graph, NodeId};
+use crate::limits;
 use crate::midi::{CcMapping, Curve, MidiRoutes};
 use crate::offline::check_event;
 use crate::processor::Processor;
@@ -62,6 +63,15 @@ pub struct Engine {
     has_transport: bool,
     /// Cue commands sent (compared with what the audio thread took, to know how many wait).
     cues_sent: u64,
+    /// Timed events sent (compared with what the audio thread applied, to know the room
+    /// left in its event queue).
+    events_sent: u64,
+    /// Future events the audio thread can hold.
+    event_capacity: usize,
+    /// The audio thread's count of events applied, as last read.
+    events_done_seen: u64,
+    /// Set by the audio thread when a callback panicked.
+    faulted: Arc<AtomicBool>,
     recorder: Option<Recorder>,
     /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
     midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
@@ -112,6 +122,8 @@ impl Engine {
         if !(config.edit_fade.is_finite() && (0.0..=1.0).contains(&config.edit_fade)) {
             return Err(Error::Invalid(format!("edit_fade {} s is outside [0, 1]", config.edit_fade)));
         }
+        limits::check_queue("queue", "commands", config.command_capacity)?;
+        limits::check_queue("event_capacity", "events", config.event_capacity)?;
         let schedule = compile(graph, &opts)?;
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let (commands, command_rx) = rtrb::RingBuffer::new(config.command_capacity.max(1));
@@ -121,6 +133,7 @@ impl Engine {
         let (stats_in, stats_out) = triple_buffer::triple_buffer(&Snapshot::default());
         let (midi_tx, midi_rx) = rtrb::RingBuffer::new(MIDI_QUEUE);
         let epoch = Instant::now();
+        let faulted = Arc::new(AtomicBool::new(false));
         let side = AudioSide::new(
             Processor::new(schedule, config.event_capacity),
             command_rx,
@@ -130,6 +143,7 @@ impl Engine {
             epoch,
             info.outputs,
             info.inputs,
+            faulted.clone(),
         );
         let mut engine = Engine {
             commands,
@@ -146,6 +160,10 @@ impl Engine {
             lanes,
             has_transport: false,
             cues_sent: 0,
+            events_sent: 0,
+            event_capacity: config.event_capacity,
+            events_done_seen: 0,
+            faulted: faulted.clone(),
             recorder: None,
             midi_tx: Arc::new(Mutex::new(midi_tx)),
             midi_record: None,
@@ -177,7 +195,7 @@ impl Engine {
 
     fn push(&mut self, command: Command) -> Result<()> {
         self.collect();
-        if self.snapshot().faulted {
+        if self.faulted.load(Ordering::Relaxed) {
             return Err(Error::Device(
                 "the audio thread panicked and the engine now plays silence; nothing was sent \
                  (close the engine and start a new one)"
@@ -198,7 +216,29 @@ impl Engine {
     /// block when `time` is None. Checks it against the playing graph first.
     pub fn send(&mut self, time: Option<u64>, kind: EventKind) -> Result<()> {
         check_event(&self.graph, |n| self.lanes.get(&n).copied(), &Event { time: time.unwrap_or(0), kind })?;
-        self.push(Command::Event { time, kind })
+        self.push_event(time, kind)
+    }
+
+    /// Sends an event if the audio thread's event queue has room for it (counting what was
+    /// sent against what the audio thread reports applied), else a capacity error.
+    fn push_event(&mut self, time: Option<u64>, kind: EventKind) -> Result<()> {
+        // The audio thread's count only grows: look it up again only when the last one seen
+        // leaves no room.
+        let mut waiting = self.events_sent.saturating_sub(self.events_done_seen);
+        if waiting >= self.event_capacity as u64 {
+            self.events_done_seen = self.snapshot().events_done;
+            waiting = self.events_sent.saturating_sub(self.events_done_seen);
+        }
+        if waiting >= self.event_capacity as u64 {
+            return Err(Error::Capacity(format!(
+                "{waiting} events already wait for their time in the engine (room for {}); \
+                 nothing was sent and the engine keeps playing",
+                self.event_capacity
+            )));
+        }
+        self.push(Command::Event { time, kind })?;
+        self.events_sent += 1;
+        Ok(())
     }
 
     /// Compiles `graph` and swaps it in at the next block boundary; nodes that survive keep
@@ -371,7 +411,7 @@ impl Engine {
         let event = NodeEvent::from_midi(bytes)
             .ok_or_else(|| Error::Invalid(format!("not a note, controller, bend or program message: {bytes:02x?}")))?;
         let time = self.frame_at(at.unwrap_or_else(Instant::now));
-        self.push(Command::Event { time: Some(time), kind: EventKind::Midi { event } })
+        self.push_event(Some(time), EventKind::Midi { event })
     }
 
     /// Listens to the OS MIDI input port whose name contains `name` (ALSA sequencer,

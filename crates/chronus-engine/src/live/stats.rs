@@ -36,6 +36,9 @@ pub struct Snapshot {
     pub orphan_events: u64,
     /// Future events that found the event queue full and were not applied.
     pub dropped_events: u64,
+    /// Events sent by the control thread that the audio thread has applied (or found
+    /// orphaned): with its own count of events sent, the control side knows the room left.
+    pub events_done: u64,
     /// Schedules swapped in.
     pub swaps: u64,
     /// Declicked edits whose crossfade finished.
@@ -98,6 +101,7 @@ impl Default for Snapshot {
             late_events: 0,
             orphan_events: 0,
             dropped_events: 0,
+            events_done: 0,
             swaps: 0,
             crossfades: 0,
             capture_overruns: 0,
