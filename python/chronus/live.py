@@ -369,12 +369,14 @@ class Engine:
             time.sleep(0.01)
         raise TimeoutError(f"no MIDI controller moved within {timeout} s")
 
-    def start_midi_record(self) -> None:
-        """Starts recording incoming MIDI with sample-clock timestamps."""
-        self._core.start_midi_record()
+    def start_midi_record(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Starts recording incoming MIDI with sample-clock timestamps; with ``path`` the
+        messages stream into that MIDI file as they arrive (readable at every second)."""
+        self._core.start_midi_record(None if path is None else os.fspath(path))
 
     def stop_midi_record(self) -> list[tuple[int, bytes]]:
-        """Stops recording; returns [(frame, message bytes)] (see :func:`save_midi_recording`)."""
+        """Stops recording; returns [(frame, message bytes)] (see :func:`save_midi_recording`);
+        empty for a recording streamed to a file, which is complete when this returns."""
         return [(frame, bytes(b)) for frame, b in self._core.stop_midi_record()]
 
     # -- editing ------------------------------------------------------------------------
@@ -448,21 +450,84 @@ class Engine:
         return {"peak": s["peak"], "rms": s["rms"], "peak_db": db(s["peak"]), "rms_db": db(s["rms"])}
 
     # -- recording ----------------------------------------------------------------------
-    def start_capture(self, *, with_input: bool = False, slack: float = 10.0) -> None:
+    def start_capture(
+        self, *, with_input: bool = False, slack: float = 10.0, path: str | os.PathLike[str] | None = None
+    ) -> None:
         """Starts recording exactly what the engine outputs (and, ``with_input``, the device
-        input), from inside the audio thread; ``slack`` seconds may wait in the ring."""
-        self._core.start_capture(with_input, slack)
+        input), from inside the audio thread; ``slack`` seconds (at most 60) may wait in the
+        ring. With ``path`` (``.wav`` or ``.flac``) the take streams to that file as it goes
+        (see :meth:`record`) instead of memory."""
+        source = "both" if with_input else "output"
+        self._core.start_capture(source, float(slack), None if path is None else os.fspath(path))
 
-    def stop_capture(self) -> tuple[np.ndarray, int]:
+    def stop_capture(self) -> tuple[np.ndarray, int] | tuple[Path, int]:
         """Stops recording; returns float32 (channels, frames) and the frame of the engine
-        clock at which the recording starts. Frames lost to a slow reader raise an error
-        after everything recorded is returned in the exception's ``audio`` attribute."""
-        audio, start, overruns = self._core.stop_capture()
+        clock at which the recording starts (for a capture started with ``path``: the file's
+        path instead of the audio). Frames lost to a slow reader raise an error after
+        everything recorded is returned in the exception's ``audio`` attribute."""
+        audio, start, overruns, _, path = self._core.stop_capture()
+        result = (Path(path) if audio is None else audio, start or 0)
         if overruns:
             err = RuntimeError(f"the capture lost {overruns} frames because its reader fell behind")
-            err.audio = audio  # type: ignore[attr-defined]
+            err.audio = result[0]  # type: ignore[attr-defined]
             raise err
-        return audio, (start or 0)
+        return result
+
+    def record(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        source: str = "output",
+        bits: int | None = None,
+        slack: float = 10.0,
+    ) -> Take:
+        """Records to a WAV or FLAC file as the engine plays, from a worker thread: the file
+        is readable at least once a second (header and data flushed), so even a killed
+        process leaves everything up to the last second; memory stays flat however long
+        the take. ``source`` is "output", "input" (the device input) or "both" (output
+        channels, then input channels); ``bits`` 16, 24 or 32 (float, WAV only; default:
+        32 for WAV, 24 for FLAC). Returns a :class:`Take`; call its ``stop()``.
+
+        >>> take = live.record("take.flac", source="both")   # doctest: +SKIP
+        >>> ...
+        >>> info = take.stop()                               # doctest: +SKIP
+        """
+        self._core.start_capture(source, float(slack), os.fspath(path), bits)
+        return Take(self, Path(path))
+
+class Take:
+    """A recording streaming to a file (see :meth:`Engine.record`)."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self._engine = engine
+        self.path = path
+        self._result: dict[str, Any] | None = None
+
+    def status(self) -> dict[str, Any]:
+        """Progress while it runs: frames written, overruns (frames lost because the writer
+        fell behind), path, and error (a write failure, such as a full disk) or None."""
+        if self._result is not None:
+            return self._result
+        status = self._engine._core.capture_status()
+        if status is None:
+            raise RuntimeError(f"the recording to {self.path} is no longer running")
+        return status
+
+    def stop(self) -> dict[str, Any]:
+        """Stops the recording and closes the file; returns path, frames, start (frame of
+        the engine clock of its first frame) and overruns. Raises if frames were lost."""
+        if self._result is None:
+            _, start, overruns, frames, path = self._engine._core.stop_capture()
+            self._result = {"path": Path(path), "frames": frames, "start": start or 0, "overruns": overruns}
+            if overruns:
+                raise RuntimeError(f"the recording to {self.path} lost {overruns} frames (the writer fell behind)")
+        return self._result
+
+    def __enter__(self) -> Take:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class Transport:

@@ -21,6 +21,7 @@ pub mod nodes;
 pub mod offline;
 mod param;
 pub mod processor;
+pub mod record;
 pub mod schedule;
 pub mod sequence;
 pub mod spec;

@@ -2,8 +2,10 @@
 
 use chronus_engine as engine;
 use engine::backend::StreamRequest;
-use engine::live::EngineConfig;
+use engine::live::{EngineConfig, Source};
+use engine::record::{FileFormat, Target};
 use numpy::{PyArray1, PyArrayMethods};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -199,25 +201,72 @@ impl Engine {
         Ok(d)
     }
 
-    /// Starts recording the output (and the device input when `with_input`).
-    #[pyo3(signature = (with_input, slack))]
-    fn start_capture(&self, py: Python<'_>, with_input: bool, slack: f64) -> PyResult<()> {
-        self.run(py, |live| live.start_capture(with_input, slack))
+    /// Starts recording `source` ("output", "input" or "both") into memory, or into the
+    /// WAV/FLAC file `path` (written as the take goes; `bits` 16, 24 or 32 for WAV).
+    #[pyo3(signature = (source, slack, path=None, bits=None))]
+    fn start_capture(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        slack: f64,
+        path: Option<PathBuf>,
+        bits: Option<u32>,
+    ) -> PyResult<()> {
+        let source = match source {
+            "output" => Source::Output,
+            "input" => Source::Input,
+            "both" => Source::Both,
+            other => {
+                return Err(PyValueError::new_err(format!("source must be 'output', 'input' or 'both', got '{other}'")))
+            }
+        };
+        let target = match path {
+            Some(path) => {
+                let format = FileFormat::for_path(&path, bits).map_err(to_py)?;
+                Target::File { path, format }
+            }
+            None => Target::Memory,
+        };
+        self.run(py, move |live| live.start_capture(source, slack, target))
     }
 
-    /// Stops recording; returns (float32 (channels, frames), start frame or None, overruns).
-    fn stop_capture<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Option<u64>, u64)> {
+    /// The running capture: {frames, overruns, path, error} (None when none runs).
+    fn capture_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let status = self.run(py, |live| {
+            Ok(live.capture_status().map(|r| (r.frames(), r.overruns(), r.path().map(PathBuf::from), r.error())))
+        })?;
+        let Some((frames, overruns, path, error)) = status else { return Ok(None) };
+        let d = PyDict::new(py);
+        d.set_item("frames", frames)?;
+        d.set_item("overruns", overruns)?;
+        d.set_item("path", path)?;
+        d.set_item("error", error)?;
+        Ok(Some(d))
+    }
+
+    /// Stops recording; returns (float32 (channels, frames) or None for a file capture,
+    /// start frame or None, overruns, frames, path or None).
+    #[allow(clippy::type_complexity)]
+    fn stop_capture<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Option<Bound<'py, PyAny>>, Option<u64>, u64, u64, Option<PathBuf>)> {
         let capture = self.run(py, |live| live.stop_capture())?;
-        let ch = capture.channels.max(1);
-        let frames = capture.samples.len() / ch;
-        let mut planar = vec![0.0f32; frames * ch];
-        for (f, row) in capture.samples.chunks_exact(ch).enumerate() {
-            for (c, x) in row.iter().enumerate() {
-                planar[c * frames + f] = *x;
+        let array = match capture.path {
+            Some(_) => None,
+            None => {
+                let ch = capture.channels.max(1);
+                let frames = capture.samples.len() / ch;
+                let mut planar = vec![0.0f32; frames * ch];
+                for (f, row) in capture.samples.chunks_exact(ch).enumerate() {
+                    for (c, x) in row.iter().enumerate() {
+                        planar[c * frames + f] = *x;
+                    }
+                }
+                Some(PyArray1::from_vec(py, planar).reshape([ch, frames])?.into_any())
             }
-        }
-        let array = PyArray1::from_vec(py, planar).reshape([ch, frames])?;
-        Ok((array.into_any(), capture.start, capture.overruns))
+        };
+        Ok((array, capture.start, capture.overruns, capture.frames, capture.path))
     }
 
     /// Replaces the transport's tempo map and tracks: stopped at beat 0, or with
@@ -291,9 +340,11 @@ impl Engine {
         self.run(py, |live| live.open_midi_input(name))
     }
 
-    /// Starts recording incoming MIDI.
-    fn start_midi_record(&self, py: Python<'_>) -> PyResult<()> {
-        self.run(py, |live| live.start_midi_record())
+    /// Starts recording incoming MIDI, in memory or (with `path`) into a MIDI file written
+    /// as it goes.
+    #[pyo3(signature = (path=None))]
+    fn start_midi_record(&self, py: Python<'_>, path: Option<PathBuf>) -> PyResult<()> {
+        self.run(py, |live| live.start_midi_record(path.as_deref()))
     }
 
     /// Stops recording MIDI; returns [(frame, bytes)].

@@ -191,7 +191,9 @@ impl AudioSide {
         let in_ch = if input.is_empty() { 0 } else { self.in_channels };
         self.processor.process_duplex(out, self.out_channels, input, in_ch);
         if let Some(capture) = &mut self.capture {
-            capture.write(clock, out, self.out_channels, input, in_ch, frames);
+            if !capture.write(clock, out, self.out_channels, input, in_ch, frames) {
+                self.snapshot.capture_overruns += frames as u64;
+            }
         }
         self.pass_midi(midi_out);
         self.meters.update(out, self.out_channels, &mut self.snapshot);

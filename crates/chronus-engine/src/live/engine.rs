@@ -1,13 +1,14 @@
 //! The control thread's side of the live engine.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::audio::AudioSide;
-use super::capture::{capture, Capture, Recorder};
+use super::capture::{capture, Source};
 use super::command::{Command, Returned};
 use super::os_midi;
 use super::stats::Snapshot;
@@ -21,6 +22,8 @@ use crate::midi::{CcMapping, Curve, MidiRoutes};
 use crate::offline::check_event;
 use crate::processor::Processor;
 use crate::processor::{StampedMidi, TransportCommand};
+use crate::record::midi_file::MidiFileRecorder;
+use crate::record::{Recorder, Recording, Target};
 use crate::schedule::Schedule;
 use crate::sequence::{TempoMap, Track, Transport, CUE_ROOM};
 use crate::transition::compile_transition;
@@ -75,9 +78,15 @@ pub struct Engine {
     recorder: Option<Recorder>,
     /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
     midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
-    midi_record: Option<rtrb::Consumer<StampedMidi>>,
+    midi_record: Option<MidiRecording>,
     midi_input: Option<os_midi::InputConnection>,
     monitor: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+}
+
+/// Where a MIDI recording goes.
+enum MidiRecording {
+    Memory(rtrb::Consumer<StampedMidi>),
+    File(MidiFileRecorder),
 }
 
 /// Timestamped MIDI messages that can wait for the audio thread.
@@ -298,25 +307,35 @@ impl Engine {
         at_start + (elapsed * self.info.samplerate) as u64
     }
 
-    /// Starts recording the engine's output (and device input when `with_input`), with
-    /// room for `slack` seconds between the audio thread and the recorder.
-    pub fn start_capture(&mut self, with_input: bool, slack: f64) -> Result<()> {
+    /// Starts recording `source` (the output, the device input, or both) into `target`
+    /// (memory, or a WAV/FLAC file written as the take goes, readable at every second), with
+    /// room for `slack` seconds between the audio thread and the writer.
+    pub fn start_capture(&mut self, source: Source, slack: f64, target: Target) -> Result<()> {
         if self.recorder.is_some() {
             return Err(Error::Invalid("a capture is already running; stop it first".into()));
         }
-        let channels = self.info.outputs + if with_input { self.info.inputs } else { 0 };
-        let (sink, recorder) = capture(channels, with_input, self.info.samplerate, slack);
+        let (sink, recorder) =
+            capture(source, self.info.outputs, self.info.inputs, self.info.samplerate, slack, target)?;
         self.push(Command::StartCapture(sink))?;
         self.recorder = Some(recorder);
         Ok(())
     }
 
-    /// Stops the capture and returns what it recorded.
-    pub fn stop_capture(&mut self) -> Result<Capture> {
+    /// The running capture, if any (for its progress: frames, overruns, path, error).
+    pub fn capture_status(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// Stops the capture and returns what it recorded (a file capture: the file is
+    /// complete when this returns).
+    pub fn stop_capture(&mut self) -> Result<Recording> {
         let Some(recorder) = self.recorder.take() else {
             return Err(Error::Invalid("no capture is running".into()));
         };
-        self.push(Command::StopCapture)?;
+        if let Err(e) = self.push(Command::StopCapture) {
+            self.recorder = Some(recorder);
+            return Err(e);
+        }
         // Wait (briefly) for the audio thread to hand the sink back, so every frame it wrote
         // is in the ring before the recorder's last drain.
         let deadline = Instant::now() + Duration::from_secs(2);
@@ -331,7 +350,7 @@ impl Engine {
                 Err(_) => std::thread::sleep(Duration::from_millis(1)),
             }
         }
-        Ok(recorder.finish())
+        recorder.finish()
     }
 
     /// Replaces the transport's tracks and tempo map (stopped, at beat 0).
@@ -429,36 +448,56 @@ impl Engine {
         Ok(())
     }
 
-    /// Starts recording incoming MIDI with sample timestamps.
-    pub fn start_midi_record(&mut self) -> Result<()> {
+    /// Starts recording incoming MIDI with sample timestamps: kept in memory, or (with
+    /// `path`) streamed to a MIDI file that is readable at every second.
+    pub fn start_midi_record(&mut self, path: Option<&Path>) -> Result<()> {
         if self.midi_record.is_some() {
             return Err(Error::Invalid("MIDI is already being recorded; stop first".into()));
         }
         let (tx, rx) = rtrb::RingBuffer::new(MIDI_RECORD_RING);
+        let recording = match path {
+            Some(p) => MidiRecording::File(MidiFileRecorder::start(p, self.info.samplerate, rx)?),
+            None => MidiRecording::Memory(rx),
+        };
         self.push(Command::StartMidiRecord(tx))?;
-        self.midi_record = Some(rx);
+        self.midi_record = Some(recording);
         Ok(())
     }
 
-    /// Stops recording MIDI; returns what arrived, stamped with sample-clock frames.
+    /// Stops recording MIDI; returns what arrived, stamped with sample-clock frames (a file
+    /// recording returns nothing: its messages are in the file, complete when this returns).
     pub fn stop_midi_record(&mut self) -> Result<Vec<StampedMidi>> {
-        let Some(mut rx) = self.midi_record.take() else {
+        let Some(recording) = self.midi_record.take() else {
             return Err(Error::Invalid("no MIDI recording is running".into()));
         };
         self.push(Command::StopMidiRecord)?;
-        let mut out = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while !rx.is_abandoned() && Instant::now() < deadline {
-            while let Ok(m) = rx.pop() {
-                out.push(m);
+        match recording {
+            MidiRecording::File(recorder) => {
+                // The worker finishes once the audio thread has let go of the ring (handed
+                // back and dropped by collect()).
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < deadline && !recorder.is_done() {
+                    self.collect();
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                recorder.finish().map(|_| Vec::new())
             }
-            self.collect();
-            std::thread::sleep(Duration::from_millis(1));
+            MidiRecording::Memory(mut rx) => {
+                let mut out = Vec::new();
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while !rx.is_abandoned() && Instant::now() < deadline {
+                    while let Ok(m) = rx.pop() {
+                        out.push(m);
+                    }
+                    self.collect();
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                while let Ok(m) = rx.pop() {
+                    out.push(m);
+                }
+                Ok(out)
+            }
         }
-        while let Ok(m) = rx.pop() {
-            out.push(m);
-        }
-        Ok(out)
     }
 
     /// Connects two ports (JACK).

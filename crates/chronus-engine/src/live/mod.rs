@@ -14,7 +14,7 @@ pub mod os_midi;
 pub mod stats;
 
 pub use audio::{AudioSide, Halt, COMMANDS_PER_CALLBACK};
-pub use capture::Capture;
+pub use capture::Source;
 pub use command::{Command, Returned};
 pub use engine::{check_mapping, Engine, EngineConfig};
 pub use stats::Snapshot;
