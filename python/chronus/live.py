@@ -240,9 +240,7 @@ class Engine:
             raise ValueError(f"ramp must be >= 0 seconds, got {ramp}")
         when = self._when(at, frame, beat)
         frames = -1 if ramp is None else round(ramp * self.samplerate)
-        self._core.set_param(
-            param.node.id, param.index, lane, float(value), frames, **when
-        )
+        self._core.set_param(param.node.id, param.index, lane, float(value), frames, **when)
         if lane is None:
             self.graph._core.set_param(param.node.id, param.name, [float(value)])
 
@@ -495,6 +493,7 @@ class Engine:
         self._core.start_capture(source, float(slack), os.fspath(path), bits)
         return Take(self, Path(path))
 
+
 class Take:
     """A recording streaming to a file (see :meth:`Engine.record`)."""
 
@@ -520,7 +519,9 @@ class Take:
             _, start, overruns, frames, path = self._engine._core.stop_capture()
             self._result = {"path": Path(path), "frames": frames, "start": start or 0, "overruns": overruns}
             if overruns:
-                raise RuntimeError(f"the recording to {self.path} lost {overruns} frames (the writer fell behind)")
+                raise RuntimeError(
+                    f"the recording to {self.path} lost {overruns} frames (the writer fell behind)"
+                )
         return self._result
 
     def __enter__(self) -> Take:

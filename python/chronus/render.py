@@ -25,7 +25,9 @@ def render(
     *,
     smoothing: float = DEFAULT_SMOOTHING,
     input: np.ndarray | None = None,
-) -> np.ndarray:
+    out: str | os.PathLike[str] | None = None,
+    subtype: str | None = None,
+) -> np.ndarray | Path:
     """Renders ``seconds`` of ``graph`` offline, applying its timeline of :meth:`Graph.set` changes.
 
     Runs the same engine loop as live playback (same graph, events and block size give the
@@ -39,10 +41,33 @@ def render(
         smoothing: default glide of parameter changes in seconds (0 turns it off).
         input: audio for ``g.input()`` nodes, shape (channels, frames) or (frames,);
             silence after its end.
+        out: an audio file (.wav, .flac, .ogg, ...) to stream the render into, block by
+            block, instead of returning it: memory stays flat however long the render
+            (a render held in memory is refused when it would not fit). WAV files past
+            4 GB are written as RF64.
+        subtype: the file's sample format (libsndfile subtype such as "PCM_24"; default:
+            float for WAV, the format's own otherwise).
 
     Returns:
-        float32 array of shape (channels, frames).
+        float32 array of shape (channels, frames), or the path written when ``out`` is given.
     """
+    args = _job(graph, seconds, samplerate, blocksize, smoothing, input)
+    if out is not None:
+        from .stream import render_to_file
+
+        return render_to_file(_core.Renderer(*args), out, samplerate, subtype)
+    return _core.render(*args)
+
+
+def _job(
+    graph: Graph,
+    seconds: float,
+    samplerate: int,
+    blocksize: int,
+    smoothing: float,
+    input: np.ndarray | None,
+) -> tuple:
+    """The arguments of ``_core.render`` (and ``_core.Renderer``) for a render of ``graph``."""
     if not isinstance(graph, Graph):
         raise TypeError(f"render() needs a chronus.Graph, got {type(graph).__name__}")
     if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
@@ -69,11 +94,11 @@ def render(
         source = np.ascontiguousarray(source)
     song = graph.song(samplerate)
     tempo, tracks, cc_maps = song if song is not None else (None, None, None)
-    return _core.render(
+    return (
         graph._core,
         frames,
         float(samplerate),
-        int(blocksize),
+        blocksize,
         float(smoothing),
         params,
         notes,

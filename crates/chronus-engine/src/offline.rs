@@ -4,6 +4,7 @@ use crate::compile::{compile, Builtin, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
+use crate::limits;
 use crate::midi::CcMapping;
 use crate::processor::{Processor, TransportCommand};
 use crate::sequence::{TempoMap, Track, Transport, DEFAULT_BPM};
@@ -62,71 +63,168 @@ pub struct RenderJob<'a> {
     pub song: Option<Song>,
 }
 
-/// Renders `job` with `graph`.
+/// Renders `job` with `graph` into memory (refused, naming its size, when that would not
+/// fit: render long pieces through a [`Renderer`] instead).
 pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Rendered> {
-    let RenderJob { frames, events, input, song } = job;
-    let schedule = compile(graph, opts)?;
-    let channels = schedule.output_channels();
-    if channels == 0 {
-        return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
-    }
-    for e in events {
-        check_event(graph, |n| schedule.lanes(n), e)?;
-    }
-    let mut events = events.to_vec();
-    events.sort_by_key(|e| e.time);
-    let mut processor = Processor::new(schedule, EVENT_WINDOW);
-    // A graph that reads the transport gets one (120 BPM) even without a song.
-    let reads_clock = graph.nodes().any(|(_, n)| Builtin::of(n.spec) == Some(Builtin::Clock));
-    let song = song.or_else(|| reads_clock.then(Song::at_default_tempo));
-    if let Some(song) = song {
-        for t in &song.tracks {
-            for e in t.events.iter() {
-                check_event(graph, |n| processor.schedule().lanes(n), &Event { time: 0, kind: e.kind })?;
+    let frames = job.frames;
+    let mut renderer = Renderer::new(graph, opts, job)?;
+    let channels = renderer.channels();
+    let what = format!(
+        "a render of {:.6} s ({frames} frames) of {channels} channels held in memory",
+        frames as f64 / opts.samplerate
+    );
+    let mut samples = limits::zeroed::<f32>(&what, frames.saturating_mul(channels))
+        .map_err(|e| Error::Memory(format!("{e} (render to a file to stream it instead)")))?;
+    renderer.next_planar(&mut samples, frames);
+    Ok(Rendered { samples, channels })
+}
+
+/// An offline render produced chunk by chunk, so that memory stays flat however long the
+/// render (a file written as it goes, a consumer reading a stream). Successive chunks are
+/// exactly the samples [`render`] gives.
+pub struct Renderer {
+    processor: Processor,
+    /// The job's events, in time order; `next` is the first not yet queued.
+    events: Vec<Event>,
+    next: usize,
+    /// Device-like input, interleaved (`in_channels` per frame).
+    input: Vec<f32>,
+    in_channels: usize,
+    channels: usize,
+    frames: usize,
+    /// Frames the engine has rendered.
+    done: usize,
+    /// Frames handed out.
+    handed: usize,
+    max_block: usize,
+    /// The last engine block, interleaved: `ready` frames, `taken` of them handed out.
+    scratch: Vec<f32>,
+    ready: usize,
+    taken: usize,
+    silence: Vec<f32>,
+}
+
+impl Renderer {
+    /// Compiles `graph`, checks the job's events, tracks and mappings, and gets ready to
+    /// render `job.frames` frames.
+    pub fn new(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Renderer> {
+        let RenderJob { frames, events, input, song } = job;
+        let schedule = compile(graph, opts)?;
+        let channels = schedule.output_channels();
+        if channels == 0 {
+            return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
+        }
+        for e in events {
+            check_event(graph, |n| schedule.lanes(n), e)?;
+        }
+        let mut events = events.to_vec();
+        events.sort_by_key(|e| e.time);
+        let mut processor = Processor::new(schedule, EVENT_WINDOW);
+        // A graph that reads the transport gets one (120 BPM) even without a song.
+        let reads_clock = graph.nodes().any(|(_, n)| Builtin::of(n.spec) == Some(Builtin::Clock));
+        let song = song.or_else(|| reads_clock.then(Song::at_default_tempo));
+        if let Some(song) = song {
+            for t in &song.tracks {
+                for e in t.events.iter() {
+                    check_event(graph, |n| processor.schedule().lanes(n), &Event { time: 0, kind: e.kind })?;
+                }
             }
+            for m in &song.cc_maps {
+                crate::live::check_mapping(graph, m)?;
+            }
+            processor.swap_cc_maps(song.cc_maps.into());
+            processor.swap_transport(Some(Box::new(Transport::new(song.tempo, song.tracks, opts.samplerate))));
+            processor.transport_command(TransportCommand::Start);
         }
-        for m in &song.cc_maps {
-            crate::live::check_mapping(graph, m)?;
+        let in_channels = if input.samples.is_empty() { 0 } else { input.channels };
+        Ok(Renderer {
+            processor,
+            events,
+            next: 0,
+            input: input.samples.to_vec(),
+            in_channels,
+            channels,
+            frames,
+            done: 0,
+            handed: 0,
+            max_block: opts.max_block,
+            ready: 0,
+            taken: 0,
+            scratch: vec![0.0; opts.max_block * channels],
+            silence: vec![0.0; opts.max_block * in_channels],
+        })
+    }
+
+    /// Output channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Frames still to hand out.
+    pub fn remaining(&self) -> usize {
+        self.frames - self.handed
+    }
+
+    /// Renders the next `min(n, remaining)` frames into `out`, planar with a stride of `n`
+    /// (channel `c` at `out[c * n..]`; `out` holds `n * channels` values). Returns how many
+    /// frames were rendered (0 once done). The engine runs the same blocks whatever the
+    /// chunk sizes, so the samples are those of [`render`], bit for bit.
+    pub fn next_planar(&mut self, out: &mut [f32], n: usize) -> usize {
+        let want = n.min(self.remaining());
+        let mut got = 0;
+        while got < want {
+            if self.taken == self.ready {
+                self.ready = self.block(self.frames - self.done);
+                self.taken = 0;
+            }
+            let take = (self.ready - self.taken).min(want - got);
+            let ch = self.channels;
+            for (c, plane) in out.chunks_exact_mut(n).take(ch).enumerate() {
+                let src = self.scratch[self.taken * ch..(self.taken + take) * ch].iter().skip(c).step_by(ch);
+                for (o, x) in plane[got..got + take].iter_mut().zip(src) {
+                    *o = *x;
+                }
+            }
+            self.taken += take;
+            got += take;
         }
-        processor.swap_cc_maps(song.cc_maps.into());
-        processor.swap_transport(Some(Box::new(Transport::new(song.tempo, song.tracks, opts.samplerate))));
-        processor.transport_command(TransportCommand::Start);
+        self.handed += want;
+        want
     }
-    // Planar output, filled block by block from a small interleaved scratch.
-    let mut samples = vec![0.0f32; frames * channels];
-    let mut scratch = vec![0.0f32; opts.max_block * channels];
-    let in_ch = input.channels;
-    let mut padded = Vec::new();
-    if in_ch > 0 && input.samples.len() < frames * in_ch {
-        padded = input.samples.to_vec();
-        padded.resize(frames * in_ch, 0.0);
-    }
-    let input_samples = if padded.is_empty() { input.samples } else { &padded };
-    let mut next = 0;
-    let mut done = 0;
-    while done < frames {
-        let mut n = (frames - done).min(opts.max_block);
+
+    /// Renders one engine block of at most `limit` frames into `scratch`; returns its length.
+    fn block(&mut self, limit: usize) -> usize {
+        let done = self.done;
+        let mut n = limit.min(self.max_block);
         let horizon = (done + n) as u64;
-        while next < events.len() && events[next].time < horizon {
-            if processor.push_event(events[next]).is_err() {
-                // Queue full: stop this chunk just before the first event that did not fit.
-                n = (events[next].time as usize).saturating_sub(done).max(1);
+        while self.next < self.events.len() && self.events[self.next].time < horizon {
+            if self.processor.push_event(self.events[self.next]).is_err() {
+                // Queue full: stop this block just before the first event that did not fit.
+                n = (self.events[self.next].time as usize).saturating_sub(done).max(1);
                 break;
             }
-            next += 1;
+            self.next += 1;
         }
-        let inp = if in_ch > 0 { &input_samples[done * in_ch..(done + n) * in_ch] } else { &[][..] };
-        let block = &mut scratch[..n * channels];
-        processor.process_duplex(block, channels, inp, in_ch);
-        for (c, plane) in samples.chunks_exact_mut(frames).enumerate() {
-            for (o, x) in plane[done..done + n].iter_mut().zip(block.iter().skip(c).step_by(channels)) {
-                *o = *x;
+        let ic = self.in_channels;
+        // Input for these frames: the given samples, silence past their end.
+        let available = (self.input.len() / ic.max(1)).saturating_sub(done).min(n);
+        let inp: &[f32] = if ic == 0 {
+            &[]
+        } else if available == n {
+            &self.input[done * ic..(done + n) * ic]
+        } else {
+            self.silence[..n * ic].fill(0.0);
+            if available > 0 {
+                self.silence[..available * ic].copy_from_slice(&self.input[done * ic..(done + available) * ic]);
             }
-        }
-        processor.clear_midi();
-        done += n;
+            &self.silence[..n * ic]
+        };
+        let block = &mut self.scratch[..n * self.channels];
+        self.processor.process_duplex(block, self.channels, inp, ic);
+        self.processor.clear_midi();
+        self.done += n;
+        n
     }
-    Ok(Rendered { samples, channels })
 }
 
 /// Checks an event against the graph and the compiled lane counts (`lanes(node)`), naming

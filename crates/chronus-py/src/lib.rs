@@ -229,6 +229,68 @@ pub(crate) fn node_kind(node: u32, kind: &str, channel: u8, data: u8, value: f32
     Ok(EventKind::Node { node, event })
 }
 
+/// What a render needs besides the graph, converted from Python: events, interleaved input
+/// and its channel count, song.
+struct JobParts {
+    events: Vec<Event>,
+    input: Vec<f32>,
+    in_channels: usize,
+    song: Option<engine::Song>,
+}
+
+impl JobParts {
+    fn new(
+        events: Vec<EventTuple>,
+        node_events: Vec<NodeEventTuple>,
+        input: Option<PyReadonlyArray2<'_, f32>>,
+        tempo: Option<Vec<(f64, f64)>>,
+        tracks: Option<Vec<song::TrackTuple>>,
+        cc_maps: Option<Vec<song::CcTuple>>,
+    ) -> PyResult<JobParts> {
+        let song = match (tempo, tracks, cc_maps) {
+            (None, None, None) => None,
+            (tempo, tracks, cc_maps) => Some(engine::Song {
+                tempo: song::tempo(&tempo.unwrap_or_else(|| vec![(0.0, 120.0)]))?,
+                tracks: song::tracks(tracks.unwrap_or_default())?,
+                cc_maps: song::cc_maps(cc_maps.unwrap_or_default())?,
+            }),
+        };
+        let mut events: Vec<Event> = events
+            .into_iter()
+            .map(|(time, node, param, lane, value, ramp)| Event {
+                time: time.0,
+                kind: param_kind(node, param, lane.map(|l| l.0), value, ramp.0),
+            })
+            .collect();
+        for (time, node, kind, channel, data, value) in node_events {
+            events.push(Event { time: time.0, kind: node_kind(node, &kind, channel.0, data.0, value)? });
+        }
+        // The input arrives as (channels, frames); the engine reads it interleaved.
+        let (input, in_channels) = match &input {
+            Some(a) => {
+                let view = a.as_array();
+                let (ch, n) = view.dim();
+                let mut interleaved = vec![0.0f32; ch * n];
+                for ((c, f), x) in view.indexed_iter() {
+                    interleaved[f * ch + c] = *x;
+                }
+                (interleaved, ch)
+            }
+            None => (Vec::new(), 0),
+        };
+        Ok(JobParts { events, input, in_channels, song })
+    }
+
+    fn job(&self, frames: usize) -> engine::RenderJob<'_> {
+        engine::RenderJob {
+            frames,
+            events: &self.events,
+            input: engine::Input { samples: &self.input, channels: self.in_channels },
+            song: self.song.clone(),
+        }
+    }
+}
+
 /// Renders `frames` frames of `graph`; returns float32 of shape (channels, frames). The
 /// GIL is released while the engine runs.
 #[pyfunction]
@@ -248,50 +310,80 @@ fn render<'py>(
     tracks: Option<Vec<song::TrackTuple>>,
     cc_maps: Option<Vec<song::CcTuple>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let song = match (tempo, tracks, cc_maps) {
-        (None, None, None) => None,
-        (tempo, tracks, cc_maps) => Some(engine::Song {
-            tempo: song::tempo(&tempo.unwrap_or_else(|| vec![(0.0, 120.0)]))?,
-            tracks: song::tracks(tracks.unwrap_or_default())?,
-            cc_maps: song::cc_maps(cc_maps.unwrap_or_default())?,
-        }),
-    };
-    let (frames, blocksize) = (frames.0, blocksize.0);
-    let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
-    let mut events: Vec<Event> = events
-        .into_iter()
-        .map(|(time, node, param, lane, value, ramp)| Event {
-            time: time.0,
-            kind: param_kind(node, param, lane.map(|l| l.0), value, ramp.0),
-        })
-        .collect();
-    for (time, node, kind, channel, data, value) in node_events {
-        events.push(Event { time: time.0, kind: node_kind(node, &kind, channel.0, data.0, value)? });
-    }
+    let frames = frames.0;
+    let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing };
+    let parts = JobParts::new(events, node_events, input, tempo, tracks, cc_maps)?;
     // Borrow the graph only to copy it: another thread may edit it while this one renders.
     let g = graph.borrow().inner.clone();
-    // The input arrives as (channels, frames); the engine reads it interleaved.
-    let (in_samples, in_channels) = match &input {
-        Some(a) => {
-            let view = a.as_array();
-            let (ch, n) = view.dim();
-            let mut interleaved = vec![0.0f32; ch * n];
-            for ((c, f), x) in view.indexed_iter() {
-                interleaved[f * ch + c] = *x;
-            }
-            (interleaved, ch)
-        }
-        None => (Vec::new(), 0),
-    };
     let (planar, channels) = py
         .detach(move || {
-            let input = engine::Input { samples: &in_samples, channels: in_channels };
-            let r = engine::render(&g, &opts, engine::RenderJob { frames, events: &events, input, song })?;
+            let r = engine::render(&g, &opts, parts.job(frames))?;
             Ok::<_, engine::Error>((r.samples, r.channels))
         })
         .map_err(to_py)?;
     let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;
     Ok(array.into_any())
+}
+
+/// An offline render produced chunk by chunk (memory flat in the render's length); the
+/// chunks are exactly the samples `render` gives. Arguments as for `render`.
+#[pyclass(module = "chronus._core")]
+struct Renderer {
+    inner: std::sync::Mutex<engine::Renderer>,
+    channels: usize,
+}
+
+#[pymethods]
+impl Renderer {
+    #[new]
+    #[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events, node_events, input=None, tempo=None, tracks=None, cc_maps=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        graph: &Bound<'_, Graph>,
+        frames: args::Frames,
+        samplerate: f64,
+        blocksize: args::Blocksize,
+        smoothing: f64,
+        events: Vec<EventTuple>,
+        node_events: Vec<NodeEventTuple>,
+        input: Option<PyReadonlyArray2<'_, f32>>,
+        tempo: Option<Vec<(f64, f64)>>,
+        tracks: Option<Vec<song::TrackTuple>>,
+        cc_maps: Option<Vec<song::CcTuple>>,
+    ) -> PyResult<Self> {
+        let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing };
+        let parts = JobParts::new(events, node_events, input, tempo, tracks, cc_maps)?;
+        let g = graph.borrow().inner.clone();
+        let renderer = py.detach(move || engine::Renderer::new(&g, &opts, parts.job(frames.0))).map_err(to_py)?;
+        let channels = renderer.channels();
+        Ok(Renderer { inner: std::sync::Mutex::new(renderer), channels })
+    }
+
+    /// Output channels.
+    #[getter]
+    fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Frames still to render.
+    #[getter]
+    fn remaining(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).remaining()
+    }
+
+    /// The next at most `frames` frames as float32 (channels, n); n is 0 once done.
+    fn next<'py>(&self, py: Python<'py>, frames: args::Frames) -> PyResult<Bound<'py, PyAny>> {
+        let (n, ch) = (frames.0, self.channels);
+        let (planar, got) = py.detach(|| {
+            let mut r = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let n = n.min(r.remaining());
+            let mut planar = vec![0.0f32; n * ch];
+            let got = r.next_planar(&mut planar, n);
+            (planar, got)
+        });
+        Ok(PyArray1::from_vec(py, planar).reshape([ch, got])?.into_any())
+    }
 }
 
 /// Every node kind: {kind: {doc, inputs, outputs, params: [{name, default, min, max,
@@ -350,6 +442,7 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
     m.add_class::<live::Engine>()?;
+    m.add_class::<Renderer>()?;
     m.add_function(wrap_pyfunction!(live::devices, m)?)?;
     m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;

@@ -181,6 +181,14 @@ pub fn recorder(channels: usize, samplerate: f64, slack: f64, target: Target) ->
     if channels == 0 {
         return Err(Error::Invalid("a recording needs at least one channel".into()));
     }
+    if let Target::File { path, format: FileFormat::Flac16 | FileFormat::Flac24 } = &target {
+        if channels > 8 {
+            return Err(Error::Invalid(format!(
+                "{}: FLAC holds at most 8 channels, not {channels} (record to .wav)",
+                path.display()
+            )));
+        }
+    }
     let len = ((samplerate * slack) as usize).max(1024) * channels;
     limits::check_memory(&format!("slack = {slack} s of {channels} channels"), len as f64 * 4.0)?;
     let (mut writer, path): (Option<Box<dyn FileWriter>>, _) = match &target {
