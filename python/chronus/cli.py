@@ -72,7 +72,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     suffix = Path(args.patch).suffix.lower()
     if suffix in (".mid", ".midi"):
-        graph, length = _midi_graph(args.patch, args.instrument)
+        graph, length = _midi_graph(args.patch, args.instrument, whole=args.seconds is None)
         seconds = args.seconds if args.seconds is not None else length
     elif suffix != ".py":
         raise PatchError(
@@ -87,12 +87,21 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _midi_graph(path: str, instrument: str) -> tuple[Graph, float]:
+#: Longest MIDI song ``chronus render`` plays by itself, in seconds.
+MAX_MIDI_SECONDS = 24 * 3600.0
+
+
+def _midi_graph(path: str, instrument: str, *, whole: bool = True) -> tuple[Graph, float]:
     """A graph playing the MIDI file at ``path`` on a preset; and its length with a release
     tail, in seconds."""
     if instrument not in PRESETS:
         raise ValueError(f"unknown instrument '{instrument}' (instruments: {', '.join(PRESETS)})")
     song = read_midi(path)
+    if whole and song.seconds > MAX_MIDI_SECONDS:
+        raise MidiFileError(
+            f"{path} lasts {song.seconds / 3600:.1f} hours (its last note ends at beat {song.beats:g}); "
+            f"MIDI renders are limited to {MAX_MIDI_SECONDS / 3600:g} hours (--seconds renders a part)"
+        )
     graph = Graph()
     graph.tempo = song.tempo
     graph.play(PRESETS[instrument](graph), song)

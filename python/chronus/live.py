@@ -435,7 +435,7 @@ class Engine:
         audio_panics and faulted (a panic on the audio thread, caught: the engine then
         plays silence and refuses further calls)."""
         stats = self._core.snapshot()
-        del stats["peak"], stats["rms"]
+        del stats["peak"], stats["rms"], stats["callback_histogram"]
         return stats
 
     def meters(self) -> dict[str, list[float]]:

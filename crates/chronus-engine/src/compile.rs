@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::graph::{Edge, Graph, NodeId, Sink};
+use crate::limits;
 use crate::node::BuildCtx;
 use crate::nodes;
 use crate::param::ParamState;
@@ -253,9 +254,10 @@ impl<'g> Compiler<'g> {
         let mut index: Vec<(NodeId, u32)> = self.slots.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
         index.sort_unstable();
         Ok(Schedule {
-            buffers: self.capacity.iter().map(|c| vec![0.0; c * max_block].into()).collect(),
+            // Every page written here, so the audio thread never faults on a new buffer.
+            buffers: self.capacity.iter().map(|c| limits::resident_zeros(c * max_block)).collect(),
             fills: vec![Fill::Full; self.capacity.len()],
-            silence: vec![0.0; self.max_silence * max_block].into(),
+            silence: limits::resident_zeros(self.max_silence * max_block),
             slots: self.slots,
             steps: self.steps,
             index,
@@ -265,6 +267,8 @@ impl<'g> Compiler<'g> {
             fade,
             next: None,
             origins: Vec::new(),
+            generation: 0,
+            plan: None,
         })
     }
 

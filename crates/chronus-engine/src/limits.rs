@@ -71,6 +71,19 @@ pub fn zeroed<T: Clone + Default>(what: &str, len: usize) -> Result<Vec<T>> {
     Ok(v)
 }
 
+/// `len` zeros whose every page has been written here, on the calling (control) thread:
+/// freshly allocated zeroed memory is mapped lazily, so without this the audio thread would
+/// take a page fault (a syscall's worth of time) the first time it writes each page.
+pub fn resident_zeros(len: usize) -> Box<[f32]> {
+    let mut v = vec![0.0f32; len];
+    // One write per 4 KiB page; volatile, since the compiler knows the memory is zero.
+    for x in v.iter_mut().step_by(1024) {
+        // SAFETY: `x` is a valid, exclusive reference into `v`.
+        unsafe { std::ptr::write_volatile(x, 0.0) };
+    }
+    v.into_boxed_slice()
+}
+
 /// Checks a queue length asked for as `name` (in `unit`s), in 1..=[`MAX_QUEUE`].
 pub fn check_queue(name: &str, unit: &str, len: usize) -> Result<()> {
     if (1..=MAX_QUEUE).contains(&len) {

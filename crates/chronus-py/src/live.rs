@@ -195,6 +195,7 @@ impl Engine {
         d.set_item("skipped_track_events", s.skipped_track_events)?;
         d.set_item("audio_panics", s.audio_panics)?;
         d.set_item("faulted", s.faulted)?;
+        d.set_item("callback_histogram", s.time_histogram.to_vec())?;
         let ch = s.channels as usize;
         d.set_item("peak", s.peak[..ch].to_vec())?;
         d.set_item("rms", s.rms[..ch].to_vec())?;

@@ -24,7 +24,7 @@ use crate::processor::Processor;
 use crate::processor::{StampedMidi, TransportCommand};
 use crate::record::midi_file::MidiFileRecorder;
 use crate::record::{Recorder, Recording, Target};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, Shadow};
 use crate::sequence::{TempoMap, Track, Transport, CUE_ROOM};
 use crate::transition::compile_transition;
 
@@ -75,6 +75,11 @@ pub struct Engine {
     events_done_seen: u64,
     /// Set by the audio thread when a callback panicked.
     faulted: Arc<AtomicBool>,
+    /// The schedule that plays once every swap sent has been taken (what the next swap's
+    /// migration is planned against).
+    shadow: Shadow,
+    /// The last generation stamped on a schedule sent.
+    generation: u64,
     recorder: Option<Recorder>,
     /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
     midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
@@ -133,7 +138,9 @@ impl Engine {
         }
         limits::check_queue("queue", "commands", config.command_capacity)?;
         limits::check_queue("event_capacity", "events", config.event_capacity)?;
-        let schedule = compile(graph, &opts)?;
+        let mut schedule = compile(graph, &opts)?;
+        schedule.set_generation(1);
+        let shadow = schedule.shadow();
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let (commands, command_rx) = rtrb::RingBuffer::new(config.command_capacity.max(1));
         // Every swap or capture stop returns at most one item: the return queue can always
@@ -173,6 +180,8 @@ impl Engine {
             event_capacity: config.event_capacity,
             events_done_seen: 0,
             faulted: faulted.clone(),
+            shadow,
+            generation: 1,
             recorder: None,
             midi_tx: Arc::new(Mutex::new(midi_tx)),
             midi_record: None,
@@ -257,24 +266,45 @@ impl Engine {
     pub fn swap(&mut self, graph: &Graph) -> Result<()> {
         let schedule = Box::new(compile(graph, &self.opts)?);
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
-        let schedule = self.declicked(graph, schedule);
+        let (schedule, shadow) = self.declicked(graph, schedule);
         self.push(Command::Swap(schedule))?;
         self.graph = graph.clone();
         self.lanes = lanes;
+        self.shadow = shadow;
         Ok(())
     }
 
     /// The transition that fades from the playing graph into `graph` and then hands over
     /// to `schedule`, or `schedule` itself when no connection changes, fading is off, or
     /// the two graphs cannot play together (a cycle through both, unequal widths).
-    fn declicked(&self, graph: &Graph, schedule: Box<Schedule>) -> Box<Schedule> {
-        if self.edit_fade == 0 {
-            return schedule;
-        }
-        match compile_transition(&self.graph, graph, &self.opts, self.edit_fade) {
-            Ok(Some(transition)) => Box::new(transition.then(schedule)),
-            Ok(None) | Err(_) => schedule,
-        }
+    ///
+    /// Each schedule comes stamped and with its migration planned here, so the audio
+    /// thread only moves the matched states: the transition (or the schedule) against the
+    /// one that will be playing when it arrives, the schedule against the transition it
+    /// takes over from. Returns it with the shadow of the schedule that plays once it has
+    /// taken over (what the next edit is planned against).
+    fn declicked(&mut self, graph: &Graph, mut schedule: Box<Schedule>) -> (Box<Schedule>, Shadow) {
+        schedule.set_generation(self.next_generation());
+        let transition = match self.edit_fade {
+            0 => None,
+            fade => compile_transition(&self.graph, graph, &self.opts, fade).ok().flatten(),
+        };
+        let Some(mut transition) = transition else {
+            schedule.plan_from(&self.shadow);
+            let shadow = schedule.shadow();
+            return (schedule, shadow);
+        };
+        let crossfade = transition.schedule_mut();
+        crossfade.set_generation(self.next_generation());
+        crossfade.plan_from(&self.shadow);
+        schedule.plan_from(&crossfade.shadow());
+        let shadow = schedule.shadow();
+        (Box::new(transition.then(schedule)), shadow)
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
     }
 
     /// The latest state published by the audio thread.

@@ -199,7 +199,8 @@ pub fn recorder(channels: usize, samplerate: f64, slack: f64, target: Target) ->
             (Some(w), Some(path.clone()))
         }
     };
-    let (producer, mut consumer) = rtrb::RingBuffer::<f32>::new(len);
+    let (mut producer, mut consumer) = rtrb::RingBuffer::<f32>::new(len);
+    prefault(&mut producer, &mut consumer);
     let shared =
         Arc::new(Shared { start: AtomicU64::new(NOT_STARTED), overruns: AtomicU64::new(0), frames: AtomicU64::new(0) });
     let stop = Arc::new(AtomicBool::new(false));
@@ -250,6 +251,18 @@ pub fn recorder(channels: usize, samplerate: f64, slack: f64, target: Target) ->
         .map_err(|e| Error::Device(format!("cannot start the recording worker: {e}")))?;
     let sink = RecordSink { producer, channels, shared: shared.clone() };
     Ok((sink, Recorder { stop, shared, worker: Some(worker), failure, channels, path }))
+}
+
+/// Touches every page of a fresh ring here, on the control thread, so the audio thread
+/// never takes a page fault the first time it writes somewhere.
+fn prefault(producer: &mut rtrb::Producer<f32>, consumer: &mut rtrb::Consumer<f32>) {
+    let len = producer.slots();
+    if let Ok(chunk) = producer.write_chunk_uninit(len) {
+        chunk.fill_from_iter(std::iter::repeat(0.0));
+    }
+    if let Ok(chunk) = consumer.read_chunk(len) {
+        chunk.commit_all();
+    }
 }
 
 fn open_writer(

@@ -24,6 +24,7 @@ mod mix;
 mod run;
 
 pub(crate) use feedback::FeedbackLine;
+pub(crate) use migrate::{MigrationPlan, Shadow};
 pub(crate) use mix::{Fade, FadeClock};
 
 use crate::event::EventKind;
@@ -162,6 +163,11 @@ pub struct Schedule {
     /// Set on a transition schedule: nodes that play under a fresh id here and take their
     /// state from another id in the schedule before, as (id here, id before), sorted.
     pub(crate) origins: Vec<(NodeId, NodeId)>,
+    /// Which engine-sent schedule this is (0: none, as offline), for [`MigrationPlan`]s.
+    pub(crate) generation: u64,
+    /// Slots whose state carries over from the schedule before, planned off the audio
+    /// thread.
+    pub(crate) plan: Option<MigrationPlan>,
 }
 
 impl Schedule {
