@@ -76,10 +76,12 @@ pub fn zeroed<T: Clone + Default>(what: &str, len: usize) -> Result<Vec<T>> {
 /// take a page fault (a syscall's worth of time) the first time it writes each page.
 pub fn resident_zeros(len: usize) -> Box<[f32]> {
     let mut v = vec![0.0f32; len];
-    // One write per 4 KiB page; volatile, since the compiler knows the memory is zero.
-    for x in v.iter_mut().step_by(1024) {
-        // SAFETY: `x` is a valid, exclusive reference into `v`.
-        unsafe { std::ptr::write_volatile(x, 0.0) };
+    // One write per 4 KiB page (a page's worth apart, wherever the buffer starts, and the
+    // last value for the tail); volatile, since the compiler knows the memory is zero.
+    let last = len.saturating_sub(1);
+    for i in (0..len).step_by(1024).chain((len > 0).then_some(last)) {
+        // SAFETY: `i < len`, so the pointer is valid and exclusively ours.
+        unsafe { std::ptr::write_volatile(v.as_mut_ptr().add(i), 0.0) };
     }
     v.into_boxed_slice()
 }
