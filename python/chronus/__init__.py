@@ -15,6 +15,7 @@ from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .effects import beats
 from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
 from .instruments import Operator, Zone
+from .kernels import Kernel, KernelError, kernel, sample_kernel
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
@@ -33,6 +34,8 @@ __all__ = [
     "FeedbackNode",
     "Graph",
     "GraphError",
+    "Kernel",
+    "KernelError",
     "MidiFileError",
     "MidiSong",
     "Node",
@@ -48,6 +51,7 @@ __all__ = [
     "Zone",
     "beats",
     "devices",
+    "kernel",
     "load_patch",
     "measure_latency",
     "midi_inputs",
@@ -56,6 +60,7 @@ __all__ = [
     "read_audio",
     "read_midi",
     "render",
+    "sample_kernel",
     "write_midi",
     "write_wav",
 ]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig};
-use chronus_engine::{compile, CompileOptions, Graph, Processor};
+use chronus_engine::{compile, CompileOptions, Graph, Processor, Song};
 
 const BLOCK: usize = 256;
 const EDITS: usize = 15;
@@ -34,6 +34,7 @@ fn config(edit_fade: f64) -> EngineConfig {
         edit_fade,
         command_capacity: 1024,
         event_capacity: 1024,
+        autoplay: true,
     }
 }
 
@@ -80,7 +81,7 @@ fn report(what: &str, extra: Vec<f64>, normal: f64) {
 /// hand-over callback is timed too.
 fn planned(edit_fade: f64) {
     let mut g = graph(5000);
-    let (mut engine, mut side) = Engine::start_manual(&g, &config(edit_fade)).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config(edit_fade)).unwrap();
     let mut out = vec![0.0f32; 2 * BLOCK];
     let mut time = |side: &mut chronus_engine::live::AudioSide| {
         let start = Instant::now();

@@ -345,23 +345,24 @@ impl<'g> Compiler<'g> {
         let graph = self.graph;
         let desc = graph.node(id)?;
         let spec = desc.spec;
+        let (spec_inputs, spec_outputs, spec_params) = (desc.inputs(), desc.outputs(), desc.params());
         let name = graph.name(id);
-        assert!(spec.inputs.len() <= MAX_PORTS && spec.outputs.len() <= MAX_PORTS && spec.params.len() <= MAX_PARAMS);
+        assert!(spec_inputs.len() <= MAX_PORTS && spec_outputs.len() <= MAX_PORTS && spec_params.len() <= MAX_PARAMS);
 
         let input_edges: Vec<Vec<Edge>> =
-            (0..spec.inputs.len()).map(|i| self.edges_into(Sink::Input(id, i as u16))).collect();
+            (0..spec_inputs.len()).map(|i| self.edges_into(Sink::Input(id, i as u16))).collect();
         let param_edges: Vec<Vec<Edge>> =
-            (0..spec.params.len()).map(|i| self.edges_into(Sink::Param(id, i as u16))).collect();
+            (0..spec_params.len()).map(|i| self.edges_into(Sink::Param(id, i as u16))).collect();
         let mut input_widths = Vec::new();
         for (i, edges) in input_edges.iter().enumerate() {
-            input_widths.push(self.sink_channels(edges, || format!("{name} input '{}'", spec.inputs[i].name))?);
+            input_widths.push(self.sink_channels(edges, || format!("{name} input '{}'", spec_inputs[i].name))?);
         }
         let mut param_widths = Vec::new();
         for (i, edges) in param_edges.iter().enumerate() {
             let w = if edges.is_empty() {
                 desc.params[i].len()
             } else {
-                self.sink_channels(edges, || format!("{name} parameter '{}'", spec.params[i].name))?
+                self.sink_channels(edges, || format!("{name} parameter '{}'", spec_params[i].name))?
             };
             param_widths.push(w);
         }
@@ -370,7 +371,7 @@ impl<'g> Compiler<'g> {
             if *w != 1 && *w != lanes {
                 return Err(Error::Invalid(format!(
                     "{name}: parameter '{}' has {w} lanes but the node runs {lanes} (give 1 or {lanes})",
-                    spec.params[i].name
+                    spec_params[i].name
                 )));
             }
         }
@@ -379,10 +380,10 @@ impl<'g> Compiler<'g> {
                 if let Some((i, w)) = input_widths.iter().enumerate().find(|(_, w)| **w > 1 && **w != lanes) {
                     return Err(Error::Invalid(format!(
                         "{name}: input '{}' carries {w} channels but the node runs {lanes} lanes",
-                        spec.inputs[i].name
+                        spec_inputs[i].name
                     )));
                 }
-                vec![lanes; spec.inputs.len()]
+                vec![lanes; spec_inputs.len()]
             }
             InputRule::AsIs => input_widths.iter().map(|w| (*w).max(1)).collect(),
         };
@@ -397,8 +398,9 @@ impl<'g> Compiler<'g> {
             input_channels: &input_channels,
             connected: &connected,
             options: &desc.options,
+            instance: desc.instance.as_ref(),
         })?;
-        debug_assert_eq!(built.output_channels.len(), spec.outputs.len());
+        debug_assert_eq!(built.output_channels.len(), spec_outputs.len());
 
         let mut temps = Vec::new();
         let mut inputs = Vec::new();
@@ -422,8 +424,7 @@ impl<'g> Compiler<'g> {
             outputs.push(b);
         }
         let smooth = (self.opts.smoothing * self.opts.samplerate).round() as u32;
-        let param_states = spec
-            .params
+        let param_states = spec_params
             .iter()
             .zip(&desc.params)
             .map(|(p, values)| ParamState::new(values, lanes, self.opts.max_block, if p.smooth { smooth } else { 0 }))
@@ -446,6 +447,7 @@ impl<'g> Compiler<'g> {
                 inputs: input_channels,
                 connected,
                 outputs: built.output_channels.clone(),
+                instance: desc.instance.clone(),
             },
         });
 
@@ -453,7 +455,7 @@ impl<'g> Compiler<'g> {
         for e in input_edges.iter().chain(&param_edges).flatten() {
             self.release_port((e.src, e.port));
         }
-        for port in 0..spec.outputs.len() as u16 {
+        for port in 0..spec_outputs.len() as u16 {
             if !self.pending_reads.contains_key(&(id, port)) {
                 self.free.push(self.port_buffer[&(id, port)].id);
             }
@@ -473,6 +475,7 @@ impl<'g> Compiler<'g> {
             input_channels: &[],
             connected: &[],
             options: &desc.options,
+            instance: None,
         };
         Ok(probe.num(name))
     }
@@ -527,6 +530,7 @@ impl<'g> Compiler<'g> {
                 inputs: vec![channels],
                 connected: vec![true],
                 outputs: vec![channels],
+                instance: None,
             },
             latency: 0,
         });

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::nodes;
-use crate::spec::{ArrayData, NodeSpec, OptDefault, OptValue};
+use crate::schedule::{MAX_PARAMS, MAX_PORTS};
+use crate::spec::{ArrayData, InstanceRef, NodeSpec, OptDefault, OptValue, ParamSpec, PortSpec};
 
 /// Stable identity of a node; survives edits, so state can follow it into a new schedule.
 pub type NodeId = u32;
@@ -22,6 +23,27 @@ pub struct NodeDesc {
     pub params: Vec<Vec<f32>>,
     /// Optional user-given name used in messages.
     pub label: Option<String>,
+    /// Ports and parameters the node declares for itself (a kernel's), in place of its
+    /// kind's; read them through [`NodeDesc::inputs`], [`NodeDesc::outputs`] and
+    /// [`NodeDesc::params`].
+    pub instance: Option<InstanceRef>,
+}
+
+impl NodeDesc {
+    /// Audio inputs: the instance's, else the kind's.
+    pub fn inputs(&self) -> &[PortSpec] {
+        self.instance.as_ref().map_or(self.spec.inputs, |i| &i.inputs)
+    }
+
+    /// Audio outputs: the instance's, else the kind's.
+    pub fn outputs(&self) -> &[PortSpec] {
+        self.instance.as_ref().map_or(self.spec.outputs, |i| &i.outputs)
+    }
+
+    /// Parameters: the instance's, else the kind's.
+    pub fn params(&self) -> &[ParamSpec] {
+        self.instance.as_ref().map_or(self.spec.params, |i| &i.params)
+    }
 }
 
 /// Where an edge ends.
@@ -62,11 +84,39 @@ impl Graph {
 
     /// Adds a node of `kind` with the given options (others take their defaults).
     pub fn add(&mut self, kind: &str, options: &[(&str, OptValue)], label: Option<&str>) -> Result<NodeId> {
+        if kind == crate::kernel::KIND {
+            return Err(Error::Invalid(format!(
+                "{kind} nodes are added with their compiled code (Graph::add_instance; from Python, g.kernel(...))"
+            )));
+        }
+        self.insert(kind, options, None, label)
+    }
+
+    /// Adds a node of `kind` that declares its own ports and parameters (a kernel, see
+    /// [`crate::kernel::instance`]); its parameters start at their defaults.
+    pub fn add_instance(&mut self, kind: &str, instance: InstanceRef, label: Option<&str>) -> Result<NodeId> {
+        if kind != crate::kernel::KIND {
+            return Err(Error::Invalid(format!(
+                "{kind} nodes take no instance (only {} nodes do)",
+                crate::kernel::KIND
+            )));
+        }
+        check_instance(kind, &instance)?;
+        self.insert(kind, &[], Some(instance), label)
+    }
+
+    fn insert(
+        &mut self,
+        kind: &str,
+        options: &[(&str, OptValue)],
+        instance: Option<InstanceRef>,
+        label: Option<&str>,
+    ) -> Result<NodeId> {
         let spec = nodes::spec(kind).ok_or_else(|| {
             let known: Vec<_> = nodes::all().iter().map(|s| s.kind).collect();
             Error::Unknown(format!("unknown node kind '{kind}' (known: {})", known.join(", ")))
         })?;
-        self.add_spec(spec, options, label)
+        self.insert_spec(spec, options, instance, label)
     }
 
     /// Adds a node of a kind that is not in the registry ([`nodes::all`]): one a host
@@ -77,20 +127,73 @@ impl Graph {
         options: &[(&str, OptValue)],
         label: Option<&str>,
     ) -> Result<NodeId> {
+        self.insert_spec(spec, options, None, label)
+    }
+
+    fn insert_spec(
+        &mut self,
+        spec: &'static NodeSpec,
+        options: &[(&str, OptValue)],
+        instance: Option<InstanceRef>,
+        label: Option<&str>,
+    ) -> Result<NodeId> {
         let id = self.next_id;
         let name = label.map_or_else(|| format!("{}#{id}", spec.kind), str::to_owned);
         let options = resolve_options(spec, &name, options)?;
-        self.nodes.insert(
-            id,
-            NodeDesc {
-                spec,
-                options,
-                params: spec.params.iter().map(|p| vec![p.default]).collect(),
-                label: label.map(str::to_owned),
-            },
-        );
+        let mut desc = NodeDesc { spec, options, params: Vec::new(), label: label.map(str::to_owned), instance };
+        desc.params = desc.params().iter().map(|p| vec![p.default]).collect();
+        self.nodes.insert(id, desc);
         self.next_id += 1;
         Ok(id)
+    }
+
+    /// Gives node `id` another instance of the same shape (a kernel swapped for another,
+    /// at the next compile). Inputs and outputs must keep their counts, so every audio
+    /// edge stays; parameters are matched by name: those the new instance keeps keep
+    /// their values and modulation, those it drops lose their edges, new ones start at
+    /// their defaults.
+    pub fn set_instance(&mut self, id: NodeId, instance: InstanceRef) -> Result<()> {
+        let name = self.name(id);
+        let desc = self.node(id)?;
+        if desc.instance.is_none() {
+            return Err(Error::Invalid(format!("{name} is a {} node, which takes no instance", desc.spec.kind)));
+        }
+        check_instance(desc.spec.kind, &instance)?;
+        let (ins, outs) = (desc.inputs().len(), desc.outputs().len());
+        if instance.inputs.len() != ins || instance.outputs.len() != outs {
+            return Err(Error::Invalid(format!(
+                "{name}: the replacement has {} inputs and {} outputs where the node has {ins} and {outs} \
+                 (add a new node to change them)",
+                instance.inputs.len(),
+                instance.outputs.len()
+            )));
+        }
+        let old = desc.params();
+        let moved: Vec<Option<usize>> =
+            old.iter().map(|p| instance.params.iter().position(|q| q.name == p.name)).collect();
+        let params = instance
+            .params
+            .iter()
+            .map(|p| match old.iter().position(|q| q.name == p.name) {
+                Some(i) => desc.params[i].clone(),
+                None => vec![p.default],
+            })
+            .collect();
+        self.edges = std::mem::take(&mut self.edges)
+            .into_iter()
+            .filter_map(|mut e| {
+                if let Sink::Param(n, i) = e.dst {
+                    if n == id {
+                        e.dst = Sink::Param(n, moved[i as usize]? as u16);
+                    }
+                }
+                Some(e)
+            })
+            .collect();
+        let desc = self.nodes.get_mut(&id).expect("checked above");
+        desc.params = params;
+        desc.instance = Some(instance);
+        Ok(())
     }
 
     /// A graph of exactly these nodes and edges (every edge must join two of the nodes).
@@ -122,6 +225,11 @@ impl Graph {
         &self.edges
     }
 
+    /// The id the next node added will get.
+    pub fn next_id(&self) -> NodeId {
+        self.next_id
+    }
+
     /// Display name of a node: its label, or `kind#id`.
     pub fn name(&self, id: NodeId) -> String {
         match self.nodes.get(&id) {
@@ -133,9 +241,9 @@ impl Graph {
 
     /// Index of parameter `name` on node `id`, or an error listing the node's parameters.
     pub fn param_index(&self, id: NodeId, name: &str) -> Result<u16> {
-        let spec = self.node(id)?.spec;
-        spec.param_index(name).map(|i| i as u16).ok_or_else(|| {
-            let known: Vec<_> = spec.params.iter().map(|p| p.name).collect();
+        let params = self.node(id)?.params();
+        params.iter().position(|p| p.name == name).map(|i| i as u16).ok_or_else(|| {
+            let known: Vec<_> = params.iter().map(|p| p.name).collect();
             Error::Unknown(format!(
                 "{} has no parameter '{name}' (parameters: {})",
                 self.name(id),
@@ -145,24 +253,24 @@ impl Graph {
     }
 
     fn input_index(&self, id: NodeId, name: &str) -> Result<u16> {
-        let spec = self.node(id)?.spec;
-        spec.input_index(name).map(|i| i as u16).ok_or_else(|| {
-            let known: Vec<_> = spec.inputs.iter().map(|p| p.name).collect();
+        let inputs = self.node(id)?.inputs();
+        inputs.iter().position(|p| p.name == name).map(|i| i as u16).ok_or_else(|| {
+            let known: Vec<_> = inputs.iter().map(|p| p.name).collect();
             Error::Unknown(format!("{} has no input '{name}' (inputs: {})", self.name(id), list_or_none(&known)))
         })
     }
 
     fn output_index(&self, id: NodeId, name: &str) -> Result<u16> {
-        let spec = self.node(id)?.spec;
-        spec.output_index(name).map(|i| i as u16).ok_or_else(|| {
-            let known: Vec<_> = spec.outputs.iter().map(|p| p.name).collect();
+        let outputs = self.node(id)?.outputs();
+        outputs.iter().position(|p| p.name == name).map(|i| i as u16).ok_or_else(|| {
+            let known: Vec<_> = outputs.iter().map(|p| p.name).collect();
             Error::Unknown(format!("{} has no output '{name}' (outputs: {})", self.name(id), list_or_none(&known)))
         })
     }
 
     /// Checks that `value` is an acceptable constant for parameter `param` of node `id`.
     pub fn check_value(&self, id: NodeId, param: u16, value: f32) -> Result<()> {
-        let p = &self.node(id)?.spec.params[param as usize];
+        let p = &self.node(id)?.params()[param as usize];
         if !value.is_finite() || value < p.min || value > p.max {
             return Err(Error::Invalid(format!(
                 "{}: parameter '{}' = {value} is outside [{}, {}]{}",
@@ -249,6 +357,18 @@ impl Sink {
             Sink::Output => None,
         }
     }
+}
+
+/// Checks that an instance fits what a schedule can run.
+fn check_instance(kind: &str, instance: &InstanceRef) -> Result<()> {
+    let (ins, outs, params) = (instance.inputs.len(), instance.outputs.len(), instance.params.len());
+    if ins > MAX_PORTS || outs > MAX_PORTS || params > MAX_PARAMS {
+        return Err(Error::Invalid(format!(
+            "a {kind} node has at most {MAX_PORTS} inputs, {MAX_PORTS} outputs and {MAX_PARAMS} parameters; \
+             this one has {ins}, {outs} and {params}"
+        )));
+    }
+    Ok(())
 }
 
 fn list_or_none(names: &[&str]) -> String {

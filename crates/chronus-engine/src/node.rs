@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::event::NodeEvent;
-use crate::spec::{ArrayData, NodeSpec, OptValue};
+use crate::spec::{ArrayData, InstanceRef, NodeSpec, OptValue};
 
 /// The value of one parameter over the current (sub-)block, one value per lane.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +91,7 @@ pub struct ProcessIo<'a, 'b> {
 
 /// A prepared DSP node. `process` runs on the audio thread: it must not allocate, free,
 /// lock, block, log or panic.
-pub trait Node: Send {
+pub trait Node: Send + std::any::Any {
     /// Produces `io.frames` frames from the inputs and parameters.
     fn process(&mut self, io: &mut ProcessIo<'_, '_>);
 
@@ -116,6 +116,15 @@ pub trait Node: Send {
     fn constant_outputs(&self) -> u32 {
         0
     }
+
+    /// Takes over what it can of the state of `old`, the instance it replaces in an edit
+    /// that changed the node's signature (so `old` was not moved over whole), and returns
+    /// whether it took anything. Runs on the audio thread at the swap: it must not
+    /// allocate. A kernel swapped for another with the same state layout starts from a
+    /// copy of the old kernel's state; other nodes start afresh (the default).
+    fn inherit(&mut self, _old: &mut dyn Node) -> bool {
+        false
+    }
 }
 
 /// Everything a node kind needs to build a prepared instance.
@@ -137,6 +146,9 @@ pub struct BuildCtx<'a> {
     pub connected: &'a [bool],
     /// Options, complete (defaults filled in) and in spec order.
     pub options: &'a [OptValue],
+    /// The ports and parameters this node declares for itself (a kernel's), if any; they
+    /// replace the kind's lists (see [`crate::spec::Instance`]).
+    pub instance: Option<&'a InstanceRef>,
 }
 
 impl BuildCtx<'_> {

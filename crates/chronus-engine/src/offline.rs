@@ -1,16 +1,16 @@
 //! Offline rendering: the live engine loop driven by a plain loop instead of a device.
 
-use crate::compile::{compile, Builtin, CompileOptions};
+use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
 use crate::limits;
-use crate::midi::CcMapping;
-use crate::processor::{Processor, TransportCommand};
-use crate::sequence::{TempoMap, Track, Transport, DEFAULT_BPM};
+use crate::processor::Processor;
+use crate::sequence::Song;
 
-/// Events the offline driver keeps queued ahead of the render position.
-const EVENT_WINDOW: usize = 4096;
+/// Future events the offline driver's queue can hold (the transport's events of one block,
+/// releases): the timeline itself is played from the song, not queued.
+const EVENT_CAPACITY: usize = 4096;
 
 /// A render, channel by channel.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,36 +31,16 @@ pub struct Input<'a> {
     pub channels: usize,
 }
 
-/// Music for an offline render: tracks under a tempo map, played from beat 0 at frame 0,
-/// and controller mappings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Song {
-    /// Where the beats fall.
-    pub tempo: TempoMap,
-    /// What plays.
-    pub tracks: Vec<Track>,
-    /// Controllers mapped onto parameters.
-    pub cc_maps: Vec<CcMapping>,
-}
-
-impl Song {
-    /// Nothing but a steady [`DEFAULT_BPM`].
-    pub fn at_default_tempo() -> Song {
-        Song { tempo: TempoMap::constant(DEFAULT_BPM).expect("a valid tempo"), tracks: vec![], cc_maps: vec![] }
-    }
-}
-
 /// What to render.
 #[derive(Debug, Clone, Default)]
 pub struct RenderJob<'a> {
     /// Length in frames.
     pub frames: usize,
-    /// Events (any order), applied on their frames.
-    pub events: &'a [Event],
     /// Audio playing the part of the device input for `input` nodes.
     pub input: Input<'a>,
-    /// Tracks played by the transport from frame 0.
-    pub song: Option<Song>,
+    /// Everything timed: the timeline and the tracks, played from frame 0 with the
+    /// transport running, as a live engine plays them from its start.
+    pub song: Song,
 }
 
 /// Renders `job` with `graph` into memory (refused, naming its size, when that would not
@@ -80,13 +60,10 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
 }
 
 /// An offline render produced chunk by chunk, so that memory stays flat however long the
-/// render (a file written as it goes, a consumer reading a stream). Successive chunks are
-/// exactly the samples [`render`] gives.
+/// render (a file written as it goes, a consumer reading a stream). The engine runs the
+/// same blocks whatever the chunk sizes, so the samples are those of [`render`], bit for bit.
 pub struct Renderer {
     processor: Processor,
-    /// The job's events, in time order; `next` is the first not yet queued.
-    events: Vec<Event>,
-    next: usize,
     /// Device-like input, interleaved (`in_channels` per frame).
     input: Vec<f32>,
     in_channels: usize,
@@ -101,46 +78,25 @@ pub struct Renderer {
     scratch: Vec<f32>,
     ready: usize,
     taken: usize,
+    /// One block of input past the input's end.
     silence: Vec<f32>,
 }
 
 impl Renderer {
-    /// Compiles `graph`, checks the job's events, tracks and mappings, and gets ready to
-    /// render `job.frames` frames.
+    /// Compiles `graph`, checks the job's song, and gets ready to render `job.frames` frames.
     pub fn new(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Renderer> {
-        let RenderJob { frames, events, input, song } = job;
+        let RenderJob { frames, input, song } = job;
         let schedule = compile(graph, opts)?;
         let channels = schedule.output_channels();
         if channels == 0 {
             return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
         }
-        for e in events {
-            check_event(graph, |n| schedule.lanes(n), e)?;
-        }
-        let mut events = events.to_vec();
-        events.sort_by_key(|e| e.time);
-        let mut processor = Processor::new(schedule, EVENT_WINDOW);
-        // A graph that reads the transport gets one (120 BPM) even without a song.
-        let reads_clock = graph.nodes().any(|(_, n)| Builtin::of(n.spec) == Some(Builtin::Clock));
-        let song = song.or_else(|| reads_clock.then(Song::at_default_tempo));
-        if let Some(song) = song {
-            for t in &song.tracks {
-                for e in t.events.iter() {
-                    check_event(graph, |n| processor.schedule().lanes(n), &Event { time: 0, kind: e.kind })?;
-                }
-            }
-            for m in &song.cc_maps {
-                crate::live::check_mapping(graph, m)?;
-            }
-            processor.swap_cc_maps(song.cc_maps.into());
-            processor.swap_transport(Some(Box::new(Transport::new(song.tempo, song.tracks, opts.samplerate))));
-            processor.transport_command(TransportCommand::Start);
-        }
+        check_song(graph, |n| schedule.lanes(n), &song)?;
+        let mut processor = Processor::new(schedule, EVENT_CAPACITY);
+        processor.load_song(song, true);
         let in_channels = if input.samples.is_empty() { 0 } else { input.channels };
         Ok(Renderer {
             processor,
-            events,
-            next: 0,
             input: input.samples.to_vec(),
             in_channels,
             channels,
@@ -148,9 +104,9 @@ impl Renderer {
             done: 0,
             handed: 0,
             max_block: opts.max_block,
+            scratch: vec![0.0; opts.max_block * channels],
             ready: 0,
             taken: 0,
-            scratch: vec![0.0; opts.max_block * channels],
             silence: vec![0.0; opts.max_block * in_channels],
         })
     }
@@ -167,14 +123,13 @@ impl Renderer {
 
     /// Renders the next `min(n, remaining)` frames into `out`, planar with a stride of `n`
     /// (channel `c` at `out[c * n..]`; `out` holds `n * channels` values). Returns how many
-    /// frames were rendered (0 once done). The engine runs the same blocks whatever the
-    /// chunk sizes, so the samples are those of [`render`], bit for bit.
+    /// frames were rendered (0 once done).
     pub fn next_planar(&mut self, out: &mut [f32], n: usize) -> usize {
         let want = n.min(self.remaining());
         let mut got = 0;
         while got < want {
             if self.taken == self.ready {
-                self.ready = self.block(self.frames - self.done);
+                self.ready = self.block();
                 self.taken = 0;
             }
             let take = (self.ready - self.taken).min(want - got);
@@ -192,19 +147,10 @@ impl Renderer {
         want
     }
 
-    /// Renders one engine block of at most `limit` frames into `scratch`; returns its length.
-    fn block(&mut self, limit: usize) -> usize {
+    /// Renders the next engine block into `scratch`; returns its length.
+    fn block(&mut self) -> usize {
         let done = self.done;
-        let mut n = limit.min(self.max_block);
-        let horizon = (done + n) as u64;
-        while self.next < self.events.len() && self.events[self.next].time < horizon {
-            if self.processor.push_event(self.events[self.next]).is_err() {
-                // Queue full: stop this block just before the first event that did not fit.
-                n = (self.events[self.next].time as usize).saturating_sub(done).max(1);
-                break;
-            }
-            self.next += 1;
-        }
+        let n = (self.frames - done).min(self.max_block);
         let ic = self.in_channels;
         // Input for these frames: the given samples, silence past their end.
         let available = (self.input.len() / ic.max(1)).saturating_sub(done).min(n);
@@ -227,13 +173,30 @@ impl Renderer {
     }
 }
 
+/// Checks everything a song sends against the graph and the compiled lane counts
+/// (`lanes(node)`), naming the culprit.
+pub fn check_song(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option<usize>, song: &Song) -> Result<()> {
+    for e in &song.timeline {
+        check_event(graph, &lanes, e)?;
+    }
+    for t in &song.tracks {
+        for e in t.events.iter() {
+            check_event(graph, &lanes, &Event { time: 0, kind: e.kind })?;
+        }
+    }
+    for m in &song.cc_maps {
+        crate::live::check_mapping(graph, m)?;
+    }
+    Ok(())
+}
+
 /// Checks an event against the graph and the compiled lane counts (`lanes(node)`), naming
 /// the culprit.
-pub fn check_event(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option<usize>, event: &Event) -> Result<()> {
+pub fn check_event(graph: &Graph, lanes: &impl Fn(crate::graph::NodeId) -> Option<usize>, event: &Event) -> Result<()> {
     match event.kind {
         EventKind::Param { node, param, lane, value, .. } => {
             let desc = graph.node(node)?;
-            if param as usize >= desc.spec.params.len() {
+            if param as usize >= desc.params().len() {
                 return Err(Error::Unknown(format!("{} has no parameter #{param}", graph.name(node))));
             }
             graph.check_value(node, param, value)?;
@@ -242,7 +205,7 @@ pub fn check_event(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option
                 return Err(Error::Invalid(format!(
                     "{}: lane {l} of parameter '{}' does not exist (the node runs {lanes} lanes)",
                     graph.name(node),
-                    desc.spec.params[param as usize].name
+                    desc.params()[param as usize].name
                 )));
             }
             Ok(())

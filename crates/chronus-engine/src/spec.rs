@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::node::{BuildCtx, Built};
 
 /// A named audio input or output port.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PortSpec {
     /// Port name, unique among the node's inputs (or outputs).
     pub name: &'static str,
@@ -18,7 +18,7 @@ pub struct PortSpec {
 }
 
 /// A named, modulatable parameter.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
     /// Parameter name, unique within the node.
     pub name: &'static str,
@@ -160,6 +160,70 @@ pub enum InputRule {
     AsIs,
 }
 
+/// Ports and parameters one node declares for itself, in place of its kind's static lists.
+///
+/// Most kinds have a fixed shape, declared once in their [`NodeSpec`]. A kernel (Python
+/// DSP compiled by numba, see [`crate::kernel`]) has the ports and parameters its author
+/// chose: its kind declares none, and each node carries an `Instance` instead, which
+/// validation ([`crate::graph::NodeDesc::params`] and friends), the compiler, the build
+/// ([`crate::node::BuildCtx::instance`]) and the Python surface read in place of the
+/// kind's lists. Names are [`intern`]ed so that the same `PortSpec`/`ParamSpec` types serve.
+pub struct Instance {
+    /// Audio inputs.
+    pub inputs: Vec<PortSpec>,
+    /// Audio outputs.
+    pub outputs: Vec<PortSpec>,
+    /// Parameters, in the order the node receives them.
+    pub params: Vec<ParamSpec>,
+    /// What the kind's build needs besides (a kernel's compiled code), read by downcasting.
+    pub data: Arc<dyn std::any::Any + Send + Sync>,
+}
+
+/// A shared [`Instance`]. Two are equal when they are the same allocation, so a node keeps
+/// its state across edits exactly while it keeps its instance (re-adding the same kernel
+/// object gives the same instance; a new kernel gives a new one).
+#[derive(Clone)]
+pub struct InstanceRef(pub Arc<Instance>);
+
+impl PartialEq for InstanceRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for InstanceRef {
+    type Target = Instance;
+    fn deref(&self) -> &Instance {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for InstanceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |ports: &[PortSpec]| ports.iter().map(|p| p.name).collect::<Vec<_>>();
+        f.debug_struct("Instance")
+            .field("inputs", &names(&self.inputs))
+            .field("outputs", &names(&self.outputs))
+            .field("params", &self.params.iter().map(|p| p.name).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// `name` as a `&'static str`: the first call for each distinct name leaks one copy, later
+/// calls return it. For the names of per-instance ports and parameters (a handful per
+/// kernel author), which then fit the static spec types. Control thread only.
+pub fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
 /// A node kind: everything needed to validate, document and build it.
 pub struct NodeSpec {
     /// Kind name used from Python (`"saw"`, `"svf"`, ...).
@@ -215,5 +279,13 @@ mod tests {
         assert!(ArrayData::new(vec![1.0, 2.0, 3.0], 2).unwrap_err().contains("3 values do not make rows of 2"));
         assert!(ArrayData::new(vec![], 0).is_err());
         assert_eq!(format!("{a:?}"), "ArrayData(2 x 2)");
+    }
+
+    #[test]
+    fn interned_names_are_stored_once() {
+        let a = intern(&String::from("drive"));
+        let b = intern("drive");
+        assert_eq!(a, "drive");
+        assert!(std::ptr::eq(a, b));
     }
 }

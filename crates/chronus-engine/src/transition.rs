@@ -67,7 +67,7 @@ struct Union {
 /// when every audio edge is the same in both.
 fn union(old: &Graph, new: &Graph) -> Option<Union> {
     let same_node = |id: NodeId| match (old.node(id), new.node(id)) {
-        (Ok(a), Ok(b)) => a.spec.kind == b.spec.kind && a.options == b.options,
+        (Ok(a), Ok(b)) => a.spec.kind == b.spec.kind && a.options == b.options && a.instance == b.instance,
         _ => false,
     };
     let free = old.nodes().chain(new.nodes()).map(|(id, _)| id + 1).max().unwrap_or(0);

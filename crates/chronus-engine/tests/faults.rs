@@ -12,7 +12,7 @@ use chronus_engine::node::{BuildCtx, Built, Node, ProcessIo};
 use chronus_engine::processor::TransportCommand;
 use chronus_engine::sequence::{TempoMap, Track, TrackEvent, MAX_TRACK_EVENTS_PER_BLOCK};
 use chronus_engine::spec::{InputRule, NodeSpec, PortSpec};
-use chronus_engine::{Error, EventKind, Graph, NodeEvent, Ramp};
+use chronus_engine::{Error, EventKind, Graph, NodeEvent, Ramp, Song};
 
 fn config(command_capacity: usize) -> EngineConfig {
     EngineConfig {
@@ -33,6 +33,7 @@ fn config(command_capacity: usize) -> EngineConfig {
         edit_fade: 0.0,
         command_capacity,
         event_capacity: 4096,
+        autoplay: true,
     }
 }
 
@@ -67,7 +68,7 @@ fn a_panic_on_the_audio_thread_is_caught_counted_and_silences_the_engine() {
     let mut g = Graph::new();
     let id = g.add_spec(&PANICKY, &[], None).unwrap();
     g.connect_output(id, "out").unwrap();
-    let (mut engine, mut side) = Engine::start_manual(&g, &config(64)).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config(64)).unwrap();
     let mut out = vec![0.0f32; 256];
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -91,7 +92,7 @@ fn one_callback_applies_a_bounded_number_of_commands() {
     let mut g = Graph::new();
     let c = g.add("const", &[], None).unwrap();
     g.connect_output(c, "out").unwrap();
-    let (mut engine, mut side) = Engine::start_manual(&g, &config(4096)).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config(4096)).unwrap();
     let total = 3 * COMMANDS_PER_CALLBACK + 10;
     for i in 0..total {
         let kind = EventKind::Param { node: c, param: 0, lane: None, value: i as f32 / total as f32, ramp: Ramp::Jump };
@@ -129,7 +130,7 @@ fn a_looping_track_denser_than_a_block_can_play_is_refused_or_cut_short() {
     let mut g = Graph::new();
     let v = g.add("voices", &[], None).unwrap();
     g.connect_output(v, "gate").unwrap();
-    let (mut engine, mut side) = Engine::start_manual(&g, &config(64)).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config(64)).unwrap();
     engine.set_transport(TempoMap::constant(10_000.0).unwrap(), vec![track]).unwrap();
     engine.transport(TransportCommand::Start).unwrap();
     let mut out = vec![0.0f32; 256];
@@ -151,7 +152,7 @@ fn a_stop_is_acknowledged_by_the_callback_before_the_stream_goes() {
     let c = g.add("const", &[], None).unwrap();
     g.set_param(c, "value", &[0.5]).unwrap();
     g.connect_output(c, "out").unwrap();
-    let (_engine, mut side) = Engine::start_manual(&g, &config(64)).unwrap();
+    let (_engine, mut side) = Engine::start_manual(&g, Song::default(), &config(64)).unwrap();
     let halt = side.halt();
     let done = Arc::new(AtomicBool::new(false));
     let flag = done.clone();
@@ -175,7 +176,7 @@ fn a_stop_is_acknowledged_by_the_callback_before_the_stream_goes() {
     assert_eq!(*outputs.last().unwrap(), 0.0, "the callback keeps running the engine after the stop");
     assert!(stopped_at.elapsed() < Duration::from_secs(1));
     // A stream that never calls back cannot acknowledge: stop gives up after its timeout.
-    let (_engine, side) = Engine::start_manual(&g, &config(64)).unwrap();
+    let (_engine, side) = Engine::start_manual(&g, Song::default(), &config(64)).unwrap();
     assert!(!side.halt().stop(Duration::from_millis(30)));
 }
 
@@ -186,7 +187,7 @@ fn a_full_event_queue_refuses_timed_and_immediate_events_alike() {
     g.connect_output(c, "out").unwrap();
     let mut cfg = config(4096);
     cfg.event_capacity = 16;
-    let (mut engine, mut side) = Engine::start_manual(&g, &cfg).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &cfg).unwrap();
     let set = |v: f32| EventKind::Param { node: c, param: 0, lane: None, value: v, ramp: Ramp::Jump };
     for i in 0..16 {
         engine.send(Some(48_000 + i), set(0.5)).unwrap();

@@ -32,15 +32,11 @@ fn a_render_in_chunks_equals_the_render_in_memory() {
         tempo: TempoMap::constant(140.0).unwrap(),
         tracks: vec![Track::new(vec![note(0.0, 60), note(0.75, 64), note(1.5, 67)], Some(2.0), 3).unwrap()],
         cc_maps: vec![],
+        timeline: events,
     };
     let input: Vec<f32> = (0..20_000).map(|i| ((i as f32) * 0.01).sin()).collect();
     let frames = 40_000;
-    let job = || RenderJob {
-        frames,
-        events: &events,
-        input: Input { samples: &input, channels: 2 },
-        song: Some(song.clone()),
-    };
+    let job = || RenderJob { frames, input: Input { samples: &input, channels: 2 }, song: song.clone() };
     let whole = render(&g, &opts(256), job()).unwrap();
     let mut renderer = Renderer::new(&g, &opts(256), job()).unwrap();
     let channels = renderer.channels();

@@ -5,7 +5,7 @@ mod common;
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus_engine::{compile, nodes, Event, EventKind, NodeEvent, Processor, Ramp};
-use common::{every_node_graph, opts};
+use common::{every_node_graph, one_pole_kernel, opts};
 
 #[global_allocator]
 static ALLOC: AllocDisabler = AllocDisabler;
@@ -25,9 +25,12 @@ fn graph_covers_every_node_kind() {
 #[test]
 fn process_loop_does_not_allocate() {
     let (g, ids) = every_node_graph();
-    let [adsr, svf, saw, biquad, delay, out, voices] = ids[..] else { unreachable!() };
+    let [adsr, svf, saw, biquad, delay, out, voices, kernel] = ids[..] else { unreachable!() };
     let schedule = compile(&g, &opts(256)).unwrap();
-    let mut replacement = Some(Box::new(compile(&g, &opts(256)).unwrap()));
+    // The replacement swaps the kernel for another with the same state, which inherits it.
+    let mut edited = g.clone();
+    edited.set_instance(kernel, one_pole_kernel("one_pole_v2")).unwrap();
+    let mut replacement = Some(Box::new(compile(&edited, &opts(256)).unwrap()));
     let mut proc = Processor::new(schedule, 1024);
     let mut buffer = vec![0.0f32; 2 * 4096];
     let mut old = None;
@@ -43,6 +46,7 @@ fn process_loop_does_not_allocate() {
             proc.push_event(param(biquad, 2, None, (i % 12) as f32, Ramp::Default, t)).unwrap();
             proc.push_event(param(delay, 0, None, 0.005 + 0.001 * (i % 7) as f32, Ramp::Frames(50), t + 64)).unwrap();
             proc.push_event(param(out, 0, None, 0.2, Ramp::Default, t.saturating_sub(10))).unwrap();
+            proc.push_event(param(kernel, 0, Some(1), 0.05 * (i % 3) as f32, Ramp::Frames(40), t + 9)).unwrap();
             proc.push_event(param(9999, 0, None, 0.0, Ramp::Jump, t + 1)).unwrap();
             let note = (40 + i % 50) as u8;
             let channel = (i % 3) as u8;

@@ -82,22 +82,6 @@ int_arg!(
     Frame(u64), "frame", "", 0, u64::MAX
 );
 int_arg!(
-    /// One lane of a parameter.
-    Lane(u16), "lane", "", 0, u16::MAX
-);
-int_arg!(
-    /// A glide in frames (-1: the parameter's default smoothing).
-    RampFrames(i64), "ramp", "frames", -1, u32::MAX
-);
-int_arg!(
-    /// A MIDI channel.
-    Channel(u8), "channel", "", 0, 15
-);
-int_arg!(
-    /// A MIDI note, controller or program number.
-    Data7(u8), "note/controller/program", "", 0, 127
-);
-int_arg!(
     /// Frames to render.
     Frames(usize), "frames", "", 1, u64::MAX
 );

@@ -1,12 +1,46 @@
 //! ADSR envelope driven by a gate, one envelope per lane.
 
 use crate::node::{Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec};
 
+use super::params::{params, ParamDef};
 use super::OUT;
 
-const fn time(name: &'static str, default: f32, doc: &'static str) -> ParamSpec {
-    ParamSpec { name, default, min: 0.0, max: 600.0, unit: "s", smooth: true, doc }
+const fn time(default: f32, doc: &'static str) -> ParamDef {
+    ParamDef { default, min: 0.0, max: 600.0, unit: "s", smooth: true, doc }
+}
+
+params! {
+    /// Parameters of `adsr`.
+    struct AdsrParams {
+        attack: time(0.01, "Time from 0 to full level."),
+        decay: time(0.1, "Time from full level down to the sustain level."),
+        sustain: ParamDef {
+            default: 0.7,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "Level held while the gate is on.",
+        },
+        release: time(0.3, "Time from the level at gate-off down to 0."),
+        gate: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "Above 0.5 is on. Changes are never smoothed.",
+        },
+        trigger: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "A rise above 0.5 restarts the attack from the current level even while the gate stays on.",
+        },
+    }
 }
 
 /// `adsr(gate, attack, decay, sustain, release)`.
@@ -18,38 +52,7 @@ pub static ADSR: NodeSpec = NodeSpec {
           `trigger` restarts the attack while the gate stays on (voice stealing, legato retrigger).",
     inputs: &[],
     outputs: &[OUT],
-    params: &[
-        time("attack", 0.01, "Time from 0 to full level."),
-        time("decay", 0.1, "Time from full level down to the sustain level."),
-        ParamSpec {
-            name: "sustain",
-            default: 0.7,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: true,
-            doc: "Level held while the gate is on.",
-        },
-        time("release", 0.3, "Time from the level at gate-off down to 0."),
-        ParamSpec {
-            name: "gate",
-            default: 0.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: false,
-            doc: "Above 0.5 is on. Changes are never smoothed.",
-        },
-        ParamSpec {
-            name: "trigger",
-            default: 0.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: false,
-            doc: "A rise above 0.5 restarts the attack from the current level even while the gate stays on.",
-        },
-    ],
+    params: AdsrParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| {
@@ -177,8 +180,7 @@ impl Adsr {
 impl Node for Adsr {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (lanes, frames) = (self.lanes, io.frames);
-        let [attack, decay, sustain, release, gate, trigger]: [ParamView; 6] =
-            [io.params[0], io.params[1], io.params[2], io.params[3], io.params[4], io.params[5]];
+        let AdsrParams { attack, decay, sustain, release, gate, trigger } = AdsrParams::from(io.params);
         // Lanes that hold still for the block (most voices, most of the time) repeat their
         // level; only moving lanes run the state machine.
         let mut moving = 0;

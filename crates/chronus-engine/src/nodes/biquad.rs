@@ -2,9 +2,10 @@
 
 use crate::dsp::biquad::{design, tick, Coefs, Shape};
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::node::{BuildCtx, Built, Node, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
 const MODES: &[&str] = &["lowpass", "highpass", "bandpass", "notch", "peak", "lowshelf", "highshelf", "allpass"];
@@ -16,9 +17,16 @@ pub static BIQUAD: NodeSpec = NodeSpec {
           notch, peak, lowshelf, highshelf, allpass. `gain` applies to peak and shelves.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "freq",
+    params: BiquadParams::SPECS,
+    options: &[OptionSpec { name: "mode", default: OptDefault::Choice(MODES), doc: "Response type." }],
+    input_rule: InputRule::Broadcast,
+    build,
+};
+
+params! {
+    /// Parameters of `biquad`.
+    struct BiquadParams {
+        freq: ParamDef {
             default: 1000.0,
             min: 1.0,
             max: 100_000.0,
@@ -26,8 +34,7 @@ pub static BIQUAD: NodeSpec = NodeSpec {
             smooth: true,
             doc: "Corner or centre frequency (clamped below 0.49 x sample rate).",
         },
-        ParamSpec {
-            name: "q",
+        q: ParamDef {
             default: std::f32::consts::FRAC_1_SQRT_2,
             min: 0.01,
             max: 100.0,
@@ -35,12 +42,9 @@ pub static BIQUAD: NodeSpec = NodeSpec {
             smooth: true,
             doc: "Quality factor.",
         },
-        ParamSpec { name: "gain", default: 0.0, min: -48.0, max: 48.0, unit: "dB", smooth: true, doc: "Boost or cut." },
-    ],
-    options: &[OptionSpec { name: "mode", default: OptDefault::Choice(MODES), doc: "Response type." }],
-    input_rule: InputRule::Broadcast,
-    build,
-};
+        gain: ParamDef { default: 0.0, min: -48.0, max: 48.0, unit: "dB", smooth: true, doc: "Boost or cut." },
+    }
+}
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let shape = match ctx.text("mode") {
@@ -92,7 +96,7 @@ impl Biquad {
 impl Node for Biquad {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let [freq, q, gain]: [ParamView; 3] = [io.params[0], io.params[1], io.params[2]];
+        let BiquadParams { freq, q, gain } = BiquadParams::from(io.params);
         let steady = freq.as_const().is_some() && q.as_const().is_some() && gain.as_const().is_some();
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
             if f == 0 || !steady {

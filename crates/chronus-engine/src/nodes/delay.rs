@@ -4,63 +4,60 @@
 use crate::dsp::delay_line::DelayLine;
 use crate::dsp::tone::{Tone, ToneState};
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::node::{BuildCtx, Built, Node, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
-/// Delay time in seconds.
-pub(crate) const TIME: ParamSpec = ParamSpec {
-    name: "time",
-    default: 0.25,
-    min: 0.0,
-    max: 3600.0,
-    unit: "s",
-    smooth: true,
-    doc: "Delay time, clamped to [1 frame, max_time].",
-};
-/// Feedback gain.
-pub(crate) const FEEDBACK: ParamSpec = ParamSpec {
-    name: "feedback",
-    default: 0.0,
-    min: -1.0,
-    max: 1.0,
-    unit: "",
-    smooth: true,
-    doc: "Gain of the output fed back into the line.",
-};
-/// Dry/wet crossfade.
-pub(crate) const MIX: ParamSpec = ParamSpec {
-    name: "mix",
-    default: 1.0,
-    min: 0.0,
-    max: 1.0,
-    unit: "",
-    smooth: true,
-    doc: "0 is dry only, 1 is delayed signal only.",
-};
-/// Loop low cut in Hz.
-pub(crate) const LOWCUT: ParamSpec = ParamSpec {
-    name: "lowcut",
-    default: 0.0,
-    min: 0.0,
-    max: 100_000.0,
-    unit: "Hz",
-    smooth: true,
-    doc: "Corner of a 6 dB/octave highpass on what enters the line, so every repeat thins \
-          out (0 is off).",
-};
-/// Loop high cut in Hz.
-pub(crate) const HIGHCUT: ParamSpec = ParamSpec {
-    name: "highcut",
-    default: 100_000.0,
-    min: 1.0,
-    max: 100_000.0,
-    unit: "Hz",
-    smooth: true,
-    doc: "Corner of a 6 dB/octave lowpass on what enters the line, so every repeat darkens \
-          (off at or above half the sample rate).",
-};
+params! {
+    /// Parameters of `delay` and `pingpong`.
+    pub(crate) struct DelayParams {
+        time: ParamDef {
+            default: 0.25,
+            min: 0.0,
+            max: 3600.0,
+            unit: "s",
+            smooth: true,
+            doc: "Delay time, clamped to [1 frame, max_time].",
+        },
+        feedback: ParamDef {
+            default: 0.0,
+            min: -1.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "Gain of the output fed back into the line.",
+        },
+        mix: ParamDef {
+            default: 1.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "0 is dry only, 1 is delayed signal only.",
+        },
+        lowcut: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 100_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Corner of a 6 dB/octave highpass on what enters the line, so every repeat thins \
+                  out (0 is off).",
+        },
+        highcut: ParamDef {
+            default: 100_000.0,
+            min: 1.0,
+            max: 100_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Corner of a 6 dB/octave lowpass on what enters the line, so every repeat darkens \
+                  (off at or above half the sample rate).",
+        },
+    }
+}
+
 /// Longest delay in seconds (memory).
 pub(crate) const MAX_TIME: OptionSpec = OptionSpec {
     name: "max_time",
@@ -76,7 +73,7 @@ pub static DELAY: NodeSpec = NodeSpec {
           modulated (4-point Hermite interpolation). Each lane is its own line.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[TIME, FEEDBACK, MIX, LOWCUT, HIGHCUT],
+    params: DelayParams::SPECS,
     options: &[MAX_TIME],
     input_rule: InputRule::Broadcast,
     build,
@@ -142,8 +139,7 @@ struct Delay {
 impl Node for Delay {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let [time, feedback, mix, lowcut, highcut]: [ParamView; 5] =
-            [io.params[0], io.params[1], io.params[2], io.params[3], io.params[4]];
+        let DelayParams { time, feedback, mix, lowcut, highcut } = DelayParams::from(io.params);
         let steady_tone = lowcut.as_const().is_some() && highcut.as_const().is_some();
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
             let (t, fb, m) = (time.frame(f, lanes), feedback.frame(f, lanes), mix.frame(f, lanes));

@@ -28,162 +28,109 @@ use crate::dsp::sine::sin_cycles;
 use crate::dsp::wavetable::{step_of, Phase};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
 use super::gate::{Edge, Gates};
+use super::params::{params, ParamDef};
 use super::OUT;
 
 /// Operators per voice.
 const OPERATORS: usize = 4;
-/// Index of the first operator parameter, and parameters per operator.
-const FIRST_OP: usize = 5;
-const PER_OP: usize = 8;
-/// Parameter indices: shared ones, then offsets within an operator's group.
-const FREQ: usize = 0;
-const GATE: usize = 1;
-const TRIGGER: usize = 2;
-const VELOCITY: usize = 3;
-const FEEDBACK: usize = 4;
-const RATIO: usize = 0;
-const FIXED: usize = 1;
-const LEVEL: usize = 2;
-const VEL: usize = 3;
-const ATTACK: usize = 4;
-const DECAY: usize = 5;
-const SUSTAIN: usize = 6;
-const RELEASE: usize = 7;
-
 /// Radians to cycles.
 const PER_RADIAN: f32 = 1.0 / std::f32::consts::TAU;
 /// A phase in 32-bit fixed point to cycles (as a signed value, in [-1/2, 1/2)).
 const PER_PHASE: f32 = 1.0 / 4_294_967_296.0;
 
-macro_rules! fm_params {
-    ($($n:literal => $level:literal),*) => {
-        &[
-            ParamSpec {
-                name: "freq",
-                default: 440.0,
-                min: -100_000.0,
-                max: 100_000.0,
+/// A flag: off below 0.5, on above (never smoothed).
+const fn switch(doc: &'static str) -> ParamDef {
+    ParamDef { default: 0.0, min: 0.0, max: 1.0, unit: "", smooth: false, doc }
+}
+/// An envelope time, read once per block.
+const fn time(default: f32, doc: &'static str) -> ParamDef {
+    ParamDef { default, min: 0.0, max: 600.0, unit: "s", smooth: false, doc }
+}
+
+params! {
+    /// Parameters of `fm`: the voice's, then each operator's.
+    struct FmParams {
+        freq: ParamDef {
+            default: 440.0,
+            min: -100_000.0,
+            max: 100_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Voice frequency; each operator runs at ratio x freq + fixed.",
+        },
+        gate: switch("Above 0.5 holds the note: a rise starts the envelopes, a fall releases them."),
+        trigger: switch("A rise above 0.5 while the gate is on restarts the envelopes (a new note on a held voice)."),
+        velocity: ParamDef {
+            default: 1.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "Strike velocity; scales each operator's level by its velocity sensitivity.",
+        },
+        feedback: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 4.0,
+            unit: "rad",
+            smooth: true,
+            doc: "Self-modulation of operator 4: its phase moves by feedback x (mean of its last two outputs) \
+                  radians (about 1 makes a saw-like tone, beyond 1.5 noise).",
+        },
+        ops: [Operator; K in 1, 2, 3, 4] {
+            ratio: ParamDef {
+                default: 1.0,
+                min: 0.0,
+                max: 64.0,
+                unit: "",
+                smooth: true,
+                doc: "Operator frequency as a multiple of the voice frequency (0 for a fixed frequency).",
+            },
+            fixed: ParamDef {
+                default: 0.0,
+                min: -20_000.0,
+                max: 20_000.0,
                 unit: "Hz",
                 smooth: true,
-                doc: "Voice frequency; each operator runs at ratio x freq + fixed.",
+                doc: "Frequency added to the operator's ratio x freq: a detune, or with ratio 0 a fixed frequency.",
             },
-            ParamSpec {
-                name: "gate",
-                default: 0.0,
+            level: ParamDef {
+                // Operator 1 is heard in every algorithm: it sounds by default.
+                default: if K == 1 { 1.0 } else { 0.0 },
                 min: 0.0,
-                max: 1.0,
+                max: 32.0,
                 unit: "",
-                smooth: false,
-                doc: "Above 0.5 holds the note: a rise starts the envelopes, a fall releases them.",
+                smooth: true,
+                doc: "Peak output: the amplitude of a heard operator, the modulation index (radians) of a modulator.",
             },
-            ParamSpec {
-                name: "trigger",
-                default: 0.0,
-                min: 0.0,
-                max: 1.0,
-                unit: "",
-                smooth: false,
-                doc: "A rise above 0.5 while the gate is on restarts the envelopes (a new note on a held voice).",
-            },
-            ParamSpec {
-                name: "velocity",
+            vel: ParamDef {
                 default: 1.0,
                 min: 0.0,
                 max: 1.0,
                 unit: "",
                 smooth: false,
-                doc: "Strike velocity; scales each operator's level by its velocity sensitivity.",
+                doc: "Velocity sensitivity: the level is scaled by 1 - vel + vel x velocity.",
             },
-            ParamSpec {
-                name: "feedback",
-                default: 0.0,
+            attack: time(0.002, "Envelope attack: linear rise from 0 to full level."),
+            decay: time(1.0, "Envelope decay: exponential fall towards sustain, 60 dB closer in this time."),
+            sustain: ParamDef {
+                default: 1.0,
                 min: 0.0,
-                max: 4.0,
-                unit: "rad",
-                smooth: true,
-                doc: "Self-modulation of operator 4: its phase moves by feedback x (mean of its last two outputs) \
-                      radians (about 1 makes a saw-like tone, beyond 1.5 noise).",
+                max: 1.0,
+                unit: "",
+                smooth: false,
+                doc: "Envelope level held while the gate is on.",
             },
-            $(
-                ParamSpec {
-                    name: concat!("ratio", $n),
-                    default: 1.0,
-                    min: 0.0,
-                    max: 64.0,
-                    unit: "",
-                    smooth: true,
-                    doc: "Operator frequency as a multiple of the voice frequency (0 for a fixed frequency).",
-                },
-                ParamSpec {
-                    name: concat!("fixed", $n),
-                    default: 0.0,
-                    min: -20_000.0,
-                    max: 20_000.0,
-                    unit: "Hz",
-                    smooth: true,
-                    doc: "Frequency added to the operator's ratio x freq: a detune, or with ratio 0 a fixed frequency.",
-                },
-                ParamSpec {
-                    name: concat!("level", $n),
-                    default: $level,
-                    min: 0.0,
-                    max: 32.0,
-                    unit: "",
-                    smooth: true,
-                    doc: "Peak output: the amplitude of a heard operator, the modulation index (radians) of a modulator.",
-                },
-                ParamSpec {
-                    name: concat!("vel", $n),
-                    default: 1.0,
-                    min: 0.0,
-                    max: 1.0,
-                    unit: "",
-                    smooth: false,
-                    doc: "Velocity sensitivity: the level is scaled by 1 - vel + vel x velocity.",
-                },
-                ParamSpec {
-                    name: concat!("attack", $n),
-                    default: 0.002,
-                    min: 0.0,
-                    max: 600.0,
-                    unit: "s",
-                    smooth: false,
-                    doc: "Envelope attack: linear rise from 0 to full level.",
-                },
-                ParamSpec {
-                    name: concat!("decay", $n),
-                    default: 1.0,
-                    min: 0.0,
-                    max: 600.0,
-                    unit: "s",
-                    smooth: false,
-                    doc: "Envelope decay: exponential fall towards sustain, 60 dB closer in this time.",
-                },
-                ParamSpec {
-                    name: concat!("sustain", $n),
-                    default: 1.0,
-                    min: 0.0,
-                    max: 1.0,
-                    unit: "",
-                    smooth: false,
-                    doc: "Envelope level held while the gate is on.",
-                },
-                ParamSpec {
-                    name: concat!("release", $n),
-                    default: 0.2,
-                    min: 0.0,
-                    max: 600.0,
-                    unit: "s",
-                    smooth: false,
-                    doc: "Envelope release: exponential fall of 60 dB in this time after the gate closes.",
-                },
-            )*
-        ]
-    };
+            release: time(0.2, "Envelope release: exponential fall of 60 dB in this time after the gate closes."),
+        },
+    }
 }
+
+/// The views an `fm` node gets for one block.
+type Views<'a> = FmParams<ParamView<'a>>;
 
 /// `fm(freq, gate, trigger, velocity, feedback, {ratio,fixed,level,vel,attack,decay,sustain,release}1..4; algorithm)`.
 pub static FM: NodeSpec = NodeSpec {
@@ -195,7 +142,7 @@ pub static FM: NodeSpec = NodeSpec {
           everything else per frame. Phases restart at 0 when a note starts from silence.",
     inputs: &[],
     outputs: &[OUT],
-    params: fm_params!(1 => 1.0, 2 => 0.0, 3 => 0.0, 4 => 0.0),
+    params: FmParams::SPECS,
     options: &[OptionSpec {
         name: "algorithm",
         default: OptDefault::Num { default: 1.0, min: 1.0, max: 8.0 },
@@ -305,22 +252,17 @@ struct Fm {
     silent: bool,
 }
 
-/// Index of parameter `offset` of operator `k` (0-based).
-const fn op(k: usize, offset: usize) -> usize {
-    FIRST_OP + k * PER_OP + offset
-}
-
 impl Fm {
     /// Follows the envelope settings (read on the block's first frame).
-    fn update_rates(&mut self, p: &[ParamView]) {
+    fn update_rates(&mut self, p: &Views) {
         let lanes = self.lanes;
         for (l, (times, rates)) in self.times.iter_mut().zip(self.rates.iter_mut()).enumerate() {
             for k in 0..OPERATORS {
                 let t = Times {
-                    attack: p[op(k, ATTACK)].at(0, l, lanes),
-                    decay: p[op(k, DECAY)].at(0, l, lanes),
-                    sustain: p[op(k, SUSTAIN)].at(0, l, lanes),
-                    release: p[op(k, RELEASE)].at(0, l, lanes),
+                    attack: p.ops[k].attack.at(0, l, lanes),
+                    decay: p.ops[k].decay.at(0, l, lanes),
+                    sustain: p.ops[k].sustain.at(0, l, lanes),
+                    release: p.ops[k].release.at(0, l, lanes),
                 };
                 if t != times[k] {
                     times[k] = t;
@@ -334,7 +276,7 @@ impl Fm {
     /// silent throughout (idle, and no note started). Envelopes that hold still (sustaining
     /// or idle, no note starting or stopping) write one frame; an operator whose every lane
     /// holds is steady, the others get their held lanes filled in.
-    fn envelopes(&mut self, p: &[ParamView], frames: usize) -> bool {
+    fn envelopes(&mut self, p: &Views, frames: usize) -> bool {
         let lanes = self.lanes;
         let mut silent = true;
         for l in 0..lanes {
@@ -342,7 +284,7 @@ impl Fm {
             let held = &mut self.held[l];
             let (phase, recent, amp, rates) = (&mut self.phase, &mut self.recent, &mut self.amp, &self.rates[l]);
             silent &= envs.iter().all(Envelope::is_idle);
-            self.gates.scan(l, lanes, frames, p[GATE], p[TRIGGER], |edge, from, to| {
+            self.gates.scan(l, lanes, frames, p.gate, p.trigger, |edge, from, to| {
                 match edge {
                     Some(Edge::Start) => {
                         if envs.iter().all(Envelope::is_idle) {
@@ -379,11 +321,11 @@ impl Fm {
 
     /// Scales each operator's envelope by its level and velocity gain (a steady operator
     /// stays steady unless its level moves).
-    fn apply_levels(&mut self, p: &[ParamView], frames: usize) {
+    fn apply_levels(&mut self, p: &Views, frames: usize) {
         let lanes = self.lanes;
-        let velocity = p[VELOCITY];
+        let velocity = p.velocity;
         for (k, amp) in self.amp.iter_mut().enumerate() {
-            let (level, sens) = (p[op(k, LEVEL)], p[op(k, VEL)]);
+            let (level, sens) = (p.ops[k].level, p.ops[k].vel);
             for (l, g) in self.gain.iter_mut().enumerate() {
                 let s = sens.at(0, l, lanes);
                 *g = 1.0 - s + s * velocity.at(0, l, lanes);
@@ -403,12 +345,12 @@ impl Fm {
     }
 
     /// Computes the operators' phase steps for `frame`.
-    fn retune(&mut self, p: &[ParamView], frame: usize) {
+    fn retune(&mut self, p: &Views, frame: usize) {
         let lanes = self.lanes;
         let inv_sr = 1.0 / self.samplerate as f64;
-        let freq = p[FREQ].frame(frame, lanes);
+        let freq = p.freq.frame(frame, lanes);
         for (k, inc) in self.inc.iter_mut().enumerate() {
-            let (ratio, fixed) = (p[op(k, RATIO)].frame(frame, lanes), p[op(k, FIXED)].frame(frame, lanes));
+            let (ratio, fixed) = (p.ops[k].ratio.frame(frame, lanes), p.ops[k].fixed.frame(frame, lanes));
             for (((i, f), r), x) in inc.iter_mut().zip(freq).zip(ratio).zip(fixed) {
                 *i = step_of((r * f + x) as f64 * inv_sr);
             }
@@ -419,7 +361,7 @@ impl Fm {
 impl Node for Fm {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (lanes, frames) = (self.lanes, io.frames);
-        let p = io.params;
+        let p = &FmParams::from(io.params);
         let out = &mut *io.outputs[0];
         self.update_rates(p);
         self.silent = self.envelopes(p, frames);
@@ -428,10 +370,8 @@ impl Node for Fm {
             return;
         }
         self.apply_levels(p, frames);
-        let steady = [FREQ, op(0, RATIO), op(0, FIXED), op(1, RATIO), op(1, FIXED)]
-            .into_iter()
-            .chain([op(2, RATIO), op(2, FIXED), op(3, RATIO), op(3, FIXED)])
-            .all(|i| p[i].as_const().is_some());
+        let steady = p.freq.as_const().is_some()
+            && p.ops.iter().all(|o| o.ratio.as_const().is_some() && o.fixed.as_const().is_some());
         let Mix { m, heard } = self.mix;
         let fb_scale = 0.5 * PER_RADIAN;
         for f in 0..frames {
@@ -440,7 +380,7 @@ impl Node for Fm {
             }
             let Fm { phase, inc, recent, amp, steady, .. } = self;
             let row = &mut out[f * lanes..(f + 1) * lanes];
-            let feedback = p[FEEDBACK].frame(f, lanes);
+            let feedback = p.feedback.frame(f, lanes);
             let [a1, a2, a3, a4]: [&[f32]; OPERATORS] = std::array::from_fn(|k| {
                 let at = if steady[k] { 0 } else { f * lanes };
                 &amp[k][at..at + lanes]
@@ -482,8 +422,9 @@ mod tests {
                 assert_eq!(into & ((1 << (k + 1)) - 1), 0, "operator {} modulated from below", k + 1);
             }
         }
-        assert_eq!(FM.params.len(), FIRST_OP + OPERATORS * PER_OP);
-        assert_eq!(FM.params[op(3, RELEASE)].name, "release4");
-        assert_eq!(FM.params[op(0, LEVEL)].default, 1.0);
+        let specs = FmParams::from(FM.params);
+        assert_eq!(FM.params.len(), 5 + OPERATORS * 8);
+        assert_eq!(specs.ops[3].release.name, "release4");
+        assert_eq!((specs.ops[0].level.default, specs.ops[1].level.default), (1.0, 0.0));
     }
 }

@@ -3,8 +3,9 @@
 use crate::dsp::sums;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, PortSpec};
 
+use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
 /// `const(value)`.
@@ -13,19 +14,18 @@ pub static CONST: NodeSpec = NodeSpec {
     doc: "A constant signal (one value per lane); changes glide like any parameter.",
     inputs: &[],
     outputs: &[OUT],
-    params: &[ParamSpec {
-        name: "value",
-        default: 0.0,
-        min: -1e9,
-        max: 1e9,
-        unit: "",
-        smooth: true,
-        doc: "Output value.",
-    }],
+    params: ConstParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| Built::lanes(Const { lanes: ctx.lanes }, ctx),
 };
+
+params! {
+    /// Parameters of `const`.
+    struct ConstParams {
+        value: ParamDef { default: 0.0, min: -1e9, max: 1e9, unit: "", smooth: true, doc: "Output value." },
+    }
+}
 
 struct Const {
     lanes: usize,
@@ -33,7 +33,7 @@ struct Const {
 
 impl Node for Const {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let value = io.params[0];
+        let value = ConstParams::from(io.params).value;
         if let Some([v]) = value.as_const() {
             io.outputs[0].fill(*v);
             return;
@@ -50,14 +50,19 @@ pub static MULADD: NodeSpec = NodeSpec {
     doc: "Scale and offset: out = in * mul + add (gain, inversion, bias, range mapping).",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        ParamSpec { name: "mul", default: 1.0, min: -1e9, max: 1e9, unit: "", smooth: true, doc: "Factor." },
-        ParamSpec { name: "add", default: 0.0, min: -1e9, max: 1e9, unit: "", smooth: true, doc: "Offset." },
-    ],
+    params: MulAddParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| Built::lanes(MulAdd { lanes: ctx.lanes }, ctx),
 };
+
+params! {
+    /// Parameters of `muladd`.
+    struct MulAddParams {
+        mul: ParamDef { default: 1.0, min: -1e9, max: 1e9, unit: "", smooth: true, doc: "Factor." },
+        add: ParamDef { default: 0.0, min: -1e9, max: 1e9, unit: "", smooth: true, doc: "Offset." },
+    }
+}
 
 struct MulAdd {
     lanes: usize,
@@ -65,7 +70,8 @@ struct MulAdd {
 
 impl Node for MulAdd {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let (input, mul, add) = (io.inputs[0], io.params[0], io.params[1]);
+        let MulAddParams { mul, add } = MulAddParams::from(io.params);
+        let input = io.inputs[0];
         let lanes = self.lanes;
         if let (1, Some([m]), Some([a])) = (lanes, mul.as_const(), add.as_const()) {
             for (o, x) in io.outputs[0].iter_mut().zip(input) {
@@ -105,9 +111,23 @@ impl Node for Mul {
     }
 }
 
-const fn gain(name: &'static str) -> ParamSpec {
-    ParamSpec { name, default: 1.0, min: -1e3, max: 1e3, unit: "", smooth: true, doc: "Linear gain of this input." }
+params! {
+    /// Parameters of `mixer`.
+    struct MixerParams {
+        inputs: [MixerInput; K in 1, 2, 3, 4, 5, 6, 7, 8] {
+            gain: ParamDef {
+                default: 1.0,
+                min: -1e3,
+                max: 1e3,
+                unit: "",
+                smooth: true,
+                doc: "Linear gain of this input.",
+            },
+        },
+        gain: ParamDef { default: 1.0, min: -1e3, max: 1e3, unit: "", smooth: true, doc: "Master gain." },
+    }
 }
+
 const fn port(name: &'static str) -> PortSpec {
     PortSpec { name, doc: "Input to mix." }
 }
@@ -118,17 +138,7 @@ pub static MIXER: NodeSpec = NodeSpec {
     doc: "Mixes up to eight inputs, each with its own linear gain, then applies a master gain.",
     inputs: &[port("in1"), port("in2"), port("in3"), port("in4"), port("in5"), port("in6"), port("in7"), port("in8")],
     outputs: &[OUT],
-    params: &[
-        gain("gain1"),
-        gain("gain2"),
-        gain("gain3"),
-        gain("gain4"),
-        gain("gain5"),
-        gain("gain6"),
-        gain("gain7"),
-        gain("gain8"),
-        ParamSpec { name: "gain", default: 1.0, min: -1e3, max: 1e3, unit: "", smooth: true, doc: "Master gain." },
-    ],
+    params: MixerParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| Built::lanes(Mixer { lanes: ctx.lanes }, ctx),
@@ -152,9 +162,9 @@ impl Node for Mixer {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let out = &mut *io.outputs[0];
         out.fill(0.0);
-        let master = io.params[8];
-        for (input, gain) in io.inputs.iter().zip(&io.params[..8]) {
-            Self::accumulate(out, input, *gain, master, self.lanes);
+        let p = MixerParams::from(io.params);
+        for (input, each) in io.inputs.iter().zip(&p.inputs) {
+            Self::accumulate(out, input, each.gain, p.gain, self.lanes);
         }
     }
 }

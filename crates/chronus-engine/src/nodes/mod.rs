@@ -11,6 +11,7 @@ mod math;
 mod noise;
 mod osc;
 mod pan;
+pub(crate) mod params;
 mod sampler;
 mod svf;
 mod transpose;
@@ -129,6 +130,7 @@ static ALL: &[&NodeSpec] = &[
     &effects::stereo::MIDSIDE,
     &effects::stereo::WIDTH,
     &effects::meter::METER,
+    &crate::kernel::KERNEL,
 ];
 
 /// Every node kind.

@@ -4,12 +4,13 @@
 use crate::dsp::wavetable::{self, phase_of, read, step_of, Cycle, MipTable, Phase};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::params::{params, ParamDef};
 use super::OUT;
 
-const FREQ: ParamSpec = ParamSpec {
-    name: "freq",
+/// Frequency of every oscillator.
+const FREQ: ParamDef = ParamDef {
     default: 440.0,
     min: -100_000.0,
     max: 100_000.0,
@@ -17,15 +18,29 @@ const FREQ: ParamSpec = ParamSpec {
     smooth: true,
     doc: "Frequency; negative values run the cycle backwards (through-zero FM).",
 };
-const WIDTH: ParamSpec = ParamSpec {
-    name: "width",
-    default: 0.5,
-    min: 0.0,
-    max: 1.0,
-    unit: "",
-    smooth: true,
-    doc: "Fraction of the cycle spent high (0.5 is a square).",
-};
+
+params! {
+    /// Parameters of `sine`, `saw`, `square` and `triangle`.
+    struct OscParams {
+        freq: FREQ,
+    }
+}
+
+params! {
+    /// Parameters of `pulse`.
+    struct PulseParams {
+        freq: FREQ,
+        width: ParamDef {
+            default: 0.5,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "Fraction of the cycle spent high (0.5 is a square).",
+        },
+    }
+}
+
 const PHASE: OptionSpec = OptionSpec {
     name: "phase",
     default: OptDefault::Num { default: 0.0, min: 0.0, max: 1.0 },
@@ -38,7 +53,7 @@ pub static SINE: NodeSpec = NodeSpec {
     doc: "Sine oscillator, sin(2 pi phase), from a 4096-point table (error under -120 dB).",
     inputs: &[],
     outputs: &[OUT],
-    params: &[FREQ],
+    params: OscParams::SPECS,
     options: &[PHASE],
     input_rule: InputRule::Broadcast,
     build: |ctx| build(ctx, wavetable::sine(), false),
@@ -50,7 +65,7 @@ pub static SAW: NodeSpec = NodeSpec {
     doc: "Band-limited rising sawtooth from -1 to 1 (mip-mapped wavetable, no aliasing).",
     inputs: &[],
     outputs: &[OUT],
-    params: &[FREQ],
+    params: OscParams::SPECS,
     options: &[PHASE],
     input_rule: InputRule::Broadcast,
     build: |ctx| build(ctx, wavetable::saw(), false),
@@ -62,7 +77,7 @@ pub static SQUARE: NodeSpec = NodeSpec {
     doc: "Band-limited square, +1 on the first half of the cycle and -1 on the second.",
     inputs: &[],
     outputs: &[OUT],
-    params: &[FREQ],
+    params: OscParams::SPECS,
     options: &[PHASE],
     input_rule: InputRule::Broadcast,
     build: |ctx| build(ctx, wavetable::square(), false),
@@ -75,7 +90,7 @@ pub static PULSE: NodeSpec = NodeSpec {
           band-limited saws, so width can be modulated freely).",
     inputs: &[],
     outputs: &[OUT],
-    params: &[FREQ, WIDTH],
+    params: PulseParams::SPECS,
     options: &[PHASE],
     input_rule: InputRule::Broadcast,
     build: |ctx| build(ctx, wavetable::saw(), true),
@@ -87,7 +102,7 @@ pub static TRIANGLE: NodeSpec = NodeSpec {
     doc: "Band-limited triangle rising from 0 at phase 0 to 1 at phase 1/4.",
     inputs: &[],
     outputs: &[OUT],
-    params: &[FREQ],
+    params: OscParams::SPECS,
     options: &[PHASE],
     input_rule: InputRule::Broadcast,
     build: |ctx| build(ctx, wavetable::triangle(), false),
@@ -187,9 +202,10 @@ impl Osc {
 impl Node for Osc {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         if self.pulse {
-            self.pulse(io.params[0], io.params[1], io.outputs[0]);
+            let p = PulseParams::from(io.params);
+            self.pulse(p.freq, p.width, io.outputs[0]);
         } else {
-            self.single(io.params[0], io.outputs[0]);
+            self.single(OscParams::from(io.params).freq, io.outputs[0]);
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Equal-power stereo panning.
 
 use crate::node::{Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec};
 
+use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
 /// `pan(in, pan)`.
@@ -13,15 +14,7 @@ pub static PAN: NodeSpec = NodeSpec {
           one stereo pair.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[ParamSpec {
-        name: "pan",
-        default: 0.0,
-        min: -1.0,
-        max: 1.0,
-        unit: "",
-        smooth: true,
-        doc: "Position from -1 (left) to 1 (right).",
-    }],
+    params: PanParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| {
@@ -29,6 +22,20 @@ pub static PAN: NodeSpec = NodeSpec {
         Ok(Built { node: Box::new(node), output_channels: vec![2] })
     },
 };
+
+params! {
+    /// Parameters of `pan`.
+    struct PanParams {
+        pan: ParamDef {
+            default: 0.0,
+            min: -1.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "Position from -1 (left) to 1 (right).",
+        },
+    }
+}
 
 struct Pan {
     lanes: usize,
@@ -47,7 +54,7 @@ impl Pan {
 
 impl Node for Pan {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let (input, pan) = (io.inputs[0], io.params[0]);
+        let (input, pan) = (io.inputs[0], PanParams::from(io.params).pan);
         let lanes = self.lanes;
         let steady = pan.as_const();
         if let Some(p) = steady {

@@ -45,10 +45,11 @@ use crate::dsp::sinc::{halve, kernel, HALF_TAPS, TAPS};
 use crate::dsp::sums::{dot, dot_pairs};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
 use super::build_cache::BuildCache;
 use super::gate::{Edge, Gates};
+use super::params::{params, ParamDef};
 use super::OUT;
 
 /// Columns of the `zones` table.
@@ -69,16 +70,6 @@ const OCTAVES: usize = 3;
 /// when deciding whether it needs halved copies.
 const BEND_ROOM: f32 = 2.0;
 
-/// Parameter indices.
-const FREQ: usize = 0;
-const NOTE: usize = 1;
-const VELOCITY: usize = 2;
-const GATE: usize = 3;
-const TRIGGER: usize = 4;
-const ATTACK: usize = 5;
-const RELEASE: usize = 6;
-const DYNAMICS: usize = 7;
-
 /// `sampler(freq, note, velocity, gate, trigger, attack, release, dynamics; data, zones)`.
 pub static SAMPLER: NodeSpec = NodeSpec {
     kind: "sampler",
@@ -90,81 +81,7 @@ pub static SAMPLER: NodeSpec = NodeSpec {
           stereo ones.",
     inputs: &[],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "freq",
-            default: 0.0,
-            min: 0.0,
-            max: 100_000.0,
-            unit: "Hz",
-            smooth: true,
-            doc: "Pitch: a zone plays at freq / (its root's frequency) of its recorded speed; 0 plays every \
-                  zone at its recorded pitch.",
-        },
-        ParamSpec {
-            name: "note",
-            default: 60.0,
-            min: 0.0,
-            max: 127.0,
-            unit: "",
-            smooth: false,
-            doc: "Key (MIDI note number) that picks the zone when a note starts.",
-        },
-        ParamSpec {
-            name: "velocity",
-            default: 1.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: false,
-            doc: "Velocity that picks the zone (velocity layers) and scales the level when a note starts.",
-        },
-        ParamSpec {
-            name: "gate",
-            default: 0.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: false,
-            doc: "Above 0.5 holds the note: a rise starts it, a fall releases it (one-shot zones play on).",
-        },
-        ParamSpec {
-            name: "trigger",
-            default: 0.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: false,
-            doc: "A rise above 0.5 starts a note, with or without the gate (drum-style triggering).",
-        },
-        ParamSpec {
-            name: "attack",
-            default: 0.0,
-            min: 0.0,
-            max: 60.0,
-            unit: "s",
-            smooth: false,
-            doc: "Linear fade-in at the note's start.",
-        },
-        ParamSpec {
-            name: "release",
-            default: 0.05,
-            min: 0.0,
-            max: 60.0,
-            unit: "s",
-            smooth: false,
-            doc: "Exponential fade after the note ends: 60 dB in this time.",
-        },
-        ParamSpec {
-            name: "dynamics",
-            default: 1.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: false,
-            doc: "How much velocity sets the level: gain 1 - dynamics + dynamics x velocity.",
-        },
-    ],
+    params: SamplerParams::SPECS,
     options: &[
         OptionSpec {
             name: "data",
@@ -181,6 +98,81 @@ pub static SAMPLER: NodeSpec = NodeSpec {
     input_rule: InputRule::Broadcast,
     build,
 };
+
+params! {
+    /// Parameters of `sampler`.
+    struct SamplerParams {
+        freq: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 100_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Pitch: a zone plays at freq / (its root's frequency) of its recorded speed; 0 plays every \
+                  zone at its recorded pitch.",
+        },
+        note: ParamDef {
+            default: 60.0,
+            min: 0.0,
+            max: 127.0,
+            unit: "",
+            smooth: false,
+            doc: "Key (MIDI note number) that picks the zone when a note starts.",
+        },
+        velocity: ParamDef {
+            default: 1.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "Velocity that picks the zone (velocity layers) and scales the level when a note starts.",
+        },
+        gate: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "Above 0.5 holds the note: a rise starts it, a fall releases it (one-shot zones play on).",
+        },
+        trigger: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "A rise above 0.5 starts a note, with or without the gate (drum-style triggering).",
+        },
+        attack: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 60.0,
+            unit: "s",
+            smooth: false,
+            doc: "Linear fade-in at the note's start.",
+        },
+        release: ParamDef {
+            default: 0.05,
+            min: 0.0,
+            max: 60.0,
+            unit: "s",
+            smooth: false,
+            doc: "Exponential fade after the note ends: 60 dB in this time.",
+        },
+        dynamics: ParamDef {
+            default: 1.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "How much velocity sets the level: gain 1 - dynamics + dynamics x velocity.",
+        },
+
+    }
+}
+
+/// The views a `sampler` node gets for one block.
+type Views<'a> = SamplerParams<ParamView<'a>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LoopMode {
@@ -551,11 +543,11 @@ impl Bank {
     }
 
     /// Starts a note on lane `l` at `frame`.
-    fn start(&mut self, l: usize, p: &[ParamView], frame: usize) {
+    fn start(&mut self, l: usize, p: &Views, frame: usize) {
         let lanes = self.lanes;
-        let key = p[NOTE].at(frame, l, lanes).round();
-        let velocity = p[VELOCITY].at(frame, l, lanes);
-        let dynamics = p[DYNAMICS].at(frame, l, lanes);
+        let key = p.note.at(frame, l, lanes).round();
+        let velocity = p.velocity.at(frame, l, lanes);
+        let dynamics = p.dynamics.at(frame, l, lanes);
         let zone = self.zone_for(key, velocity);
         let handover = self.handover;
         let v = &mut self.voices[l];
@@ -593,7 +585,7 @@ impl Bank {
     }
 
     /// Renders frames `from..to` of lane `l` into `out` (frame-major, `lanes * channels` wide).
-    fn render(&mut self, l: usize, p: &[ParamView], from: usize, to: usize, out: &mut [f32]) {
+    fn render(&mut self, l: usize, p: &Views, from: usize, to: usize, out: &mut [f32]) {
         let (lanes, ch) = (self.lanes, self.channels);
         let reader = Reader { data: &self.data, octaves: &self.octaves, channels: ch, zones: &self.zones };
         let v = &mut self.voices[l];
@@ -602,7 +594,7 @@ impl Bank {
         v.envelope.render(&v.rates, level, 1, to - from);
         let rate_of = |head: &Head, f: usize| {
             let z = &reader.zones[head.zone];
-            let freq = p[FREQ].at(f, l, lanes) as f64;
+            let freq = p.freq.at(f, l, lanes) as f64;
             // A frequency within the precision of single floats (0.001 cent) of the root
             // is the root: the recording then plays sample for sample.
             let ratio = freq / z.root_hz;
@@ -642,18 +634,18 @@ impl Bank {
 impl Node for Sampler {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (lanes, frames) = (self.bank.lanes, io.frames);
-        let p = io.params;
+        let p = &SamplerParams::from(io.params);
         let out = &mut *io.outputs[0];
         let bank = &mut self.bank;
         for l in 0..lanes {
-            let times = (p[ATTACK].at(0, l, lanes), p[RELEASE].at(0, l, lanes));
+            let times = (p.attack.at(0, l, lanes), p.release.at(0, l, lanes));
             let v = &mut bank.voices[l];
             if times != v.times {
                 v.times = times;
                 let t = Times { attack: times.0, decay: 0.0, sustain: 1.0, release: times.1 };
                 v.rates = Rates::new(t, bank.samplerate);
             }
-            self.gates.scan(l, lanes, frames, p[GATE], p[TRIGGER], |edge, from, to| {
+            self.gates.scan(l, lanes, frames, p.gate, p.trigger, |edge, from, to| {
                 match edge {
                     Some(Edge::Start) => bank.start(l, p, from),
                     Some(Edge::Stop) => bank.stop(l),

@@ -4,9 +4,10 @@
 
 use crate::dsp::fastmath;
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::node::{BuildCtx, Built, Node, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
 const MODES: &[&str] = &["lowpass", "highpass", "bandpass", "notch", "peak", "allpass"];
@@ -18,9 +19,16 @@ pub static SVF: NodeSpec = NodeSpec {
           peak, notch, peak (lowpass minus highpass) or allpass; resonance via q.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "cutoff",
+    params: SvfParams::SPECS,
+    options: &[OptionSpec { name: "mode", default: OptDefault::Choice(MODES), doc: "Response type." }],
+    input_rule: InputRule::Broadcast,
+    build,
+};
+
+params! {
+    /// Parameters of `svf`.
+    struct SvfParams {
+        cutoff: ParamDef {
             default: 1000.0,
             min: 1.0,
             max: 100_000.0,
@@ -28,8 +36,7 @@ pub static SVF: NodeSpec = NodeSpec {
             smooth: true,
             doc: "Cutoff frequency (signals are clamped to [1 Hz, 0.49 x sample rate]).",
         },
-        ParamSpec {
-            name: "q",
+        q: ParamDef {
             default: std::f32::consts::FRAC_1_SQRT_2,
             min: 0.025,
             max: 100.0,
@@ -37,11 +44,8 @@ pub static SVF: NodeSpec = NodeSpec {
             smooth: true,
             doc: "Resonance (0.707 is maximally flat).",
         },
-    ],
-    options: &[OptionSpec { name: "mode", default: OptDefault::Choice(MODES), doc: "Response type." }],
-    input_rule: InputRule::Broadcast,
-    build,
-};
+    }
+}
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     // Output = m0 * input + (m1 * k) * band + m2 * low, with k = 1/q.
@@ -107,7 +111,7 @@ impl Svf {
 impl Node for Svf {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let (cutoff, q): (ParamView, ParamView) = (io.params[0], io.params[1]);
+        let SvfParams { cutoff, q } = SvfParams::from(io.params);
         let steady = cutoff.as_const().is_some() && q.as_const().is_some();
         let [m0, _, m2] = self.mix;
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {

@@ -1,8 +1,9 @@
 //! Pitch arithmetic: a frequency moved by a number of semitones.
 
 use crate::node::{Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec};
 
+use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
 /// `transpose(in, semitones)`.
@@ -13,19 +14,25 @@ pub static TRANSPOSE: NodeSpec = NodeSpec {
           filter's cutoff by octaves (twelves of semitones).",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[ParamSpec {
-        name: "semitones",
-        default: 0.0,
-        min: -240.0,
-        max: 240.0,
-        unit: "semitones",
-        smooth: true,
-        doc: "Interval to move by; negative goes down.",
-    }],
+    params: TransposeParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| Built::lanes(Transpose { lanes: ctx.lanes, factor: vec![1.0; ctx.lanes].into() }, ctx),
 };
+
+params! {
+    /// Parameters of `transpose`.
+    struct TransposeParams {
+        semitones: ParamDef {
+            default: 0.0,
+            min: -240.0,
+            max: 240.0,
+            unit: "semitones",
+            smooth: true,
+            doc: "Interval to move by; negative goes down.",
+        },
+    }
+}
 
 struct Transpose {
     lanes: usize,
@@ -35,7 +42,7 @@ struct Transpose {
 
 impl Node for Transpose {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let (input, semitones) = (io.inputs[0], io.params[0]);
+        let (input, semitones) = (io.inputs[0], TransposeParams::from(io.params).semitones);
         let rows = io.outputs[0].chunks_exact_mut(self.lanes).zip(input.chunks_exact(self.lanes));
         if let Some(st) = semitones.as_const() {
             for (f, s) in self.factor.iter_mut().zip(st) {

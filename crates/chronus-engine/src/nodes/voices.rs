@@ -15,7 +15,9 @@ use arrayvec::ArrayVec;
 use crate::error::Result;
 use crate::event::NodeEvent;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, PortSpec};
+
+use super::params::{params, ParamDef};
 
 /// MIDI controller number of the sustain pedal.
 const SUSTAIN_PEDAL: u8 = 64;
@@ -46,36 +48,7 @@ pub static VOICES: NodeSpec = NodeSpec {
         PortSpec { name: "note", doc: "MIDI note number of the voice's last note." },
         PortSpec { name: "trigger", doc: "1 on the frame a note starts on the voice, else 0 (retriggers envelopes)." },
     ],
-    params: &[
-        ParamSpec {
-            name: "bend_range",
-            default: 2.0,
-            min: 0.0,
-            max: 48.0,
-            unit: "semitones",
-            smooth: false,
-            doc: "Pitch change at full pitch-bend deflection.",
-        },
-        ParamSpec {
-            name: "glide",
-            default: 0.0,
-            min: 0.0,
-            max: 10.0,
-            unit: "s",
-            smooth: false,
-            doc: "Portamento: time a voice takes to slide to a new note, linearly in pitch (0 jumps). \
-                  Poly voices slide from their previous note; legato slides only between overlapping keys.",
-        },
-        ParamSpec {
-            name: "velocity_curve",
-            default: 1.0,
-            min: 0.1,
-            max: 10.0,
-            unit: "",
-            smooth: false,
-            doc: "Exponent applied to velocities: 1 is linear, above 1 needs harder playing, below 1 softer.",
-        },
-    ],
+    params: VoicesParams::SPECS,
     options: &[
         OptionSpec {
             name: "voices",
@@ -102,6 +75,37 @@ pub static VOICES: NodeSpec = NodeSpec {
     input_rule: InputRule::AsIs,
     build,
 };
+
+params! {
+    /// Parameters of `voices` (read once per block, from the first lane).
+    struct VoicesParams {
+        bend_range: ParamDef {
+            default: 2.0,
+            min: 0.0,
+            max: 48.0,
+            unit: "semitones",
+            smooth: false,
+            doc: "Pitch change at full pitch-bend deflection.",
+        },
+        glide: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 10.0,
+            unit: "s",
+            smooth: false,
+            doc: "Portamento: time a voice takes to slide to a new note, linearly in pitch (0 jumps). \
+                  Poly voices slide from their previous note; legato slides only between overlapping keys.",
+        },
+        velocity_curve: ParamDef {
+            default: 1.0,
+            min: 0.1,
+            max: 10.0,
+            unit: "",
+            smooth: false,
+            doc: "Exponent applied to velocities: 1 is linear, above 1 needs harder playing, below 1 softer.",
+        },
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -380,9 +384,10 @@ impl Node for Voices {
                 v.level = level[last * self.level_channels + l % self.level_channels];
             }
         }
-        let range = io.params[0].at(0, 0, 1);
-        let glide_frames = (io.params[1].at(0, 0, 1) * self.samplerate).round() as u32;
-        let curve = io.params[2].at(0, 0, 1);
+        let p = VoicesParams::from(io.params);
+        let range = p.bend_range.at(0, 0, 1);
+        let glide_frames = (p.glide.at(0, 0, 1) * self.samplerate).round() as u32;
+        let curve = p.velocity_curve.at(0, 0, 1);
         for v in self.voices.iter_mut().filter(|v| v.retune) {
             v.retune = false;
             let target = v.note as f32 - 69.0;

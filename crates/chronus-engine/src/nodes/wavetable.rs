@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use crate::dsp::wavetable::{phase_of, step_of, Phase, Wavetable};
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::spec::{ArrayData, InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::node::{BuildCtx, Built, Node, ProcessIo};
+use crate::spec::{ArrayData, InputRule, NodeSpec, OptDefault, OptionSpec};
 
 use super::build_cache::BuildCache;
+use super::params::{params, ParamDef};
 use super::OUT;
 
 /// `wavetable(freq, position; table, cycles, phase)`.
@@ -20,26 +21,7 @@ pub static WAVETABLE: NodeSpec = NodeSpec {
           morphs linearly between adjacent frames: 0 is the first, 1 the last.",
     inputs: &[],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "freq",
-            default: 440.0,
-            min: -100_000.0,
-            max: 100_000.0,
-            unit: "Hz",
-            smooth: true,
-            doc: "Frequency; negative values run the cycle backwards.",
-        },
-        ParamSpec {
-            name: "position",
-            default: 0.0,
-            min: 0.0,
-            max: 1.0,
-            unit: "",
-            smooth: true,
-            doc: "Place in the table, 0 (first frame) to 1 (last), blending the two frames around it.",
-        },
-    ],
+    params: WavetableParams::SPECS,
     options: &[
         OptionSpec {
             name: "table",
@@ -60,6 +42,28 @@ pub static WAVETABLE: NodeSpec = NodeSpec {
     input_rule: InputRule::Broadcast,
     build,
 };
+
+params! {
+    /// Parameters of `wavetable`.
+    struct WavetableParams {
+        freq: ParamDef {
+            default: 440.0,
+            min: -100_000.0,
+            max: 100_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Frequency; negative values run the cycle backwards.",
+        },
+        position: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "Place in the table, 0 (first frame) to 1 (last), blending the two frames around it.",
+        },
+    }
+}
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let rows = ctx.array("table");
@@ -133,7 +137,7 @@ impl WavetableOsc {
 impl Node for WavetableOsc {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let (freq, position): (ParamView, ParamView) = (io.params[0], io.params[1]);
+        let WavetableParams { freq, position } = WavetableParams::from(io.params);
         let last = self.table.frames() - 1;
         for (f, row) in io.outputs[0].chunks_exact_mut(lanes).enumerate() {
             if f == 0 || freq.as_const().is_none() {

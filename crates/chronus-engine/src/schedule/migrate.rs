@@ -1,6 +1,7 @@
 //! Carrying node state across a swap: nodes that survive an edit unchanged (same id, or
 //! the id a transition renamed them from, and the same [`Signature`]) move their DSP state
-//! and parameter glides into the new schedule.
+//! and parameter glides into the new schedule; a node whose signature changed may inherit
+//! what it can from the instance it replaces ([`crate::node::Node::inherit`]: a swapped kernel).
 //!
 //! Which slots match is decided on the control thread ([`Schedule::plan_from`], against a
 //! [`Shadow`] of the schedule that will be playing when the new one arrives), so the audio
@@ -10,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::{NodeSlot, Schedule, Signature};
+use super::{NodeImpl, NodeSlot, Schedule, Signature};
 use crate::graph::NodeId;
 
 /// The slots of one schedule, as the control thread remembers them after sending it.
@@ -25,8 +26,10 @@ pub(crate) struct Shadow {
 pub(crate) struct MigrationPlan {
     /// Generation of the schedule the plan was made against.
     from: u64,
-    /// (slot in the new schedule, slot in the old one).
+    /// (slot in the new schedule, slot in the old one) of the nodes that carry over.
     pairs: Vec<(u32, u32)>,
+    /// The same for nodes of the same kind whose signature changed: they inherit.
+    inherits: Vec<(u32, u32)>,
 }
 
 impl Schedule {
@@ -43,16 +46,16 @@ impl Schedule {
 
     /// Plans the migration from the schedule `before` describes (control thread).
     pub(crate) fn plan_from(&mut self, before: &Shadow) {
-        let pairs = self
-            .slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, slot)| {
-                let (j, signature) = before.slots.get(&self.origin(slot))?;
-                (*signature == slot.signature).then_some((i as u32, *j))
-            })
-            .collect();
-        self.plan = Some(MigrationPlan { from: before.generation, pairs });
+        let (mut pairs, mut inherits) = (Vec::new(), Vec::new());
+        for (i, slot) in self.slots.iter().enumerate() {
+            let Some((j, signature)) = before.slots.get(&self.origin(slot)) else { continue };
+            if *signature == slot.signature {
+                pairs.push((i as u32, *j));
+            } else if signature.kind == slot.signature.kind {
+                inherits.push((i as u32, *j));
+            }
+        }
+        self.plan = Some(MigrationPlan { from: before.generation, pairs, inherits });
     }
 
     /// The id `slot` takes its state from in the schedule before.
@@ -80,24 +83,42 @@ impl Schedule {
     fn take_states(&mut self, old: &mut Schedule, follow_graph: bool) {
         match &self.plan {
             Some(plan) if plan.from == old.generation && old.generation != 0 => {
+                // Inheriting first: a transition can also play the old instance on under a
+                // fresh id, and the carrying pass would move it away.
+                for &(i, j) in &plan.inherits {
+                    inherit(&mut self.slots[i as usize], &mut old.slots[j as usize]);
+                }
                 for &(i, j) in &plan.pairs {
-                    let (slot, old_slot) = (&mut self.slots[i as usize], &mut old.slots[j as usize]);
-                    carry(slot, old_slot, follow_graph);
+                    carry(&mut self.slots[i as usize], &mut old.slots[j as usize], follow_graph);
                 }
             }
             _ => self.match_and_carry(old, follow_graph),
         }
     }
 
-    /// The unplanned path: finds each slot's match in `old` by id and signature.
+    /// The unplanned path: finds each slot's match in `old` by id and signature (two
+    /// passes, inheriting before carrying, as planned migrations do).
     fn match_and_carry(&mut self, old: &mut Schedule, follow_graph: bool) {
-        for i in 0..self.slots.len() {
-            let origin = self.origin(&self.slots[i]);
-            let Some(old_slot) = old.slot_mut(origin) else { continue };
-            if old_slot.signature == self.slots[i].signature {
-                carry(&mut self.slots[i], old_slot, follow_graph);
+        for inheriting in [true, false] {
+            for i in 0..self.slots.len() {
+                let origin = self.origin(&self.slots[i]);
+                let Some(old_slot) = old.slot_mut(origin) else { continue };
+                let slot = &mut self.slots[i];
+                let same = old_slot.signature == slot.signature;
+                if inheriting && !same && old_slot.signature.kind == slot.signature.kind {
+                    inherit(slot, old_slot);
+                } else if !inheriting && same {
+                    carry(slot, old_slot, follow_graph);
+                }
             }
         }
+    }
+}
+
+/// Lets a node whose signature changed take what it can from the instance it replaces.
+fn inherit(slot: &mut NodeSlot, old: &mut NodeSlot) {
+    if let (NodeImpl::Dsp(new), NodeImpl::Dsp(old)) = (&mut slot.imp, &mut old.imp) {
+        new.inherit(old.as_mut());
     }
 }
 

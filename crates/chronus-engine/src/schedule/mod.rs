@@ -31,7 +31,7 @@ use crate::event::EventKind;
 use crate::graph::NodeId;
 use crate::node::Node;
 use crate::param::ParamState;
-use crate::spec::OptValue;
+use crate::spec::{InstanceRef, OptValue};
 
 /// Most ports a node kind may declare on each side.
 pub const MAX_PORTS: usize = 8;
@@ -131,6 +131,8 @@ pub(crate) struct Signature {
     pub inputs: Vec<usize>,
     pub connected: Vec<bool>,
     pub outputs: Vec<usize>,
+    /// The node's own ports and parameters (a kernel's code), compared by identity.
+    pub instance: Option<InstanceRef>,
 }
 
 pub(crate) struct NodeSlot {

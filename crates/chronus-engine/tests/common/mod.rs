@@ -1,6 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
+use chronus_engine::kernel::{self, KernelCode, KernelParam};
+use chronus_engine::spec::InstanceRef;
 use chronus_engine::{ArrayData, CompileOptions, Graph, NodeId, OptValue};
 
 pub const SR: f64 = 48_000.0;
@@ -122,8 +126,48 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     let effects = effects_chain(&mut g, delay, sine, white);
     g.connect_input(effects, "out", out, "in").unwrap();
     g.connect_input(sampled, "out", out, "in").unwrap();
+    let kernel = g.add_instance(kernel::KIND, one_pole_kernel("one_pole"), None).unwrap();
+    g.connect_input(delay, "out", kernel, "in1").unwrap();
+    g.connect_input(sine, "out", kernel, "in2").unwrap();
+    g.connect_param(sine, "out", kernel, "coef").unwrap();
+    g.connect_input(kernel, "out", sum, "in").unwrap();
     g.connect_output(out, "out").unwrap();
-    (g, vec![adsr, svf, saw, biquad, delay, out, voices])
+    (g, vec![adsr, svf, saw, biquad, delay, out, voices, kernel])
+}
+
+/// A one-pole lowpass of `in1 + 0.1 * in2` as a kernel would be compiled: `coef` per frame
+/// (0..1), one state value per lane.
+unsafe extern "C" fn one_pole(
+    inputs: *const f32,
+    outputs: *mut f32,
+    params: *const f32,
+    state: *mut f64,
+    frames: i64,
+    _samplerate: f64,
+    _lane: i64,
+) {
+    let n = frames as usize;
+    // SAFETY: the engine passes 2 input rows, 1 output row, 1 parameter row, 1 state value.
+    let (x, y, coef, z) = unsafe {
+        (
+            std::slice::from_raw_parts(inputs, 2 * n),
+            std::slice::from_raw_parts_mut(outputs, n),
+            std::slice::from_raw_parts(params, n),
+            &mut *state,
+        )
+    };
+    for f in 0..n {
+        *z += coef[f] as f64 * ((x[f] + 0.1 * x[n + f]) as f64 - *z);
+        y[f] = *z as f32;
+    }
+}
+
+/// A kernel instance running [`one_pole`] (2 inputs, 1 output, parameter `coef`).
+pub fn one_pole_kernel(name: &str) -> InstanceRef {
+    // SAFETY: `one_pole` matches the shape declared here and is real-time safe.
+    let code = unsafe { KernelCode::new(name, one_pole, 2, 1, vec![("z".into(), 1)], Box::new(())) }.unwrap();
+    let coef = KernelParam { name: "coef".into(), default: 0.1, min: 0.0, max: 1.0 };
+    kernel::instance(Arc::new(code), &[coef]).unwrap()
 }
 
 fn text(v: &str) -> OptValue {

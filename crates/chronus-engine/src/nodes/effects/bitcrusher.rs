@@ -1,8 +1,9 @@
 //! Bit crushing: amplitude quantization and sample-and-hold rate reduction.
 
 use crate::node::{Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::mix;
 
@@ -14,27 +15,7 @@ pub static BITCRUSHER: NodeSpec = NodeSpec {
           2^(1 - bits): `bits` levels per half range, fractional bits allowed.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "bits",
-            default: 8.0,
-            min: 1.0,
-            max: 32.0,
-            unit: "",
-            smooth: true,
-            doc: "Resolution in bits (the step is 2 / 2^bits of the -1..1 range).",
-        },
-        ParamSpec {
-            name: "rate",
-            default: 100_000.0,
-            min: 1.0,
-            max: 1_000_000.0,
-            unit: "Hz",
-            smooth: true,
-            doc: "Rate of new samples (at or above the sample rate: every frame).",
-        },
-        mix(1.0),
-    ],
+    params: BitcrusherParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| {
@@ -51,6 +32,29 @@ pub static BITCRUSHER: NodeSpec = NodeSpec {
     },
 };
 
+params! {
+    /// Parameters of `bitcrusher`.
+    struct BitcrusherParams {
+        bits: ParamDef {
+            default: 8.0,
+            min: 1.0,
+            max: 32.0,
+            unit: "",
+            smooth: true,
+            doc: "Resolution in bits (the step is 2 / 2^bits of the -1..1 range).",
+        },
+        rate: ParamDef {
+            default: 100_000.0,
+            min: 1.0,
+            max: 1_000_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Rate of new samples (at or above the sample rate: every frame).",
+        },
+        mix: mix(1.0),
+    }
+}
+
 struct Bitcrusher {
     lanes: usize,
     inv_sr: f32,
@@ -62,7 +66,7 @@ struct Bitcrusher {
 impl Node for Bitcrusher {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let [bits, rate, mix] = [io.params[0], io.params[1], io.params[2]];
+        let BitcrusherParams { bits, rate, mix } = BitcrusherParams::from(io.params);
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
             let (b, r, m) = (bits.frame(f, lanes), rate.frame(f, lanes), mix.frame(f, lanes));
             for l in 0..lanes {

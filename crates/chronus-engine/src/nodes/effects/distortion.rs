@@ -10,8 +10,9 @@ use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::oversample::{Oversampler, MAX_FACTOR};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::{db_to_gain, mix};
 
@@ -23,18 +24,7 @@ pub static DISTORTION: NodeSpec = NodeSpec {
           by 2, 4 or 8 keeps aliasing down and adds its filters' delay as latency.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "drive",
-            default: 12.0,
-            min: -48.0,
-            max: 72.0,
-            unit: "dB",
-            smooth: true,
-            doc: "Gain before the curve.",
-        },
-        mix(1.0),
-    ],
+    params: DistortionParams::SPECS,
     options: &[
         OptionSpec { name: "shape", default: OptDefault::Choice(&["tanh", "soft", "hard", "fold"]), doc: "Curve." },
         OptionSpec {
@@ -46,6 +36,21 @@ pub static DISTORTION: NodeSpec = NodeSpec {
     input_rule: InputRule::Broadcast,
     build,
 };
+
+params! {
+    /// Parameters of `distortion`.
+    struct DistortionParams {
+        drive: ParamDef {
+            default: 12.0,
+            min: -48.0,
+            max: 72.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Gain before the curve.",
+        },
+        mix: mix(1.0),
+    }
+}
 
 /// A memoryless curve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +115,7 @@ struct Distortion {
 impl Node for Distortion {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (lanes, frames) = (self.lanes, io.frames);
-        let (drive, mix) = (io.params[0], io.params[1]);
+        let DistortionParams { drive, mix } = DistortionParams::from(io.params);
         let shape = self.shape;
         let input = io.inputs[0];
         let out = &mut *io.outputs[0];

@@ -10,9 +10,10 @@
 use crate::dsp::fastmath::{max, min};
 use crate::dsp::smoother::{coef, follow};
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec, PortSpec};
+use crate::node::{BuildCtx, Built, LaneView, Node, ParamView, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, PortSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::{db_to_gain, gain_to_db, mix, power_to_db, REDUCTION};
 
@@ -21,22 +22,13 @@ const SIDECHAIN: PortSpec = PortSpec {
     doc: "Key signal: when connected, its level drives the gain instead of the input's.",
 };
 
-const fn threshold(default: f32) -> ParamSpec {
-    ParamSpec {
-        name: "threshold",
-        default,
-        min: -120.0,
-        max: 24.0,
-        unit: "dB",
-        smooth: true,
-        doc: "Level where the curve bends.",
-    }
+const fn threshold(default: f32) -> ParamDef {
+    ParamDef { default, min: -120.0, max: 24.0, unit: "dB", smooth: true, doc: "Level where the curve bends." }
 }
-const fn ratio(default: f32, doc: &'static str) -> ParamSpec {
-    ParamSpec { name: "ratio", default, min: 1.0, max: 1000.0, unit: "", smooth: true, doc }
+const fn ratio(default: f32, doc: &'static str) -> ParamDef {
+    ParamDef { default, min: 1.0, max: 1000.0, unit: "", smooth: true, doc }
 }
-const KNEE: ParamSpec = ParamSpec {
-    name: "knee",
+const KNEE: ParamDef = ParamDef {
     default: 6.0,
     min: 0.0,
     max: 48.0,
@@ -44,9 +36,50 @@ const KNEE: ParamSpec = ParamSpec {
     smooth: true,
     doc: "Width of the quadratic soft knee centred on the threshold (0 is a hard knee).",
 };
-const fn time(name: &'static str, default: f32, doc: &'static str) -> ParamSpec {
-    ParamSpec { name, default, min: 0.0, max: 10.0, unit: "s", smooth: true, doc }
+const fn time(default: f32, doc: &'static str) -> ParamDef {
+    ParamDef { default, min: 0.0, max: 10.0, unit: "s", smooth: true, doc }
 }
+
+params! {
+    /// Parameters of `compressor`.
+    struct CompressorParams {
+        threshold: threshold(-20.0),
+        ratio: ratio(4.0, "Input dB per output dB above the threshold."),
+        knee: KNEE,
+        attack: time(0.005, "Time constant of gain reduction growing (63 % of a step)."),
+        release: time(0.1, "Time constant of gain reduction shrinking."),
+        makeup: ParamDef {
+            default: 0.0,
+            min: -48.0,
+            max: 48.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Gain after compression.",
+        },
+        mix: mix(1.0),
+    }
+}
+
+params! {
+    /// Parameters of `expander`.
+    struct ExpanderParams {
+        threshold: threshold(-50.0),
+        ratio: ratio(2.0, "Output dB per input dB below the threshold."),
+        knee: KNEE,
+        attack: time(0.001, "Time constant of opening (gain reduction shrinking)."),
+        release: time(0.1, "Time constant of closing (gain reduction growing)."),
+        hold: time(0.0, "Time the gain holds before closing starts."),
+        range: ParamDef {
+            default: 80.0,
+            min: 0.0,
+            max: 200.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Most attenuation applied.",
+        },
+    }
+}
+
 const DETECTOR: OptionSpec = OptionSpec {
     name: "detector",
     default: OptDefault::Choice(&["peak", "rms"]),
@@ -67,23 +100,7 @@ pub static COMPRESSOR: NodeSpec = NodeSpec {
           reduction (in dB).",
     inputs: &[IN, SIDECHAIN],
     outputs: &[OUT, REDUCTION],
-    params: &[
-        threshold(-20.0),
-        ratio(4.0, "Input dB per output dB above the threshold."),
-        KNEE,
-        time("attack", 0.005, "Time constant of gain reduction growing (63 % of a step)."),
-        time("release", 0.1, "Time constant of gain reduction shrinking."),
-        ParamSpec {
-            name: "makeup",
-            default: 0.0,
-            min: -48.0,
-            max: 48.0,
-            unit: "dB",
-            smooth: true,
-            doc: "Gain after compression.",
-        },
-        mix(1.0),
-    ],
+    params: CompressorParams::SPECS,
     options: &[DETECTOR, WINDOW],
     input_rule: InputRule::AsIs,
     build: |ctx| build(ctx, Curve::Compress),
@@ -98,23 +115,7 @@ pub static EXPANDER: NodeSpec = NodeSpec {
           Peak or RMS detection, sidechain input, linked channels.",
     inputs: &[IN, SIDECHAIN],
     outputs: &[OUT, REDUCTION],
-    params: &[
-        threshold(-50.0),
-        ratio(2.0, "Output dB per input dB below the threshold."),
-        KNEE,
-        time("attack", 0.001, "Time constant of opening (gain reduction shrinking)."),
-        time("release", 0.1, "Time constant of closing (gain reduction growing)."),
-        time("hold", 0.0, "Time the gain holds before closing starts."),
-        ParamSpec {
-            name: "range",
-            default: 80.0,
-            min: 0.0,
-            max: 200.0,
-            unit: "dB",
-            smooth: true,
-            doc: "Most attenuation applied.",
-        },
-    ],
+    params: ExpanderParams::SPECS,
     options: &[DETECTOR, WINDOW],
     input_rule: InputRule::AsIs,
     build: |ctx| build(ctx, Curve::Expand),
@@ -265,31 +266,51 @@ impl Detector {
     }
 }
 
+/// What the two curves add to the parameters they share (first lane: channels are linked).
+#[derive(Clone, Copy)]
+enum Tail<'a> {
+    /// Makeup gain (dB) and dry/wet mix.
+    Compress { makeup: LaneView<'a>, mix: LaneView<'a> },
+    /// Hold time (s) and the most attenuation (dB).
+    Expand { hold: LaneView<'a>, range: LaneView<'a> },
+}
+
 impl Node for Dynamics {
-    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+    fn process<'a>(&mut self, io: &mut ProcessIo<'a, '_>) {
         let ProcessIo { frames, inputs, outputs, params } = io;
-        let (lanes, channels, curve) = (self.lanes, self.channels, self.curve);
+        let (lanes, channels) = (self.lanes, self.channels);
         let input = inputs[0];
         let key = if self.keyed { inputs[1] } else { input };
         // Channels are linked: the first lane's parameters apply.
-        let p = |i: usize, f: usize| params[i].at(f, 0, lanes);
+        let first = |v: ParamView<'a>| v.lane(0, lanes);
+        let ([threshold, ratio, knee, attack, release], tail) = match self.curve {
+            Curve::Compress => {
+                let p = CompressorParams::from(*params);
+                let tail = Tail::Compress { makeup: first(p.makeup), mix: first(p.mix) };
+                ([p.threshold, p.ratio, p.knee, p.attack, p.release].map(first), tail)
+            }
+            Curve::Expand => {
+                let p = ExpanderParams::from(*params);
+                let tail = Tail::Expand { hold: first(p.hold), range: first(p.range) };
+                ([p.threshold, p.ratio, p.knee, p.attack, p.release].map(first), tail)
+            }
+        };
+        let curve = self.curve;
         let [out, reduction_out] = &mut outputs[..] else { unreachable!("dynamics have two outputs") };
         let mut scratch = std::mem::take(&mut self.scratch);
         let work = &mut scratch[..*frames];
 
         // Pass by pass over the block, so that the conversions and the curve vectorize.
         self.detect(key, work);
-        let curve_params = [params[0], params[1], params[2]].map(|v| v.as_const().map(|c| c[0]));
-        if let [Some(threshold), Some(ratio), Some(knee)] = curve_params {
+        if let (Some(t), Some(r), Some(k)) = (threshold.as_const(), ratio.as_const(), knee.as_const()) {
             for x in work.iter_mut() {
-                *x = curve.reduction(*x, threshold, ratio, knee);
+                *x = curve.reduction(*x, t, r, k);
             }
         } else {
             for (f, x) in work.iter_mut().enumerate() {
-                *x = curve.reduction(*x, p(0, f), p(1, f), p(2, f));
+                *x = curve.reduction(*x, threshold.at(f), ratio.at(f), knee.at(f));
             }
         }
-        let [attack, release, fifth, sixth] = [3, 4, 5, 6].map(|i| params[i].lane(0, lanes));
         // A local copy of the detector, kept in registers through the loop.
         let mut detector = self.detector;
         let sr = self.samplerate;
@@ -299,14 +320,14 @@ impl Node for Dynamics {
                 self.times = times;
                 self.coefs = times.map(|t| coef(t, sr));
             }
-            // Compressor: makeup and mix; expander: hold and range, and reduction counted down.
-            *x = match curve {
-                Curve::Compress => {
+            // The expander's reduction is counted down.
+            *x = match tail {
+                Tail::Compress { makeup, .. } => {
                     *reported = detector.step(*x, self.coefs, 0.0);
-                    fifth.at(f) - *reported
+                    makeup.at(f) - *reported
                 }
-                Curve::Expand => {
-                    *reported = -detector.step(-min(*x, sixth.at(f)), self.coefs, fifth.at(f) * sr);
+                Tail::Expand { hold, range } => {
+                    *reported = -detector.step(-min(*x, range.at(f)), self.coefs, hold.at(f) * sr);
                     -*reported
                 }
             };
@@ -316,24 +337,29 @@ impl Node for Dynamics {
             *x = db_to_gain(*x);
         }
         let rows = out.chunks_exact_mut(channels).zip(input.chunks_exact(channels));
-        match (curve, sixth.as_const(), channels) {
-            // The usual cases, written out so that they vectorize.
-            (Curve::Compress, Some(1.0), 2) | (Curve::Expand, _, 2) => {
+        // A dry/wet mix other than fully wet (compressor only).
+        let blend = match tail {
+            Tail::Compress { mix, .. } if mix.as_const() != Some(1.0) => Some(mix),
+            _ => None,
+        };
+        match (blend, channels) {
+            // Fully wet stereo and mono (the usual cases), written out so that they vectorize.
+            (None, 2) => {
                 for ((o, x), g) in out.chunks_exact_mut(2).zip(input.chunks_exact(2)).zip(work.iter()) {
                     o[0] = x[0] * g;
                     o[1] = x[1] * g;
                 }
             }
-            (Curve::Compress, Some(1.0), _) | (Curve::Expand, _, _) => {
+            (None, _) => {
                 for ((o, x), g) in rows.zip(work.iter()) {
                     for (o, x) in o.iter_mut().zip(x) {
                         *o = x * g;
                     }
                 }
             }
-            _ => {
+            (Some(mix), _) => {
                 for (f, ((o, x), g)) in rows.zip(work.iter()).enumerate() {
-                    let wet = sixth.at(f);
+                    let wet = mix.at(f);
                     for (o, x) in o.iter_mut().zip(x) {
                         *o = x + wet * (x * g - x);
                     }

@@ -7,13 +7,15 @@
 
 use crate::dsp::biquad::{butterworth_q, design, tick, Coefs, Shape, IDENTITY};
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 
 /// Most bands one `eq` node holds.
 pub const BANDS: usize = 8;
+const _: () = assert!(EqParams::SPECS.len() == 3 * BANDS, "three parameters per band");
 
 const TYPES: &[&str] = &[
     "off",
@@ -36,38 +38,36 @@ const fn band(name: &'static str) -> OptionSpec {
               of 12, 24 or 48 dB/octave.",
     }
 }
-const fn freq(name: &'static str) -> ParamSpec {
-    ParamSpec {
-        name,
-        default: 1000.0,
-        min: 1.0,
-        max: 100_000.0,
-        unit: "Hz",
-        smooth: true,
-        doc: "Centre (peak), corner (shelves) or -3 dB (cuts) frequency of the band, clamped \
-              below 0.49 x sample rate.",
-    }
-}
-const fn gain(name: &'static str) -> ParamSpec {
-    ParamSpec {
-        name,
-        default: 0.0,
-        min: -48.0,
-        max: 48.0,
-        unit: "dB",
-        smooth: true,
-        doc: "Boost or cut of a peak or shelf band (cuts ignore it).",
-    }
-}
-const fn q(name: &'static str) -> ParamSpec {
-    ParamSpec {
-        name,
-        default: std::f32::consts::FRAC_1_SQRT_2,
-        min: 0.01,
-        max: 100.0,
-        unit: "",
-        smooth: true,
-        doc: "Quality of a peak or shelf band (cuts are Butterworth and ignore it).",
+params! {
+    /// Parameters of `eq`: three per band.
+    struct EqParams {
+        bands: [EqBand; K in 1, 2, 3, 4, 5, 6, 7, 8] {
+            freq: ParamDef {
+                default: 1000.0,
+                min: 1.0,
+                max: 100_000.0,
+                unit: "Hz",
+                smooth: true,
+                doc: "Centre (peak), corner (shelves) or -3 dB (cuts) frequency of the band, clamped \
+                      below 0.49 x sample rate.",
+            },
+            gain: ParamDef {
+                default: 0.0,
+                min: -48.0,
+                max: 48.0,
+                unit: "dB",
+                smooth: true,
+                doc: "Boost or cut of a peak or shelf band (cuts ignore it).",
+            },
+            q: ParamDef {
+                default: std::f32::consts::FRAC_1_SQRT_2,
+                min: 0.01,
+                max: 100.0,
+                unit: "",
+                smooth: true,
+                doc: "Quality of a peak or shelf band (cuts are Butterworth and ignore it).",
+            },
+        },
     }
 }
 
@@ -79,32 +79,7 @@ pub static EQ: NodeSpec = NodeSpec {
           of 12, 24 or 48 dB/octave, -3 dB at their frequency.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        freq("freq1"),
-        gain("gain1"),
-        q("q1"),
-        freq("freq2"),
-        gain("gain2"),
-        q("q2"),
-        freq("freq3"),
-        gain("gain3"),
-        q("q3"),
-        freq("freq4"),
-        gain("gain4"),
-        q("q4"),
-        freq("freq5"),
-        gain("gain5"),
-        q("q5"),
-        freq("freq6"),
-        gain("gain6"),
-        q("q6"),
-        freq("freq7"),
-        gain("gain7"),
-        q("q7"),
-        freq("freq8"),
-        gain("gain8"),
-        q("q8"),
-    ],
+    params: EqParams::SPECS,
     options: &[
         band("band1"),
         band("band2"),
@@ -164,11 +139,11 @@ impl Kind {
     }
 }
 
-/// An active band: its kind, which parameters drive it and where its sections start.
+/// An active band: its kind, which band's parameters drive it and where its sections start.
 struct Band {
     kind: Kind,
-    /// Index of its `freq` parameter (gain and q follow).
-    param: usize,
+    /// Position among the eight bands (0 for `band1`).
+    number: usize,
     first: usize,
 }
 
@@ -177,7 +152,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     let mut sections = 0;
     for b in 0..BANDS {
         if let Some(kind) = Kind::parse(ctx.text(ctx.spec.options[b].name)) {
-            bands.push(Band { kind, param: 3 * b, first: sections });
+            bands.push(Band { kind, number: b, first: sections });
             sections += kind.sections();
         }
     }
@@ -210,10 +185,11 @@ struct Eq {
 }
 
 impl Eq {
-    fn redesign(&mut self, io: &ProcessIo<'_, '_>, f: usize) {
+    fn redesign(&mut self, p: &EqParams<ParamView>, f: usize) {
         let lanes = self.lanes;
         for (b, band) in self.bands.iter().enumerate() {
-            let [freq, gain, q] = [0, 1, 2].map(|k| io.params[band.param + k].frame(f, lanes));
+            let EqBand { freq, gain, q } = p.bands[band.number];
+            let [freq, gain, q] = [freq, gain, q].map(|v| v.frame(f, lanes));
             for l in 0..lanes {
                 let want = [freq[l], gain[l], q[l]];
                 let designed = &mut self.designed[l * self.bands.len() + b];
@@ -231,11 +207,15 @@ impl Eq {
 impl Node for Eq {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let steady = self.bands.iter().all(|b| (0..3).all(|k| io.params[b.param + k].as_const().is_some()));
+        let p = EqParams::from(io.params);
+        let steady = self.bands.iter().all(|b| {
+            let EqBand { freq, gain, q } = p.bands[b.number];
+            [freq, gain, q].iter().all(|v| v.as_const().is_some())
+        });
         let n = self.sections;
         for f in 0..io.frames {
             if f == 0 || !steady {
-                self.redesign(io, f);
+                self.redesign(&p, f);
             }
             for l in 0..lanes {
                 let mut y = io.inputs[0][f * lanes + l] as f64;

@@ -21,7 +21,7 @@ use crate::node::{BuildCtx, Built};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
 use super::super::{IN, OUT};
-use super::reverb::{self, rt60_gain, Tank, DAMPING, DECAY, MIX, PREDELAY, WIDTH};
+use super::reverb::{self, rt60_gain, ReverbParams, Tank};
 
 /// Lines in the network.
 const LINES: usize = 8;
@@ -52,7 +52,7 @@ pub static REVERB: NodeSpec = NodeSpec {
           and mix. Mono or stereo in, stereo out. Parameters use their first lane.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[DECAY, DAMPING, PREDELAY, WIDTH, MIX],
+    params: ReverbParams::SPECS,
     options: &[
         OptionSpec {
             name: "size",

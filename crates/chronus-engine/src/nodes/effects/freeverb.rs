@@ -13,7 +13,7 @@ use crate::node::{BuildCtx, Built};
 use crate::spec::{InputRule, NodeSpec};
 
 use super::super::{IN, OUT};
-use super::reverb::{self, rt60_gain, Tank, DAMPING, DECAY, MIX, PREDELAY, WIDTH};
+use super::reverb::{self, rt60_gain, ReverbParams, Tank};
 
 /// Comb lengths of the left channel in samples at 44.1 kHz.
 const COMBS: [f64; 8] = [1116.0, 1188.0, 1277.0, 1356.0, 1422.0, 1491.0, 1557.0, 1617.0];
@@ -40,7 +40,7 @@ pub static FREEVERB: NodeSpec = NodeSpec {
           (summed into the tank), stereo out. Parameters use their first lane.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[DECAY, DAMPING, PREDELAY, WIDTH, MIX],
+    params: ReverbParams::SPECS,
     options: &[],
     input_rule: InputRule::AsIs,
     build,

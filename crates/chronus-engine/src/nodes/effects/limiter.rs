@@ -16,8 +16,9 @@ use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::smoother::{coef, follow};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::{db_to_gain, gain_to_db, REDUCTION};
 
@@ -32,26 +33,7 @@ pub static LIMITER: NodeSpec = NodeSpec {
           recovers with time constant `release`. Channels are linked.",
     inputs: &[IN],
     outputs: &[OUT, REDUCTION],
-    params: &[
-        ParamSpec {
-            name: "ceiling",
-            default: -1.0,
-            min: -60.0,
-            max: 24.0,
-            unit: "dB",
-            smooth: true,
-            doc: "Highest sample peak of the output.",
-        },
-        ParamSpec {
-            name: "release",
-            default: 0.1,
-            min: 0.0,
-            max: 10.0,
-            unit: "s",
-            smooth: true,
-            doc: "Time constant of the gain's recovery.",
-        },
-    ],
+    params: LimiterParams::SPECS,
     options: &[OptionSpec {
         name: "lookahead",
         default: OptDefault::Num { default: 0.005, min: 0.0001, max: 0.1 },
@@ -60,6 +42,28 @@ pub static LIMITER: NodeSpec = NodeSpec {
     input_rule: InputRule::AsIs,
     build,
 };
+
+params! {
+    /// Parameters of `limiter` (first lane: channels are linked).
+    struct LimiterParams {
+        ceiling: ParamDef {
+            default: -1.0,
+            min: -60.0,
+            max: 24.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Highest sample peak of the output.",
+        },
+        release: ParamDef {
+            default: 0.1,
+            min: 0.0,
+            max: 10.0,
+            unit: "s",
+            smooth: true,
+            doc: "Time constant of the gain's recovery.",
+        },
+    }
+}
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let channels = ctx.input_channels[0];
@@ -109,10 +113,11 @@ impl Node for Limiter {
         let (channels, lanes) = (self.channels, self.lanes);
         let [out, reduction_out] = &mut outputs[..] else { unreachable!("limiter has two outputs") };
         let window = self.lookahead as u64 + 1;
+        let p = LimiterParams::from(*params);
         for f in 0..*frames {
             let row = &inputs[0][f * channels..(f + 1) * channels];
-            let ceiling = db_to_gain(params[0].at(f, 0, lanes)) * MARGIN;
-            let release = params[1].at(f, 0, lanes);
+            let ceiling = db_to_gain(p.ceiling.at(f, 0, lanes)) * MARGIN;
+            let release = p.release.at(f, 0, lanes);
             if release != self.release.0 {
                 self.release = (release, coef(release, self.samplerate));
             }

@@ -22,15 +22,17 @@ pub(crate) mod utility;
 use crate::dsp::fastmath;
 use crate::error::Result;
 use crate::node::BuildCtx;
-use crate::spec::{ParamSpec, PortSpec};
+use crate::spec::PortSpec;
+
+use super::params::ParamDef;
 
 /// The gain-reduction output of dynamics processors.
 pub(crate) const REDUCTION: PortSpec =
     PortSpec { name: "reduction", doc: "Gain reduction applied, in dB (0 or more; one channel)." };
 
 /// A dry/wet crossfade parameter with the given default.
-pub(crate) const fn mix(default: f32) -> ParamSpec {
-    ParamSpec { name: "mix", default, min: 0.0, max: 1.0, unit: "", smooth: true, doc: "0 is dry only, 1 is wet only." }
+pub(crate) const fn mix(default: f32) -> ParamDef {
+    ParamDef { default, min: 0.0, max: 1.0, unit: "", smooth: true, doc: "0 is dry only, 1 is wet only." }
 }
 
 /// log2(10) / 20: decibels to base-2 exponent.

@@ -11,8 +11,9 @@ use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::lfo::Lfo;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::mix;
 
@@ -20,9 +21,8 @@ use super::mix;
 /// largest depth).
 pub const TZF_LAG: f32 = 0.01;
 
-const fn rate(default: f32) -> ParamSpec {
-    ParamSpec {
-        name: "rate",
+const fn rate(default: f32) -> ParamDef {
+    ParamDef {
         default,
         min: 0.0,
         max: 20.0,
@@ -31,9 +31,8 @@ const fn rate(default: f32) -> ParamSpec {
         doc: "LFO frequency (0 holds the sweep at its centre).",
     }
 }
-const fn depth(default: f32, max: f32) -> ParamSpec {
-    ParamSpec {
-        name: "depth",
+const fn depth(default: f32, max: f32) -> ParamDef {
+    ParamDef {
         default,
         min: 0.0,
         max,
@@ -42,12 +41,11 @@ const fn depth(default: f32, max: f32) -> ParamSpec {
         doc: "How far the delay swings either side of `delay`.",
     }
 }
-const fn delay(default: f32, max: f32, doc: &'static str) -> ParamSpec {
-    ParamSpec { name: "delay", default, min: 0.0, max, unit: "s", smooth: true, doc }
+const fn delay(default: f32, max: f32, doc: &'static str) -> ParamDef {
+    ParamDef { default, min: 0.0, max, unit: "s", smooth: true, doc }
 }
-const fn feedback(default: f32) -> ParamSpec {
-    ParamSpec {
-        name: "feedback",
+const fn feedback(default: f32) -> ParamDef {
+    ParamDef {
         default,
         min: -0.99,
         max: 0.99,
@@ -56,6 +54,26 @@ const fn feedback(default: f32) -> ParamSpec {
         doc: "Gain of the delayed signal fed back into the line (negative inverts it).",
     }
 }
+
+params! {
+    /// Parameters of `chorus` (and, with other ranges, of `flanger`).
+    struct ModDelayParams {
+        rate: rate(1.0),
+        depth: depth(0.002, 0.05),
+        delay: delay(0.007, 0.1, "Centre of the swept delay."),
+        feedback: feedback(0.0),
+        mix: mix(0.5),
+    }
+}
+
+params!(impl ModDelayParams::FLANGER {
+    rate: rate(0.25),
+    depth: depth(0.002, TZF_LAG),
+    delay: delay(0.002, 0.02, "Centre of the swept delay (through zero: offset from the delayed dry path)."),
+    feedback: feedback(0.5),
+    mix: mix(0.5),
+});
+
 const SPREAD: OptionSpec = OptionSpec {
     name: "spread",
     default: OptDefault::Num { default: 0.25, min: 0.0, max: 1.0 },
@@ -69,7 +87,7 @@ pub static CHORUS: NodeSpec = NodeSpec {
           (Hermite interpolation), with feedback into the line; per lane.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[rate(1.0), depth(0.002, 0.05), delay(0.007, 0.1, "Centre of the swept delay."), feedback(0.0), mix(0.5)],
+    params: ModDelayParams::SPECS,
     options: &[SPREAD],
     input_rule: InputRule::Broadcast,
     build: |ctx| build(ctx, false),
@@ -84,13 +102,7 @@ pub static FLANGER: NodeSpec = NodeSpec {
           sweep passes through zero.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        rate(0.25),
-        depth(0.002, TZF_LAG),
-        delay(0.002, 0.02, "Centre of the swept delay (through zero: offset from the delayed dry path)."),
-        feedback(0.5),
-        mix(0.5),
-    ],
+    params: ModDelayParams::FLANGER,
     options: &[
         SPREAD,
         OptionSpec {
@@ -107,8 +119,8 @@ fn build(ctx: &BuildCtx, through_zero: bool) -> Result<Built> {
     let sr = ctx.samplerate;
     let lanes = ctx.lanes;
     let lag = if through_zero { (TZF_LAG as f64 * sr).round() as usize } else { 0 };
-    let param_max = |name| ctx.spec.params[ctx.spec.param_index(name).expect("spec has it")].max as f64;
-    let longest = ((param_max("delay") + param_max("depth")) * sr).ceil() as usize + lag + 4;
+    let most = ModDelayParams::from(ctx.spec.params);
+    let longest = ((most.delay.max + most.depth.max) as f64 * sr).ceil() as usize + lag + 4;
     Built::lanes(
         ModDelay {
             lanes,
@@ -157,9 +169,11 @@ impl Node for ModDelay {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (lanes, frames, sr) = (self.lanes, io.frames, self.samplerate);
         let input = io.inputs[0];
+        let p = ModDelayParams::from(io.params);
         // Lane by lane over the whole block, so each step is one loop over it.
         for l in 0..lanes {
-            let [rate, depth, delay, feedback, mix] = [0, 1, 2, 3, 4].map(|i| io.params[i].lane(l, lanes));
+            let [rate, depth, delay, feedback, mix] =
+                [p.rate, p.depth, p.delay, p.feedback, p.mix].map(|v| v.lane(l, lanes));
             let delays = &mut self.delays[..frames];
             self.lfo.fill(l, |f| rate.at(f), rate.as_const().is_some(), delays);
             let lag = self.dry[l].len() as f32;

@@ -6,8 +6,9 @@ use crate::dsp::fastmath::{self, exp2};
 use crate::dsp::lfo::Lfo;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::mix;
 
@@ -23,45 +24,7 @@ pub static PHASER: NodeSpec = NodeSpec {
           input + feedback x its previous output.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[
-        ParamSpec {
-            name: "rate",
-            default: 0.5,
-            min: 0.0,
-            max: 20.0,
-            unit: "Hz",
-            smooth: true,
-            doc: "LFO frequency (0 holds the sweep at `freq`).",
-        },
-        ParamSpec {
-            name: "freq",
-            default: 1000.0,
-            min: 1.0,
-            max: 20_000.0,
-            unit: "Hz",
-            smooth: true,
-            doc: "Centre of the sweep: the stages' -90 degree frequency.",
-        },
-        ParamSpec {
-            name: "depth",
-            default: 1.0,
-            min: 0.0,
-            max: 6.0,
-            unit: "octaves",
-            smooth: true,
-            doc: "How far the sweep goes either side of `freq`.",
-        },
-        ParamSpec {
-            name: "feedback",
-            default: 0.0,
-            min: -0.99,
-            max: 0.99,
-            unit: "",
-            smooth: true,
-            doc: "Gain of the chain's output fed back to its input (sharpens the notches' peaks).",
-        },
-        mix(0.5),
-    ],
+    params: PhaserParams::SPECS,
     options: &[
         OptionSpec {
             name: "stages",
@@ -77,6 +40,45 @@ pub static PHASER: NodeSpec = NodeSpec {
     input_rule: InputRule::Broadcast,
     build,
 };
+
+params! {
+    /// Parameters of `phaser`.
+    struct PhaserParams {
+        rate: ParamDef {
+            default: 0.5,
+            min: 0.0,
+            max: 20.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "LFO frequency (0 holds the sweep at `freq`).",
+        },
+        freq: ParamDef {
+            default: 1000.0,
+            min: 1.0,
+            max: 20_000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Centre of the sweep: the stages' -90 degree frequency.",
+        },
+        depth: ParamDef {
+            default: 1.0,
+            min: 0.0,
+            max: 6.0,
+            unit: "octaves",
+            smooth: true,
+            doc: "How far the sweep goes either side of `freq`.",
+        },
+        feedback: ParamDef {
+            default: 0.0,
+            min: -0.99,
+            max: 0.99,
+            unit: "",
+            smooth: true,
+            doc: "Gain of the chain's output fed back to its input (sharpens the notches' peaks).",
+        },
+        mix: mix(0.5),
+    }
+}
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let lanes = ctx.lanes;
@@ -113,8 +115,10 @@ struct Phaser {
 impl Node for Phaser {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (lanes, n, frames) = (self.lanes, self.stages, io.frames);
+        let p = PhaserParams::from(io.params);
         for l in 0..lanes {
-            let [rate, freq, depth, feedback, mix] = [0, 1, 2, 3, 4].map(|i| io.params[i].lane(l, lanes));
+            let [rate, freq, depth, feedback, mix] =
+                [p.rate, p.freq, p.depth, p.feedback, p.mix].map(|v| v.lane(l, lanes));
             let sweep = &mut self.sweep[..frames];
             self.lfo.fill(l, |f| rate.at(f), rate.as_const().is_some(), sweep);
             let state = &mut self.state[l * n..(l + 1) * n];

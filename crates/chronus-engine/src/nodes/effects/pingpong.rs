@@ -3,8 +3,8 @@
 
 use crate::dsp::delay_line::DelayLine;
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::nodes::delay::{LoopTone, FEEDBACK, HIGHCUT, LOWCUT, MAX_TIME, MIX, TIME};
+use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
+use crate::nodes::delay::{DelayParams, LoopTone, MAX_TIME};
 use crate::spec::{InputRule, NodeSpec};
 
 use super::super::{IN, OUT};
@@ -20,7 +20,7 @@ pub static PINGPONG: NodeSpec = NodeSpec {
           Mono or stereo in, stereo out.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[TIME, FEEDBACK, MIX, LOWCUT, HIGHCUT],
+    params: DelayParams::SPECS,
     options: &[MAX_TIME],
     input_rule: InputRule::AsIs,
     build,
@@ -53,24 +53,25 @@ impl Node for PingPong {
         let lanes = self.lanes;
         // Side `s` reads lane `s` of each parameter, or lane 0 when there is only one.
         let side = lanes.min(2) - 1;
-        let at = |i: usize, f: usize, s: usize| io.params[i].at(f, s * side, lanes);
-        let steady_tone = io.params[3].as_const().is_some() && io.params[4].as_const().is_some();
+        let DelayParams { time, feedback, mix, lowcut, highcut } = DelayParams::from(io.params);
+        let at = |p: ParamView, f: usize, s: usize| p.at(f, s * side, lanes);
+        let steady_tone = lowcut.as_const().is_some() && highcut.as_const().is_some();
         for (f, o) in io.outputs[0].chunks_exact_mut(2).enumerate() {
             if f == 0 || !steady_tone {
                 for s in 0..2 {
-                    self.tone.tune(s, at(3, f, s), at(4, f, s));
+                    self.tone.tune(s, at(lowcut, f, s), at(highcut, f, s));
                 }
             }
             let (l, r) = stereo_frame(io.inputs[0], self.channels, f);
-            let left = self.line.read(0, at(0, f, 0) * self.samplerate);
-            let right = self.line.read(1, at(0, f, 1) * self.samplerate);
-            let into_left = self.tone.tick(0, 0.5 * (l + r) + at(1, f, 0) * right);
-            let into_right = self.tone.tick(1, at(1, f, 1) * left);
+            let left = self.line.read(0, at(time, f, 0) * self.samplerate);
+            let right = self.line.read(1, at(time, f, 1) * self.samplerate);
+            let into_left = self.tone.tick(0, 0.5 * (l + r) + at(feedback, f, 0) * right);
+            let into_right = self.tone.tick(1, at(feedback, f, 1) * left);
             self.line.write(0, into_left);
             self.line.write(1, into_right);
             self.line.advance();
-            o[0] = l + at(2, f, 0) * (left - l);
-            o[1] = r + at(2, f, 1) * (right - r);
+            o[0] = l + at(mix, f, 0) * (left - l);
+            o[1] = r + at(mix, f, 1) * (right - r);
         }
     }
 }

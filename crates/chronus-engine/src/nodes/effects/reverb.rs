@@ -5,53 +5,52 @@
 
 use crate::dsp::delay_line::DelayLine;
 use crate::error::Result;
-use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::ParamSpec;
+use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
+use crate::nodes::params::{params, ParamDef};
 
 use super::mono_or_stereo;
 
-/// Decay time (RT60) in seconds.
-pub(crate) const DECAY: ParamSpec = ParamSpec {
-    name: "decay",
-    default: 1.5,
-    min: 0.05,
-    max: 100.0,
-    unit: "s",
-    smooth: true,
-    doc: "Decay time RT60: time for the tail to fall by 60 dB (at low frequencies).",
-};
-/// High-frequency damping, 0 to 1.
-pub(crate) const DAMPING: ParamSpec = ParamSpec {
-    name: "damping",
-    default: 0.5,
-    min: 0.0,
-    max: 1.0,
-    unit: "",
-    smooth: true,
-    doc: "How much faster high frequencies die away (0 none, 1 most).",
-};
-/// Pre-delay in seconds.
-pub(crate) const PREDELAY: ParamSpec = ParamSpec {
-    name: "predelay",
-    default: 0.0,
-    min: 0.0,
-    max: 1.0,
-    unit: "s",
-    smooth: true,
-    doc: "Delay before the reverberation starts.",
-};
-/// Stereo width of the wet signal, 0 to 1.
-pub(crate) const WIDTH: ParamSpec = ParamSpec {
-    name: "width",
-    default: 1.0,
-    min: 0.0,
-    max: 1.0,
-    unit: "",
-    smooth: true,
-    doc: "Stereo width of the reverberation (0 mono, 1 full).",
-};
-/// Dry/wet mix of the reverbs.
-pub(crate) const MIX: ParamSpec = super::mix(0.3);
+params! {
+    /// Parameters of `reverb` and `freeverb` (first lane only).
+    pub(crate) struct ReverbParams {
+        decay: ParamDef {
+            default: 1.5,
+            min: 0.05,
+            max: 100.0,
+            unit: "s",
+            smooth: true,
+            doc: "Decay time RT60: time for the tail to fall by 60 dB (at low frequencies).",
+        },
+        damping: ParamDef {
+            default: 0.5,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "How much faster high frequencies die away (0 none, 1 most).",
+        },
+        predelay: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "s",
+            smooth: true,
+            doc: "Delay before the reverberation starts.",
+        },
+        width: ParamDef {
+            default: 1.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: true,
+            doc: "Stereo width of the reverberation (0 mono, 1 full).",
+        },
+        mix: super::mix(0.3),
+    }
+}
+
+/// The views a reverb gets for one block.
+type Views<'a> = ReverbParams<ParamView<'a>>;
 
 /// Feedback gain that makes a loop of `frames` frames decay by 60 dB in `rt60` seconds.
 #[inline]
@@ -112,7 +111,10 @@ pub(crate) fn build(ctx: &BuildCtx, tank: impl Tank) -> Result<Built> {
         samplerate: ctx.samplerate as f32,
         control: ControlClock::default(),
         designed: (f32::NAN, f32::NAN),
-        predelay: DelayLine::new(2, (PREDELAY.max as f64 * ctx.samplerate).ceil() as usize),
+        predelay: DelayLine::new(
+            2,
+            (ReverbParams::from(ReverbParams::SPECS).predelay.max as f64 * ctx.samplerate).ceil() as usize,
+        ),
         chunk,
         fed: [0, 1].map(|_| vec![0.0; chunk].into()),
         wet: [0, 1].map(|_| vec![0.0; chunk].into()),
@@ -148,7 +150,7 @@ impl<T: Tank> Reverb<T> {
     }
 
     /// Fills `self.fed` with the `m` frames from `start`, pre-delayed.
-    fn feed(&mut self, io: &ProcessIo<'_, '_>, start: usize, m: usize) {
+    fn feed(&mut self, io: &ProcessIo<'_, '_>, p: &Views, start: usize, m: usize) {
         let [left, right] = &mut self.fed;
         let input = &io.inputs[0][start * self.channels..(start + m) * self.channels];
         if self.channels == 2 {
@@ -159,7 +161,7 @@ impl<T: Tank> Reverb<T> {
             left[..m].copy_from_slice(input);
             right[..m].copy_from_slice(input);
         }
-        let predelay = io.params[2].lane(0, self.lanes);
+        let predelay = p.predelay.lane(0, self.lanes);
         let sr = self.samplerate;
         if predelay.as_const().is_some_and(|d| d * sr < 1.0) {
             // No pre-delay: keep the line's history for when there is one.
@@ -181,8 +183,8 @@ impl<T: Tank> Reverb<T> {
 
     /// Writes the `m` frames from `start` of the output: dry input and wet signal through
     /// width (side gain) and mix.
-    fn mix(&self, io: &mut ProcessIo<'_, '_>, start: usize, m: usize) {
-        let [width, mix] = [3, 4].map(|i| io.params[i].lane(0, self.lanes));
+    fn mix(&self, io: &mut ProcessIo<'_, '_>, p: &Views, start: usize, m: usize) {
+        let [width, mix] = [p.width, p.mix].map(|v| v.lane(0, self.lanes));
         let channels = self.channels;
         let input = &io.inputs[0][start * channels..(start + m) * channels];
         let out = &mut io.outputs[0][2 * start..2 * (start + m)];
@@ -201,7 +203,8 @@ impl<T: Tank> Reverb<T> {
 impl<T: Tank> Node for Reverb<T> {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let lanes = self.lanes;
-        let [decay, damping] = [0, 1].map(|i| io.params[i].lane(0, lanes));
+        let p = ReverbParams::from(io.params);
+        let [decay, damping] = [p.decay, p.damping].map(|v| v.lane(0, lanes));
         let steady = decay.as_const().zip(damping.as_const());
         let mut start = 0;
         while start < io.frames {
@@ -209,10 +212,10 @@ impl<T: Tank> Node for Reverb<T> {
                 self.design(decay.at(start), damping.at(start));
             }
             let m = self.control.piece(io.frames - start, self.chunk, steady == Some(self.designed));
-            self.feed(io, start, m);
+            self.feed(io, &p, start, m);
             let ([fl, fr], [wl, wr]) = (&mut self.fed, &mut self.wet);
             self.tank.run([&mut fl[..m], &mut fr[..m]], [&mut wl[..m], &mut wr[..m]]);
-            self.mix(io, start, m);
+            self.mix(io, &p, start, m);
             start += m;
         }
     }

@@ -2,8 +2,9 @@
 
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::{mono_or_stereo, stereo_frame};
 
@@ -63,15 +64,7 @@ pub static WIDTH: NodeSpec = NodeSpec {
           above 1 widens. Takes mono or stereo; uses the first lane's width.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[ParamSpec {
-        name: "width",
-        default: 1.0,
-        min: 0.0,
-        max: 4.0,
-        unit: "",
-        smooth: true,
-        doc: "Side gain (0 mono, 1 unchanged, 2 twice as wide).",
-    }],
+    params: WidthParams::SPECS,
     options: &[],
     input_rule: InputRule::AsIs,
     build: |ctx| {
@@ -80,6 +73,20 @@ pub static WIDTH: NodeSpec = NodeSpec {
     },
 };
 
+params! {
+    /// Parameters of `width` (first lane).
+    struct WidthParams {
+        width: ParamDef {
+            default: 1.0,
+            min: 0.0,
+            max: 4.0,
+            unit: "",
+            smooth: true,
+            doc: "Side gain (0 mono, 1 unchanged, 2 twice as wide).",
+        },
+    }
+}
+
 struct Width {
     channels: usize,
     lanes: usize,
@@ -87,7 +94,7 @@ struct Width {
 
 impl Node for Width {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let (input, width) = (io.inputs[0], io.params[0]);
+        let (input, width) = (io.inputs[0], WidthParams::from(io.params).width);
         for (f, o) in io.outputs[0].chunks_exact_mut(2).enumerate() {
             let (l, r) = stereo_frame(input, self.channels, f);
             let w = width.at(f, 0, self.lanes);

@@ -1,8 +1,9 @@
 //! Gain in decibels and a DC blocker.
 
 use crate::node::{Built, Node, ProcessIo};
-use crate::spec::{InputRule, NodeSpec, ParamSpec};
+use crate::spec::{InputRule, NodeSpec};
 
+use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::db_to_gain;
 
@@ -12,19 +13,25 @@ pub static GAIN: NodeSpec = NodeSpec {
     doc: "Gain in decibels, per lane; changes glide in dB.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[ParamSpec {
-        name: "gain",
-        default: 0.0,
-        min: -200.0,
-        max: 60.0,
-        unit: "dB",
-        smooth: true,
-        doc: "Gain (0 dB leaves the signal unchanged).",
-    }],
+    params: GainParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| Built::lanes(Gain { lanes: ctx.lanes, linear: vec![1.0; ctx.lanes].into() }, ctx),
 };
+
+params! {
+    /// Parameters of `gain`.
+    struct GainParams {
+        gain: ParamDef {
+            default: 0.0,
+            min: -200.0,
+            max: 60.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Gain (0 dB leaves the signal unchanged).",
+        },
+    }
+}
 
 struct Gain {
     lanes: usize,
@@ -33,7 +40,7 @@ struct Gain {
 
 impl Node for Gain {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let (lanes, db) = (self.lanes, io.params[0]);
+        let (lanes, db) = (self.lanes, GainParams::from(io.params).gain);
         let steady = db.as_const();
         if let Some(db) = steady {
             for (g, d) in self.linear.iter_mut().zip(db) {
@@ -60,15 +67,7 @@ pub static DCBLOCK: NodeSpec = NodeSpec {
           a first-order highpass with a zero at DC.",
     inputs: &[IN],
     outputs: &[OUT],
-    params: &[ParamSpec {
-        name: "cutoff",
-        default: 10.0,
-        min: 0.1,
-        max: 1000.0,
-        unit: "Hz",
-        smooth: true,
-        doc: "Corner frequency (about -3 dB).",
-    }],
+    params: DcBlockParams::SPECS,
     options: &[],
     input_rule: InputRule::Broadcast,
     build: |ctx| {
@@ -85,6 +84,20 @@ pub static DCBLOCK: NodeSpec = NodeSpec {
     },
 };
 
+params! {
+    /// Parameters of `dcblock`.
+    struct DcBlockParams {
+        cutoff: ParamDef {
+            default: 10.0,
+            min: 0.1,
+            max: 1000.0,
+            unit: "Hz",
+            smooth: true,
+            doc: "Corner frequency (about -3 dB).",
+        },
+    }
+}
+
 struct DcBlock {
     lanes: usize,
     w_per_hz: f32,
@@ -95,7 +108,7 @@ struct DcBlock {
 
 impl Node for DcBlock {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let (lanes, cutoff) = (self.lanes, io.params[0]);
+        let (lanes, cutoff) = (self.lanes, DcBlockParams::from(io.params).cutoff);
         let steady = cutoff.as_const().is_some();
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
             if f == 0 || !steady {

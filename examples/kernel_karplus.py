@@ -1,0 +1,44 @@
+"""A Karplus-Strong string written in Python: a noise burst excites a delay line one period
+long whose averaging lowpass makes the tone decay. Three strings are three lanes of one
+kernel node, each with its own delay line (needs numba: pip install 'chronus-audio[jit]').
+
+    chronus render examples/kernel_karplus.py -o strings.wav
+"""
+
+import chronus as cx
+
+seconds = 5.0
+
+#: Longest period, in samples: 20 Hz at 48 kHz.
+LINE = 2400
+
+
+@cx.kernel(
+    inputs=1,
+    outputs=1,
+    params={"freq": (220.0, 20.0, 4000.0), "decay": (0.996, 0.0, 1.0)},
+    state={"line": LINE, "pos": 1},
+)
+def string(inp, out, freq, decay, line, pos, frames, samplerate):
+    """y[n] = x[n] + decay * (y[n-P] + y[n-P-1]) / 2 with P = samplerate / freq samples."""
+    p = int(pos[0])
+    for i in range(frames):
+        period = min(max(int(samplerate / freq[i]), 2), LINE - 1)
+        a = line[(p - period + LINE) % LINE]
+        b = line[(p - period - 1 + LINE) % LINE]
+        y = inp[0, i] + decay[i] * 0.5 * (a + b)
+        line[p] = y
+        out[0, i] = y
+        p = (p + 1) % LINE
+    pos[0] = p
+
+
+def patch() -> cx.Graph:
+    g = cx.Graph()
+    # A 5 ms noise burst per string (lane), each plucked again at its own rate (Hz).
+    gates = 0.5 + 0.5 * g.square([0.5, 0.75, 1.0])
+    env = g.adsr(gate=gates, attack=0.0005, decay=0.005, sustain=0.0, release=0.001)
+    bursts = g.noise(channels=3, seed=7) * env
+    strings = g.kernel(string, bursts, freq=[110.0, 146.8, 196.0], decay=0.995)
+    g.output(strings.pan([-0.5, 0.0, 0.5]) * 0.3)
+    return g
