@@ -204,9 +204,7 @@ impl Engine {
             "input" => Source::Input,
             "both" => Source::Both,
             other => {
-                return Err(PyValueError::new_err(format!(
-                    "source must be 'output', 'input' or 'both', got '{other}'"
-                )))
+                return Err(PyValueError::new_err(format!("source must be 'output', 'input' or 'both', got '{other}'")))
             }
         };
         let target = match path {

@@ -25,7 +25,7 @@ use crate::processor::{StampedMidi, TransportCommand};
 use crate::record::midi_file::MidiFileRecorder;
 use crate::record::{Recorder, Recording, Target};
 use crate::schedule::{Schedule, Shadow};
-use crate::sequence::{Song, TempoMap, Timeline, Track, Transport, CUE_ROOM};
+use crate::sequence::{Song, TempoMap, Timeline, Track, Transport, CUE_ROOM, MAX_BEAT};
 use crate::transition::compile_transition;
 
 /// How to start an engine.
@@ -455,8 +455,8 @@ impl Engine {
     /// a stopped transport keeps it until it plays there). Checks it against the playing
     /// graph first. Cued events belong to the transport: replacing it forgets them.
     pub fn cue(&mut self, beat: f64, kind: EventKind) -> Result<()> {
-        if !(beat.is_finite() && beat >= 0.0) {
-            return Err(Error::Invalid(format!("beat must be a finite number >= 0, got {beat}")));
+        if !(beat.is_finite() && (0.0..=MAX_BEAT).contains(&beat)) {
+            return Err(Error::Invalid(format!("beat {beat} is outside [0, {MAX_BEAT:e}]")));
         }
         check_event(&self.graph, &|n| self.lanes.get(&n).copied(), &Event { time: 0, kind })?;
         let s = self.snapshot();
@@ -473,7 +473,24 @@ impl Engine {
     }
 
     /// Starts, stops, seeks, loops or retempos the transport at the next block.
+    /// Beats must be finite, in [0, [`MAX_BEAT`]], loops must end after they start and
+    /// tempos lie in (0, 10000] BPM; anything else is refused, naming the value.
     pub fn transport(&mut self, command: TransportCommand) -> Result<()> {
+        let beat_ok = |b: f64| b.is_finite() && (0.0..=MAX_BEAT).contains(&b);
+        match command {
+            TransportCommand::Seek(b) if !beat_ok(b) => {
+                return Err(Error::Invalid(format!("seek: beat {b} is outside [0, {MAX_BEAT:e}]")))
+            }
+            TransportCommand::Loop(Some((a, b))) if !(beat_ok(a) && beat_ok(b) && b > a) => {
+                return Err(Error::Invalid(format!(
+                    "loop: {a}..{b} is not a range of beats within [0, {MAX_BEAT:e}] that ends after it starts"
+                )))
+            }
+            TransportCommand::Tempo(bpm) if !(bpm.is_finite() && bpm > 0.0 && bpm <= 10_000.0) => {
+                return Err(Error::Invalid(format!("tempo {bpm} BPM is outside (0, 10000]")))
+            }
+            _ => {}
+        }
         self.push(Command::Transport(command))
     }
 

@@ -11,6 +11,9 @@ use crate::graph::NodeId;
 const TEMPO_ROOM: usize = 256;
 /// Cued events that can wait for their beat.
 pub const CUE_ROOM: usize = 1024;
+/// Latest beat the transport can be sent to (seek, loop): a song of a billion beats lasts
+/// sixteen years at 120 BPM, and beyond it positions lose their frame accuracy.
+pub const MAX_BEAT: f64 = 1e9;
 /// Most events one track plays in one block; a looping track denser than that (a tiny
 /// loop at a high tempo) skips ahead to the block's end, counting what it skipped, so the
 /// audio thread's work per block stays bounded.
@@ -52,7 +55,7 @@ impl Cursor {
                 let within = beat - cycle as f64 * len;
                 let next = self.track.events.partition_point(|e| e.beat < within);
                 if next == self.track.events.len() {
-                    (cycle + 1, 0)
+                    (cycle.saturating_add(1), 0)
                 } else {
                     (cycle, next)
                 }
@@ -165,7 +168,8 @@ impl Transport {
 
     /// The frame at which `beat` plays (given the current anchor).
     pub fn frame_of(&self, beat: f64) -> i64 {
-        self.anchor_frame as i64 + ((self.map.seconds(beat) - self.anchor_seconds) * self.samplerate).round() as i64
+        (self.anchor_frame as i64)
+            .saturating_add(((self.map.seconds(beat) - self.anchor_seconds) * self.samplerate).round() as i64)
     }
 
     /// The beat playing at `frame` (or the resume position when stopped). Frames of the
@@ -292,7 +296,8 @@ impl Transport {
         let mut skipped = 0;
         let (anchor_frame, anchor_seconds, sr) = (self.anchor_frame as i64, self.anchor_seconds, self.samplerate);
         while let Some(cue) = self.cues.last() {
-            let frame = anchor_frame + ((self.map.seconds(cue.beat) - anchor_seconds) * sr).round() as i64;
+            let frame =
+                anchor_frame.saturating_add(((self.map.seconds(cue.beat) - anchor_seconds) * sr).round() as i64);
             if frame >= until as i64 {
                 break;
             }
@@ -303,7 +308,8 @@ impl Transport {
         for cursor in &mut self.cursors {
             let mut played = 0;
             while let Some(beat) = cursor.beat_of_next() {
-                let frame = anchor_frame + ((self.map.seconds(beat) - anchor_seconds) * sr).round() as i64;
+                let frame =
+                    anchor_frame.saturating_add(((self.map.seconds(beat) - anchor_seconds) * sr).round() as i64);
                 if frame >= until as i64 {
                     break;
                 }
