@@ -53,7 +53,9 @@ def graph() -> cx.Graph:
     samplerate=st.one_of(st.none(), integers, st.floats(allow_nan=True, allow_infinity=True)),
     name=st.one_of(st.text(max_size=600), anything),
 )
-def test_engine_arguments_are_accepted_or_refused_by_name(blocksize, outputs, inputs, queue, samplerate, name):
+def test_engine_arguments_are_accepted_or_refused_by_name(
+    blocksize, outputs, inputs, queue, samplerate, name
+):
     try:
         live = cx.Engine(
             graph(),
