@@ -346,7 +346,9 @@ class Engine(Timed):
         spent processing), xruns (as the backend reports them), late_events,
         dropped_events, dropped_commands, orphan_events, swaps, crossfades (edits
         whose connections crossfaded), capture_overruns,
-        input_underruns, beat/bpm/playing of the transport and cued (events waiting for
+        input_underruns, node_resets (blocks after which a filter, delay or reverb found its
+        state NaN or infinite and started afresh), ignored_samples (NaN or infinite samples
+        meters left out), beat/bpm/playing of the transport and cued (events waiting for
         their beat), commands_deferred (callbacks that left commands for the next one),
         skipped_track_events (events of a looping track too dense to play within a block),
         audio_panics and faulted (a panic on the audio thread, caught: the engine then

@@ -36,6 +36,11 @@ pub struct Counters {
     /// Track events skipped because a looping track was too dense to play within a block
     /// (see [`crate::sequence::MAX_TRACK_EVENTS_PER_BLOCK`]).
     pub skipped_track_events: u64,
+    /// Blocks after which a node found its state non-finite and reset it (summed over
+    /// nodes; per node: [`Schedule::repairs`]).
+    pub node_resets: u64,
+    /// Non-finite samples meters left out of their readings.
+    pub ignored_samples: u64,
 }
 
 /// What the transport should do (sent from the control thread).
@@ -323,6 +328,9 @@ impl Processor {
             let inp = if in_ch > 0 { &input[pos * in_ch..stop * in_ch] } else { &[][..] };
             self.schedule.run(n, inp, in_ch, (self.transport.as_deref(), now));
             self.counters.passes += 1;
+            let repaired = self.schedule.take_repairs();
+            self.counters.node_resets += repaired.resets;
+            self.counters.ignored_samples += repaired.ignored;
             write_output(&self.schedule, &mut out[pos * channels..stop * channels], channels, n);
             pos = stop;
         }

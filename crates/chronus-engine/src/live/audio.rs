@@ -241,6 +241,8 @@ impl AudioSide {
         s.events_done = counters.events_done;
         s.swaps = counters.swaps;
         s.crossfades = counters.crossfades;
+        s.node_resets = counters.node_resets;
+        s.ignored_samples = counters.ignored_samples;
         s.dropped_midi = s.dropped_midi.max(counters.dropped_midi);
         s.skipped_track_events = counters.skipped_track_events;
         s.faulted = self.faulted;

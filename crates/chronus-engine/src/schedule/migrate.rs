@@ -125,6 +125,7 @@ fn inherit(slot: &mut NodeSlot, old: &mut NodeSlot) {
 /// Moves a node's state from `old` into `slot` (the fresh instance goes to `old`).
 fn carry(slot: &mut NodeSlot, old: &mut NodeSlot, follow_graph: bool) {
     std::mem::swap(&mut slot.imp, &mut old.imp);
+    std::mem::swap(&mut slot.repairs, &mut old.repairs);
     for (new, old) in slot.params.iter_mut().zip(&old.params) {
         new.migrate_from(old, follow_graph);
     }
