@@ -54,8 +54,8 @@ macro_rules! int_arg {
 }
 
 int_arg!(
-    /// Largest engine block.
-    Blocksize(usize), "blocksize", "frames", 16, 4096
+    /// Largest engine block (its range, 16 to 4096, is the engine's to check and name).
+    Blocksize(usize), "blocksize", "frames", 0, u32::MAX
 );
 int_arg!(
     /// Device output channels.
