@@ -296,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chronus`` command."""
     args = _parser().parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except (
         PatchError,
         MidiFileError,
