@@ -392,12 +392,22 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
             let value = given.iter().rev().find(|(k, _)| *k == o.name).map(|(_, v)| v);
             match (&o.default, value) {
                 (OptDefault::Num { default, .. }, None) => Ok(OptValue::Num(*default)),
+                (OptDefault::Int { default, .. }, None) => Ok(OptValue::Num(*default as f64)),
                 (OptDefault::Choice(choices), None) => Ok(OptValue::Text(choices[0].to_owned())),
                 (OptDefault::Num { min, max, .. }, Some(OptValue::Num(v))) => {
                     if v.is_finite() && *v >= *min && *v <= *max {
                         Ok(OptValue::Num(*v))
                     } else {
                         Err(Error::Invalid(format!("{name}: option '{}' = {v} is outside [{min}, {max}]", o.name)))
+                    }
+                }
+                (OptDefault::Int { min, max, .. }, Some(OptValue::Num(v))) => {
+                    if v.fract() == 0.0 && *v >= *min as f64 && *v <= *max as f64 {
+                        Ok(OptValue::Num(*v))
+                    } else if v.is_finite() && v.fract() != 0.0 {
+                        Err(Error::Invalid(format!("{name}: option '{}' must be a whole number, got {v}", o.name)))
+                    } else {
+                        Err(Error::Invalid(format!("{name}: option '{}' = {v} is outside {min}..{max}", o.name)))
                     }
                 }
                 (OptDefault::Choice(choices), Some(OptValue::Text(v))) => {
@@ -433,7 +443,7 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
                 (OptDefault::Array { .. }, Some(v)) => {
                     Err(Error::Invalid(format!("{name}: option '{}' must be an array, got {v:?}", o.name)))
                 }
-                (OptDefault::Num { .. }, Some(v)) => {
+                (OptDefault::Num { .. } | OptDefault::Int { .. }, Some(v)) => {
                     Err(Error::Invalid(format!("{name}: option '{}' must be a number, got {v:?}", o.name)))
                 }
                 (OptDefault::Choice(choices), Some(v)) => Err(Error::Invalid(format!(

@@ -187,6 +187,12 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
                     od.set_item("min", min)?;
                     od.set_item("max", max)?;
                 }
+                engine::spec::OptDefault::Int { default, min, max } => {
+                    od.set_item("default", default)?;
+                    od.set_item("min", min)?;
+                    od.set_item("max", max)?;
+                    od.set_item("integer", true)?;
+                }
                 engine::spec::OptDefault::Choice(choices) => {
                     od.set_item("default", choices[0])?;
                     od.set_item("choices", choices.to_vec())?;
