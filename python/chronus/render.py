@@ -74,8 +74,8 @@ def _job(
         raise TypeError(f"render() needs a chronus.Graph, got {type(graph).__name__}")
     if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"seconds must be a positive duration, got {seconds!r}")
-    if not (isinstance(samplerate, (int, float)) and samplerate > 0):
-        raise ValueError(f"samplerate must be a positive number of Hz, got {samplerate!r}")
+    if not (isinstance(samplerate, (int, float)) and math.isfinite(samplerate) and samplerate > 0):
+        raise ValueError(f"samplerate must be a positive, finite number of Hz, got {samplerate!r}")
     frames = round(seconds * samplerate)
     source = None if input is None else _checked_audio(input, "render input")
     song = graph.song(samplerate)
