@@ -228,7 +228,7 @@ fn build<T: SizedSample + FromSample<f32>>(
         config,
         move |data: &mut [T], _| {
             // Never unwinds out of the device callback: a panic silences this buffer.
-            if catch_unwind(AssertUnwindSafe(|| feed.run(data))).is_err() {
+            if super::audio_callback(|| catch_unwind(AssertUnwindSafe(|| feed.run(data)))).is_err() {
                 data.fill(T::EQUILIBRIUM);
             }
         },

@@ -153,7 +153,7 @@ impl ProcessHandler for JackProcess {
     /// Runs the engine for one JACK period. Never unwinds into JACK (a Rust panic crossing
     /// into C aborts the process): a panic here silences the period and the callback goes on.
     fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
-        if catch_unwind(AssertUnwindSafe(|| self.period(ps))).is_err() {
+        if super::audio_callback(|| catch_unwind(AssertUnwindSafe(|| self.period(ps)))).is_err() {
             for port in &mut self.outs {
                 port.as_mut_slice(ps).fill(0.0);
             }

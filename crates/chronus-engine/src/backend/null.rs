@@ -58,7 +58,7 @@ impl Opened for NullOpened {
                 let input = vec![0.0f32; block * inputs];
                 let mut next = Instant::now();
                 while !flag.load(Ordering::Acquire) {
-                    side.callback(&mut out, &input);
+                    super::audio_callback(|| side.callback(&mut out, &input));
                     next += period;
                     let now = Instant::now();
                     if now < next {
