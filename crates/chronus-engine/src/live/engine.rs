@@ -11,6 +11,7 @@ use super::capture::{capture, Capture, Recorder};
 use super::command::{Command, Returned};
 use super::os_midi;
 use super::stats::Snapshot;
+use crate::analysis::feed::{Feeds, SharedReader};
 use crate::backend::{self, BackendCounters, Opened, Running, StreamInfo, StreamRequest};
 use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
@@ -73,6 +74,8 @@ pub struct Engine {
     midi_record: Option<rtrb::Consumer<StampedMidi>>,
     midi_input: Option<os_midi::InputConnection>,
     monitor: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    /// The feature feeds of the playing graph's analyzer nodes.
+    feeds: Feeds,
 }
 
 /// Timestamped MIDI messages that can wait for the audio thread.
@@ -149,7 +152,8 @@ impl Engine {
         if !(config.edit_fade.is_finite() && (0.0..=1.0).contains(&config.edit_fade)) {
             return Err(Error::Invalid(format!("edit_fade {} s is outside [0, 1]", config.edit_fade)));
         }
-        let schedule = compile(graph, &opts)?;
+        let mut schedule = compile(graph, &opts)?;
+        let feeds = Feeds::default().adopted(&mut schedule).install();
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let processor = Processor::new(schedule, config.event_capacity);
         let (commands, command_rx) = rtrb::RingBuffer::new(config.command_capacity.max(1));
@@ -162,6 +166,7 @@ impl Engine {
         let side =
             AudioSide::new(processor, command_rx, midi_rx, return_tx, stats_in, epoch, info.outputs, info.inputs);
         let mut engine = Engine {
+            feeds,
             commands,
             returns,
             stats: Arc::new(Mutex::new(stats_out)),
@@ -187,6 +192,12 @@ impl Engine {
             engine.monitor = Some(engine.spawn_monitor());
         }
         Ok((engine, side))
+    }
+
+    /// The feature feed of analyzer node `node` (shared: the engine hands it a fresh feed
+    /// if an edit rebuilds the node), or None if it writes none.
+    pub fn feed(&self, node: NodeId) -> Option<SharedReader> {
+        self.feeds.get(node)
     }
 
     /// What the backend granted.
@@ -235,8 +246,10 @@ impl Engine {
     pub fn swap(&mut self, graph: &Graph) -> Result<()> {
         let schedule = Box::new(compile(graph, &self.opts)?);
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
-        let schedule = self.declicked(graph, schedule);
+        let mut schedule = self.declicked(graph, schedule);
+        let feeds = self.feeds.adopted(&mut schedule);
         self.push(Command::Swap(schedule))?;
+        self.feeds = feeds.install();
         self.graph = graph.clone();
         self.lanes = lanes;
         Ok(())
