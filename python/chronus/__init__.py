@@ -13,6 +13,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 from . import nodes, presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .audio import read_audio, write_audio, write_wav
+from .control import serve
 from .graph import Graph, node_kinds
 from .instruments import Operator, Zone
 from .kernels import Block, Kernel, KernelError, StateArray, kernel, sample_kernel
@@ -72,6 +73,7 @@ __all__ = [
     "read_midi",
     "render",
     "sample_kernel",
+    "serve",
     "write_audio",
     "write_midi",
     "write_wav",

@@ -68,6 +68,7 @@ class _CompileInfoDict(TypedDict):
     buffers: int
     lanes: dict[int, int | None]
     latency: dict[int, int | None]
+    channels: dict[int, list[int] | None]
 
 class _DeviceDict(TypedDict):
     backend: str

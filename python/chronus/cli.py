@@ -1,9 +1,11 @@
-"""The ``chronus`` command: demo, render, play, devices, latency."""
+"""The ``chronus`` command: demo, render, play, serve, graph, devices, latency."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _core
+from .control import describe, serve, to_dot
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
 from .live import Engine, devices, measure_latency, midi_inputs
@@ -171,6 +174,58 @@ def _reload(live: Engine, path: Path) -> None:
     print(f"reloaded {path}", flush=True)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    patch = load_patch(args.patch)
+    signal.signal(signal.SIGTERM, _interrupt)
+    with serve(
+        patch.graph,
+        osc=None if args.no_osc else args.osc,
+        http=args.http,
+        record_dir=args.record_dir,
+        latency=args.latency,
+        allow_remote=args.allow_remote,
+        token=args.token,
+        backend=args.backend,
+        device=args.device,
+        samplerate=args.samplerate,
+        blocksize=args.blocksize,
+        midi_target=patch.midi_target,
+    ) as server:
+        info = server.engine.info
+        print(
+            f"serving {args.patch} on {info['backend']}:{info['device']} at {info['samplerate']:.0f} Hz, "
+            f"block {info['blocksize']} (Ctrl-C stops)",
+            flush=True,
+        )
+        if server.osc is not None:
+            print(
+                f"OSC on udp://{server.osc.host}:{server.osc_port} (send /list for every address)", flush=True
+            )
+        if server.url is not None:
+            print(f"panel at {server.url}", flush=True)
+        start = time.monotonic()
+        try:
+            while args.seconds is None or time.monotonic() - start < args.seconds:
+                time.sleep(0.1)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends ``chronus serve`` as Ctrl-C does: surfaces closed, engine stopped."""
+    raise KeyboardInterrupt
+
+
+def _cmd_graph(args: argparse.Namespace) -> int:
+    graph = load_patch(args.patch).graph
+    if args.json:
+        print(json.dumps(describe(graph, args.samplerate, args.blocksize), indent=2))
+    else:
+        print(to_dot(graph, args.samplerate, args.blocksize), end="")
+    return 0
+
+
 def _cmd_devices(args: argparse.Namespace) -> int:
     rows = devices()
     print(f"{'backend':8} {'default':7} {'outputs':>7} {'inputs':>6}  {'rates (Hz)':15}  name")
@@ -278,6 +333,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     live_args(play, "auto")
     play.set_defaults(func=_cmd_play)
+
+    srv = sub.add_parser(
+        "serve", help="play a patch file live and serve it to OSC clients and a browser panel"
+    )
+    srv.add_argument("patch", help="patch file (defines patch() or graph)")
+    srv.add_argument("--osc", default="127.0.0.1:57120", help="where to listen for OSC (UDP host:port)")
+    srv.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    srv.add_argument(
+        "--http", default=None, help="serve the browser panel on host:port (e.g. 127.0.0.1:8000)"
+    )
+    srv.add_argument(
+        "--record-dir", default=".", help="the only folder /record/start may write into (default: here)"
+    )
+    srv.add_argument("--latency", type=float, default=0.0, help="seconds added to OSC bundles' time tags")
+    srv.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow listening on addresses other machines reach (the panel then needs a token)",
+    )
+    srv.add_argument("--token", default=None, help="token the panel's page must present (default: random)")
+    srv.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    live_args(srv, "auto")
+    srv.set_defaults(func=_cmd_serve)
+
+    gr = sub.add_parser("graph", help="print a patch's graph as DOT (Graphviz) or JSON")
+    gr.add_argument("patch", help="patch file (defines patch() or graph)")
+    form = gr.add_mutually_exclusive_group()
+    form.add_argument("--dot", action="store_true", help="Graphviz DOT (the default): | dot -Tsvg > g.svg")
+    form.add_argument("--json", action="store_true", help="nodes and edges as JSON")
+    engine_args(gr)
+    gr.set_defaults(func=_cmd_graph)
 
     devs = sub.add_parser("devices", help="list backends and devices with their channels and rates")
     devs.set_defaults(func=_cmd_devices)

@@ -210,6 +210,8 @@ struct Compiler<'g> {
     steps: Vec<Step>,
     /// Edges a declicked edit fades in or out (empty for a plain compile).
     fades: HashMap<Edge, Fade>,
+    /// Reading ends of the feature feeds built nodes write.
+    feeds: Vec<(NodeId, crate::analysis::feed::FeedReader)>,
 }
 
 impl<'g> Compiler<'g> {
@@ -233,6 +235,7 @@ impl<'g> Compiler<'g> {
             slots: Vec::new(),
             steps: Vec::new(),
             fades,
+            feeds: Vec::new(),
         }
     }
 
@@ -269,6 +272,7 @@ impl<'g> Compiler<'g> {
             origins: Vec::new(),
             generation: 0,
             plan: None,
+            feeds: self.feeds,
             repairs: Repairs::default(),
         })
     }
@@ -390,7 +394,7 @@ impl<'g> Compiler<'g> {
         };
 
         let connected: Vec<bool> = input_edges.iter().map(|e| !e.is_empty()).collect();
-        let built = (spec.build)(&BuildCtx {
+        let mut built = (spec.build)(&BuildCtx {
             spec,
             name: &name,
             samplerate: self.opts.samplerate,
@@ -438,6 +442,9 @@ impl<'g> Compiler<'g> {
             outputs: outputs.into(),
             params: params.into(),
         });
+        if let Some(feed) = built.node.take_feed() {
+            self.feeds.push((id, feed));
+        }
         self.slots.push(NodeSlot {
             id,
             latency: built.node.latency(),

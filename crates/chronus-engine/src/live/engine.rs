@@ -12,6 +12,7 @@ use super::capture::{capture, Source};
 use super::command::{Command, Returned};
 use super::os_midi;
 use super::stats::Snapshot;
+use crate::analysis::feed::{Feeds, SharedReader};
 use crate::backend::{self, BackendCounters, Opened, Running, StreamInfo, StreamRequest};
 use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
@@ -91,6 +92,8 @@ pub struct Engine {
     midi_record: Option<MidiRecording>,
     midi_input: Option<os_midi::InputConnection>,
     monitor: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    /// The feature feeds of the playing graph's analyzer nodes.
+    feeds: Feeds,
 }
 
 /// Where a MIDI recording goes.
@@ -178,6 +181,7 @@ impl Engine {
         let mut schedule = compile(graph, &opts)?;
         schedule.set_generation(1);
         let shadow = schedule.shadow();
+        let feeds = Feeds::default().adopted(&mut schedule).install();
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let processor = Processor::new(schedule, config.event_capacity);
         let (commands, command_rx) = rtrb::RingBuffer::new(config.command_capacity.max(1));
@@ -200,6 +204,7 @@ impl Engine {
             faulted.clone(),
         );
         let mut engine = Engine {
+            feeds,
             commands,
             returns,
             stats: Arc::new(Mutex::new(stats_out)),
@@ -231,6 +236,12 @@ impl Engine {
             engine.monitor = Some(engine.spawn_monitor());
         }
         Ok((engine, side))
+    }
+
+    /// The feature feed of analyzer node `node` (shared: the engine hands it a fresh feed
+    /// if an edit rebuilds the node), or None if it writes none.
+    pub fn feed(&self, node: NodeId) -> Option<SharedReader> {
+        self.feeds.get(node)
     }
 
     /// What the backend granted.
@@ -308,8 +319,10 @@ impl Engine {
     pub fn swap(&mut self, graph: &Graph) -> Result<()> {
         let schedule = Box::new(compile(graph, &self.opts)?);
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
-        let (schedule, shadow) = self.declicked(graph, schedule);
+        let (mut schedule, shadow) = self.declicked(graph, schedule);
+        let feeds = self.feeds.adopted(&mut schedule);
         self.push(Command::Swap(schedule))?;
+        self.feeds = feeds.install();
         self.graph = graph.clone();
         self.lanes = lanes;
         self.shadow = shadow;

@@ -1,6 +1,7 @@
 //! The node library and its registry.
 
 mod adsr;
+mod analyzers;
 mod biquad;
 mod build_cache;
 mod delay;
@@ -131,6 +132,17 @@ static ALL: &[&NodeSpec] = &[
     &effects::stereo::MIDSIDE,
     &effects::stereo::WIDTH,
     &effects::meter::METER,
+    &analyzers::STFT,
+    &analyzers::MEL,
+    &analyzers::MFCC,
+    &analyzers::CHROMA,
+    &analyzers::SPECTRAL,
+    &analyzers::RMS,
+    &analyzers::LOUDNESS,
+    &analyzers::ONSETS,
+    &analyzers::PITCH,
+    &analyzers::NOTES,
+    &analyzers::BEATS,
     &crate::kernel::KERNEL,
 ];
 

@@ -48,7 +48,7 @@ impl Schedule {
     pub(crate) fn plan_from(&mut self, before: &Shadow) {
         let (mut pairs, mut inherits) = (Vec::new(), Vec::new());
         for (i, slot) in self.slots.iter().enumerate() {
-            let Some((j, signature)) = before.slots.get(&self.origin(slot)) else { continue };
+            let Some((j, signature)) = before.slots.get(&self.origin(slot.id)) else { continue };
             if *signature == slot.signature {
                 pairs.push((i as u32, *j));
             } else if signature.kind == slot.signature.kind {
@@ -56,14 +56,6 @@ impl Schedule {
             }
         }
         self.plan = Some(MigrationPlan { from: before.generation, pairs, inherits });
-    }
-
-    /// The id `slot` takes its state from in the schedule before.
-    fn origin(&self, slot: &NodeSlot) -> NodeId {
-        match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
-            Ok(i) => self.origins[i].1,
-            Err(_) => slot.id,
-        }
     }
 
     /// Moves the state of every node that survives unchanged from `old` into `self`; the
@@ -101,7 +93,7 @@ impl Schedule {
     fn match_and_carry(&mut self, old: &mut Schedule, follow_graph: bool) {
         for inheriting in [true, false] {
             for i in 0..self.slots.len() {
-                let origin = self.origin(&self.slots[i]);
+                let origin = self.origin(self.slots[i].id);
                 let Some(old_slot) = old.slot_mut(origin) else { continue };
                 let slot = &mut self.slots[i];
                 let same = old_slot.signature == slot.signature;

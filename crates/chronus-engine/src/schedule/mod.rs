@@ -172,11 +172,33 @@ pub struct Schedule {
     /// Slots whose state carries over from the schedule before, planned off the audio
     /// thread.
     pub(crate) plan: Option<MigrationPlan>,
+    /// The reading ends of the feature feeds its nodes write, until taken.
+    pub(crate) feeds: Vec<(NodeId, crate::analysis::feed::FeedReader)>,
     /// What the nodes repaired since [`Schedule::take_repairs`] was last called.
     pub(crate) repairs: Repairs,
 }
 
 impl Schedule {
+    /// Takes the reading ends of the feature feeds written by this schedule's nodes (and
+    /// not those of a transition's next schedule: see [`crate::analysis::feed::Feeds`]).
+    pub fn take_feeds(&mut self) -> Vec<(NodeId, crate::analysis::feed::FeedReader)> {
+        std::mem::take(&mut self.feeds)
+    }
+
+    /// What must match for node `id`'s state to carry over into a later schedule.
+    pub(crate) fn signature(&self, id: NodeId) -> Option<&Signature> {
+        self.slot(id).map(|s| &s.signature)
+    }
+
+    /// The id whose state node `id` takes over when this schedule is swapped in (its own,
+    /// unless a transition renamed it).
+    pub(crate) fn origin(&self, id: NodeId) -> NodeId {
+        match self.origins.binary_search_by_key(&id, |o| o.0) {
+            Ok(i) => self.origins[i].1,
+            Err(_) => id,
+        }
+    }
+
     /// Sample rate in Hz.
     pub fn samplerate(&self) -> f64 {
         self.samplerate
@@ -195,6 +217,11 @@ impl Schedule {
     /// Number of lanes node `id` runs, if it is in this schedule.
     pub fn lanes(&self, id: NodeId) -> Option<usize> {
         self.slot(id).map(|s| s.signature.lanes)
+    }
+
+    /// Channels of each output port of node `id`, if it is in this schedule.
+    pub fn output_channels_of(&self, id: NodeId) -> Option<&[usize]> {
+        self.slot(id).map(|s| s.signature.outputs.as_slice())
     }
 
     /// Frames of delay node `id` adds to what passes through it, if it is in this schedule.

@@ -78,6 +78,7 @@ impl Schedule {
                                 inputs: &ins,
                                 outputs: &mut out_slices,
                                 params: &views,
+                                time: clock.1,
                                 repairs: &mut repaired,
                             });
                             if !repaired.is_empty() {
