@@ -10,8 +10,9 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import nodes, presets
+from . import analysis, nodes, presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
+from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
 from .control import serve
 from .graph import Graph, node_kinds
@@ -33,13 +34,16 @@ FeedbackNode = nodes.Feedback
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
     "Bend",
     "Block",
     "Control",
     "CycleError",
     "DeviceError",
     "Engine",
+    "FeatureStream",
     "FeedbackNode",
+    "Frames",
     "Graph",
     "GraphError",
     "Kernel",
@@ -60,6 +64,8 @@ __all__ = [
     "TimeSignature",
     "When",
     "Zone",
+    "analysis",
+    "analyze",
     "beats",
     "devices",
     "kernel",

@@ -17,6 +17,7 @@ __all__ = [
     "CycleError",
     "DeviceError",
     "Engine",
+    "Feed",
     "Graph",
     "GraphError",
     "Kernel",
@@ -24,6 +25,8 @@ __all__ = [
     "Renderer",
     "Song",
     "Track",
+    "analyze",
+    "beats_offline",
     "devices",
     "midi_inputs",
     "node_specs",
@@ -31,6 +34,8 @@ __all__ = [
 ]
 
 _F32Array = npt.NDArray[np.float32]
+_I64Array = npt.NDArray[np.int64]
+_F64Array = npt.NDArray[np.float64]
 
 class GraphError(ValueError): ...
 class CycleError(GraphError): ...
@@ -219,6 +224,7 @@ class Engine:
     def cue(self, action: Action, beat: float) -> None: ...
     def swap(self, graph: Graph) -> None: ...
     def now(self) -> int: ...
+    def feed(self, node: int) -> Feed | None: ...
     def snapshot(self) -> dict[str, Any]: ...
     def start_capture(
         self, source: str, slack: float, path: str | os.PathLike[str] | None = None, bits: int | None = None
@@ -243,6 +249,34 @@ class Engine:
     @property
     def open(self) -> bool: ...
 
+class _FeedInfoDict(TypedDict):
+    kind: str
+    columns: list[str]
+    units: list[str]
+    width: int
+    samplerate: float
+    hop: float
+    latency: float
+
+@final
+class Feed:
+    def info(self) -> _FeedInfoDict: ...
+    def written(self) -> int: ...
+    def dropped(self) -> int: ...
+    def latest(self) -> tuple[int, _F32Array] | None: ...
+    def drain(self) -> tuple[_I64Array, _F32Array]: ...
+
+def analyze(
+    graph: Graph, input: _F32Array, samplerate: float, blocksize: int
+) -> list[tuple[int, _FeedInfoDict, _I64Array, _F32Array]]: ...
+def beats_offline(
+    samples: _F32Array,
+    samplerate: float,
+    bpm_min: float,
+    bpm_max: float,
+    prior_bpm: float,
+    prior_octaves: float,
+) -> tuple[_I64Array, _F64Array]: ...
 def render(
     graph: Graph,
     song: Song,

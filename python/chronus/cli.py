@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _core
+from . import _core, analysis_cli
 from .control import describe, serve, to_dot
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
@@ -375,6 +375,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     lat.add_argument("--repeats", type=int, default=5, help="impulses to measure")
     lat.set_defaults(func=_cmd_latency)
+    analysis_cli.add_commands(sub)
     return parser
 
 

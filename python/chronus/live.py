@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _core, analysis
+from .analysis import FeatureStream
 from .graph import Graph
 from .kernels import Kernel, KernelNode
 from .signal import Node, Param
@@ -343,6 +344,13 @@ class Engine(Timed):
         self._core.connect(source, destination)
 
     # -- observation --------------------------------------------------------------------
+    def features(self, node: Node) -> FeatureStream:
+        """The frames analyzer ``node`` (``g.pitch(...)``, ``g.onsets(...)``, ...) publishes
+        while playing: :meth:`~chronus.analysis.FeatureStream.latest`, ``read()`` for every
+        frame waiting, or iterate for frames as they come. An edit that rebuilds the node
+        keeps feeding the same stream."""
+        return analysis.stream(self._core, self.graph, node)
+
     def stats(self) -> dict[str, Any]:
         """Timing and counters: clock (frames), time (s), callbacks, callback_frames and
         callback_started (wall seconds since the engine started) of the latest callback, deadline_ms,

@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod analysis;
 mod args;
 mod graph;
 mod kernel;
@@ -53,22 +54,6 @@ pub(crate) fn to_py(err: engine::Error) -> PyErr {
     }
 }
 
-/// The input of a render, (channels, frames), interleaved as the engine reads it.
-fn interleaved(input: Option<PyReadonlyArray2<'_, f32>>) -> (Vec<f32>, usize) {
-    match &input {
-        Some(a) => {
-            let view = a.as_array();
-            let (ch, n) = view.dim();
-            let mut interleaved = vec![0.0f32; ch * n];
-            for ((c, f), x) in view.indexed_iter() {
-                interleaved[f * ch + c] = *x;
-            }
-            (interleaved, ch)
-        }
-        None => (Vec::new(), 0),
-    }
-}
-
 /// Renders `frames` frames of `graph` playing `song` from frame 0 (transport running);
 /// returns float32 of shape (channels, frames). `input` (channels, frames) plays the part of
 /// the device input. The GIL is released while the engine runs.
@@ -89,7 +74,7 @@ fn render<'py>(
     let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing };
     // Borrow the graph only to copy it: another thread may edit it while this one renders.
     let (g, song) = (graph.borrow().inner.clone(), song.inner.clone());
-    let (in_samples, in_channels) = interleaved(input);
+    let (in_samples, in_channels) = input.as_ref().map(interleaved).unwrap_or_default();
     let (planar, channels) = py
         .detach(move || {
             let input = engine::Input { samples: &in_samples, channels: in_channels };
@@ -126,7 +111,7 @@ impl Renderer {
     ) -> PyResult<Self> {
         let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing };
         let (g, song) = (graph.borrow().inner.clone(), song.inner.clone());
-        let (in_samples, in_channels) = interleaved(input);
+        let (in_samples, in_channels) = input.as_ref().map(interleaved).unwrap_or_default();
         let frames = frames.0;
         let renderer = py
             .detach(move || {
@@ -162,6 +147,17 @@ impl Renderer {
         });
         Ok(PyArray1::from_vec(py, planar).reshape([ch, got])?.into_any())
     }
+}
+
+/// Audio given as (channels, frames), interleaved for the engine: (samples, channels).
+pub(crate) fn interleaved(audio: &PyReadonlyArray2<'_, f32>) -> (Vec<f32>, usize) {
+    let view = audio.as_array();
+    let (ch, n) = view.dim();
+    let mut out = vec![0.0f32; ch * n];
+    for ((c, f), x) in view.indexed_iter() {
+        out[f * ch + c] = *x;
+    }
+    (out, ch)
 }
 
 /// Every node kind: {kind: {doc, inputs, outputs, params: [{name, default, min, max,
@@ -237,10 +233,13 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<song::CcMap>()?;
     m.add_class::<live::Engine>()?;
     m.add_class::<kernel::Kernel>()?;
+    m.add_class::<analysis::Feed>()?;
     m.add_function(wrap_pyfunction!(live::devices, m)?)?;
     m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(analysis::beats_offline, m)?)?;
     m.add("GraphError", m.py().get_type::<GraphError>())?;
     m.add("CycleError", m.py().get_type::<CycleError>())?;
     m.add("QueueFullError", m.py().get_type::<QueueFullError>())?;

@@ -15,6 +15,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use crate::analysis::Feed;
 use crate::song::{Action, CcMap, Song};
 use crate::{args, to_py, Graph};
 
@@ -139,6 +140,11 @@ impl Engine {
     /// The sample clock now (estimated between callbacks).
     fn now(&self, py: Python<'_>) -> PyResult<u64> {
         self.run(py, |live| Ok(live.now()))
+    }
+
+    /// The feature feed of analyzer node `node` (None if it writes none or is not playing).
+    fn feed(&self, py: Python<'_>, node: u32) -> PyResult<Option<Feed>> {
+        Ok(self.run(py, |live| Ok(live.feed(node)))?.map(Feed::new))
     }
 
     /// Timing, counters and meters from the latest callback.
