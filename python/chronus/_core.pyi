@@ -286,6 +286,7 @@ def render(
     smoothing: float,
     input: _F32Array | None = None,
 ) -> _F32Array: ...
+
 @final
 class Renderer:
     def __new__(

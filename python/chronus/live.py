@@ -379,28 +379,26 @@ class Engine(Timed):
         return {"peak": s["peak"], "rms": s["rms"], "peak_db": db(s["peak"]), "rms_db": db(s["rms"])}
 
     # -- recording ----------------------------------------------------------------------
-    def start_capture(
-        self, *, with_input: bool = False, slack: float = 10.0, path: str | os.PathLike[str] | None = None
-    ) -> None:
-        """Starts recording exactly what the engine outputs (and, ``with_input``, the device
-        input), from inside the audio thread; ``slack`` seconds (at most 60) may wait in the
-        ring. With ``path`` (``.wav`` or ``.flac``) the take streams to that file as it goes
-        (see :meth:`record`) instead of memory."""
+    def start_capture(self, *, with_input: bool = False, slack: float = 10.0) -> None:
+        """Starts recording into memory exactly what the engine outputs (and, ``with_input``,
+        the device input), from inside the audio thread; ``slack`` seconds (at most 60) may
+        wait in the ring. To stream a take to a file as it goes, use :meth:`record`."""
         source = "both" if with_input else "output"
-        self._core.start_capture(source, float(slack), None if path is None else os.fspath(path))
+        self._core.start_capture(source, float(slack))
 
-    def stop_capture(self) -> tuple[np.ndarray, int] | tuple[Path, int]:
-        """Stops recording; returns float32 (channels, frames) and the frame of the engine
-        clock at which the recording starts (for a capture started with ``path``: the file's
-        path instead of the audio). Frames lost to a slow reader raise an error after
-        everything recorded is returned in the exception's ``audio`` attribute."""
+    def stop_capture(self) -> tuple[np.ndarray, int]:
+        """Stops the capture :meth:`start_capture` began; returns float32 (channels, frames)
+        and the frame of the engine clock at which it starts. Frames lost to a slow reader
+        raise an error after everything recorded is returned in the exception's ``audio``
+        attribute. (A recording to a file is stopped by its :class:`Take`.)"""
         audio, start, overruns, _, path = self._core.stop_capture()
-        result = (Path(path) if audio is None else audio, start or 0)
+        if audio is None:
+            raise RuntimeError(f"the recording to {path} was a file take; it is closed now")
         if overruns:
             err = RuntimeError(f"the capture lost {overruns} frames because its reader fell behind")
-            err.audio = result[0]  # type: ignore[attr-defined]
+            err.audio = audio  # type: ignore[attr-defined]
             raise err
-        return result
+        return audio, start or 0
 
     def record(
         self,
@@ -441,14 +439,14 @@ class Take:
         status = self._engine._core.capture_status()
         if status is None:
             raise RuntimeError(f"the recording to {self.path} is no longer running")
-        return status
+        return dict(status)
 
     def stop(self) -> dict[str, Any]:
         """Stops the recording and closes the file; returns path, frames, start (frame of
         the engine clock of its first frame) and overruns. Raises if frames were lost."""
         if self._result is None:
-            _, start, overruns, frames, path = self._engine._core.stop_capture()
-            self._result = {"path": Path(path), "frames": frames, "start": start or 0, "overruns": overruns}
+            _, start, overruns, frames, _ = self._engine._core.stop_capture()
+            self._result = {"path": self.path, "frames": frames, "start": start or 0, "overruns": overruns}
             if overruns:
                 raise RuntimeError(
                     f"the recording to {self.path} lost {overruns} frames (the writer fell behind)"

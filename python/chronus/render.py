@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 
@@ -15,6 +16,34 @@ from .graph import Graph
 DEFAULT_SAMPLERATE = 48_000
 DEFAULT_BLOCKSIZE = 256
 DEFAULT_SMOOTHING = 0.005
+
+
+@overload
+def render(
+    graph: Graph,
+    seconds: float,
+    samplerate: int = ...,
+    blocksize: int = ...,
+    *,
+    smoothing: float = ...,
+    input: np.ndarray | None = ...,
+    out: None = None,
+    subtype: str | None = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def render(
+    graph: Graph,
+    seconds: float,
+    samplerate: int = ...,
+    blocksize: int = ...,
+    *,
+    smoothing: float = ...,
+    input: np.ndarray | None = ...,
+    out: str | os.PathLike[str],
+    subtype: str | None = ...,
+) -> Path: ...
 
 
 def render(
@@ -68,7 +97,7 @@ def _job(
     blocksize: int,
     smoothing: float,
     input: np.ndarray | None,
-) -> tuple:
+) -> tuple[_core.Graph, _core.Song, int, float, int, float, np.ndarray | None]:
     """The arguments of ``_core.render`` (and ``_core.Renderer``) for a render of ``graph``."""
     if not isinstance(graph, Graph):
         raise TypeError(f"render() needs a chronus.Graph, got {type(graph).__name__}")
