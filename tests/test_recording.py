@@ -88,9 +88,10 @@ def test_captures_choose_their_source_and_a_stopped_take_is_complete(tmp_path):
         with live.record(tmp_path / "both.wav", source="both") as take:
             time.sleep(0.3)
         info = take.stop()
-        live.start_capture(path=tmp_path / "out.flac")
+        out_take = live.record(tmp_path / "out.flac")
         time.sleep(0.2)
-        path, start = live.stop_capture()
+        out_info = out_take.stop()
+        path, start = out_info["path"], out_info["start"]
         assert live.stats()["capture_overruns"] == 0
     both, _ = sf.read(tmp_path / "both.wav", dtype="float32", always_2d=True)
     assert both.shape == (info["frames"], 3)

@@ -416,7 +416,6 @@ class Engine(Timed):
         32 for WAV, 24 for FLAC). Returns a :class:`Take`; call its ``stop()``.
 
         >>> take = live.record("take.flac", source="both")   # doctest: +SKIP
-        >>> ...
         >>> info = take.stop()                               # doctest: +SKIP
         """
         self._core.start_capture(source, float(slack), os.fspath(path), bits)
