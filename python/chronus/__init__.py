@@ -10,7 +10,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import analysis, nodes, presets
+from . import analysis, drums, nodes, pitch_monitor, presets, record
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
@@ -68,15 +68,18 @@ __all__ = [
     "analyze",
     "beats",
     "devices",
+    "drums",
     "kernel",
     "load_patch",
     "measure_latency",
     "midi_inputs",
     "node_kinds",
     "nodes",
+    "pitch_monitor",
     "presets",
     "read_audio",
     "read_midi",
+    "record",
     "render",
     "sample_kernel",
     "serve",
