@@ -81,7 +81,9 @@ impl Schedule {
                     inherit(&mut self.slots[i as usize], &mut old.slots[j as usize]);
                 }
                 for &(i, j) in &plan.pairs {
-                    carry(&mut self.slots[i as usize], &mut old.slots[j as usize], follow_graph);
+                    let (i, j) = (i as usize, j as usize);
+                    carry(&mut self.slots[i], &mut old.slots[j], follow_graph);
+                    self.inspector.set_timing(i, old.inspector.timing(j));
                 }
             }
             _ => self.match_and_carry(old, follow_graph),
@@ -94,13 +96,14 @@ impl Schedule {
         for inheriting in [true, false] {
             for i in 0..self.slots.len() {
                 let origin = self.origin(self.slots[i].id);
-                let Some(old_slot) = old.slot_mut(origin) else { continue };
-                let slot = &mut self.slots[i];
+                let Some(j) = old.slot_index(origin) else { continue };
+                let (slot, old_slot) = (&mut self.slots[i], &mut old.slots[j]);
                 let same = old_slot.signature == slot.signature;
                 if inheriting && !same && old_slot.signature.kind == slot.signature.kind {
                     inherit(slot, old_slot);
                 } else if !inheriting && same {
                     carry(slot, old_slot, follow_graph);
+                    self.inspector.set_timing(i, old.inspector.timing(j));
                 }
             }
         }
