@@ -10,7 +10,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import analysis, drums, nodes, pitch_monitor, presets, record
+from . import analysis, drums, nodes, pitch_monitor, presets, record, session
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
@@ -24,6 +24,7 @@ from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
 from .pattern import Note, Pattern
 from .render import render
+from .session import Session
 from .signal import Node, Param, Signal
 from .tempo import TempoMap, TimeSignature, beats
 from .timed import NoteTarget
@@ -60,6 +61,7 @@ __all__ = [
     "PatchError",
     "Pattern",
     "QueueFullError",
+    "Session",
     "Signal",
     "StateArray",
     "TempoMap",
@@ -85,6 +87,7 @@ __all__ = [
     "render",
     "sample_kernel",
     "serve",
+    "session",
     "write_audio",
     "write_midi",
     "write_wav",

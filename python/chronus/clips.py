@@ -58,6 +58,7 @@ class ClipNodes(NodeBuilders):
         stretch: ParamValue | None = None,
         semitones: ParamValue | None = None,
         stream: bool = False,
+        align: bool = False,
         name: str | None = None,
     ) -> Clip:
         """A clip player: plays a region of ``source`` from the exact frame its gate rises.
@@ -82,6 +83,9 @@ class ClipNodes(NodeBuilders):
             stream: stream the file from disk instead of loading it (long files: memory stays
                 bounded, about 6 s of audio per clip; forwards once, no loop or reverse;
                 formats the engine decodes: WAV, AIFF, FLAC, OGG/Vorbis, MP3, M4A).
+            align: with ``stretch`` or ``semitones``, run the stretcher ahead through its
+                latency at each start, so the region's first frame plays on the gate's
+                frame (no latency; a few hops are computed in the gate's block).
         """
         options: dict[str, object] = {}
         if stream:
@@ -102,7 +106,7 @@ class ClipNodes(NodeBuilders):
             "reverse": "on" if reverse else "off",
             "fade_in": fade_in,
             "fade_out": fade_out,
-            "stretcher": "on" if stretched else "off",
+            "stretcher": ("aligned" if align else "on") if stretched else "off",
         }
         params: dict[str, ParamValue] = {"gate": gate, "gain": gain_db}
         if stretch is not None:

@@ -30,6 +30,8 @@ from .analysis import FeatureStream
 from .graph import Graph
 from .inspect_live import Inspecting
 from .kernels import Kernel, KernelNode
+from .session import Clip, Session
+from .session import launch as session_launch
 from .signal import Node, Param
 from .tempo import TempoMap
 from .timed import Action, ParamChange, Timed
@@ -98,7 +100,7 @@ class Engine(Timed, Inspecting):
 
     def __init__(
         self,
-        graph: Graph,
+        graph: Graph | Session,
         *,
         backend: str = "auto",
         device: str | None = None,
@@ -116,8 +118,17 @@ class Engine(Timed, Inspecting):
         midi_target: Node | None = None,
         autoplay: bool = True,
     ) -> None:
+        #: The session played (``Engine(session)``): moving its faders, pans, mutes and
+        #: solos is heard at once.
+        self.session: Session | None = None
+        if isinstance(graph, Session):
+            self.session = graph
+            samplerate = graph.samplerate if samplerate is None else samplerate
+            if samplerate != graph.samplerate:
+                raise ValueError(f"the session runs at {graph.samplerate} Hz, not {samplerate}")
+            graph = graph.graph()
         if not isinstance(graph, Graph):
-            raise TypeError(f"Engine() needs a chronus.Graph, got {type(graph).__name__}")
+            raise TypeError(f"Engine() needs a chronus.Graph or Session, got {type(graph).__name__}")
         if outputs is None:
             channels = graph.info(samplerate or 48_000, blocksize)["output_channels"]
             outputs = max(channels, 2)
@@ -150,12 +161,17 @@ class Engine(Timed, Inspecting):
         self._routes: list[int | None] = [None] * 16
         try:
             # The graph's timeline and tracks play from the first frame, as in a render.
+            if self.session is not None and self.samplerate != self.session.samplerate:
+                granted, wanted = self.samplerate, self.session.samplerate
+                raise _core.DeviceError(f"the device runs at {granted:g} Hz and the session at {wanted} Hz")
             self._song = graph.song(self.samplerate)
             self._core.play(self._song)
             self._start_midi(midi_in, midi_target)
         except BaseException:
             self.close()
             raise
+        if self.session is not None:
+            self.session._live = self
 
     def _default_target(self) -> Node | None:
         """The graph's only voice allocator, if it has exactly one."""
@@ -182,6 +198,8 @@ class Engine(Timed, Inspecting):
     def close(self) -> None:
         """Stops the audio and releases the device. Safe to call twice."""
         self._core.close()
+        if self.session is not None and self.session._live is self:
+            self.session._live = None
 
     @property
     def closed(self) -> bool:
@@ -193,6 +211,21 @@ class Engine(Timed, Inspecting):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- sessions -------------------------------------------------------------------------
+    def launch(self, clip: Clip, quantize: str | int = "bar") -> float | None:
+        """Starts ``clip`` (of the session this engine plays) from its first frame on the
+        next beat, bar or ``quantize`` bars of the transport ("now": at the next block);
+        a clip already playing starts again. Returns the beat it starts on.
+
+        >>> live.launch(loops.clips[3], quantize="bar")   # doctest: +SKIP
+        """
+        return session_launch(self, clip, quantize, start=True)
+
+    def stop(self, clip: Clip, quantize: str | int = "bar") -> float | None:
+        """Stops ``clip`` (it fades out over its ``fade_out``) on the next beat, bar or
+        ``quantize`` bars ("now": at the next block). Returns that beat."""
+        return session_launch(self, clip, quantize, start=False)
 
     # -- time ---------------------------------------------------------------------------
     def now(self) -> float:

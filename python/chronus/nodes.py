@@ -565,7 +565,7 @@ class Clip(Node):
     with equal-power fades, a gain, and optionally Signalsmith Stretch time-stretching and
     pitch-shifting (independent of each other, both modulatable). Output: the recording's
     channels. With the stretcher on, the output comes `latency` frames after the gate
-    (reported to the compiler).
+    (reported to the compiler); 'aligned' starts it on the gate's frame instead.
 
     Parameters (numbers, one number per lane, or signals):
         gate: A rise above 0.5 starts the region from its first frame; a fall fades it
@@ -594,7 +594,9 @@ class Clip(Node):
         fade_out: Equal-power fade, seconds (of the recording): ends at the end of an
             unlooped region, and starts when the gate falls. [0 .. 60, default 0.005]
         stretcher: 'on' runs the clip through Signalsmith Stretch (stretch and semitones
-            take effect; adds its latency). (default False)
+            take effect; adds its latency); 'aligned' too, but runs the stretcher ahead
+            through its latency at each start, so the region's first frame plays on the
+            gate's frame (no latency). One of 'off', 'on', 'aligned' (default 'off').
     """
 
     kind: ClassVar[str] = "clip"

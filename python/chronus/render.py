@@ -12,6 +12,7 @@ import numpy as np
 from . import _core
 from .audio import _checked_audio
 from .graph import Graph
+from .session import Session
 
 DEFAULT_SAMPLERATE = 48_000
 DEFAULT_BLOCKSIZE = 256
@@ -20,9 +21,9 @@ DEFAULT_SMOOTHING = 0.005
 
 @overload
 def render(
-    graph: Graph,
+    graph: Graph | Session,
     seconds: float,
-    samplerate: int = ...,
+    samplerate: int | None = ...,
     blocksize: int = ...,
     *,
     smoothing: float = ...,
@@ -34,9 +35,9 @@ def render(
 
 @overload
 def render(
-    graph: Graph,
+    graph: Graph | Session,
     seconds: float,
-    samplerate: int = ...,
+    samplerate: int | None = ...,
     blocksize: int = ...,
     *,
     smoothing: float = ...,
@@ -47,9 +48,9 @@ def render(
 
 
 def render(
-    graph: Graph,
+    graph: Graph | Session,
     seconds: float,
-    samplerate: int = DEFAULT_SAMPLERATE,
+    samplerate: int | None = None,
     blocksize: int = DEFAULT_BLOCKSIZE,
     *,
     smoothing: float = DEFAULT_SMOOTHING,
@@ -65,9 +66,10 @@ def render(
     same samples) with the GIL released.
 
     Args:
-        graph: the patch; it must have an output.
+        graph: the patch (it must have an output), or a :class:`chronus.Session`,
+            which is compiled to one (:meth:`chronus.Session.graph`).
         seconds: duration in seconds (> 0).
-        samplerate: sample rate in Hz.
+        samplerate: sample rate in Hz (default: a session's own, otherwise 48 kHz).
         blocksize: largest block in frames (16 to 4096), as a live engine would use.
         smoothing: default glide of parameter changes in seconds (0 turns it off).
         input: audio for ``g.input()`` nodes, shape (channels, frames) or (frames,);
@@ -82,6 +84,13 @@ def render(
     Returns:
         float32 array of shape (channels, frames), or the path written when ``out`` is given.
     """
+    if isinstance(graph, Session):
+        if samplerate is not None and samplerate != graph.samplerate:
+            raise ValueError(f"the session runs at {graph.samplerate} Hz; not {samplerate}")
+        samplerate = graph.samplerate
+        graph = graph.graph()
+    if samplerate is None:
+        samplerate = DEFAULT_SAMPLERATE
     args = _job(graph, seconds, samplerate, blocksize, smoothing, input)
     if out is not None:
         from .stream import render_to_file
@@ -100,7 +109,7 @@ def _job(
 ) -> tuple[_core.Graph, _core.Song, int, float, int, float, np.ndarray | None]:
     """The arguments of ``_core.render`` (and ``_core.Renderer``) for a render of ``graph``."""
     if not isinstance(graph, Graph):
-        raise TypeError(f"render() needs a chronus.Graph, got {type(graph).__name__}")
+        raise TypeError(f"render() needs a chronus.Graph or Session, got {type(graph).__name__}")
     if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"seconds must be a positive duration, got {seconds!r}")
     if not (isinstance(samplerate, (int, float)) and math.isfinite(samplerate) and samplerate > 0):

@@ -58,7 +58,10 @@ def render_to_file(
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
     ext = path.suffix.lower().lstrip(".")
-    formats = {k.lower(): k for k in sf.available_formats()}
+    # Opus goes in an Ogg container; .aif is AIFF too.
+    formats = {k.lower(): k for k in sf.available_formats()} | {"opus": "OGG", "aif": "AIFF"}
+    if ext == "opus" and subtype is None:
+        subtype = "OPUS"
     if ext not in formats:
         raise ValueError(f"cannot write {path}: unknown audio file extension '.{ext}'")
     file_format = formats[ext]

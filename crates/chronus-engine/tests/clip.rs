@@ -227,3 +227,36 @@ fn the_pitch_shifter_transposes_a_stereo_tone_and_reports_its_latency() {
         assert!(left[latency..latency + 4800].iter().any(|x| x.abs() > 0.1), "silence after the latency");
     }
 }
+
+#[test]
+fn an_aligned_stretcher_plays_the_region_from_the_gate_frame() {
+    // 'aligned' runs ahead through the latency at the start: its output is the unaligned
+    // output moved earlier by exactly the latency, sample for sample, whatever the block
+    // size, so a clip started at frame 0 sounds from frame 0; it reports no latency.
+    let data = recording(30_000);
+    for ratio in [0.8f32, 1.25, 2.0] {
+        let build = |mode: &str| {
+            let mut g = Graph::new();
+            let c = clip(&mut g, data.clone(), 1, &[("loop", text("on")), ("stretcher", text(mode))]);
+            g.set_param(c, "stretch", &[ratio]).unwrap();
+            g.set_param(c, "semitones", &[2.0]).unwrap();
+            (g, c)
+        };
+        let (late, c1) = build("on");
+        let (aligned, c2) = build("aligned");
+        let latency = compile(&late, &opts(256)).unwrap().latency(c1).unwrap();
+        assert_eq!(compile(&aligned, &opts(256)).unwrap().latency(c2), Some(0));
+        for (start, block) in [(0u64, 256), (777, 64), (5_000, 1024)] {
+            let frames = 40_000;
+            let reference = run(&late, 256, frames + latency, &[gate(c1, 1.0, start)]);
+            let out = run(&aligned, block, frames, &[gate(c2, 1.0, start)]);
+            let s = start as usize;
+            assert!(out[..s].iter().all(|x| *x == 0.0), "ratio {ratio}: sound before the gate");
+            assert_eq!(
+                &out[s..],
+                &reference[s + latency..frames + latency],
+                "ratio {ratio}, start {start}, block {block}"
+            );
+        }
+    }
+}

@@ -199,3 +199,41 @@ fn nan_input_and_wild_modulation_do_not_allocate_in_any_kind() {
         assert_eq!(violation_count(), 0, "{}: the audio thread allocated or freed", spec.kind);
     }
 }
+
+#[test]
+fn aligned_clip_starts_do_not_allocate() {
+    // An aligned stretcher runs ahead through its latency at every start: gates rising and
+    // falling again and again, with the ratio and transposition moving, stay off the heap.
+    let mut g = chronus_engine::Graph::new();
+    let data: Vec<f32> = (0..6000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
+    let clip = common::node(
+        &mut g,
+        "clip",
+        &[],
+        &[
+            ("data", chronus_engine::OptValue::Array(chronus_engine::ArrayData::new(data, 2).unwrap())),
+            ("loop", chronus_engine::OptValue::Text("on".into())),
+            ("stretcher", chronus_engine::OptValue::Text("aligned".into())),
+        ],
+    );
+    g.connect_output(clip, "out").unwrap();
+    let mut proc = Processor::new(compile(&g, &opts(256)).unwrap(), 1024);
+    let mut buffer = vec![0.0f32; 2 * 1024];
+    reset_violation_count();
+    let c_calls = c_heap::calls_in(|| {
+        assert_no_alloc(|| {
+            let mut t = 0u64;
+            for (i, frames) in [256usize, 100, 1, 1024, 333].iter().cycle().take(200).enumerate() {
+                let i = i as u64;
+                proc.push_event(param(clip, 0, None, (i % 3 != 2) as u8 as f32, Ramp::Jump, t + i % 50)).unwrap();
+                proc.push_event(param(clip, 2, None, 0.5 + 0.1 * (i % 10) as f32, Ramp::Jump, t)).unwrap();
+                proc.push_event(param(clip, 3, None, (i % 7) as f32 - 3.0, Ramp::Jump, t)).unwrap();
+                proc.process(&mut buffer[..2 * frames], 2);
+                t += *frames as u64;
+            }
+        })
+    });
+    assert_eq!(violation_count(), 0, "an aligned start allocated or freed");
+    assert_eq!(c_calls, 0, "an aligned start called malloc or free");
+    assert!(buffer.iter().all(|x| x.is_finite()) && buffer.iter().any(|x| *x != 0.0));
+}

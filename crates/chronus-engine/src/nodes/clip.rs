@@ -14,7 +14,11 @@
 //! [`Node::latency`]: a gate rising at frame `T` sounds the region's first frame at `T +
 //! latency` (a session starts such clips that much early). At a start the stretcher is
 //! primed ("seek") with the region's first input-latency frames, which puts the region's
-//! first frame exactly `latency` frames after the gate.
+//! first frame exactly `latency` frames after the gate. With `stretcher='aligned'` the
+//! stretcher then runs ahead through that latency at the start (a few hops computed in the
+//! gate's block, their output dropped), so the region's first frame plays on the gate's
+//! frame and the node reports no latency: what a session uses, so that a stretched loop's
+//! downbeat lands on the session's beat even when it starts at frame 0.
 
 use crate::dsp::stretch::Stretcher;
 use std::sync::Arc;
@@ -46,7 +50,7 @@ pub static CLIP: NodeSpec = NodeSpec {
           equal-power fades, a gain, and optionally Signalsmith Stretch time-stretching and \
           pitch-shifting (independent of each other, both modulatable). Output: the recording's \
           channels. With the stretcher on, the output comes `latency` frames after the gate \
-          (reported to the compiler).",
+          (reported to the compiler); 'aligned' starts it on the gate's frame instead.",
     inputs: &[],
     outputs: &[OUT],
     params: ClipParams::SPECS,
@@ -95,9 +99,10 @@ pub static CLIP: NodeSpec = NodeSpec {
         },
         OptionSpec {
             name: "stretcher",
-            default: OptDefault::Choice(&["off", "on"]),
+            default: OptDefault::Choice(&["off", "on", "aligned"]),
             doc: "'on' runs the clip through Signalsmith Stretch (stretch and semitones take effect; \
-                  adds its latency).",
+                  adds its latency); 'aligned' too, but runs the stretcher ahead through its latency \
+                  at each start, so the region's first frame plays on the gate's frame (no latency).",
         },
     ],
     input_rule: InputRule::Broadcast,
@@ -205,7 +210,11 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         state: State::Idle,
         played: 0,
     };
-    let stretcher = (ctx.text("stretcher") == "on").then(|| Stretched::new(channels, ctx.samplerate));
+    let stretcher = match ctx.text("stretcher") {
+        "on" => Some(Stretched::new(channels, ctx.samplerate, false)),
+        "aligned" => Some(Stretched::new(channels, ctx.samplerate, true)),
+        _ => None,
+    };
     let node = Clip { player, stretcher, gate: false, scratch: vec![0.0; ctx.max_block * channels].into() };
     Ok(Built { node: Box::new(node), output_channels: vec![channels] })
 }
@@ -335,10 +344,14 @@ struct Stretched {
     preroll: Box<[f32]>,
     /// Output frames since the player went idle (the stretcher rings on for a while).
     idle: usize,
+    /// Whether a start runs ahead through the output latency.
+    aligned: bool,
+    /// Output frames still to drop after a start (aligned).
+    skip: usize,
 }
 
 impl Stretched {
-    fn new(channels: usize, samplerate: f64) -> Stretched {
+    fn new(channels: usize, samplerate: f64, aligned: bool) -> Stretched {
         let hop = Stretcher::hop_at(samplerate);
         let max_input = (hop as f64 / MIN_RATIO as f64).ceil() as usize + 2;
         let stretcher = Stretcher::new(channels, samplerate, max_input, hop);
@@ -350,6 +363,8 @@ impl Stretched {
             played: hop,
             preroll: vec![0.0; stretcher.preroll() * channels].into(),
             idle: usize::MAX,
+            aligned,
+            skip: 0,
             stretcher,
         }
     }
@@ -365,6 +380,16 @@ impl Stretched {
         self.position = 0.0;
         self.played = self.stretcher.hop();
         self.idle = 0;
+        self.skip = if self.aligned { self.stretcher.output_latency() } else { 0 };
+    }
+
+    /// Frames between the gate and the region's first frame.
+    fn latency(&self) -> usize {
+        if self.aligned {
+            0
+        } else {
+            self.stretcher.output_latency()
+        }
     }
 
     /// Fills `out` (frames `from..` of the block) from the player, reading the ratio and
@@ -393,6 +418,13 @@ impl Stretched {
                 player.pull(input);
                 self.stretcher.process(input, &mut self.output);
                 self.played = 0;
+            }
+            if self.skip > 0 {
+                // Aligned start: the latency's worth of output is computed and dropped.
+                let drop = (hop - self.played).min(self.skip);
+                self.played += drop;
+                self.skip -= drop;
+                continue;
             }
             let n = (hop - self.played).min(frames - f);
             out[f * ch..(f + n) * ch].copy_from_slice(&self.output[self.played * ch..(self.played + n) * ch]);
@@ -459,6 +491,6 @@ impl Node for Clip {
     }
 
     fn latency(&self) -> usize {
-        self.stretcher.as_ref().map_or(0, |s| s.stretcher.output_latency())
+        self.stretcher.as_ref().map_or(0, Stretched::latency)
     }
 }
