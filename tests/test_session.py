@@ -326,3 +326,20 @@ def test_bar_lines_follow_the_time_signature():
     assert cx.session.next_boundary(tempo, 9.0, 2) == 14.0
     with pytest.raises(ValueError, match="quantize"):
         cx.session.next_boundary(tempo, 0.0, 0)
+
+
+def test_stretched_clips_sound_on_their_frame_started_early_or_aligned(media):
+    # Before its latency, a stretched clip's stretcher runs ahead at the start (aligned);
+    # later, its gate rises that latency early. Either way its first frame sounds on the
+    # clip's frame, and the samples are the same.
+    def render_at(at: float) -> np.ndarray:
+        s = cx.Session(samplerate=SR)
+        s.track("t").clip(media["noise"], at=at, stretch=1.25, semitones=-2, length=0.5)
+        return cx.render(s, seconds=at + 1.0)
+
+    first, later = render_at(0.0), render_at(0.75)
+    start = round(0.75 * SR)
+    latency = cx.Session(samplerate=SR).stretch_latency()
+    assert 0 < latency < 0.2 * SR
+    assert np.all(later[:, :start] == 0.0)
+    np.testing.assert_array_equal(later[:, start:], first)

@@ -141,11 +141,12 @@ class Clip:
     idle: bool = False
     #: The clip node of the last compiled graph.
     node: ClipNode | None = field(default=None, repr=False, compare=False)
-    _built: WeakKeyDictionary[Graph, ClipNode] = field(
+    _built: WeakKeyDictionary[Graph, tuple[ClipNode, int]] = field(
         default_factory=WeakKeyDictionary, repr=False, compare=False
     )
 
-    def _live_node(self, live: Engine) -> ClipNode:
+    def _live_node(self, live: Engine) -> tuple[ClipNode, int]:
+        """The clip's node in the graph ``live`` plays, and how early its gate moves (frames)."""
         if self.track.session._live is not live or live.graph not in self._built:
             raise ValueError(f"this engine does not play the session of track '{self.track.name}'")
         return self._built[live.graph]
@@ -470,6 +471,7 @@ class Session:
         self._live: Engine | None = None
         self._cache: dict[Path, np.ndarray] = {}
         self._last: Graph | None = None
+        self._latency: int | None = None
 
     @property
     def bpm(self) -> float:
@@ -569,11 +571,28 @@ class Session:
         self._last = g
         return g
 
+    def stretch_latency(self) -> int:
+        """Frames by which the stretcher delays a clip at the session's rate."""
+        if self._latency is None:
+            g = Graph()
+            probe = g.clip(np.zeros((1, 64), np.float32), samplerate=self.samplerate, stretch=1.0)
+            g.output(probe)
+            self._latency = int(g.info(self.samplerate)["latency"][probe.id])
+        return self._latency
+
     def _clip(self, g: Graph, clip: Clip) -> Signal:
         sr = self.samplerate
         audio = self._audio(clip.path)
         ratio = clip.ratio()
         stretched = ratio != 1.0 or clip.semitones != 0.0
+        start = round(clip.start_seconds() * sr)
+        # A stretched clip's gate rises (and falls) its latency early, so that it sounds on
+        # its frame; one starting before its latency runs the stretcher ahead instead
+        # (aligned: exact too, but those hops are computed in the gate's block).
+        lead = self.stretch_latency() if stretched else 0
+        align = stretched and not clip.idle and start < lead
+        if align:
+            lead = 0
         node = g.clip(
             audio,
             samplerate=sr,
@@ -585,14 +604,14 @@ class Session:
             fade_out=clip.fade_out,
             stretch=ratio if stretched else None,
             semitones=clip.semitones if stretched else None,
-            align=True,
+            align=align,
         )
         clip.node = node
-        clip._built[g] = node
+        clip._built[g] = (node, lead)
         if not clip.idle:
-            g.set(node.gate, 1.0, frame=round(clip.start_seconds() * sr), ramp=0)
+            g.set(node.gate, 1.0, frame=start - lead, ramp=0)
         if not clip.idle and (clip.until is not None or clip.until_beat is not None):
-            g.set(node.gate, 0.0, frame=round(clip.end_seconds() * sr), ramp=0)
+            g.set(node.gate, 0.0, frame=max(round(clip.end_seconds() * sr) - lead, start - lead), ramp=0)
         index = clip.track.clips.index(clip)
         return _to_stereo(g, sr, node, f"{clip.track.name}.clip{index}.stereo", audio.shape[0])
 
@@ -724,20 +743,24 @@ def next_boundary(tempo: TempoMap, beat: float, quantize: str | int) -> float:
 
 
 def launch(live: Engine, clip: Clip, quantize: str | int, *, start: bool) -> float | None:
-    """Starts (or stops) ``clip`` on the next grid line of the engine's transport; returns
-    that beat (None: now)."""
-    node = clip._live_node(live)
+    """Starts (or stops) ``clip`` on the next grid line of the engine's transport (the
+    gate cued its stretcher's latency earlier, on the session's tempo map); returns that
+    beat (None: now)."""
+    node, lead = clip._live_node(live)
     if quantize == "now":
         if start:
             live.set(node.gate, 0.0, ramp=0)
         live.set(node.gate, 1.0 if start else 0.0, ramp=0)
         return None
+    tempo = clip.track.session.tempo
+    sr = live.samplerate
     # Far enough ahead that the command reaches the audio thread first: two blocks.
-    margin = 2 * live.info["blocksize"] / live.samplerate * live.transport.bpm / 60.0
-    beat = next_boundary(clip.track.session.tempo, live.transport.beat + margin, quantize)
+    ahead = (2 * live.info["blocksize"] + lead) / sr
+    now = live.transport.beat
+    beat = next_boundary(tempo, tempo.beat(tempo.seconds(now) + ahead), quantize)
+    cue = tempo.beat(tempo.seconds(beat) - lead / sr)
     if start:
-        # A fall two frames before the line, so that a clip already playing starts again.
-        before = 2.0 / live.samplerate * live.transport.bpm / 60.0
-        live.set(node.gate, 0.0, beat=beat - before, ramp=0)
-    live.set(node.gate, 1.0 if start else 0.0, beat=beat, ramp=0)
+        # A fall two frames before, so that a clip already playing starts again.
+        live.set(node.gate, 0.0, beat=tempo.beat(tempo.seconds(beat) - (lead + 2) / sr), ramp=0)
+    live.set(node.gate, 1.0 if start else 0.0, beat=cue, ramp=0)
     return beat

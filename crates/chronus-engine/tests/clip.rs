@@ -232,7 +232,8 @@ fn the_pitch_shifter_transposes_a_stereo_tone_and_reports_its_latency() {
 fn an_aligned_stretcher_plays_the_region_from_the_gate_frame() {
     // 'aligned' runs ahead through the latency at the start: its output is the unaligned
     // output moved earlier by exactly the latency, sample for sample, whatever the block
-    // size, so a clip started at frame 0 sounds from frame 0; it reports no latency.
+    // size, so a clip started at frame 0 sounds from frame 0; it reports no latency. The
+    // unaligned one is silent until the region's first frame.
     let data = recording(30_000);
     for ratio in [0.8f32, 1.25, 2.0] {
         let build = |mode: &str| {
@@ -252,6 +253,7 @@ fn an_aligned_stretcher_plays_the_region_from_the_gate_frame() {
             let out = run(&aligned, block, frames, &[gate(c2, 1.0, start)]);
             let s = start as usize;
             assert!(out[..s].iter().all(|x| *x == 0.0), "ratio {ratio}: sound before the gate");
+            assert!(reference[..s + latency].iter().all(|x| *x == 0.0), "ratio {ratio}: sound before the region");
             assert_eq!(
                 &out[s..],
                 &reference[s + latency..frames + latency],

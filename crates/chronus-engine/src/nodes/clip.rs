@@ -14,7 +14,8 @@
 //! [`Node::latency`]: a gate rising at frame `T` sounds the region's first frame at `T +
 //! latency` (a session starts such clips that much early). At a start the stretcher is
 //! primed ("seek") with the region's first input-latency frames, which puts the region's
-//! first frame exactly `latency` frames after the gate. With `stretcher='aligned'` the
+//! first frame exactly `latency` frames after the gate; what comes out before it (the
+//! analysis window reaching back from the first frame) is silenced. With `stretcher='aligned'` the
 //! stretcher then runs ahead through that latency at the start (a few hops computed in the
 //! gate's block, their output dropped), so the region's first frame plays on the gate's
 //! frame and the node reports no latency: what a session uses, so that a stretched loop's
@@ -348,6 +349,9 @@ struct Stretched {
     aligned: bool,
     /// Output frames still to drop after a start (aligned).
     skip: usize,
+    /// Output frames still to silence after a start (not aligned): what the stretcher
+    /// plays before the region's first frame comes out (its window reaching back).
+    hush: usize,
 }
 
 impl Stretched {
@@ -365,6 +369,7 @@ impl Stretched {
             idle: usize::MAX,
             aligned,
             skip: 0,
+            hush: 0,
             stretcher,
         }
     }
@@ -380,7 +385,8 @@ impl Stretched {
         self.position = 0.0;
         self.played = self.stretcher.hop();
         self.idle = 0;
-        self.skip = if self.aligned { self.stretcher.output_latency() } else { 0 };
+        let latency = self.stretcher.output_latency();
+        (self.skip, self.hush) = if self.aligned { (latency, 0) } else { (0, latency) };
     }
 
     /// Frames between the gate and the region's first frame.
@@ -427,7 +433,11 @@ impl Stretched {
                 continue;
             }
             let n = (hop - self.played).min(frames - f);
-            out[f * ch..(f + n) * ch].copy_from_slice(&self.output[self.played * ch..(self.played + n) * ch]);
+            let quiet = n.min(self.hush);
+            out[f * ch..(f + quiet) * ch].fill(0.0);
+            out[(f + quiet) * ch..(f + n) * ch]
+                .copy_from_slice(&self.output[(self.played + quiet) * ch..(self.played + n) * ch]);
+            self.hush -= quiet;
             self.played += n;
             f += n;
         }
