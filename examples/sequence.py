@@ -32,6 +32,6 @@ def patch() -> cx.Graph:
                 continue
             t = (bar * len(PATTERN) + i) * STEP
             g.set(osc.freq, hz(note), at=t, ramp=0)
-            g.gate(amp, on=t, off=t + STEP * 0.7)
-            g.gate(fenv, on=t, off=t + STEP * 0.7)
+            g.gate(amp, at=t, duration=STEP * 0.7)
+            g.gate(fenv, at=t, duration=STEP * 0.7)
     return g

@@ -44,7 +44,7 @@ def test_bad_durations_and_settings():
             cx.render(g, bad)
     with pytest.raises(cx.GraphError, match=r"blocksize 8 frames is outside \[16, 4096\]"):
         cx.render(g, 1.0, blocksize=8)
-    with pytest.raises(ValueError, match="at must be a time"):
+    with pytest.raises(ValueError, match=r"at \(seconds\) must be >= 0"):
         g.set(g.sine().freq, 100, at=-1)
 
 

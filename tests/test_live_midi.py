@@ -191,7 +191,7 @@ def test_events_cued_at_beats_land_on_the_transports_frames():
     env = g.adsr(attack=0.0, decay=0.0, sustain=1.0, release=0.0)
     g.output(g.stack(v.trigger.sum(), level, env))
     g.tempo = cx.TempoMap([(0, 150), (2, 100)])
-    with cx.Engine(g, backend="null", outputs=3, smoothing=0.0) as live:
+    with cx.Engine(g, backend="null", outputs=3, smoothing=0.0, autoplay=False) as live:
         with pytest.raises(ValueError, match="beat must be >= 0"):
             live.set(level.value, 1.0, beat=-1)
         with pytest.raises(ValueError, match="give at most one of"):

@@ -244,7 +244,7 @@ def test_the_clock_follows_the_live_transport():
     g = cx.Graph()
     clock = g.clock()
     g.output(g.stack(clock.beat, clock.bpm, clock.playing))
-    with cx.Engine(g, backend="null", outputs=3) as live:
+    with cx.Engine(g, backend="null", outputs=3, autoplay=False) as live:
         live.start_capture()
         time.sleep(0.2)
         live.transport.start()

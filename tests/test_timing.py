@@ -45,7 +45,7 @@ def test_adsr_release_from_mid_attack_takes_the_release_time():
     g = cx.Graph()
     env = g.adsr(attack=0.1, release=0.05)
     g.output(env)
-    g.gate(env, on=0.0, off=0.05)  # released half way up the attack
+    g.gate(env, at=0.0, duration=0.05)  # released half way up the attack
     out = cx.render(g, 0.5, SR)[0]
     off = int(0.05 * SR)
     assert out[off - 1] == pytest.approx(0.5, abs=1e-3)
@@ -91,3 +91,19 @@ def test_renders_are_bit_identical_and_block_independent():
     b64, b512 = cx.render(g, 3.0, SR, 64), cx.render(g, 3.0, SR, 512)
     assert np.max(np.abs(b64 - b512)) < 1e-6
     assert np.max(np.abs(a)) > 0.1
+
+
+def test_the_older_gate_spelling_still_works_and_warns():
+    def build(older: bool) -> np.ndarray:
+        g = cx.Graph()
+        env = g.adsr(attack=0.01, release=0.01)
+        g.output(env)
+        if older:
+            with pytest.warns(DeprecationWarning, match="gate"):
+                g.gate(env, on=0.1, off=0.2)
+        else:
+            g.gate(env, at=0.1, duration=0.1)
+        return cx.render(g, 0.3)
+
+    assert np.array_equal(build(True), build(False))
+    assert build(False).max() > 0.99

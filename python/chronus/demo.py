@@ -39,7 +39,7 @@ def build_demo() -> Graph:
     while t < DEMO_SECONDS - 0.5:
         note = _ARPEGGIO[i % len(_ARPEGGIO)]
         g.set(lead.freq, _hz(note), at=t, ramp=0)
-        g.gate(env, on=t, off=t + _STEP * 0.6)
+        g.gate(env, at=t, duration=_STEP * 0.6)
         t += _STEP
         i += 1
     return g

@@ -184,7 +184,9 @@ class InstrumentNodes:
             op = operators[n - 1] if n <= len(operators) else Operator(level=0.0)
             for field in ("ratio", "fixed", "level", "vel", "attack", "decay", "sustain", "release"):
                 params[f"{field}{n}"] = getattr(op, field)
-        return self.add_node("fm", params=params, options={"algorithm": algorithm}, name=name)
+        return _played_by(
+            self.add_node("fm", params=params, options={"algorithm": algorithm}, name=name), voices
+        )
 
     def wavetable(
         self,
@@ -217,7 +219,7 @@ class InstrumentNodes:
         params = _voice_params(voices, freq=freq)
         params["position"] = position
         options = {"table": rows, "cycles": cycles, "phase": phase}
-        return self.add_node("wavetable", params=params, options=options, name=name)
+        return _played_by(self.add_node("wavetable", params=params, options=options, name=name), voices)
 
     def transpose(
         self, input: Signal | None = None, semitones: ParamValue = 0.0, *, name: str | None = None
@@ -229,7 +231,7 @@ class InstrumentNodes:
 
     def subtractive(
         self,
-        voices: int = 8,
+        voices: int | VoicesNode = 8,
         *,
         osc1: str = "saw",
         osc2: str = "saw",
@@ -266,8 +268,9 @@ class InstrumentNodes:
         to mono and scaled by ``volume``.
 
         Args:
-            voices: number of voices; ``mode``, ``steal`` and ``glide`` (seconds) as in
-                :meth:`voices`.
+            voices: a voice allocator to play the synth (``g.voices(...)``), or a number of
+                voices for a new one made with ``mode``, ``steal`` and ``glide`` (seconds) as
+                in :meth:`voices`.
             osc1, osc2: "saw", "square", "triangle", "sine" or "pulse".
             detune: pitch of oscillator 2 above oscillator 1 in semitones (0.1 = 10 cents).
             mix: 0 (oscillator 1 only) to 1 (oscillator 2 only).
@@ -289,7 +292,11 @@ class InstrumentNodes:
             )
         if lfo_shape not in shapes - {"pulse"}:
             raise _core.GraphError(f"lfo_shape must be sine, triangle, saw or square, got {lfo_shape!r}")
-        v = self.voices(voices, mode=mode, steal=steal, glide=glide)
+        v = (
+            voices
+            if isinstance(voices, VoicesNode)
+            else self.voices(voices, mode=mode, steal=steal, glide=glide)
+        )
         lfo = self.add_node(lfo_shape, params={"freq": lfo_rate})
         vibrato = self.add_node("muladd", inputs={"in": lfo}, params={"mul": lfo_pitch})
         pitch = self.transpose(v.freq, semitones=vibrato)
@@ -414,7 +421,7 @@ class InstrumentNodes:
         params = _voice_params(voices, freq=freq, note=note, velocity=velocity, gate=gate, trigger=trigger)
         params.update(attack=attack, release=release, dynamics=dynamics)
         options = {"data": data, "zones": table}
-        return self.add_node("sampler", params=params, options=options, name=name)
+        return _played_by(self.add_node("sampler", params=params, options=options, name=name), voices)
 
 
 @dataclass(frozen=True, eq=False)
@@ -539,6 +546,10 @@ class Subtractive(Signal):
         for key, part in parts.items():
             setattr(self, key, part)
 
+    def note_node(self) -> Node:
+        """The voice allocator that plays the synth (notes sent to the handle go there)."""
+        return self.voices
+
     def __repr__(self) -> str:
         return f"<Subtractive {self.voices.count} voices>"
 
@@ -574,6 +585,14 @@ def _wavetable_rows(table: np.ndarray | str | os.PathLike[str], frame_size: int 
     if frame_size < 4 or data.size % frame_size:
         raise _core.GraphError(f"{source}: {data.size} samples do not make frames of {frame_size}")
     return data.reshape(-1, frame_size)
+
+
+def _played_by(node: Node, voices: VoicesNode | None) -> Node:
+    """``node``, remembering the voice allocator that plays it (notes sent to the node go
+    there)."""
+    if voices is not None:
+        object.__setattr__(node, "_voices", voices)
+    return node
 
 
 def _voice_params(voices: VoicesNode | None, **given: ParamValue | None) -> dict[str, ParamValue]:

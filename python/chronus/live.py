@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from .graph import Graph, check_when
+from .graph import Graph
 from .signal import Node, Param
 from .tempo import TempoMap
+from .timed import Action, ParamChange, Timed
+from .when import When, check_real
 
 # Listing ALSA devices opens ALSA's "jack" plugin, and libjack would then start a JACK
 # server of its own (which also tears down a running server's sockets when it exits).
@@ -56,7 +58,7 @@ def midi_inputs() -> list[str]:
     return ports
 
 
-class Engine:
+class Engine(Timed):
     """A graph playing live. Use it as a context manager, or call :meth:`close`.
 
     Args:
@@ -85,6 +87,10 @@ class Engine:
         midi_out: open a JACK MIDI output port for tracks that play to MIDI out.
         midi_target: the node that hears incoming MIDI notes (default: the graph's only
             voice allocator, if it has exactly one).
+        autoplay: start the transport with the engine, so the graph's tracks and events at
+            beats play from the first frame exactly as :func:`chronus.render` plays them
+            (False: it waits for ``transport.start()``). The timeline of events at seconds
+            or frames always plays from the first frame.
     """
 
     def __init__(
@@ -105,6 +111,7 @@ class Engine:
         midi_in: str | None = None,
         midi_out: bool = False,
         midi_target: Node | None = None,
+        autoplay: bool = True,
     ) -> None:
         if not isinstance(graph, Graph):
             raise TypeError(f"Engine() needs a chronus.Graph, got {type(graph).__name__}")
@@ -128,6 +135,7 @@ class Engine:
             EVENT_CAPACITY,
             midi_in is not None and backend in ("jack", "auto"),
             midi_out,
+            autoplay,
         )
         info = self._core.info()
         self.samplerate: float = info["samplerate"]
@@ -135,26 +143,13 @@ class Engine:
         self.transport = Transport(self)
         self._routes: list[int | None] = [None] * 16
         try:
-            self._start_song()
+            # The graph's timeline and tracks play from the first frame, as in a render.
+            self._song = graph.song(self.samplerate)
+            self._core.play(self._song)
             self._start_midi(midi_in, midi_target)
         except BaseException:
             self.close()
             raise
-
-    def _song(self) -> tuple[list, list, list]:
-        """The graph's tempo changes, tracks and CC maps (120 BPM and nothing else if none)."""
-        song = self.graph.song(self.samplerate)
-        return song if song is not None else (list(TempoMap().changes), [], [])
-
-    def _start_song(self) -> None:
-        # Every engine has a transport, so events can be placed at beats; it starts by
-        # itself only when the graph has tracks to play.
-        tempo, tracks, cc_maps = self._song()
-        self._core.set_transport(tempo, tracks)
-        if cc_maps:
-            self._core.set_cc_maps(cc_maps)
-        if tracks:
-            self._core.transport("start")
 
     def _default_target(self) -> Node | None:
         """The graph's only voice allocator, if it has exactly one."""
@@ -202,121 +197,26 @@ class Engine:
         """The engine's sample clock in frames since it started."""
         return self._core.now()
 
-    def _when(self, at: float | None, frame: int | None, beat: float | None = None) -> dict[str, Any]:
-        """Keyword arguments for the core's ``time`` (frame) or ``beat``; none: now."""
-        check_when(at, frame, beat, required=False)
-        if at is not None:
-            return {"time": round(at * self.samplerate)}
-        if frame is not None:
-            return {"time": int(frame)}
-        if beat is not None:
-            return {"beat": float(beat)}
-        return {}
-
     # -- control ------------------------------------------------------------------------
-    def set(
-        self,
-        param: Param,
-        value: float,
-        *,
-        at: float | None = None,
-        frame: int | None = None,
-        beat: float | None = None,
-        ramp: float | None = None,
-        lane: int | None = None,
-    ) -> None:
-        """Changes ``param`` while playing.
+    # set, ramp, gate, note, note_off, control and bend come from Timed: a call with no
+    # time plays at the next block, ``at``/``frame`` on the engine's clock, ``beat`` when
+    # the transport gets there. A full queue raises QueueFullError.
+    _time_required = False
 
-        ``at`` is a time in seconds on the engine clock, ``frame`` a frame of it, ``beat``
-        a beat of the transport (it plays when the transport gets there, at once if it has
-        passed it; default: the next block); ``ramp`` the glide in seconds (None: default
-        smoothing, 0: jump); ``lane`` one lane or all. The graph keeps the new value for
-        later :meth:`update` calls. Raises :class:`chronus.QueueFullError` if the audio
-        thread is not keeping up, or if 1024 events already wait for their beats.
-        """
-        if not isinstance(param, Param):
-            raise TypeError(f"set() needs a parameter such as node.cutoff, got {type(param).__name__}")
-        if ramp is not None and not (math.isfinite(ramp) and ramp >= 0):
-            raise ValueError(f"ramp must be >= 0 seconds, got {ramp}")
-        when = self._when(at, frame, beat)
-        frames = -1 if ramp is None else round(ramp * self.samplerate)
-        self._core.set_param(
-            param.node.id, param.index, -1 if lane is None else lane, float(value), frames, **when
-        )
-        if lane is None:
-            self.graph._core.set_param(param.node.id, param.name, [float(value)])
+    def _owner(self) -> Graph:
+        return self.graph
 
-    def gate(
-        self,
-        env: Node,
-        on: bool = True,
-        *,
-        at: float | None = None,
-        beat: float | None = None,
-        lane: int | None = None,
-    ) -> None:
-        """Opens (or closes) an envelope's gate now, at ``at`` seconds or at ``beat``."""
-        self.set(env.gate, 1.0 if on else 0.0, at=at, beat=beat, ramp=0, lane=lane)
-
-    def note(
-        self,
-        target: Node,
-        note: int,
-        velocity: float = 0.8,
-        *,
-        duration: float | None = None,
-        at: float | None = None,
-        frame: int | None = None,
-        beat: float | None = None,
-        channel: int = 0,
-    ) -> None:
-        """Plays MIDI note ``note`` on ``target`` (a voice allocator or instrument) now, at
-        ``at`` seconds, at ``frame`` or at ``beat`` of the transport; with ``duration`` its
-        note-off follows (in seconds, or in beats for a note placed at a beat)."""
-        if not 0 <= note <= 127 or not 0 < velocity <= 1 or not 0 <= channel <= 15:
-            raise ValueError(
-                f"note 0..127, velocity (0, 1], channel 0..15; got {note}, {velocity}, {channel}"
-            )
-        if duration is not None and not (math.isfinite(duration) and duration >= 0):
-            raise ValueError(f"duration must be >= 0, got {duration}")
-        when = self._when(at, frame, beat)
-        self._core.node_event(target.id, "note_on", channel, note, float(velocity), **when)
-        if duration is None:
-            return
-        if beat is not None:
-            end = {"beat": beat + duration}
+    def _schedule(self, when: When, action: Action) -> None:
+        core = action.core(self.samplerate)
+        if when.beat is not None:
+            self._core.cue(core, when.beat + when.plus)
+        elif when.now and not when.plus:
+            self._core.send(core, None)
         else:
-            end = {"time": when.get("time", self._core.now()) + round(duration * self.samplerate)}
-        self._core.node_event(target.id, "note_off", channel, note, 0.0, **end)
-
-    def note_off(
-        self,
-        target: Node,
-        note: int,
-        *,
-        at: float | None = None,
-        frame: int | None = None,
-        beat: float | None = None,
-        channel: int = 0,
-    ) -> None:
-        """Releases MIDI note ``note`` on ``target`` now, at ``at`` seconds, ``frame`` or ``beat``."""
-        self._core.node_event(target.id, "note_off", channel, note, 0.0, **self._when(at, frame, beat))
-
-    def control(
-        self,
-        target: Node,
-        controller: int,
-        value: float,
-        *,
-        at: float | None = None,
-        beat: float | None = None,
-        channel: int = 0,
-    ) -> None:
-        """Sends a controller change (``value`` in [0, 1]) to ``target`` now, at ``at``
-        seconds or at ``beat``."""
-        self._core.node_event(
-            target.id, "control", channel, controller, float(value), **self._when(at, None, beat)
-        )
+            self._core.send(core, when.frame_at(self.samplerate, now=self._core.now()))
+        if isinstance(action, ParamChange) and action.lane is None:
+            # The graph keeps the value, so a later update() does not undo it.
+            action.param.node.set_param(action.param.name, action.value)
 
     # -- MIDI ---------------------------------------------------------------------------
     def route_midi(self, target: Node | None, *, channel: int | None = None) -> None:
@@ -349,7 +249,8 @@ class Engine:
     ) -> None:
         """Maps a MIDI controller onto ``param`` (see :meth:`chronus.Graph.map_cc`), live."""
         self.graph.map_cc(controller, param, min, max, curve=curve, power=power, channel=channel)
-        self._core.set_cc_maps([m.engine_tuple() for m in self.graph.cc_maps])
+        self._core.set_cc_maps([m.core() for m in self.graph.cc_maps])
+        self._song = self.graph.song(self.samplerate)
 
     def learn(
         self, param: Param, min: float, max: float, *, curve: str = "linear", timeout: float = 10.0
@@ -382,9 +283,17 @@ class Engine:
         Nodes that survive keep their state (oscillator phase, delay tails, envelopes);
         connections the edit adds or removes crossfade over ``edit_fade`` (removed nodes
         play on until they have faded out); the old schedule is freed here, never on the
-        audio thread.
+        audio thread. Changed tracks, patterns, tempo map, timeline and controller mappings
+        carry on from the current beat and frame.
         """
         self._core.swap(self.graph._core)
+        self._continue_song()
+
+    def _continue_song(self) -> None:
+        song = self.graph.song(self.samplerate)
+        if song != self._song:
+            self._core.continue_song(song)
+            self._song = song
 
     def replace(self, graph: Graph, *, midi_target: Node | None = None) -> None:
         """Plays ``graph`` instead of the current graph, as one edit.
@@ -392,19 +301,14 @@ class Engine:
         Nodes are matched by id, so a patch file run again (which builds its nodes in the
         same order) keeps the state of every node whose kind and options did not change;
         connections that change crossfade over ``edit_fade``. The song (tempo map, tracks,
-        controller mappings) carries on from the current beat. Incoming MIDI goes to
-        ``midi_target`` (default: the new graph's only voice allocator).
+        timeline, controller mappings) carries on from the current beat and frame. Incoming
+        MIDI goes to ``midi_target`` (default: the new graph's only voice allocator).
         """
         if not isinstance(graph, Graph):
             raise TypeError(f"replace() needs a chronus.Graph, got {type(graph).__name__}")
-        tempo, tracks, cc_maps = self._song()
         self._core.swap(graph._core)
         self.graph = graph
-        new_tempo, new_tracks, new_cc_maps = self._song()
-        if (new_tempo, new_tracks) != (tempo, tracks):
-            self._core.set_transport(new_tempo, new_tracks, keep_position=True)
-        if new_cc_maps != cc_maps:
-            self._core.set_cc_maps(new_cc_maps)
+        self._continue_song()
         if any(r is not None for r in self._routes) or midi_target is not None:
             self._routes = [None] * 16
             self.route_midi(midi_target or self._default_target())
@@ -473,43 +377,47 @@ class Engine:
 
 
 class Transport:
-    """The engine's transport: plays the graph's tracks (see :meth:`chronus.Graph.play`)."""
+    """The engine's transport: plays the graph's tracks and events at beats (see
+    :meth:`chronus.Graph.play`). It runs from the engine's first frame unless the engine was
+    made with ``autoplay=False``."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def start(self) -> None:
         """Plays from the current position."""
-        self._engine._core.transport("start")
+        self._engine._core.transport_start()
 
     def stop(self) -> None:
         """Stops, releasing the notes the tracks left on."""
-        self._engine._core.transport("stop")
+        self._engine._core.transport_stop()
 
     def seek(self, beat: float) -> None:
-        """Jumps to ``beat``."""
-        self._engine._core.transport("seek", float(beat))
+        """Jumps to ``beat`` (>= 0)."""
+        self._engine._core.transport_seek(check_real("beat", beat, low=0.0))
 
     def loop(self, start: float | None, end: float | None = None) -> None:
         """Loops between two beats; ``loop(None)`` stops looping."""
         if start is None:
-            self._engine._core.transport("loop")
-        else:
-            if end is None or not 0 <= start < end:
-                raise ValueError(f"a loop needs 0 <= start < end beats, got {start}, {end}")
-            self._engine._core.transport("loop", float(start), float(end))
+            self._engine._core.transport_loop(None)
+            return
+        a = check_real("loop start (beats)", start, low=0.0)
+        b = check_real("loop end (beats)", end, low=0.0) if end is not None else None
+        if b is None or not a < b:
+            raise ValueError(f"a loop needs 0 <= start < end beats, got {start}, {end}")
+        self._engine._core.transport_loop((a, b))
 
     def tempo(self, bpm: float) -> None:
-        """Sets the tempo from the current beat on, in beats per minute."""
-        if not 0 < bpm <= 10_000:
-            raise ValueError(f"tempo must be in (0, 10000] bpm, got {bpm}")
-        self._engine._core.transport("tempo", float(bpm))
+        """Sets the tempo from the current beat on, in beats per minute (0, 10000]."""
+        value = check_real("tempo (bpm)", bpm, low=0.0, high=10_000.0)
+        if value == 0:
+            raise ValueError("tempo must be > 0 bpm")
+        self._engine._core.transport_tempo(value)
 
     def reload(self) -> None:
         """Sends the graph's tracks and tempo map again (stopped at beat 0; events cued
         for beats are forgotten)."""
-        changes, tracks, _ = self._engine._song()
-        self._engine._core.set_transport(changes, tracks)
+        self._engine._core.reset_transport(self._engine.graph.song(self._engine.samplerate))
 
     @property
     def beat(self) -> float:

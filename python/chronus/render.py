@@ -10,7 +10,7 @@ import numpy as np
 import soundfile as sf
 
 from . import _core
-from .graph import Graph, TimedChange
+from .graph import Graph
 
 DEFAULT_SAMPLERATE = 48_000
 DEFAULT_BLOCKSIZE = 256
@@ -26,7 +26,9 @@ def render(
     smoothing: float = DEFAULT_SMOOTHING,
     input: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Renders ``seconds`` of ``graph`` offline, applying its timeline of :meth:`Graph.set` changes.
+    """Renders ``seconds`` of ``graph`` offline: its timeline, tracks and tempo map play from
+    the first frame with the transport running, exactly as a live :class:`chronus.Engine`
+    plays them from its start.
 
     Runs the same engine loop as live playback (same graph, events and block size give the
     same samples) with the GIL released.
@@ -50,16 +52,6 @@ def render(
     if not (isinstance(samplerate, (int, float)) and samplerate > 0):
         raise ValueError(f"samplerate must be a positive number of Hz, got {samplerate!r}")
     frames = round(seconds * samplerate)
-    params, notes = [], []
-    for item in graph.timeline:
-        if isinstance(item, TimedChange):
-            frame = _frame(graph, item.at, item.frame, item.beat, 0.0, samplerate)
-            ramp = -1 if item.ramp is None else round(item.ramp * samplerate)
-            lane = -1 if item.lane is None else item.lane
-            params.append((frame, item.param.node.id, item.param.index, lane, item.value, ramp))
-        else:
-            frame = _frame(graph, item.at, item.frame, item.beat, item.after, samplerate)
-            notes.append((frame, item.node.id, item.kind, item.channel, item.data, item.value))
     source = None
     if input is not None:
         source = np.asarray(input, dtype=np.float32)
@@ -69,31 +61,9 @@ def render(
             raise ValueError(f"input must have shape (channels, frames), got {np.shape(input)}")
         source = np.ascontiguousarray(source)
     song = graph.song(samplerate)
-    tempo, tracks, cc_maps = song if song is not None else (None, None, None)
     return _core.render(
-        graph._core,
-        frames,
-        float(samplerate),
-        int(blocksize),
-        float(smoothing),
-        params,
-        notes,
-        source,
-        tempo,
-        tracks,
-        cc_maps,
+        graph._core, song, frames, float(samplerate), int(blocksize), float(smoothing), source
     )
-
-
-def _frame(
-    graph: Graph, at: float | None, frame: int | None, beat: float | None, after: float, sr: float
-) -> int:
-    """The frame of a timeline entry: seconds, frames or beats, plus ``after`` (beats for a
-    beat-stamped entry, seconds otherwise)."""
-    if beat is not None:
-        return graph.tempo.frame(beat + after, sr)
-    start = frame if frame is not None else round(at * sr)
-    return start + round(after * sr)
 
 
 def write_wav(

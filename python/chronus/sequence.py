@@ -16,12 +16,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import _core
 from .midi import Bend, Control, MidiSong
 from .pattern import Note, Pattern
 from .signal import Node, Param, Signal
 from .tempo import TempoMap
+from .timed import NoteTarget, note_node
+
+if TYPE_CHECKING:
+    from .graph import Scheduled
 
 Playable = Pattern | MidiSong | Sequence[Note] | str
 
@@ -50,30 +55,35 @@ class Track:
     loop: float | None = None
     seed: int = 0
 
-    def engine_tuple(self, tempo: TempoMap, samplerate: float) -> tuple[list[tuple], float | None, int]:
-        """The track as the engine takes it: (events, loop length, seed)."""
-        node = -1 if self.target is None else self.target.id
-        events: list[tuple] = []
+    def core(self, tempo: TempoMap, samplerate: float) -> _core.Track:
+        """The track as the engine takes it."""
+        node = None if self.automation is not None else self.target
+        track = _core.Track(self.loop, self.seed)
         for n in self.notes:
-            events.append(("note_on", n.beat, n.probability, node, n.channel, n.pitch, n.velocity, -1))
+            track.at(n.beat, _core.Action.note_on(_id(node), n.channel, n.pitch, n.velocity), n.probability)
             end = n.beat + n.length
             if self.loop is not None:
                 end = min(end, math.nextafter(self.loop, 0.0))
-            events.append(("note_off", end, 1.0, node, n.channel, n.pitch, 0.0, -1))
+            track.at(end, _core.Action.note_off(_id(node), n.channel, n.pitch))
         for c in self.controls:
-            events.append(("control", c.beat, 1.0, node, c.channel, c.controller, c.value, -1))
+            track.at(c.beat, _core.Action.control(_id(node), c.channel, c.controller, c.value))
         for b in self.bends:
-            events.append(("bend", b.beat, 1.0, node, b.channel, 0, b.value, -1))
+            track.at(b.beat, _core.Action.bend(_id(node), b.channel, b.value))
         if self.automation is not None:
             a = self.automation
             pts = sorted(a.points)
+            p = a.param
             for i, (beat, value) in enumerate(pts):
-                events.append(("param", beat, 1.0, a.param.node.id, 255, a.param.index, value, 0))
+                track.at(beat, _core.Action.param(p.node.id, p.index, value, None, 0))
                 if a.glide and i + 1 < len(pts):
                     nxt_beat, nxt_value = pts[i + 1]
                     ramp = round((tempo.seconds(nxt_beat) - tempo.seconds(beat)) * samplerate)
-                    events.append(("param", beat, 1.0, a.param.node.id, 255, a.param.index, nxt_value, ramp))
-        return events, self.loop, self.seed
+                    track.at(beat, _core.Action.param(p.node.id, p.index, nxt_value, None, ramp))
+        return track
+
+
+def _id(node: Node | None) -> int | None:
+    return None if node is None else node.id
 
 
 @dataclass(frozen=True)
@@ -89,9 +99,9 @@ class CcMap:
     power: float = 2.0
     channel: int | None = None
 
-    def engine_tuple(self) -> tuple:
-        return (
-            -1 if self.channel is None else self.channel,
+    def core(self) -> _core.CcMap:
+        """The mapping as the engine takes it."""
+        return _core.CcMap(
             self.controller,
             self.param.node.id,
             self.param.index,
@@ -99,6 +109,7 @@ class CcMap:
             float(self.max),
             self.curve,
             float(self.power),
+            self.channel,
         )
 
 
@@ -133,6 +144,7 @@ class SequenceParts:
     tempo: TempoMap
     tracks: list[Track]
     cc_maps: list[CcMap]
+    timeline: list[Scheduled]
     _core: _core.Graph
     # Provided by Graph: adds a node of any kind and wires it up.
     add_node: Callable[..., Node]
@@ -150,7 +162,7 @@ class SequenceParts:
 
     def play(
         self,
-        target: Node | None,
+        target: NoteTarget | None,
         what: Playable,
         *,
         loop: float | None = None,
@@ -165,10 +177,11 @@ class SequenceParts:
         :class:`Note`. ``loop`` (beats) loops anything; ``transpose`` shifts pitches in
         semitones; ``channel`` forces a MIDI channel; ``seed`` drives probabilities.
         """
-        if target is not None and (not isinstance(target, Node) or target.graph is not self):
-            raise _core.GraphError(
-                f"play() needs a node of this graph (or None for MIDI out), got {target!r}"
-            )
+        node = None
+        if target is not None:
+            node = note_node(target)
+            if node.graph is not self:
+                raise _core.GraphError(f"play() got {target!r}, which belongs to another graph")
         controls: Sequence[Control] = ()
         bends: Sequence[Bend] = ()
         if isinstance(what, str):
@@ -199,7 +212,7 @@ class SequenceParts:
                 raise ValueError(f"note {n.pitch} at beat {n.beat} is outside MIDI notes 0..127")
         if loop is not None and not (math.isfinite(loop) and loop > 0):
             raise ValueError(f"loop must be a length > 0 in beats, got {loop}")
-        track = Track(target, list(notes), list(controls), list(bends), loop=loop, seed=seed)
+        track = Track(node, list(notes), list(controls), list(bends), loop=loop, seed=seed)
         self.tracks.append(track)
         return track
 
@@ -248,14 +261,29 @@ class SequenceParts:
         if not 0 <= controller <= 127 or (channel is not None and not 0 <= channel <= 15):
             raise ValueError(f"controller must be 0..127 and channel 0..15, got {controller}, {channel}")
         mapping = CcMap(controller, param, min, max, curve, power, channel)
-        self._core.check_cc_map(mapping.engine_tuple())
+        self._core.check_cc_map(mapping.core())
         self.cc_maps.append(mapping)
         return mapping
 
-    def song(self, samplerate: float) -> tuple[list[tuple[float, float]], list[tuple], list[tuple]] | None:
-        """The tempo map, tracks and controller mappings as the engine takes them (None if
-        the graph has no song)."""
-        if not self.tracks and not self.cc_maps and self.tempo == TempoMap():
-            return None
-        tracks = [t.engine_tuple(self.tempo, samplerate) for t in self.tracks]
-        return list(self.tempo.changes), tracks, [m.engine_tuple() for m in self.cc_maps]
+    def song(self, samplerate: float) -> _core.Song:
+        """Everything timed this graph holds, as the engine plays it from its first frame:
+        the timeline (entries at seconds or frames on the sample clock; those at beats on
+        the transport, which follows the tempo map), the tracks, and the controller
+        mappings."""
+        song = _core.Song(list(self.tempo.changes))
+        at_beats: _core.Track | None = None
+        for entry in self.timeline:
+            action = entry.action.core(samplerate)
+            when = entry.when
+            if when.beat is not None:
+                at_beats = at_beats or _core.Track()
+                at_beats.at(when.beat + when.plus, action)
+            else:
+                song.at(when.frame_at(samplerate), action)
+        if at_beats is not None:
+            song.add_track(at_beats)
+        for t in self.tracks:
+            song.add_track(t.core(self.tempo, samplerate))
+        for m in self.cc_maps:
+            song.add_cc_map(m.core())
+        return song

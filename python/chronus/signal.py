@@ -141,6 +141,14 @@ class Node(Signal):
         """Display name: the label given at creation, or ``kind#id``."""
         return self._graph._core.name(self._node)
 
+    def note_node(self) -> Node | None:
+        """The node that hears notes sent to this one: itself for a voice allocator, the
+        allocator an instrument was built with (``voices=``), else None."""
+        if self.kind == "voices":
+            return self
+        voices = self.__dict__.get("_voices")
+        return voices if isinstance(voices, Node) else None
+
     def out(self, port: str) -> Signal:
         """The output ``port`` of this node."""
         outputs = self._spec["outputs"]
@@ -151,12 +159,12 @@ class Node(Signal):
     def connect(self, input: str, signal: Signal) -> Node:
         """Adds ``signal`` into input port ``input`` (several signals into one port are summed)."""
         self._check_same_graph(signal)
-        self._graph._core.connect(signal._node, signal._port, "input", self._node, input)
+        self._graph._core.connect_input(signal._node, signal._port, self._node, input)
         return self
 
     def disconnect(self, input: str, signal: Signal) -> Node:
         """Removes ``signal`` from input port ``input``."""
-        if not self._graph._core.disconnect(signal._node, signal._port, "input", self._node, input):
+        if not self._graph._core.disconnect_input(signal._node, signal._port, self._node, input):
             raise _core.GraphError(f"{signal!r} is not connected to {self.name} input '{input}'")
         return self
 
@@ -167,7 +175,7 @@ class Node(Signal):
             self._check_same_graph(value)
             core.param_index(self._node, name)
             core.disconnect_param(self._node, name)
-            core.connect(value._node, value._port, "param", self._node, name)
+            core.connect_param(value._node, value._port, self._node, name)
             return
         values = np.asarray(value, dtype=np.float32).ravel()
         if values.size == 0 or not np.issubdtype(values.dtype, np.number):

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig};
-use chronus_engine::Graph;
+use chronus_engine::{Graph, Song};
 
 const BLOCK: usize = 256;
 const BLOCKS: usize = 20_000;
@@ -33,6 +33,7 @@ fn config() -> EngineConfig {
         edit_fade: 0.005,
         command_capacity: 1024,
         event_capacity: 1024,
+        autoplay: true,
     }
 }
 
@@ -54,7 +55,7 @@ fn chain(nodes: usize) -> Graph {
 fn ns_per_block(graph: &Graph) -> f64 {
     let mut runs: Vec<f64> = (0..RUNS)
         .map(|_| {
-            let (_engine, mut side) = Engine::start_manual(graph, &config()).unwrap();
+            let (_engine, mut side) = Engine::start_manual(graph, Song::default(), &config()).unwrap();
             let mut out = vec![0.0f32; 2 * BLOCK];
             for _ in 0..1000 {
                 side.callback(&mut out, &[]);

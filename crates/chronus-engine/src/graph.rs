@@ -204,6 +204,11 @@ impl Graph {
         &self.edges
     }
 
+    /// The id the next node added will get.
+    pub fn next_id(&self) -> NodeId {
+        self.next_id
+    }
+
     /// Display name of a node: its label, or `kind#id`.
     pub fn name(&self, id: NodeId) -> String {
         match self.nodes.get(&id) {

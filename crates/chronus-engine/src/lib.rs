@@ -30,6 +30,7 @@ pub use compile::{compile, CompileOptions};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, NodeEvent, Ramp};
 pub use graph::{Graph, NodeId, Sink};
-pub use offline::{render, Input, RenderJob, Rendered, Song};
+pub use offline::{render, Input, RenderJob, Rendered};
 pub use processor::Processor;
+pub use sequence::{Song, Timeline};
 pub use spec::{ArrayData, OptValue};

@@ -1,15 +1,15 @@
 //! Offline rendering: the live engine loop driven by a plain loop instead of a device.
 
-use crate::compile::{compile, Builtin, CompileOptions};
+use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
-use crate::midi::CcMapping;
-use crate::processor::{Processor, TransportCommand};
-use crate::sequence::{TempoMap, Track, Transport, DEFAULT_BPM};
+use crate::processor::Processor;
+use crate::sequence::Song;
 
-/// Events the offline driver keeps queued ahead of the render position.
-const EVENT_WINDOW: usize = 4096;
+/// Future events the offline driver's queue can hold (the transport's events of one block,
+/// releases): the timeline itself is played from the song, not queued.
+const EVENT_CAPACITY: usize = 4096;
 
 /// A render, channel by channel.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,68 +30,29 @@ pub struct Input<'a> {
     pub channels: usize,
 }
 
-/// Music for an offline render: tracks under a tempo map, played from beat 0 at frame 0,
-/// and controller mappings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Song {
-    /// Where the beats fall.
-    pub tempo: TempoMap,
-    /// What plays.
-    pub tracks: Vec<Track>,
-    /// Controllers mapped onto parameters.
-    pub cc_maps: Vec<CcMapping>,
-}
-
-impl Song {
-    /// Nothing but a steady [`DEFAULT_BPM`].
-    pub fn at_default_tempo() -> Song {
-        Song { tempo: TempoMap::constant(DEFAULT_BPM).expect("a valid tempo"), tracks: vec![], cc_maps: vec![] }
-    }
-}
-
 /// What to render.
 #[derive(Debug, Clone, Default)]
 pub struct RenderJob<'a> {
     /// Length in frames.
     pub frames: usize,
-    /// Events (any order), applied on their frames.
-    pub events: &'a [Event],
     /// Audio playing the part of the device input for `input` nodes.
     pub input: Input<'a>,
-    /// Tracks played by the transport from frame 0.
-    pub song: Option<Song>,
+    /// Everything timed: the timeline and the tracks, played from frame 0 with the
+    /// transport running, as a live engine plays them from its start.
+    pub song: Song,
 }
 
 /// Renders `job` with `graph`.
 pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Rendered> {
-    let RenderJob { frames, events, input, song } = job;
+    let RenderJob { frames, input, song } = job;
     let schedule = compile(graph, opts)?;
     let channels = schedule.output_channels();
     if channels == 0 {
         return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
     }
-    for e in events {
-        check_event(graph, |n| schedule.lanes(n), e)?;
-    }
-    let mut events = events.to_vec();
-    events.sort_by_key(|e| e.time);
-    let mut processor = Processor::new(schedule, EVENT_WINDOW);
-    // A graph that reads the transport gets one (120 BPM) even without a song.
-    let reads_clock = graph.nodes().any(|(_, n)| Builtin::of(n.spec) == Some(Builtin::Clock));
-    let song = song.or_else(|| reads_clock.then(Song::at_default_tempo));
-    if let Some(song) = song {
-        for t in &song.tracks {
-            for e in t.events.iter() {
-                check_event(graph, |n| processor.schedule().lanes(n), &Event { time: 0, kind: e.kind })?;
-            }
-        }
-        for m in &song.cc_maps {
-            crate::live::check_mapping(graph, m)?;
-        }
-        processor.swap_cc_maps(song.cc_maps.into());
-        processor.swap_transport(Some(Box::new(Transport::new(song.tempo, song.tracks, opts.samplerate))));
-        processor.transport_command(TransportCommand::Start);
-    }
+    check_song(graph, |n| schedule.lanes(n), &song)?;
+    let mut processor = Processor::new(schedule, EVENT_CAPACITY);
+    processor.load_song(song, true);
     // Planar output, filled block by block from a small interleaved scratch.
     let mut samples = vec![0.0f32; frames * channels];
     let mut scratch = vec![0.0f32; opts.max_block * channels];
@@ -102,19 +63,9 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
         padded.resize(frames * in_ch, 0.0);
     }
     let input_samples = if padded.is_empty() { input.samples } else { &padded };
-    let mut next = 0;
     let mut done = 0;
     while done < frames {
-        let mut n = (frames - done).min(opts.max_block);
-        let horizon = (done + n) as u64;
-        while next < events.len() && events[next].time < horizon {
-            if processor.push_event(events[next]).is_err() {
-                // Queue full: stop this chunk just before the first event that did not fit.
-                n = (events[next].time as usize).saturating_sub(done).max(1);
-                break;
-            }
-            next += 1;
-        }
+        let n = (frames - done).min(opts.max_block);
         let inp = if in_ch > 0 { &input_samples[done * in_ch..(done + n) * in_ch] } else { &[][..] };
         let block = &mut scratch[..n * channels];
         processor.process_duplex(block, channels, inp, in_ch);
@@ -129,9 +80,26 @@ pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Re
     Ok(Rendered { samples, channels })
 }
 
+/// Checks everything a song sends against the graph and the compiled lane counts
+/// (`lanes(node)`), naming the culprit.
+pub fn check_song(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option<usize>, song: &Song) -> Result<()> {
+    for e in &song.timeline {
+        check_event(graph, &lanes, e)?;
+    }
+    for t in &song.tracks {
+        for e in t.events.iter() {
+            check_event(graph, &lanes, &Event { time: 0, kind: e.kind })?;
+        }
+    }
+    for m in &song.cc_maps {
+        crate::live::check_mapping(graph, m)?;
+    }
+    Ok(())
+}
+
 /// Checks an event against the graph and the compiled lane counts (`lanes(node)`), naming
 /// the culprit.
-pub fn check_event(graph: &Graph, lanes: impl Fn(crate::graph::NodeId) -> Option<usize>, event: &Event) -> Result<()> {
+pub fn check_event(graph: &Graph, lanes: &impl Fn(crate::graph::NodeId) -> Option<usize>, event: &Event) -> Result<()> {
     match event.kind {
         EventKind::Param { node, param, lane, value, .. } => {
             let desc = graph.node(node)?;

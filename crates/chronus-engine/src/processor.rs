@@ -1,14 +1,14 @@
 //! The engine loop shared by live devices and offline rendering: it advances the sample
-//! clock, plays the transport's tracks, routes MIDI, applies due events on their exact frame
-//! (splitting blocks at event offsets), runs the schedule with denormals flushed to zero, and
-//! copies the graph output out.
+//! clock, plays the song's timeline and the transport's tracks, routes MIDI, applies due
+//! events on their exact frame (splitting blocks at event offsets), runs the schedule with
+//! denormals flushed to zero, and copies the graph output out.
 
 use arrayvec::ArrayVec;
 
 use crate::event::{Event, EventKind, EventQueue, NodeEvent, Ramp};
 use crate::midi::{CcMapping, MidiRoutes};
 use crate::schedule::Schedule;
-use crate::sequence::Transport;
+use crate::sequence::{Song, Timeline, Transport};
 
 /// MIDI events kept per callback for the backend (out) and for recording (in).
 pub const MIDI_PER_CALLBACK: usize = 1024;
@@ -57,6 +57,7 @@ pub struct Processor {
     clock: u64,
     counters: Counters,
     transport: Option<Box<Transport>>,
+    timeline: Box<Timeline>,
     routes: MidiRoutes,
     cc_maps: Box<[CcMapping]>,
     midi_in: ArrayVec<StampedMidi, MIDI_PER_CALLBACK>,
@@ -72,6 +73,7 @@ impl Processor {
             clock: 0,
             counters: Counters::default(),
             transport: None,
+            timeline: Box::default(),
             routes: MidiRoutes::default(),
             cc_maps: Box::new([]),
             midi_in: ArrayVec::new(),
@@ -128,6 +130,28 @@ impl Processor {
         next.take_over(&mut self.schedule);
         self.counters.crossfades += 1;
         Some(std::mem::replace(&mut self.schedule, next))
+    }
+
+    /// Loads everything timed a graph holds before the first block (control thread): the
+    /// timeline plays from the current frame on, the transport (tracks under the tempo map)
+    /// starts at once when `play`, and the controller mappings apply.
+    pub fn load_song(&mut self, song: Song, play: bool) {
+        let Song { tempo, tracks, cc_maps, timeline } = song;
+        let samplerate = self.schedule.samplerate();
+        self.swap_timeline(Box::new(Timeline::new(timeline)));
+        self.swap_cc_maps(cc_maps.into());
+        self.swap_transport(Some(Box::new(Transport::new(tempo, tracks, samplerate))));
+        if play {
+            self.transport_command(TransportCommand::Start);
+        }
+    }
+
+    /// Replaces the timeline with one that carries on from the current frame (events it
+    /// holds for earlier frames are skipped); returns the old one, to be dropped off the
+    /// audio thread.
+    pub fn swap_timeline(&mut self, mut timeline: Box<Timeline>) -> Box<Timeline> {
+        timeline.seek(self.clock);
+        std::mem::replace(&mut self.timeline, timeline)
     }
 
     /// Replaces the transport (tracks and tempo map); returns the old one, to be dropped off
@@ -254,13 +278,22 @@ impl Processor {
         let mut pos = 0;
         while pos < frames {
             let now = start + pos as u64;
+            // The timeline first, so events on one frame apply in the same order live and
+            // offline (the queue holds what arrived from outside and the transport's events).
+            while let Some(event) = self.timeline.pop_due(now) {
+                self.apply(now, event.kind);
+            }
             while let Some(event) = self.events.pop_due(now) {
                 if event.time < now && pos == 0 {
                     self.counters.late_events += 1;
                 }
                 self.apply(now, event.kind);
             }
-            let stop = match self.events.next_time() {
+            let next = match (self.events.next_time(), self.timeline.next_time()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let stop = match next {
                 Some(t) if t < end => (t - start) as usize,
                 _ => frames,
             };

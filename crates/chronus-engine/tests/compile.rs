@@ -3,7 +3,7 @@
 
 mod common;
 
-use chronus_engine::{compile, render, Error, Graph, OptValue, RenderJob};
+use chronus_engine::{compile, render, Error, Graph, OptValue, RenderJob, Song};
 use common::{node, opts};
 
 #[test]
@@ -77,9 +77,13 @@ fn a_feedback_node_closes_a_loop_with_one_block_of_delay() {
                 },
             },
         ];
-        let out = render(&g, &opts(block), RenderJob { frames: block * 4, events: &events, ..Default::default() })
-            .unwrap()
-            .samples;
+        let out = render(
+            &g,
+            &opts(block),
+            RenderJob { frames: block * 4, song: Song::timeline(events.to_vec()), ..Default::default() },
+        )
+        .unwrap()
+        .samples;
         for (i, x) in out.iter().enumerate() {
             let expected = if i >= 5 && (i - 5) % block == 0 { 0.5f32.powi(((i - 5) / block) as i32) } else { 0.0 };
             assert_eq!(*x, expected, "block {block}, frame {i}");
@@ -141,7 +145,7 @@ fn bad_engine_settings_are_named() {
     let g = Graph::new();
     let err = compile(&g, &opts(8)).err().unwrap();
     assert_eq!(err.to_string(), "blocksize 8 frames is outside [16, 4096]");
-    let err = render(&g, &opts(64), RenderJob { frames: 10, events: &[], ..Default::default() }).unwrap_err();
+    let err = render(&g, &opts(64), RenderJob { frames: 10, song: Song::default(), ..Default::default() }).unwrap_err();
     assert!(err.to_string().contains("no output"), "{err}");
 }
 
@@ -207,7 +211,9 @@ fn constant_signals_reach_every_reader_intact() {
         kind: EventKind::Node { node: v, event: NodeEvent::NoteOn { channel: 0, note, velocity: 0.5 } },
     };
     let events = [on(100, 69), on(300, 81)];
-    let out = render(&g, &opts(64), RenderJob { frames: 640, events: &events, ..Default::default() }).unwrap();
+    let out =
+        render(&g, &opts(64), RenderJob { frames: 640, song: Song::timeline(events.to_vec()), ..Default::default() })
+            .unwrap();
     // Voice 0 plays A4 from frame 100, voice 1 A5 from frame 300. Each output channel is
     // freq/1000 + (gate + velocity) + gate + trigger + note/1000 one block (64 frames) late.
     for (c, start, hz, note) in [(0, 100, 440.0, 69.0), (1, 300, 880.0, 81.0)] {

@@ -13,7 +13,7 @@ use chronus_engine::live::{Engine, EngineConfig};
 use chronus_engine::midi::{CcMapping, Curve, MidiRoutes};
 use chronus_engine::processor::TransportCommand;
 use chronus_engine::sequence::{TempoMap, Track, TrackEvent};
-use chronus_engine::{EventKind, Graph, NodeEvent, Ramp};
+use chronus_engine::{Event, EventKind, Graph, NodeEvent, Ramp, Song};
 use common::{every_node_graph, node};
 
 #[global_allocator]
@@ -38,6 +38,7 @@ fn config(backend: &str, outputs: usize, inputs: usize) -> EngineConfig {
         edit_fade: 0.005,
         command_capacity: 256,
         event_capacity: 1024,
+        autoplay: true,
     }
 }
 
@@ -45,7 +46,7 @@ fn config(backend: &str, outputs: usize, inputs: usize) -> EngineConfig {
 fn audio_side_never_allocates_while_the_control_thread_edits() {
     let (mut graph, ids) = every_node_graph();
     let (voices, svf) = (ids[6], ids[1]);
-    let (mut engine, mut side) = Engine::start_manual(&graph, &config("manual", 2, 2)).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&graph, Song::default(), &config("manual", 2, 2)).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let audio = std::thread::spawn(move || {
@@ -112,8 +113,19 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
             }
             9 => {
                 // The song edited while it plays: a new transport takes over the old one's
-                // beat, loop, play state and cues.
-                engine.continue_transport(TempoMap::constant(150.0).unwrap(), vec![track.clone()]).unwrap();
+                // beat, loop, play state and cues; the new timeline carries on from the
+                // current frame.
+                let later = |frames: u64| Event {
+                    time: t + frames,
+                    kind: EventKind::Param { node: svf, param: 0, lane: None, value: 900.0, ramp: Ramp::Default },
+                };
+                let song = Song {
+                    tempo: TempoMap::constant(150.0).unwrap(),
+                    tracks: vec![track.clone()],
+                    timeline: vec![later(10), later(300)],
+                    ..Song::default()
+                };
+                engine.continue_song(song).unwrap();
             }
             _ => {}
         }
@@ -182,7 +194,7 @@ fn events_for_a_sample_time_land_on_that_sample() {
     let mut g = Graph::new();
     let c = node(&mut g, "const", &[("value", &[0.0])], &[]);
     g.connect_output(c, "out").unwrap();
-    let (mut engine, mut side) = Engine::start_manual(&g, &config("manual", 1, 0)).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config("manual", 1, 0)).unwrap();
     let mut out = vec![0.0f32; 480];
     side.callback(&mut out, &[]);
     engine.start_capture(false, 1.0).unwrap();
@@ -215,7 +227,7 @@ fn a_full_command_queue_is_an_error_and_the_engine_goes_on() {
     let mut g = Graph::new();
     let c = node(&mut g, "const", &[], &[]);
     g.connect_output(c, "out").unwrap();
-    let (mut engine, mut side) = Engine::start_manual(&g, &config("manual", 1, 0)).unwrap();
+    let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config("manual", 1, 0)).unwrap();
     let kind = EventKind::Param { node: c, param: 0, lane: None, value: 0.5, ramp: Ramp::Jump };
     let mut sent = 0;
     let err = loop {
@@ -238,7 +250,7 @@ fn the_null_device_advances_at_the_real_rate() {
     let mut g = Graph::new();
     let s = node(&mut g, "sine", &[], &[]);
     g.connect_output(s, "out").unwrap();
-    let mut engine = Engine::start(&g, &config("null", 2, 0)).unwrap();
+    let mut engine = Engine::start(&g, Song::default(), &config("null", 2, 0)).unwrap();
     let t0 = Instant::now();
     let c0 = engine.snapshot().clock;
     std::thread::sleep(Duration::from_millis(1500));

@@ -35,7 +35,7 @@ fn note(node: u32, beat: f64, note: u8, probability: f32) -> TrackEvent {
 }
 
 fn triggers(g: &Graph, block: usize, frames: usize, song: Song) -> Vec<usize> {
-    let out = render(g, &opts(block), RenderJob { frames, song: Some(song), ..Default::default() }).unwrap().samples;
+    let out = render(g, &opts(block), RenderJob { frames, song, ..Default::default() }).unwrap().samples;
     out.iter().enumerate().flat_map(|(i, x)| std::iter::repeat_n(i, *x as usize)).collect()
 }
 
@@ -48,7 +48,7 @@ fn notes_land_where_the_tempo_map_puts_them() {
     let track = Track::new(events, None, 0).unwrap();
     let expected: Vec<usize> = beats.iter().map(|b| (tempo.seconds(*b) * SR).round() as usize).collect();
     for block in [16, 64, 1000] {
-        let song = Song { tempo: tempo.clone(), tracks: vec![track.clone()], cc_maps: vec![] };
+        let song = Song { tempo: tempo.clone(), tracks: vec![track.clone()], ..Song::default() };
         assert_eq!(triggers(&g, block, 2 * 48_000, song), expected, "block {block}");
     }
 }
@@ -59,7 +59,7 @@ fn looping_tracks_make_polymeter_and_probability_is_seeded() {
     let tempo = TempoMap::constant(120.0).unwrap();
     let three = Track::new(vec![note(v, 0.0, 40, 1.0)], Some(3.0), 0).unwrap();
     let four = Track::new(vec![note(v, 0.0, 50, 1.0)], Some(4.0), 0).unwrap();
-    let song = Song { tempo: tempo.clone(), tracks: vec![three, four], cc_maps: vec![] };
+    let song = Song { tempo: tempo.clone(), tracks: vec![three, four], ..Song::default() };
     let got = triggers(&g, 256, 24 * 24_000, song);
     let mut expected: Vec<usize> = (0..8).map(|k| k * 3 * 24_000).chain((0..6).map(|k| k * 4 * 24_000)).collect();
     expected.sort_unstable();
@@ -69,7 +69,7 @@ fn looping_tracks_make_polymeter_and_probability_is_seeded() {
     let song = |seed| Song {
         tempo: tempo.clone(),
         tracks: vec![Track::new(maybe.clone(), Some(4.0), seed).unwrap()],
-        cc_maps: vec![],
+        ..Song::default()
     };
     let a = triggers(&g, 256, 32 * 24_000, song(1));
     assert_eq!(a, triggers(&g, 64, 32 * 24_000, song(1)));
@@ -145,8 +145,8 @@ fn a_clock_reads_the_transport_frame_by_frame() {
     let tempo = TempoMap::new(&[(0.0, 120.0), (2.0, 90.0), (3.0, 200.0)]).unwrap();
     let frames = 3 * 48_000;
     for block in [64, 1000] {
-        let song = Song { tempo: tempo.clone(), tracks: vec![], cc_maps: vec![] };
-        let out = render(&g, &opts(block), RenderJob { frames, song: Some(song), ..Default::default() }).unwrap();
+        let song = Song { tempo: tempo.clone(), ..Song::default() };
+        let out = render(&g, &opts(block), RenderJob { frames, song, ..Default::default() }).unwrap();
         let s = &out.samples;
         for n in (0..frames).step_by(97) {
             let beat = tempo.beat(n as f64 / SR);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use chronus_engine::{compile, render, Event, EventKind, Graph, NodeEvent, Processor, Ramp, RenderJob};
+use chronus_engine::{compile, render, Event, EventKind, Graph, NodeEvent, Processor, Ramp, RenderJob, Song};
 use common::{every_node_graph, node, opts};
 
 fn set(node: u32, param: u16, value: f32, ramp: Ramp, time: u64) -> Event {
@@ -17,9 +17,13 @@ fn a_ramp_scheduled_at_frame_n_starts_at_frame_n() {
     g.connect_output(c, "out").unwrap();
     for block in [16, 64, 256, 1000] {
         let events = [set(c, 0, 3.0, Ramp::Frames(100), 1234)];
-        let out = render(&g, &opts(block), RenderJob { frames: 2000, events: &events, ..Default::default() })
-            .unwrap()
-            .samples;
+        let out = render(
+            &g,
+            &opts(block),
+            RenderJob { frames: 2000, song: Song::timeline(events.to_vec()), ..Default::default() },
+        )
+        .unwrap()
+        .samples;
         assert_eq!(out[1233], 1.0, "block {block}");
         assert!((out[1234] - 1.02).abs() < 1e-6, "block {block}: {}", out[1234]);
         assert!((out[1283] - 2.0).abs() < 1e-5, "block {block}: {}", out[1283]);
@@ -36,7 +40,11 @@ fn default_changes_glide_over_five_milliseconds() {
     let out = render(
         &g,
         &opts(64),
-        RenderJob { frames: 1000, events: &[set(c, 0, 1.0, Ramp::Default, 100)], ..Default::default() },
+        RenderJob {
+            frames: 1000,
+            song: Song::timeline(vec![set(c, 0, 1.0, Ramp::Default, 100)]),
+            ..Default::default()
+        },
     )
     .unwrap()
     .samples;
@@ -48,7 +56,7 @@ fn default_changes_glide_over_five_milliseconds() {
     let out = render(
         &g,
         &opts(64),
-        RenderJob { frames: 1000, events: &[set(c, 0, 1.0, Ramp::Jump, 100)], ..Default::default() },
+        RenderJob { frames: 1000, song: Song::timeline(vec![set(c, 0, 1.0, Ramp::Jump, 100)]), ..Default::default() },
     )
     .unwrap()
     .samples;
@@ -70,17 +78,39 @@ fn renders_are_deterministic_and_independent_of_block_size() {
             Event { time: 500 + i * 997, kind: EventKind::Node { node: voices, event } }
         })
         .collect();
-    let a = render(&g, &opts(64), RenderJob { frames: 48_000, events: &events, ..Default::default() }).unwrap().samples;
-    let b = render(&g, &opts(64), RenderJob { frames: 48_000, events: &events, ..Default::default() }).unwrap().samples;
+    let a = render(
+        &g,
+        &opts(64),
+        RenderJob { frames: 48_000, song: Song::timeline(events.to_vec()), ..Default::default() },
+    )
+    .unwrap()
+    .samples;
+    let b = render(
+        &g,
+        &opts(64),
+        RenderJob { frames: 48_000, song: Song::timeline(events.to_vec()), ..Default::default() },
+    )
+    .unwrap()
+    .samples;
     assert_eq!(a, b, "two renders differ");
     // The feedback loop delays by one block, so compare a graph without it across sizes.
     let mut g2 = g.clone();
     let fb = g2.nodes().find(|(_, n)| n.spec.kind == "feedback").unwrap().0;
     g2.remove(fb).unwrap();
-    let a =
-        render(&g2, &opts(64), RenderJob { frames: 48_000, events: &events, ..Default::default() }).unwrap().samples;
-    let b =
-        render(&g2, &opts(512), RenderJob { frames: 48_000, events: &events, ..Default::default() }).unwrap().samples;
+    let a = render(
+        &g2,
+        &opts(64),
+        RenderJob { frames: 48_000, song: Song::timeline(events.to_vec()), ..Default::default() },
+    )
+    .unwrap()
+    .samples;
+    let b = render(
+        &g2,
+        &opts(512),
+        RenderJob { frames: 48_000, song: Song::timeline(events.to_vec()), ..Default::default() },
+    )
+    .unwrap()
+    .samples;
     let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
     assert!(worst < 1e-6, "block 64 vs 512 differ by {worst}");
     assert!(a.iter().map(|x| x.abs()).fold(0.0f32, f32::max) > 0.01);

@@ -2,16 +2,20 @@
 //! GIL release only; no DSP and no logic a test would need to reach through Python.
 
 use chronus_engine as engine;
-use engine::{ArrayData, CompileOptions, Event, EventKind, NodeEvent, OptValue, Ramp};
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use engine::CompileOptions;
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray2};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+mod graph;
 mod kernel;
 mod live;
 mod song;
+
+use graph::Graph;
+use song::Song;
 
 create_exception!(
     _core,
@@ -47,247 +51,24 @@ pub(crate) fn to_py(err: engine::Error) -> PyErr {
     }
 }
 
-/// A float32 NumPy array of one or two dimensions as an [`ArrayData`] (a 1-D array is one
-/// column); `None` if `v` is no such array. The values are copied once, here.
-fn to_array(v: &Bound<'_, PyAny>) -> Option<Result<ArrayData, String>> {
-    if let Ok(a) = v.extract::<PyReadonlyArray2<f32>>() {
-        let columns = a.shape()[1];
-        return Some(ArrayData::new(a.as_array().iter().copied().collect::<Vec<f32>>(), columns));
-    }
-    let a = v.extract::<PyReadonlyArray1<f32>>().ok()?;
-    Some(ArrayData::new(a.as_array().iter().copied().collect::<Vec<f32>>(), 1))
-}
-
-/// The engine's graph description: nodes, constant parameters and edges.
-#[pyclass(module = "chronus._core")]
-#[derive(Clone, Default)]
-pub(crate) struct Graph {
-    inner: engine::Graph,
-}
-
-#[pymethods]
-impl Graph {
-    #[new]
-    fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a node of `kind` with `options` (name -> number or str); returns its id.
-    #[pyo3(signature = (kind, options, label=None))]
-    fn add(&mut self, kind: &str, options: &Bound<'_, PyDict>, label: Option<&str>) -> PyResult<u32> {
-        let mut opts = Vec::new();
-        for (k, v) in options.iter() {
-            let key: String = k.extract()?;
-            let value = if let Ok(s) = v.extract::<String>() {
-                OptValue::Text(s)
-            } else if let Ok(x) = v.extract::<f64>() {
-                OptValue::Num(x)
-            } else if let Some(array) = to_array(&v) {
-                OptValue::Array(array.map_err(|m| GraphError::new_err(format!("{kind}: option '{key}': {m}")))?)
-            } else {
-                return Err(GraphError::new_err(format!(
-                    "{kind}: option '{key}' must be a number, a string or a float32 array, got {}",
-                    v.get_type().name()?
-                )));
-            };
-            opts.push((key, value));
-        }
-        let refs: Vec<(&str, OptValue)> = opts.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        self.inner.add(kind, &refs, label).map_err(to_py)
-    }
-
-    /// Adds a node running `kernel`; returns its id.
-    #[pyo3(signature = (kernel, label=None))]
-    fn add_kernel(&mut self, kernel: &kernel::Kernel, label: Option<&str>) -> PyResult<u32> {
-        self.inner.add_instance(engine::kernel::KIND, kernel.instance.clone(), label).map_err(to_py)
-    }
-
-    /// Makes kernel node `node` run `kernel` from the next compile (same input and output
-    /// counts; parameters matched by name).
-    fn set_kernel(&mut self, node: u32, kernel: &kernel::Kernel) -> PyResult<()> {
-        self.inner.set_instance(node, kernel.instance.clone()).map_err(to_py)
-    }
-
-    /// The ports and parameters of node `node` (its own for a kernel, else its kind's), as
-    /// {kind, inputs, outputs, params} with params shaped as in `node_specs`.
-    fn node_spec<'py>(&self, py: Python<'py>, node: u32) -> PyResult<Bound<'py, PyDict>> {
-        let desc = self.inner.node(node).map_err(to_py)?;
-        let d = PyDict::new(py);
-        d.set_item("kind", desc.spec.kind)?;
-        d.set_item("inputs", desc.inputs().iter().map(|p| p.name).collect::<Vec<_>>())?;
-        d.set_item("outputs", desc.outputs().iter().map(|p| p.name).collect::<Vec<_>>())?;
-        d.set_item("params", param_dicts(py, desc.params())?)?;
-        Ok(d)
-    }
-
-    /// Removes node `node` and its edges.
-    fn remove(&mut self, node: u32) -> PyResult<()> {
-        self.inner.remove(node).map_err(to_py)
-    }
-
-    /// Sets a parameter's constant value(s): one value, or one per lane.
-    fn set_param(&mut self, node: u32, name: &str, values: Vec<f32>) -> PyResult<u16> {
-        self.inner.set_param(node, name, &values).map_err(to_py)
-    }
-
-    /// Index of parameter `name` of `node`.
-    fn param_index(&self, node: u32, name: &str) -> PyResult<u16> {
-        self.inner.param_index(node, name).map_err(to_py)
-    }
-
-    /// Checks a constant value for a parameter without setting it.
-    fn check_value(&self, node: u32, param: u16, value: f32) -> PyResult<()> {
-        self.inner.check_value(node, param, value).map_err(to_py)
-    }
-
-    /// Connects `src`'s output `port` to `dst`'s input or parameter `name` (`kind` is
-    /// "input" or "param"), or to the graph output when `kind` is "output".
-    #[pyo3(signature = (src, port, kind, dst=None, name=None))]
-    fn connect(&mut self, src: u32, port: &str, kind: &str, dst: Option<u32>, name: Option<&str>) -> PyResult<()> {
-        let result = match (kind, dst, name) {
-            ("output", _, _) => self.inner.connect_output(src, port),
-            ("input", Some(d), Some(n)) => self.inner.connect_input(src, port, d, n),
-            ("param", Some(d), Some(n)) => self.inner.connect_param(src, port, d, n),
-            _ => return Err(PyValueError::new_err(format!("bad connection kind '{kind}'"))),
-        };
-        result.map(|_| ()).map_err(to_py)
-    }
-
-    /// Removes the edge from `src`'s output `port` into `dst`'s input `name` (`kind`
-    /// "input"), or into the graph output (`kind` "output"); returns whether it existed.
-    #[pyo3(signature = (src, port, kind, dst=None, name=None))]
-    fn disconnect(&mut self, src: u32, port: &str, kind: &str, dst: Option<u32>, name: Option<&str>) -> PyResult<bool> {
-        let sink = match (kind, dst, name) {
-            ("output", _, _) => engine::Sink::Output,
-            ("input", Some(d), Some(n)) => self.inner.input_sink(d, n).map_err(to_py)?,
-            _ => return Err(PyValueError::new_err(format!("bad connection kind '{kind}'"))),
-        };
-        let edge = self.inner.edge(src, port, sink).map_err(to_py)?;
-        Ok(self.inner.disconnect(edge))
-    }
-
-    /// Removes every edge into `node`'s parameter `name` (back to its constant); returns
-    /// how many there were.
-    fn disconnect_param(&mut self, node: u32, name: &str) -> PyResult<usize> {
-        let index = self.inner.param_index(node, name).map_err(to_py)?;
-        Ok(self.inner.disconnect_sink(engine::Sink::Param(node, index)))
-    }
-
-    /// Checks a controller mapping (see `song::CcTuple`) against the graph.
-    fn check_cc_map(&self, map: song::CcTuple) -> PyResult<()> {
-        let maps = song::cc_maps(vec![map])?;
-        engine::live::check_mapping(&self.inner, &maps[0]).map_err(to_py)
-    }
-
-    /// Whether node `node` exists.
-    fn has(&self, node: u32) -> bool {
-        self.inner.node(node).is_ok()
-    }
-
-    /// Display name of a node.
-    fn name(&self, node: u32) -> String {
-        self.inner.name(node)
-    }
-
-    /// Compiles the graph and returns a summary (output channels, lanes and latency in frames
-    /// per node, steps, buffers) without rendering; raises the same errors `render` would.
-    #[pyo3(signature = (samplerate, blocksize))]
-    fn compile_info<'py>(&self, py: Python<'py>, samplerate: f64, blocksize: usize) -> PyResult<Bound<'py, PyDict>> {
-        let opts = CompileOptions { samplerate, max_block: blocksize, smoothing: 0.0 };
-        let schedule = engine::compile(&self.inner, &opts).map_err(to_py)?;
-        let info = PyDict::new(py);
-        info.set_item("output_channels", schedule.output_channels())?;
-        info.set_item("steps", schedule.step_count())?;
-        info.set_item("buffers", schedule.buffer_count())?;
-        let lanes = PyDict::new(py);
-        let latency = PyDict::new(py);
-        for (id, _) in self.inner.nodes() {
-            lanes.set_item(id, schedule.lanes(id))?;
-            latency.set_item(id, schedule.latency(id))?;
-        }
-        info.set_item("lanes", lanes)?;
-        info.set_item("latency", latency)?;
-        Ok(info)
-    }
-
-    fn __copy__(&self) -> Self {
-        self.clone()
-    }
-}
-
-/// One parameter event as Python sends it: (frame, node, param, lane or -1, value,
-/// ramp frames or -1 for the default glide).
-type EventTuple = (u64, u32, u16, i64, f32, i64);
-
-pub(crate) fn param_kind(node: u32, param: u16, lane: i64, value: f32, ramp: i64) -> EventKind {
-    EventKind::Param {
-        node,
-        param,
-        lane: u16::try_from(lane).ok(),
-        value,
-        ramp: match ramp {
-            r if r < 0 => Ramp::Default,
-            0 => Ramp::Jump,
-            r => Ramp::Frames(u32::try_from(r).unwrap_or(u32::MAX)),
-        },
-    }
-}
-
-/// One musical event as Python sends it: (frame, node, kind, channel, data, value) where
-/// kind is "note_on" (data = note, value = velocity), "note_off" (data = note),
-/// "control" (data = controller, value in [0, 1]), "bend" (value in [-1, 1]),
-/// "program" (data = program) or "all_notes_off".
-type NodeEventTuple = (u64, u32, String, u8, u8, f32);
-
-pub(crate) fn node_kind(node: u32, kind: &str, channel: u8, data: u8, value: f32) -> PyResult<EventKind> {
-    let event = match kind {
-        "note_on" => NodeEvent::NoteOn { channel, note: data, velocity: value },
-        "note_off" => NodeEvent::NoteOff { channel, note: data },
-        "control" => NodeEvent::Control { channel, controller: data, value },
-        "bend" => NodeEvent::PitchBend { channel, value },
-        "program" => NodeEvent::Program { channel, program: data },
-        "all_notes_off" => NodeEvent::AllNotesOff,
-        other => return Err(PyValueError::new_err(format!("unknown event kind '{other}'"))),
-    };
-    Ok(EventKind::Node { node, event })
-}
-
-/// Renders `frames` frames of `graph`; returns float32 of shape (channels, frames). The
-/// GIL is released while the engine runs.
+/// Renders `frames` frames of `graph` playing `song` from frame 0 (transport running);
+/// returns float32 of shape (channels, frames). `input` (channels, frames) plays the part of
+/// the device input. The GIL is released while the engine runs.
 #[pyfunction]
-#[pyo3(signature = (graph, frames, samplerate, blocksize, smoothing, events, node_events, input=None, tempo=None, tracks=None, cc_maps=None))]
+#[pyo3(signature = (graph, song, frames, samplerate, blocksize, smoothing, input=None))]
 #[allow(clippy::too_many_arguments)]
 fn render<'py>(
     py: Python<'py>,
     graph: &Graph,
+    song: &Song,
     frames: usize,
     samplerate: f64,
     blocksize: usize,
     smoothing: f64,
-    events: Vec<EventTuple>,
-    node_events: Vec<NodeEventTuple>,
     input: Option<PyReadonlyArray2<'py, f32>>,
-    tempo: Option<Vec<(f64, f64)>>,
-    tracks: Option<Vec<song::TrackTuple>>,
-    cc_maps: Option<Vec<song::CcTuple>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let song = match (tempo, tracks, cc_maps) {
-        (None, None, None) => None,
-        (tempo, tracks, cc_maps) => Some(engine::Song {
-            tempo: song::tempo(&tempo.unwrap_or_else(|| vec![(0.0, 120.0)]))?,
-            tracks: song::tracks(tracks.unwrap_or_default())?,
-            cc_maps: song::cc_maps(cc_maps.unwrap_or_default())?,
-        }),
-    };
     let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
-    let mut events: Vec<Event> = events
-        .into_iter()
-        .map(|(time, node, param, lane, value, ramp)| Event { time, kind: param_kind(node, param, lane, value, ramp) })
-        .collect();
-    for (time, node, kind, channel, data, value) in node_events {
-        events.push(Event { time, kind: node_kind(node, &kind, channel, data, value)? });
-    }
-    let g = graph.inner.clone();
+    let (g, song) = (graph.inner.clone(), song.inner.clone());
     // The input arrives as (channels, frames); the engine reads it interleaved.
     let (in_samples, in_channels) = match &input {
         Some(a) => {
@@ -304,7 +85,7 @@ fn render<'py>(
     let (planar, channels) = py
         .detach(move || {
             let input = engine::Input { samples: &in_samples, channels: in_channels };
-            let r = engine::render(&g, &opts, engine::RenderJob { frames, events: &events, input, song })?;
+            let r = engine::render(&g, &opts, engine::RenderJob { frames, input, song })?;
             Ok::<_, engine::Error>((r.samples, r.channels))
         })
         .map_err(to_py)?;
@@ -353,7 +134,7 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 }
 
 /// Parameters as dicts: name, default, min, max, unit, smooth, doc.
-fn param_dicts<'py>(py: Python<'py>, params: &[engine::spec::ParamSpec]) -> PyResult<Bound<'py, PyList>> {
+pub(crate) fn param_dicts<'py>(py: Python<'py>, params: &[engine::spec::ParamSpec]) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for p in params {
         let pd = PyDict::new(py);
@@ -372,6 +153,10 @@ fn param_dicts<'py>(py: Python<'py>, params: &[engine::spec::ParamSpec]) -> PyRe
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
+    m.add_class::<Song>()?;
+    m.add_class::<song::Action>()?;
+    m.add_class::<song::Track>()?;
+    m.add_class::<song::CcMap>()?;
     m.add_class::<live::Engine>()?;
     m.add_class::<kernel::Kernel>()?;
     m.add_function(wrap_pyfunction!(live::devices, m)?)?;

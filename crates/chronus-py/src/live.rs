@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use engine::midi::MidiRoutes;
 use engine::processor::TransportCommand;
-use engine::EventKind;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::{node_kind, param_kind, song, to_py, Graph};
+use crate::song::{Action, CcMap, Song};
+use crate::{to_py, Graph};
 
 /// A graph playing live (see `chronus.Engine` for the Python face).
 ///
@@ -42,8 +42,9 @@ impl Engine {
 
 #[pymethods]
 impl Engine {
+    /// Opens the device and compiles `graph` for it; `play` starts the audio.
     #[new]
-    #[pyo3(signature = (graph, backend, device, samplerate, blocksize, outputs, inputs, smoothing, edit_fade, client_name, connect, command_capacity, event_capacity, midi_in=false, midi_out=false))]
+    #[pyo3(signature = (graph, backend, device, samplerate, blocksize, outputs, inputs, smoothing, edit_fade, client_name, connect, command_capacity, event_capacity, midi_in=false, midi_out=false, autoplay=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -62,6 +63,7 @@ impl Engine {
         event_capacity: usize,
         midi_in: bool,
         midi_out: bool,
+        autoplay: bool,
     ) -> PyResult<Self> {
         let config = EngineConfig {
             stream: StreamRequest {
@@ -81,10 +83,18 @@ impl Engine {
             edit_fade,
             command_capacity,
             event_capacity,
+            autoplay,
         };
         let g = graph.inner.clone();
-        let inner = py.detach(move || engine::live::Engine::start(&g, &config)).map_err(to_py)?;
+        let inner = py.detach(move || engine::live::Engine::open(&g, &config)).map_err(to_py)?;
         Ok(Engine { inner: Mutex::new(Some(inner)) })
+    }
+
+    /// Starts the audio, playing `song` from the first frame (the timeline and the tracks;
+    /// the transport running from it when the engine was opened with `autoplay`).
+    fn play(&self, py: Python<'_>, song: &Song) -> PyResult<()> {
+        let song = song.inner.clone();
+        self.run(py, move |live| live.play(song))
     }
 
     /// What the backend granted: backend, device, samplerate, device_block, blocksize,
@@ -102,42 +112,18 @@ impl Engine {
         Ok(d)
     }
 
-    /// Sends a parameter change for frame `time` (None: the next block), or for the moment
-    /// the transport plays `beat`.
-    #[pyo3(signature = (node, param, lane, value, ramp, time=None, beat=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn set_param(
-        &self,
-        py: Python<'_>,
-        node: u32,
-        param: u16,
-        lane: i64,
-        value: f32,
-        ramp: i64,
-        time: Option<u64>,
-        beat: Option<f64>,
-    ) -> PyResult<()> {
-        let kind = param_kind(node, param, lane, value, ramp);
-        self.run(py, |live| deliver(live, time, beat, kind))
+    /// Sends `action` for `frame` of the sample clock (None: the start of the next block).
+    /// Checked against the playing graph first.
+    #[pyo3(signature = (action, frame=None))]
+    fn send(&self, py: Python<'_>, action: &Action, frame: Option<u64>) -> PyResult<()> {
+        let kind = action.kind;
+        self.run(py, |live| live.send(frame, kind))
     }
 
-    /// Sends a musical event (see `render` for the kinds) for frame `time` (None: now), or
-    /// for the moment the transport plays `beat`.
-    #[pyo3(signature = (node, kind, channel, data, value, time=None, beat=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn node_event(
-        &self,
-        py: Python<'_>,
-        node: u32,
-        kind: &str,
-        channel: u8,
-        data: u8,
-        value: f32,
-        time: Option<u64>,
-        beat: Option<f64>,
-    ) -> PyResult<()> {
-        let kind = node_kind(node, kind, channel, data, value)?;
-        self.run(py, |live| deliver(live, time, beat, kind))
+    /// Sends `action` for the moment the transport plays `beat` (at once if it has passed).
+    fn cue(&self, py: Python<'_>, action: &Action, beat: f64) -> PyResult<()> {
+        let kind = action.kind;
+        self.run(py, |live| live.cue(beat, kind))
     }
 
     /// Compiles `graph` and swaps it in while playing.
@@ -214,44 +200,55 @@ impl Engine {
         Ok((array.into_any(), capture.start, capture.overruns))
     }
 
-    /// Replaces the transport's tempo map and tracks: stopped at beat 0, or with
-    /// `keep_position` carrying on from where the old transport is.
-    #[pyo3(signature = (tempo, tracks, keep_position=false))]
-    fn set_transport(
-        &self,
-        py: Python<'_>,
-        tempo: Vec<(f64, f64)>,
-        tracks: Vec<song::TrackTuple>,
-        keep_position: bool,
-    ) -> PyResult<()> {
-        let (map, tracks) = (song::tempo(&tempo)?, song::tracks(tracks)?);
-        self.run(
-            py,
-            move |live| {
-                if keep_position {
-                    live.continue_transport(map, tracks)
-                } else {
-                    live.set_transport(map, tracks)
-                }
-            },
-        )
+    /// Plays `song` from where the playing one is (transport position, the timeline from
+    /// the current frame), without a jump.
+    fn continue_song(&self, py: Python<'_>, song: &Song) -> PyResult<()> {
+        let song = song.inner.clone();
+        self.run(py, move |live| live.continue_song(song))
     }
 
-    /// Transport control: "start", "stop", "seek" (a = beat), "loop" (a, b = beats, or
-    /// none to stop looping), "tempo" (a = beats per minute).
-    #[pyo3(signature = (command, a=None, b=None))]
-    fn transport(&self, py: Python<'_>, command: &str, a: Option<f64>, b: Option<f64>) -> PyResult<()> {
-        let need =
-            |x: Option<f64>| x.ok_or_else(|| PyValueError::new_err(format!("transport '{command}' needs a value")));
-        let command = match command {
-            "start" => TransportCommand::Start,
-            "stop" => TransportCommand::Stop,
-            "seek" => TransportCommand::Seek(need(a)?),
-            "loop" => TransportCommand::Loop(a.zip(b)),
-            "tempo" => TransportCommand::Tempo(need(a)?),
-            other => return Err(PyValueError::new_err(format!("unknown transport command '{other}'"))),
-        };
-        self.run(py, move |live| live.transport(command))
+    /// Replaces the transport with `song`'s tempo map and tracks, stopped at beat 0 (events
+    /// cued for beats are forgotten).
+    fn reset_transport(&self, py: Python<'_>, song: &Song) -> PyResult<()> {
+        let song = song.inner.clone();
+        self.run(py, move |live| live.set_transport(song.tempo, song.tracks))
+    }
+
+    /// Starts the transport from its position.
+    fn transport_start(&self, py: Python<'_>) -> PyResult<()> {
+        self.run(py, |live| live.transport(TransportCommand::Start))
+    }
+
+    /// Stops the transport, releasing the notes its tracks left on.
+    fn transport_stop(&self, py: Python<'_>) -> PyResult<()> {
+        self.run(py, |live| live.transport(TransportCommand::Stop))
+    }
+
+    /// Moves the transport to `beat`.
+    fn transport_seek(&self, py: Python<'_>, beat: f64) -> PyResult<()> {
+        if !(beat.is_finite() && beat >= 0.0) {
+            return Err(PyValueError::new_err(format!("seek needs a beat >= 0, got {beat}")));
+        }
+        self.run(py, |live| live.transport(TransportCommand::Seek(beat)))
+    }
+
+    /// Loops the transport between beats `start` and `end`, or stops looping (None).
+    #[pyo3(signature = (range))]
+    fn transport_loop(&self, py: Python<'_>, range: Option<(f64, f64)>) -> PyResult<()> {
+        if let Some((a, b)) = range {
+            if !(a.is_finite() && b.is_finite() && a >= 0.0 && b > a) {
+                return Err(PyValueError::new_err(format!("a loop needs 0 <= start < end beats, got {a}, {b}")));
+            }
+        }
+        self.run(py, |live| live.transport(TransportCommand::Loop(range)))
+    }
+
+    /// Sets the tempo from the transport's current beat on, in beats per minute.
+    fn transport_tempo(&self, py: Python<'_>, bpm: f64) -> PyResult<()> {
+        if !(bpm.is_finite() && bpm > 0.0 && bpm <= 10_000.0) {
+            return Err(PyValueError::new_err(format!("tempo must be in (0, 10000] bpm, got {bpm}")));
+        }
+        self.run(py, |live| live.transport(TransportCommand::Tempo(bpm)))
     }
 
     /// Which node hears each of the 16 MIDI channels (None: nobody).
@@ -264,8 +261,8 @@ impl Engine {
     }
 
     /// Replaces the controller mappings.
-    fn set_cc_maps(&self, py: Python<'_>, maps: Vec<song::CcTuple>) -> PyResult<()> {
-        let maps = song::cc_maps(maps)?;
+    fn set_cc_maps(&self, py: Python<'_>, maps: Vec<Bound<'_, CcMap>>) -> PyResult<()> {
+        let maps = maps.iter().map(|m| m.get().inner).collect();
         self.run(py, move |live| live.set_cc_maps(maps))
     }
 
@@ -344,17 +341,4 @@ pub fn devices(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
         list.append(e)?;
     }
     Ok(list)
-}
-
-/// Sends `kind` for a beat of the transport when `beat` is given, else for frame `time`.
-fn deliver(
-    live: &mut engine::live::Engine,
-    time: Option<u64>,
-    beat: Option<f64>,
-    kind: EventKind,
-) -> engine::Result<()> {
-    match beat {
-        Some(beat) => live.cue(beat, kind),
-        None => live.send(time, kind),
-    }
 }

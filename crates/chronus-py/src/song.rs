@@ -1,71 +1,225 @@
-//! Conversion of tracks, tempo maps and controller mappings from Python tuples.
+//! What Python schedules: actions (what happens), and the song (when it happens: the timeline
+//! in frames, tracks in beats, tempo map, controller mappings).
 
 use chronus_engine as engine;
 use engine::midi::{CcMapping, Curve};
-use engine::sequence::{TempoMap, Track, TrackEvent};
-use engine::EventKind;
+use engine::sequence::{TempoMap, Track as EngineTrack, TrackEvent};
+use engine::{Event, EventKind, NodeEvent, Ramp};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::{node_kind, param_kind, to_py};
+use crate::to_py;
 
-/// A track event as Python sends it: (kind, beat, probability, node or -1 for MIDI out,
-/// channel or lane (255: every lane), data (note, controller, program or param index),
-/// value, ramp frames or -1). Kinds: "param" and the musical kinds of `render`.
-pub type TrackEventTuple = (String, f64, f32, i64, u8, u16, f32, i64);
-
-/// A track as Python sends it: (events, loop length in beats or None, seed).
-pub type TrackTuple = (Vec<TrackEventTuple>, Option<f64>, u64);
-
-/// A controller mapping as Python sends it: (channel or -1, controller, node, param index,
-/// min, max, curve "linear" | "exponential" | "power", power).
-pub type CcTuple = (i32, u8, u32, u16, f32, f32, String, f32);
-
-fn track_event((kind, beat, probability, node, channel, data, value, ramp): TrackEventTuple) -> PyResult<TrackEvent> {
-    let kind = match (kind.as_str(), u32::try_from(node)) {
-        ("param", Ok(node)) => {
-            let lane = if channel == 255 { -1 } else { channel as i64 };
-            param_kind(node, data, lane, value, ramp)
+/// A value checked against an inclusive integer range, or an error naming it.
+fn ranged<T: TryFrom<i64>>(what: &str, value: i64, max: i64) -> PyResult<T> {
+    if (0..=max).contains(&value) {
+        if let Ok(v) = T::try_from(value) {
+            return Ok(v);
         }
-        ("param", Err(_)) => return Err(PyValueError::new_err("a parameter event needs a node")),
-        (other, Ok(node)) => node_kind(node, other, channel, data as u8, value)?,
-        (other, Err(_)) => match node_kind(0, other, channel, data as u8, value)? {
-            EventKind::Node { event, .. } => EventKind::MidiOut { event },
-            _ => unreachable!("node_kind makes node events"),
-        },
-    };
-    Ok(TrackEvent { beat, kind, probability })
+    }
+    Err(PyValueError::new_err(format!("{what} must be in 0..{max}, got {value}")))
 }
 
-/// Builds the tracks.
-pub fn tracks(tracks: Vec<TrackTuple>) -> PyResult<Vec<Track>> {
-    tracks
-        .into_iter()
-        .map(|(events, length, seed)| {
-            let events = events.into_iter().map(track_event).collect::<PyResult<Vec<_>>>()?;
-            Track::new(events, length, seed).map_err(to_py)
-        })
-        .collect()
+/// A MIDI channel 0..15.
+fn midi_channel(value: i64) -> PyResult<u8> {
+    ranged("channel", value, 15)
 }
 
-/// Builds a tempo map from (beat, bpm) changes.
-pub fn tempo(changes: &[(f64, f64)]) -> PyResult<TempoMap> {
-    TempoMap::new(changes).map_err(to_py)
+/// A 7-bit MIDI data byte (note, controller, program) 0..127.
+fn data(what: &str, value: i64) -> PyResult<u8> {
+    ranged(what, value, 127)
 }
 
-/// Builds controller mappings.
-pub fn cc_maps(maps: Vec<CcTuple>) -> PyResult<Vec<CcMapping>> {
-    maps.into_iter()
-        .map(|(channel, controller, node, param, min, max, curve, power)| {
-            let curve = match curve.as_str() {
-                "linear" => Curve::Linear,
-                "exponential" => Curve::Exponential,
-                "power" => Curve::Power(power),
-                other => {
-                    return Err(PyValueError::new_err(format!("unknown curve '{other}' (linear, exponential, power)")))
-                }
-            };
-            Ok(CcMapping { channel: u8::try_from(channel).ok(), controller, node, param, min, max, curve })
-        })
-        .collect()
+/// What an event does, without its time: a parameter change or a musical event for a node
+/// (or, with no node, for the engine's MIDI output).
+#[pyclass(module = "chronus._core", frozen, eq)]
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) struct Action {
+    pub(crate) kind: EventKind,
+}
+
+impl Action {
+    fn musical(node: Option<u32>, event: NodeEvent) -> PyResult<Action> {
+        event.check().map_err(PyValueError::new_err)?;
+        let kind = match node {
+            Some(node) => EventKind::Node { node, event },
+            None => EventKind::MidiOut { event },
+        };
+        Ok(Action { kind })
+    }
+}
+
+#[pymethods]
+impl Action {
+    /// Changes parameter `param` (its index) of `node` to `value`, on one lane or all,
+    /// gliding over `ramp` frames (None: the default smoothing; 0: a jump).
+    #[staticmethod]
+    #[pyo3(signature = (node, param, value, lane=None, ramp=None))]
+    fn param(node: u32, param: u16, value: f32, lane: Option<i64>, ramp: Option<i64>) -> PyResult<Action> {
+        let lane = lane.map(|l| ranged::<u16>("lane", l, u16::MAX as i64)).transpose()?;
+        let ramp = match ramp {
+            None => Ramp::Default,
+            Some(0) => Ramp::Jump,
+            Some(r) => Ramp::Frames(ranged("ramp (frames)", r, u32::MAX as i64)?),
+        };
+        Ok(Action { kind: EventKind::Param { node, param, lane, value, ramp } })
+    }
+
+    /// A key goes down: MIDI `note` on `channel` with `velocity` in (0, 1].
+    #[staticmethod]
+    fn note_on(node: Option<u32>, channel: i64, note: i64, velocity: f32) -> PyResult<Action> {
+        if !(velocity > 0.0 && velocity <= 1.0) {
+            return Err(PyValueError::new_err(format!("velocity must be in (0, 1], got {velocity}")));
+        }
+        let event = NodeEvent::NoteOn { channel: midi_channel(channel)?, note: data("note", note)?, velocity };
+        Action::musical(node, event)
+    }
+
+    /// A key comes up.
+    #[staticmethod]
+    fn note_off(node: Option<u32>, channel: i64, note: i64) -> PyResult<Action> {
+        Action::musical(node, NodeEvent::NoteOff { channel: midi_channel(channel)?, note: data("note", note)? })
+    }
+
+    /// Controller `controller` moves to `value` in [0, 1].
+    #[staticmethod]
+    fn control(node: Option<u32>, channel: i64, controller: i64, value: f32) -> PyResult<Action> {
+        let event =
+            NodeEvent::Control { channel: midi_channel(channel)?, controller: data("controller", controller)?, value };
+        Action::musical(node, event)
+    }
+
+    /// The pitch wheel moves to `value` in [-1, 1].
+    #[staticmethod]
+    fn bend(node: Option<u32>, channel: i64, value: f32) -> PyResult<Action> {
+        Action::musical(node, NodeEvent::PitchBend { channel: midi_channel(channel)?, value })
+    }
+
+    /// A program change.
+    #[staticmethod]
+    fn program(node: Option<u32>, channel: i64, program: i64) -> PyResult<Action> {
+        Action::musical(
+            node,
+            NodeEvent::Program { channel: midi_channel(channel)?, program: data("program", program)? },
+        )
+    }
+
+    /// Every note `node` plays is released.
+    #[staticmethod]
+    fn all_notes_off(node: u32) -> Action {
+        Action { kind: EventKind::Node { node, event: NodeEvent::AllNotesOff } }
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Action({:?})", self.kind)
+    }
+}
+
+/// A track being built: actions at beats, played once or looped every `loop` beats.
+#[pyclass(module = "chronus._core")]
+#[derive(Clone)]
+pub(crate) struct Track {
+    events: Vec<TrackEvent>,
+    length: Option<f64>,
+    seed: u64,
+}
+
+#[pymethods]
+impl Track {
+    /// An empty track; `loop` is its loop length in beats (None: plays once); `seed` drives
+    /// the probability draws.
+    #[new]
+    #[pyo3(signature = (r#loop=None, seed=0))]
+    fn new(r#loop: Option<f64>, seed: u64) -> Track {
+        Track { events: Vec::new(), length: r#loop, seed }
+    }
+
+    /// Adds `action` at `beat` (from the track's start, or from each loop's), played with
+    /// chance `probability` in [0, 1] each time it comes round.
+    #[pyo3(signature = (beat, action, probability=1.0))]
+    fn at(&mut self, beat: f64, action: &Action, probability: f32) {
+        self.events.push(TrackEvent { beat, kind: action.kind, probability });
+    }
+
+    /// Number of events.
+    fn __len__(&self) -> usize {
+        self.events.len()
+    }
+}
+
+/// MIDI controller `controller` (on `channel`, or any) moving parameter `param` of `node`
+/// from `min` to `max` along `curve` ("linear", "exponential", or "power" with `power`).
+#[pyclass(module = "chronus._core", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub(crate) struct CcMap {
+    pub(crate) inner: CcMapping,
+}
+
+#[pymethods]
+impl CcMap {
+    #[new]
+    #[pyo3(signature = (controller, node, param, min, max, curve="linear", power=2.0, channel=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        controller: i64,
+        node: u32,
+        param: u16,
+        min: f32,
+        max: f32,
+        curve: &str,
+        power: f32,
+        channel: Option<i64>,
+    ) -> PyResult<CcMap> {
+        let curve = match curve {
+            "linear" => Curve::Linear,
+            "exponential" => Curve::Exponential,
+            "power" => Curve::Power(power),
+            other => {
+                return Err(PyValueError::new_err(format!("unknown curve '{other}' (linear, exponential, power)")))
+            }
+        };
+        let channel = channel.map(midi_channel).transpose()?;
+        let controller = data("controller", controller)?;
+        Ok(CcMap { inner: CcMapping { channel, controller, node, param, min, max, curve } })
+    }
+}
+
+/// Everything timed a graph plays from the engine's first frame: actions at frames (the
+/// timeline), tracks of actions at beats under a tempo map, controller mappings.
+#[pyclass(module = "chronus._core", eq)]
+#[derive(Clone, PartialEq)]
+pub(crate) struct Song {
+    pub(crate) inner: engine::Song,
+}
+
+#[pymethods]
+impl Song {
+    /// An empty song under a tempo map of (beat, bpm) changes.
+    #[new]
+    fn new(tempo: Vec<(f64, f64)>) -> PyResult<Song> {
+        let tempo = TempoMap::new(&tempo).map_err(to_py)?;
+        Ok(Song { inner: engine::Song { tempo, ..engine::Song::default() } })
+    }
+
+    /// Adds `action` at `frame` of the engine's sample clock (0: the engine's first frame).
+    fn at(&mut self, frame: u64, action: &Action) {
+        self.inner.timeline.push(Event { time: frame, kind: action.kind });
+    }
+
+    /// Adds a track (checked here: beats >= 0, inside the loop, probabilities in [0, 1]).
+    fn add_track(&mut self, track: &Track) -> PyResult<()> {
+        let built = EngineTrack::new(track.events.clone(), track.length, track.seed).map_err(to_py)?;
+        self.inner.tracks.push(built);
+        Ok(())
+    }
+
+    /// Adds a controller mapping.
+    fn add_cc_map(&mut self, map: &CcMap) {
+        self.inner.cc_maps.push(map.inner);
+    }
+
+    /// Number of timeline events, tracks and controller mappings.
+    fn counts(&self) -> (usize, usize, usize) {
+        (self.inner.timeline.len(), self.inner.tracks.len(), self.inner.cc_maps.len())
+    }
 }

@@ -65,7 +65,7 @@ pub struct BackendCounters {
 }
 
 /// A backend opened and configured, not yet running.
-pub trait Opened {
+pub trait Opened: Send {
     /// What was granted.
     fn info(&self) -> &StreamInfo;
     /// Starts calling `side` from the audio thread.

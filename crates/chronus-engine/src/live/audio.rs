@@ -59,6 +59,12 @@ impl AudioSide {
         }
     }
 
+    /// Loads everything timed a graph holds before the first callback (see
+    /// [`Processor::load_song`]).
+    pub(crate) fn load_song(&mut self, song: crate::sequence::Song, play: bool) {
+        self.processor.load_song(song, play);
+    }
+
     /// Output channels per frame.
     pub fn out_channels(&self) -> usize {
         self.out_channels
@@ -201,6 +207,7 @@ impl AudioSide {
                 Command::StopCapture => self.capture.take().map(Returned::Capture),
                 Command::SetTransport(t) => self.processor.swap_transport(t).map(Returned::Transport),
                 Command::ContinueTransport(t) => self.processor.continue_transport(t).map(Returned::Transport),
+                Command::SetTimeline(t) => Some(Returned::Timeline(self.processor.swap_timeline(t))),
                 Command::Transport(c) => {
                     self.processor.transport_command(c);
                     None

@@ -5,7 +5,7 @@ use crate::event::EventKind;
 use crate::midi::{CcMapping, MidiRoutes};
 use crate::processor::{StampedMidi, TransportCommand};
 use crate::schedule::Schedule;
-use crate::sequence::Transport;
+use crate::sequence::{Timeline, Transport};
 
 /// Control thread -> audio thread.
 pub enum Command {
@@ -33,6 +33,8 @@ pub enum Command {
     SetTransport(Option<Box<Transport>>),
     /// Replace the transport with one that carries on from the old one's position.
     ContinueTransport(Box<Transport>),
+    /// Replace the timeline with one that carries on from the current frame.
+    SetTimeline(Box<Timeline>),
     /// Start, stop, seek, loop or retempo the transport.
     Transport(TransportCommand),
     /// Which node hears each MIDI channel.
@@ -50,7 +52,7 @@ impl Command {
     /// audio side holds now), so it must wait while the return queue is full.
     pub(crate) fn hands_back(&self, capturing: bool, has_transport: bool, recording_midi: bool) -> bool {
         match self {
-            Command::Swap(_) | Command::StopCapture | Command::SetCcMaps(_) => true,
+            Command::Swap(_) | Command::StopCapture | Command::SetCcMaps(_) | Command::SetTimeline(_) => true,
             Command::StartCapture(_) => capturing,
             Command::SetTransport(_) | Command::ContinueTransport(_) => has_transport,
             Command::StartMidiRecord(_) | Command::StopMidiRecord => recording_midi,
@@ -67,6 +69,8 @@ pub enum Returned {
     Capture(CaptureSink),
     /// A transport that was replaced.
     Transport(Box<Transport>),
+    /// A timeline that was replaced.
+    Timeline(Box<Timeline>),
     /// Controller mappings that were replaced.
     CcMaps(Box<[CcMapping]>),
     /// A finished MIDI recording's ring.

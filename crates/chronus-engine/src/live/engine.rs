@@ -11,17 +11,17 @@ use super::capture::{capture, Capture, Recorder};
 use super::command::{Command, Returned};
 use super::os_midi;
 use super::stats::Snapshot;
-use crate::backend::{self, BackendCounters, Running, StreamInfo, StreamRequest};
+use crate::backend::{self, BackendCounters, Opened, Running, StreamInfo, StreamRequest};
 use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind, NodeEvent};
 use crate::graph::{Graph, NodeId};
 use crate::midi::{CcMapping, Curve, MidiRoutes};
-use crate::offline::check_event;
+use crate::offline::{check_event, check_song};
 use crate::processor::Processor;
 use crate::processor::{StampedMidi, TransportCommand};
 use crate::schedule::Schedule;
-use crate::sequence::{TempoMap, Track, Transport, CUE_ROOM};
+use crate::sequence::{Song, TempoMap, Timeline, Track, Transport, CUE_ROOM};
 use crate::transition::compile_transition;
 
 /// How to start an engine.
@@ -41,6 +41,9 @@ pub struct EngineConfig {
     pub command_capacity: usize,
     /// Future events the audio thread can hold.
     pub event_capacity: usize,
+    /// Whether the transport plays from the engine's first frame (as in an offline render)
+    /// rather than waiting for a start command.
+    pub autoplay: bool,
 }
 
 /// A graph playing live. Dropping it stops the audio.
@@ -49,17 +52,19 @@ pub struct Engine {
     returns: rtrb::Consumer<Returned>,
     stats: Arc<Mutex<triple_buffer::Output<Snapshot>>>,
     running: Option<Box<dyn Running>>,
+    /// The opened device and the audio side, between [`Engine::open`] and [`Engine::play`].
+    pending: Option<(Box<dyn Opened>, AudioSide)>,
     info: StreamInfo,
     opts: CompileOptions,
     /// Crossfade of edited connections, in frames (0: none).
     edit_fade: usize,
+    /// Whether [`Engine::play`] starts the transport.
+    autoplay: bool,
     counters: Arc<BackendCounters>,
     dropped_commands: u64,
     epoch: Instant,
     graph: Graph,
     lanes: HashMap<NodeId, usize>,
-    /// Whether a transport was sent (beat-cued events need one).
-    has_transport: bool,
     /// Cue commands sent (compared with what the audio thread took, to know how many wait).
     cues_sent: u64,
     recorder: Option<Recorder>,
@@ -76,19 +81,51 @@ const MIDI_QUEUE: usize = 4096;
 const MIDI_RECORD_RING: usize = 1 << 16;
 
 impl Engine {
-    /// Opens the device, compiles `graph` for it and starts playing.
-    pub fn start(graph: &Graph, config: &EngineConfig) -> Result<Engine> {
+    /// Opens the device, compiles `graph` for it and starts playing it and `song` (its
+    /// timeline and tracks from the first frame, exactly as an offline render plays them).
+    pub fn start(graph: &Graph, song: Song, config: &EngineConfig) -> Result<Engine> {
+        let mut engine = Engine::open(graph, config)?;
+        engine.play(song)?;
+        Ok(engine)
+    }
+
+    /// Opens the device and compiles `graph` for it, without starting the audio: the caller
+    /// learns what the device granted ([`Engine::info`]: its sample rate, to place a song's
+    /// events on frames) and then calls [`Engine::play`].
+    pub fn open(graph: &Graph, config: &EngineConfig) -> Result<Engine> {
         let counters = Arc::new(BackendCounters::default());
         let opened = backend::open(&config.stream, counters.clone())?;
         let (mut engine, side) = Engine::prepare(graph, config, opened.info().clone(), counters)?;
-        engine.running = Some(opened.start(side)?);
+        engine.pending = Some((opened, side));
         Ok(engine)
+    }
+
+    /// Loads `song` (checked against the graph) and starts the audio of an engine made by
+    /// [`Engine::open`]: its timeline and tracks play from the first frame, the transport
+    /// running from it when the configuration says `autoplay`.
+    pub fn play(&mut self, song: Song) -> Result<()> {
+        let (opened, mut side) =
+            self.pending.take().ok_or_else(|| Error::Invalid("the engine is already playing".into()))?;
+        if let Err(e) = check_song(&self.graph, |n| self.lanes.get(&n).copied(), &song) {
+            self.pending = Some((opened, side));
+            return Err(e);
+        }
+        side.load_song(song, self.autoplay);
+        self.running = Some(opened.start(side)?);
+        Ok(())
     }
 
     /// An engine with no device: the caller drives the returned [`AudioSide`] (tests,
     /// benchmarks, hosts that own their own audio callback). The sample rate is the
     /// request's (48 kHz if none).
-    pub fn start_manual(graph: &Graph, config: &EngineConfig) -> Result<(Engine, AudioSide)> {
+    pub fn start_manual(graph: &Graph, song: Song, config: &EngineConfig) -> Result<(Engine, AudioSide)> {
+        let (engine, mut side) = Engine::manual(graph, config)?;
+        check_song(&engine.graph, |n| engine.lanes.get(&n).copied(), &song)?;
+        side.load_song(song, config.autoplay);
+        Ok((engine, side))
+    }
+
+    fn manual(graph: &Graph, config: &EngineConfig) -> Result<(Engine, AudioSide)> {
         let r = &config.stream;
         let info = StreamInfo {
             backend: "manual".into(),
@@ -114,6 +151,7 @@ impl Engine {
         }
         let schedule = compile(graph, &opts)?;
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
+        let processor = Processor::new(schedule, config.event_capacity);
         let (commands, command_rx) = rtrb::RingBuffer::new(config.command_capacity.max(1));
         // Every swap or capture stop returns at most one item: the return queue can always
         // hold everything the command queue can cause.
@@ -121,21 +159,15 @@ impl Engine {
         let (stats_in, stats_out) = triple_buffer::triple_buffer(&Snapshot::default());
         let (midi_tx, midi_rx) = rtrb::RingBuffer::new(MIDI_QUEUE);
         let epoch = Instant::now();
-        let side = AudioSide::new(
-            Processor::new(schedule, config.event_capacity),
-            command_rx,
-            midi_rx,
-            return_tx,
-            stats_in,
-            epoch,
-            info.outputs,
-            info.inputs,
-        );
+        let side =
+            AudioSide::new(processor, command_rx, midi_rx, return_tx, stats_in, epoch, info.outputs, info.inputs);
         let mut engine = Engine {
             commands,
             returns,
             stats: Arc::new(Mutex::new(stats_out)),
             running: None,
+            pending: None,
+            autoplay: config.autoplay,
             edit_fade: (config.edit_fade * info.samplerate).round() as usize,
             info,
             opts,
@@ -144,7 +176,6 @@ impl Engine {
             epoch,
             graph: graph.clone(),
             lanes,
-            has_transport: false,
             cues_sent: 0,
             recorder: None,
             midi_tx: Arc::new(Mutex::new(midi_tx)),
@@ -177,20 +208,23 @@ impl Engine {
 
     fn push(&mut self, command: Command) -> Result<()> {
         self.collect();
-        self.commands.push(command).map_err(|_| {
-            self.dropped_commands += 1;
-            Error::Capacity(format!(
-                "the command queue is full ({} waiting): the audio thread is not keeping up; \
-                 nothing was sent and the engine keeps playing",
-                self.commands.buffer().capacity()
-            ))
-        })
+        self.commands.push(command).map_err(|_| self.queue_full())
+    }
+
+    /// Counts a refused command and says why.
+    fn queue_full(&mut self) -> Error {
+        self.dropped_commands += 1;
+        Error::Capacity(format!(
+            "the command queue is full ({} waiting): the audio thread is not keeping up; \
+             nothing was sent and the engine keeps playing",
+            self.commands.buffer().capacity()
+        ))
     }
 
     /// Sends an event for frame `time` of the sample clock, or for the start of the next
     /// block when `time` is None. Checks it against the playing graph first.
     pub fn send(&mut self, time: Option<u64>, kind: EventKind) -> Result<()> {
-        check_event(&self.graph, |n| self.lanes.get(&n).copied(), &Event { time: time.unwrap_or(0), kind })?;
+        check_event(&self.graph, &|n| self.lanes.get(&n).copied(), &Event { time: time.unwrap_or(0), kind })?;
         self.push(Command::Event { time, kind })
     }
 
@@ -289,20 +323,28 @@ impl Engine {
 
     /// Replaces the transport's tracks and tempo map (stopped, at beat 0).
     pub fn set_transport(&mut self, map: TempoMap, tracks: Vec<Track>) -> Result<()> {
-        let transport = Transport::new(map, tracks, self.info.samplerate);
-        self.push(Command::SetTransport(Some(Box::new(transport))))?;
-        self.has_transport = true;
-        Ok(())
+        let song = Song { tempo: map, tracks, ..Song::default() };
+        check_song(&self.graph, |n| self.lanes.get(&n).copied(), &song)?;
+        let transport = Transport::new(song.tempo, song.tracks, self.info.samplerate);
+        self.push(Command::SetTransport(Some(Box::new(transport))))
     }
 
-    /// Replaces the transport's tempo map and tracks without a jump: the new transport
-    /// carries on from the old one's beat, loop, play state and cued events (notes the old
-    /// tracks left on are released). For a song edited while it plays.
-    pub fn continue_transport(&mut self, map: TempoMap, tracks: Vec<Track>) -> Result<()> {
-        let transport = Transport::new(map, tracks, self.info.samplerate);
+    /// Plays `song` from where the playing one is, without a jump: the transport carries on
+    /// from the old one's beat, loop, play state and cued events with the new tempo map and
+    /// tracks (notes the old tracks left on are released), the timeline carries on from the
+    /// current frame, and the controller mappings are replaced. For a song edited while it
+    /// plays; checked against the playing graph first.
+    pub fn continue_song(&mut self, song: Song) -> Result<()> {
+        check_song(&self.graph, |n| self.lanes.get(&n).copied(), &song)?;
+        let Song { tempo, tracks, cc_maps, timeline } = song;
+        let transport = Transport::new(tempo, tracks, self.info.samplerate);
+        // Three commands, applied in one block unless the queue fills between them.
+        if self.commands.slots() < 3 {
+            return Err(self.queue_full());
+        }
         self.push(Command::ContinueTransport(Box::new(transport)))?;
-        self.has_transport = true;
-        Ok(())
+        self.push(Command::SetTimeline(Box::new(Timeline::new(timeline))))?;
+        self.push(Command::SetCcMaps(cc_maps.into()))
     }
 
     /// Sends an event for the moment the transport plays `beat` (at once if it is past;
@@ -312,10 +354,7 @@ impl Engine {
         if !(beat.is_finite() && beat >= 0.0) {
             return Err(Error::Invalid(format!("beat must be a finite number >= 0, got {beat}")));
         }
-        if !self.has_transport {
-            return Err(Error::Invalid("events at a beat need a transport: set a tempo map first".into()));
-        }
-        check_event(&self.graph, |n| self.lanes.get(&n).copied(), &Event { time: 0, kind })?;
+        check_event(&self.graph, &|n| self.lanes.get(&n).copied(), &Event { time: 0, kind })?;
         let s = self.snapshot();
         let waiting = u64::from(s.cued) + (self.cues_sent - s.cues_received);
         if waiting >= CUE_ROOM as u64 {
