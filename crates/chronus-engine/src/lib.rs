@@ -7,6 +7,7 @@
 //!   timestamped [`event::Event`]s on their exact frame, for live devices and for
 //!   [`offline::render`] alike.
 
+pub mod analysis;
 pub mod backend;
 pub mod compile;
 pub mod dsp;
