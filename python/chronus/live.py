@@ -343,7 +343,9 @@ class Engine(Timed):
         processing), xruns (as the backend reports them), late_events,
         dropped_events, dropped_commands, orphan_events, swaps, crossfades (edits
         whose connections crossfaded), capture_overruns,
-        input_underruns, beat/bpm/playing of the transport and cued (events waiting for
+        input_underruns, node_resets (blocks after which a filter, delay or reverb found its
+        state NaN or infinite and started afresh), ignored_samples (NaN or infinite samples
+        meters left out), beat/bpm/playing of the transport and cued (events waiting for
         their beat)."""
         stats = self._core.snapshot()
         del stats["peak"], stats["rms"]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::graph::{Edge, Graph, NodeId, Sink};
-use crate::node::BuildCtx;
+use crate::node::{BuildCtx, Repairs};
 use crate::nodes;
 use crate::param::ParamState;
 use crate::schedule::{
@@ -265,6 +265,7 @@ impl<'g> Compiler<'g> {
             fade,
             next: None,
             origins: Vec::new(),
+            repairs: Repairs::default(),
         })
     }
 
@@ -423,7 +424,9 @@ impl<'g> Compiler<'g> {
         let param_states = spec_params
             .iter()
             .zip(&desc.params)
-            .map(|(p, values)| ParamState::new(values, lanes, self.opts.max_block, if p.smooth { smooth } else { 0 }))
+            .map(|(p, values)| {
+                ParamState::new(p, values, lanes, self.opts.max_block, if p.smooth { smooth } else { 0 })
+            })
             .collect();
         self.steps.push(Step::Node {
             slot: self.slots.len() as u32,
@@ -436,6 +439,7 @@ impl<'g> Compiler<'g> {
             latency: built.node.latency(),
             imp: NodeImpl::Dsp(built.node),
             params: param_states,
+            repairs: Repairs::default(),
             signature: Signature {
                 kind: spec.kind,
                 options: desc.options.clone(),
@@ -529,6 +533,7 @@ impl<'g> Compiler<'g> {
                 instance: None,
             },
             latency: 0,
+            repairs: Repairs::default(),
         });
         if !self.pending_reads.contains_key(&(id, 0)) {
             self.free.push(out.id);

@@ -77,6 +77,32 @@ impl LaneView<'_> {
     }
 }
 
+/// What nodes repaired, counted for the engine's statistics (per node and in total).
+///
+/// A recursive node (filter, delay line, reverb, feedback path) checks its state once per
+/// block; state gone non-finite (NaN or infinity, from its input or from a blow-up) is
+/// reset, so a bad block costs that block and not the rest of the performance.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Repairs {
+    /// Blocks after which the node found non-finite state and reset it.
+    pub resets: u64,
+    /// Non-finite input samples the node left out of what it measures (meters).
+    pub ignored: u64,
+}
+
+impl Repairs {
+    /// Whether nothing was repaired.
+    pub fn is_empty(&self) -> bool {
+        *self == Repairs::default()
+    }
+
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: Repairs) {
+        self.resets += other.resets;
+        self.ignored += other.ignored;
+    }
+}
+
 /// What a node sees in one call to [`Node::process`].
 pub struct ProcessIo<'a, 'b> {
     /// Number of frames to produce (at most the engine's maximum block).
@@ -87,6 +113,8 @@ pub struct ProcessIo<'a, 'b> {
     pub outputs: &'b mut [&'a mut [f32]],
     /// One view per parameter, in spec order.
     pub params: &'b [ParamView<'a>],
+    /// Where the node counts what it repaired during this call (starts empty).
+    pub repairs: &'b mut Repairs,
 }
 
 /// A prepared DSP node. `process` runs on the audio thread: it must not allocate, free,

@@ -1,7 +1,10 @@
-//! Per-parameter state on the audio thread: constant values, smoothing and sample-timed ramps.
+//! Per-parameter state on the audio thread: constant values, smoothing and sample-timed ramps,
+//! and modulation signals held to the parameter's range.
 
+use crate::dsp::fastmath;
 use crate::event::Ramp;
 use crate::node::ParamView;
+use crate::spec::ParamSpec;
 
 /// One lane of a parameter: where it is and where it is going.
 #[derive(Debug, Clone, Copy)]
@@ -11,6 +14,32 @@ struct Lane {
     target: f32,
     /// Frames left in the current glide (0 when still).
     remaining: u32,
+}
+
+/// A parameter's documented range and its default.
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    min: f32,
+    max: f32,
+    default: f32,
+}
+
+impl Range {
+    /// Whether every value lies in the range (false for NaN). Branch-free, so it vectorizes.
+    #[inline]
+    fn holds(&self, values: &[f32]) -> bool {
+        let (lo, hi) = (self.min, self.max);
+        values.chunks(16).all(|chunk| chunk.iter().fold(true, |ok, x| ok & (*x >= lo) & (*x <= hi)))
+    }
+
+    /// Writes `values` held to the range into `out`, NaN becoming the default.
+    #[inline]
+    fn clamp(&self, values: &[f32], out: &mut [f32]) {
+        for (o, x) in out.iter_mut().zip(values) {
+            let held = fastmath::min(fastmath::max(*x, self.min), self.max);
+            *o = if x.is_nan() { self.default } else { held };
+        }
+    }
 }
 
 /// The live value of one parameter of one node, for each of its lanes.
@@ -24,16 +53,19 @@ pub(crate) struct ParamState {
     moving: usize,
     /// Current values as the node sees them when nothing moves.
     current: Box<[f32]>,
-    /// Per-frame values of the last block, when something moved.
+    /// Per-frame values of the last block, when something moved; or a modulation signal
+    /// held to the range, when one strays outside it.
     scratch: Box<[f32]>,
+    /// The documented range and the default, which modulation is held to.
+    range: Range,
     varying: bool,
     /// Frames a change takes when the sender asks for the default glide.
     smooth_frames: u32,
 }
 
 impl ParamState {
-    /// State starting at `initial` (one value, or one per lane).
-    pub(crate) fn new(initial: &[f32], lanes: usize, max_block: usize, smooth_frames: u32) -> Self {
+    /// State of parameter `spec` starting at `initial` (one value, or one per lane).
+    pub(crate) fn new(spec: &ParamSpec, initial: &[f32], lanes: usize, max_block: usize, smooth_frames: u32) -> Self {
         let current: Box<[f32]> = (0..lanes).map(|l| initial[l % initial.len()]).collect();
         ParamState {
             lanes: current.iter().map(|&v| Lane { value: v as f64, step: 0.0, target: v, remaining: 0 }).collect(),
@@ -42,6 +74,26 @@ impl ParamState {
             scratch: vec![0.0; max_block * lanes].into(),
             varying: false,
             smooth_frames,
+            range: Range { min: spec.min, max: spec.max, default: spec.default },
+        }
+    }
+
+    /// The values of a modulation signal (`lanes` values, or `frames * lanes` when not
+    /// `constant`) as the node is to see them: held to the parameter's documented range,
+    /// NaN read as the default. Costs one vectorized pass when every value is in range
+    /// (the signal is then passed on as it is), two when some is not (a clamped copy).
+    pub(crate) fn modulated<'a>(&'a mut self, signal: &'a [f32], constant: bool) -> ParamView<'a> {
+        let values = if self.range.holds(signal) {
+            signal
+        } else {
+            let out = &mut self.scratch[..signal.len()];
+            self.range.clamp(signal, out);
+            out
+        };
+        if constant {
+            ParamView::Const(values)
+        } else {
+            ParamView::Varying(values)
         }
     }
 

@@ -30,6 +30,11 @@ pub struct Counters {
     pub crossfades: u64,
     /// MIDI messages that found the per-callback MIDI buffers full.
     pub dropped_midi: u64,
+    /// Blocks after which a node found its state non-finite and reset it (summed over
+    /// nodes; per node: [`Schedule::repairs`]).
+    pub node_resets: u64,
+    /// Non-finite samples meters left out of their readings.
+    pub ignored_samples: u64,
 }
 
 /// What the transport should do (sent from the control thread).
@@ -301,6 +306,9 @@ impl Processor {
             let inp = if in_ch > 0 { &input[pos * in_ch..stop * in_ch] } else { &[][..] };
             self.schedule.run(n, inp, in_ch, (self.transport.as_deref(), now));
             self.counters.passes += 1;
+            let repaired = self.schedule.take_repairs();
+            self.counters.node_resets += repaired.resets;
+            self.counters.ignored_samples += repaired.ignored;
             write_output(&self.schedule, &mut out[pos * channels..stop * channels], channels, n);
             pos = stop;
         }

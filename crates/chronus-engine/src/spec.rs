@@ -24,9 +24,10 @@ pub struct ParamSpec {
     pub name: &'static str,
     /// Value used when the user sets none.
     pub default: f32,
-    /// Smallest constant value accepted (signals are clamped by the node where needed).
+    /// Smallest value accepted: constants below it are refused, modulation signals are held
+    /// to it on the audio thread (and NaN read as the default).
     pub min: f32,
-    /// Largest constant value accepted.
+    /// Largest value accepted, likewise.
     pub max: f32,
     /// Unit shown to users ("Hz", "s", "dB", "" for plain numbers).
     pub unit: &'static str,

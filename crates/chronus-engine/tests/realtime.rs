@@ -1,10 +1,12 @@
 //! The process loop never allocates or frees: parameter events, ramps, sub-block splits,
-//! odd callback sizes and schedule swaps all run under an allocation checker.
+//! odd callback sizes and schedule swaps all run under an allocation checker, and so do
+//! NaN input and modulation far outside every parameter's range, through every node kind.
 
 mod common;
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus_engine::{compile, nodes, Event, EventKind, NodeEvent, Processor, Ramp};
+use common::kinds::{self, Drive, Rig, INPUT_CHANNELS};
 use common::{every_node_graph, one_pole_kernel, opts};
 
 #[global_allocator]
@@ -70,4 +72,35 @@ fn process_loop_does_not_allocate() {
     assert!(buffer.iter().any(|x| *x != 0.0));
     assert!(proc.counters().late_events > 0 && proc.counters().orphan_events > 0);
     assert!(old.is_some());
+}
+
+#[test]
+fn nan_input_and_wild_modulation_do_not_allocate_in_any_kind() {
+    const FRAMES: usize = 4096;
+    // Modulation far outside every range on channel 2; NaN bursts and infinities in the audio.
+    let mut audio = kinds::input(FRAMES, kinds::wild);
+    for f in (300..FRAMES).step_by(997) {
+        for x in &mut audio[f * INPUT_CHANNELS..(f + 10) * INPUT_CHANNELS] {
+            *x = if f % 2 == 0 { f32::NAN } else { f32::INFINITY };
+        }
+    }
+    for spec in nodes::all() {
+        let params = kinds::params_of(spec);
+        let drives: Vec<(&str, Drive)> = params.iter().map(|p| (p.name, Drive::Modulation)).collect();
+        let rig = Rig::new(spec, &drives).unwrap();
+        let schedule = compile(&rig.graph, &opts(256)).unwrap();
+        let channels = schedule.output_channels();
+        let mut proc = Processor::new(schedule, 64);
+        for e in &rig.events {
+            proc.push_event(*e).unwrap();
+        }
+        let mut out = vec![0.0f32; FRAMES * channels];
+        reset_violation_count();
+        assert_no_alloc(|| {
+            for (o, i) in out.chunks_mut(333 * channels).zip(audio.chunks(333 * INPUT_CHANNELS)) {
+                proc.process_duplex(o, channels, i, INPUT_CHANNELS);
+            }
+        });
+        assert_eq!(violation_count(), 0, "{}: the audio thread allocated or freed", spec.kind);
+    }
 }

@@ -162,6 +162,8 @@ impl Engine {
         d.set_item("dropped_commands", dropped)?;
         d.set_item("swaps", s.swaps)?;
         d.set_item("crossfades", s.crossfades)?;
+        d.set_item("node_resets", s.node_resets)?;
+        d.set_item("ignored_samples", s.ignored_samples)?;
         d.set_item("capture_overruns", s.capture_overruns)?;
         d.set_item("input_underruns", underruns)?;
         d.set_item("beat", s.beat)?;

@@ -18,6 +18,12 @@ pub struct DelayLine {
 }
 
 impl DelayLine {
+    /// Bytes [`DelayLine::new`] allocates for these sizes (in floating point: no overflow).
+    pub fn bytes(lanes: usize, max_delay: usize) -> f64 {
+        let len = (max_delay as f64 + 4.0).log2().ceil().exp2();
+        len * lanes as f64 * std::mem::size_of::<f32>() as f64
+    }
+
     /// A line that can delay by up to `max_delay` frames.
     pub fn new(lanes: usize, max_delay: usize) -> Self {
         let len = (max_delay + 4).next_power_of_two();
@@ -28,6 +34,11 @@ impl DelayLine {
     #[inline(always)]
     fn ring(&self, lane: usize) -> &[f32] {
         &self.buf[lane * self.len..(lane + 1) * self.len]
+    }
+
+    /// Silences what `lane` holds (after its input went non-finite).
+    pub fn clear_lane(&mut self, lane: usize) {
+        self.buf[lane * self.len..(lane + 1) * self.len].fill(0.0);
     }
 
     /// Longest delay in frames.

@@ -29,6 +29,11 @@ impl FixedDelay {
         self.buf.is_empty()
     }
 
+    /// Silences what the delay holds.
+    pub fn clear(&mut self) {
+        self.buf.fill(0.0);
+    }
+
     /// Stores `x` and returns the sample stored `len` frames ago.
     #[inline(always)]
     pub fn swap(&mut self, x: f32) -> f32 {

@@ -4,6 +4,7 @@ pub mod biquad;
 pub mod delay_line;
 pub mod envelope;
 pub mod fastmath;
+pub mod finite;
 pub mod fixed_delay;
 pub mod lfo;
 pub mod oversample;

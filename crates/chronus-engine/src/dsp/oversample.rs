@@ -120,6 +120,10 @@ impl History {
         History { buf: vec![0.0; 2 * len].into(), len, pos: 0 }
     }
 
+    fn clear(&mut self) {
+        self.buf.fill(0.0);
+    }
+
     /// Appends `x` and returns the last `len` samples, oldest first.
     #[inline(always)]
     fn push(&mut self, x: f32) -> &[f32] {
@@ -192,6 +196,16 @@ impl Oversampler {
     /// Delay from input to output in base-rate frames.
     pub fn latency(&self) -> usize {
         self.latency
+    }
+
+    /// Silences `lane`'s filter memories (after its input went non-finite).
+    pub fn clear(&mut self, lane: usize) {
+        for state in &mut self.states[lane] {
+            state.up.clear();
+            state.even.clear();
+            state.odd.clear();
+        }
+        self.pads[lane].clear();
     }
 
     /// Replaces `block` (one lane, base rate) by: upsample, `process` at the high rate (its

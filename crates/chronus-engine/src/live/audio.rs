@@ -158,6 +158,8 @@ impl AudioSide {
         s.dropped_events = counters.dropped_events;
         s.swaps = counters.swaps;
         s.crossfades = counters.crossfades;
+        s.node_resets = counters.node_resets;
+        s.ignored_samples = counters.ignored_samples;
         s.dropped_midi = s.dropped_midi.max(counters.dropped_midi);
         if let Some(t) = self.processor.transport() {
             s.playing = t.state() == TransportState::Playing;

@@ -43,6 +43,10 @@ pub struct Snapshot {
     pub swaps: u64,
     /// Declicked edits whose crossfade finished.
     pub crossfades: u64,
+    /// Blocks after which a node found its state non-finite and reset it (all nodes).
+    pub node_resets: u64,
+    /// Non-finite samples meters left out of their readings.
+    pub ignored_samples: u64,
     /// Frames the capture tap could not store because its reader fell behind.
     pub capture_overruns: u64,
     /// Frames of device input missing when the output needed them (duplex via two streams).
@@ -94,6 +98,8 @@ impl Default for Snapshot {
             dropped_events: 0,
             swaps: 0,
             crossfades: 0,
+            node_resets: 0,
+            ignored_samples: 0,
             capture_overruns: 0,
             input_underruns: 0,
             peak: [0.0; MAX_METERED],

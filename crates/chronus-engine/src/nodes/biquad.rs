@@ -1,6 +1,7 @@
-//! RBJ-cookbook biquad node (designs in [`crate::dsp::biquad`]).
+//! RBJ-cookbook biquad node (sections in [`crate::dsp::biquad`]: the cookbook's responses
+//! through a state-variable structure that stays stable under audio-rate modulation).
 
-use crate::dsp::biquad::{design, tick, Coefs, Shape};
+use crate::dsp::biquad::{self, Section, Shape, State};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
@@ -63,7 +64,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             shape,
             lanes,
             samplerate: ctx.samplerate,
-            coefs: vec![[0.0; 5]; lanes].into(),
+            sections: vec![Section::IDENTITY; lanes].into(),
             state: vec![[0.0; 2]; lanes].into(),
             designed: vec![[f32::NAN; 3]; lanes].into(),
         },
@@ -75,8 +76,8 @@ struct Biquad {
     shape: Shape,
     lanes: usize,
     samplerate: f64,
-    coefs: Box<[Coefs]>,
-    state: Box<[[f64; 2]]>,
+    sections: Box<[Section]>,
+    state: Box<[State]>,
     /// (freq, q, gain) each lane's coefficients were designed for.
     designed: Box<[[f32; 3]]>,
 }
@@ -87,7 +88,8 @@ impl Biquad {
             let want = [freq[l], q[l], gain[l]];
             if want != self.designed[l] {
                 self.designed[l] = want;
-                self.coefs[l] = design(self.shape, self.samplerate, want[0] as f64, want[1] as f64, want[2] as f64);
+                self.sections[l] =
+                    Section::design(self.shape, self.samplerate, want[0] as f64, want[1] as f64, want[2] as f64);
             }
         }
     }
@@ -102,9 +104,13 @@ impl Node for Biquad {
             if f == 0 || !steady {
                 self.redesign(freq.frame(f, lanes), q.frame(f, lanes), gain.frame(f, lanes));
             }
-            for (((o, x), c), s) in row.iter_mut().zip(x).zip(self.coefs.iter()).zip(self.state.iter_mut()) {
-                *o = tick(c, s, *x as f64) as f32;
+            for (((o, x), c), s) in row.iter_mut().zip(x).zip(self.sections.iter()).zip(self.state.iter_mut()) {
+                *o = c.tick(s, *x as f64) as f32;
             }
+        }
+        if !biquad::finite(&self.state) {
+            self.state.iter_mut().filter(|s| !biquad::finite(&[**s])).for_each(|s| *s = [0.0; 2]);
+            io.repairs.resets += 1;
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::memory;
 use super::params::{params, ParamDef};
 use super::{IN, OUT};
 
@@ -79,9 +80,18 @@ pub static DELAY: NodeSpec = NodeSpec {
     build,
 };
 
+/// Frames of the line `max_time` asks for, checked against the memory a node may take.
+pub(crate) fn line_frames(ctx: &BuildCtx, lanes: usize) -> Result<usize> {
+    let max_time = ctx.num("max_time");
+    let frames = (max_time * ctx.samplerate).ceil() as usize;
+    let what = format!("option 'max_time' = {max_time} s on {lanes} lane(s)");
+    memory::check(ctx, what, DelayLine::bytes(lanes, frames))?;
+    Ok(frames)
+}
+
 fn build(ctx: &BuildCtx) -> Result<Built> {
-    let max_frames = (ctx.num("max_time") * ctx.samplerate).ceil() as usize;
     let lanes = ctx.lanes;
+    let max_frames = line_frames(ctx, lanes)?;
     Built::lanes(
         Delay {
             lanes,
@@ -127,6 +137,24 @@ impl LoopTone {
     pub(crate) fn tick(&mut self, lane: usize, x: f32) -> f32 {
         self.tones[lane].tick(&mut self.states[lane], x)
     }
+
+    /// Silences the filters' memories (after what went through them turned non-finite).
+    pub(crate) fn clear(&mut self) {
+        self.states.fill([0.0; 2]);
+    }
+}
+
+/// Resets a feedback loop's line and tone control once a block in which something
+/// non-finite entered it (`clean` false); returns whether it did.
+pub(crate) fn reset_loop(clean: bool, line: &mut DelayLine, tone: &mut LoopTone, lanes: usize) -> bool {
+    if clean {
+        return false;
+    }
+    for l in 0..lanes {
+        line.clear_lane(l);
+    }
+    tone.clear();
+    true
 }
 
 struct Delay {
@@ -141,6 +169,8 @@ impl Node for Delay {
         let lanes = self.lanes;
         let DelayParams { time, feedback, mix, lowcut, highcut } = DelayParams::from(io.params);
         let steady_tone = lowcut.as_const().is_some() && highcut.as_const().is_some();
+        // Whether everything written into the line this block was finite.
+        let mut clean = true;
         for (f, (row, x)) in io.outputs[0].chunks_exact_mut(lanes).zip(io.inputs[0].chunks_exact(lanes)).enumerate() {
             let (t, fb, m) = (time.frame(f, lanes), feedback.frame(f, lanes), mix.frame(f, lanes));
             if f == 0 || !steady_tone {
@@ -152,10 +182,14 @@ impl Node for Delay {
             for l in 0..lanes {
                 let y = self.line.read(l, t[l] * self.samplerate);
                 let fed = self.tone.tick(l, x[l] + fb[l] * y);
+                clean &= fed.is_finite();
                 self.line.write(l, fed);
                 row[l] = x[l] + m[l] * (y - x[l]);
             }
             self.line.advance();
+        }
+        if reset_loop(clean, &mut self.line, &mut self.tone, lanes) {
+            io.repairs.resets += 1;
         }
     }
 }

@@ -24,6 +24,7 @@
 //! vectorizes; envelopes render per lane a stretch at a time, cut at note starts and stops.
 
 use crate::dsp::envelope::{Envelope, Rates, Times};
+use crate::dsp::finite::reset_nonfinite;
 use crate::dsp::sine::sin_cycles;
 use crate::dsp::wavetable::{step_of, Phase};
 use crate::error::Result;
@@ -402,6 +403,11 @@ impl Node for Fm {
                 p3[l] = p3[l].wrapping_add(i3[l]);
                 p4[l] = p4[l].wrapping_add(i4[l]);
             }
+        }
+        // Operator 4's feedback is the node's only recursion.
+        let [last, before] = &mut self.recent;
+        if reset_nonfinite(last) | reset_nonfinite(before) {
+            io.repairs.resets += 1;
         }
     }
 

@@ -8,6 +8,7 @@ mod effects;
 mod fm;
 mod gate;
 mod math;
+pub mod memory;
 mod noise;
 mod osc;
 mod pan;

@@ -41,6 +41,7 @@
 use std::sync::Arc;
 
 use crate::dsp::envelope::{Envelope, Rates, Times};
+use crate::dsp::finite::all_finite;
 use crate::dsp::sinc::{halve, kernel, HALF_TAPS, TAPS};
 use crate::dsp::sums::{dot, dot_pairs};
 use crate::error::Result;
@@ -214,6 +215,11 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         return Err(
             ctx.invalid("options 'data' and 'zones' are required: give the recordings and one zone per recording")
         );
+    }
+    for (name, array) in [("data", data), ("zones", table)] {
+        if !all_finite(array.values()) {
+            return Err(ctx.invalid(format!("option '{name}' holds NaN or infinite values")));
+        }
     }
     let channels = data.columns();
     let values = data.values();

@@ -3,6 +3,7 @@
 //! which is why the `lowpass`/`highpass`/`bandpass` builders use it.
 
 use crate::dsp::fastmath;
+use crate::dsp::finite::all_finite;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
@@ -131,6 +132,14 @@ impl Node for Svf {
                 *ic2 = 2.0 * v2 - *ic2;
                 *o = m0 * v0 + m1 * v1 + m2 * v2;
             }
+        }
+        if !(all_finite(&self.ic1) && all_finite(&self.ic2)) {
+            for (a, b) in self.ic1.iter_mut().zip(self.ic2.iter_mut()) {
+                if !(a.is_finite() && b.is_finite()) {
+                    (*a, *b) = (0.0, 0.0);
+                }
+            }
+            io.repairs.resets += 1;
         }
     }
 }

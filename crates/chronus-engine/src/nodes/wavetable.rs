@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::dsp::finite::all_finite;
 use crate::dsp::wavetable::{phase_of, step_of, Phase, Wavetable};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
@@ -69,6 +70,9 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     let rows = ctx.array("table");
     if rows.is_empty() {
         return Err(ctx.invalid("option 'table' is required: give one or more rows of samples"));
+    }
+    if !all_finite(rows.values()) {
+        return Err(ctx.invalid("option 'table' holds NaN or infinite values"));
     }
     let (columns, cycles) = (rows.columns(), ctx.num("cycles"));
     if cycles.fract() != 0.0 {

@@ -1,5 +1,7 @@
 //! The delay lines behind feedback nodes.
 
+use crate::dsp::finite::all_finite;
+
 /// The delay line behind a `feedback` node: its output is its input delayed by exactly
 /// `delay` frames (the engine's maximum block), which is what lets it close a cycle.
 pub(crate) struct FeedbackLine {
@@ -25,17 +27,23 @@ impl FeedbackLine {
         }
     }
 
-    pub(super) fn write(&mut self, input: &[f32], frames: usize) {
+    /// Writes the next block; one holding anything non-finite goes in as silence, so the
+    /// loop starts afresh (returns true: a reset to count).
+    pub(super) fn write(&mut self, input: &[f32], frames: usize) -> bool {
         let ch = self.channels;
         let wide = input.len() == frames * ch;
+        let clean = all_finite(input);
         for f in 0..frames {
             let row = &mut self.ring[self.pos * ch..self.pos * ch + ch];
-            if wide {
+            if !clean {
+                row.fill(0.0);
+            } else if wide {
                 row.copy_from_slice(&input[f * ch..f * ch + ch]);
             } else {
                 row.fill(input[f]);
             }
             self.pos = (self.pos + 1) % self.frames;
         }
+        !clean
     }
 }

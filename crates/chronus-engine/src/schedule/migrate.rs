@@ -41,6 +41,7 @@ impl Schedule {
                     continue;
                 }
                 std::mem::swap(&mut slot.imp, &mut old_slot.imp);
+                std::mem::swap(&mut slot.repairs, &mut old_slot.repairs);
                 for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
                     new.migrate_from(old, follow_graph);
                 }

@@ -28,7 +28,7 @@ pub(crate) use mix::{Fade, FadeClock};
 
 use crate::event::EventKind;
 use crate::graph::NodeId;
-use crate::node::Node;
+use crate::node::{Node, Repairs};
 use crate::param::ParamState;
 use crate::spec::{InstanceRef, OptValue};
 
@@ -141,6 +141,8 @@ pub(crate) struct NodeSlot {
     pub signature: Signature,
     /// Frames of delay the node adds ([`Node::latency`]).
     pub latency: usize,
+    /// What the node repaired since it was built (follows its state across edits).
+    pub repairs: Repairs,
 }
 
 /// A graph compiled for a sample rate and maximum block size.
@@ -164,6 +166,8 @@ pub struct Schedule {
     /// Set on a transition schedule: nodes that play under a fresh id here and take their
     /// state from another id in the schedule before, as (id here, id before), sorted.
     pub(crate) origins: Vec<(NodeId, NodeId)>,
+    /// What the nodes repaired since [`Schedule::take_repairs`] was last called.
+    pub(crate) repairs: Repairs,
 }
 
 impl Schedule {
@@ -190,6 +194,17 @@ impl Schedule {
     /// Frames of delay node `id` adds to what passes through it, if it is in this schedule.
     pub fn latency(&self, id: NodeId) -> Option<usize> {
         self.slot(id).map(|s| s.latency)
+    }
+
+    /// What node `id` repaired since it was built (carried across edits with its state), if
+    /// it is in this schedule.
+    pub fn repairs(&self, id: NodeId) -> Option<Repairs> {
+        self.slot(id).map(|s| s.repairs)
+    }
+
+    /// What every node repaired since the last call (the processor adds it to its counters).
+    pub(crate) fn take_repairs(&mut self) -> Repairs {
+        std::mem::take(&mut self.repairs)
     }
 
     /// Number of DSP steps (nodes, mixes, feedback reads/writes) per pass.

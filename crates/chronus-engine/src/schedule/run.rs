@@ -4,7 +4,7 @@ use arrayvec::ArrayVec;
 
 use super::mix::{crossfade, mix, FadeClock};
 use super::{BufRef, Fill, NodeImpl, ParamSource, Schedule, Source, Step, MAX_PARAMS, MAX_PORTS};
-use crate::node::{ParamView, ProcessIo};
+use crate::node::{ParamView, ProcessIo, Repairs};
 use crate::sequence::{Transport, TransportState, DEFAULT_BPM};
 
 impl Schedule {
@@ -13,7 +13,7 @@ impl Schedule {
     /// transport (if any) and the sample-clock frame the pass starts at.
     pub(crate) fn run(&mut self, frames: usize, input: &[f32], in_channels: usize, clock: (Option<&Transport>, u64)) {
         debug_assert!(frames > 0 && frames <= self.max_block);
-        let Schedule { slots, steps, buffers, fills, silence, fade, .. } = self;
+        let Schedule { slots, steps, buffers, fills, silence, fade, repairs, .. } = self;
         for step in steps.iter() {
             match step {
                 Step::Mix { dst, srcs } => {
@@ -54,16 +54,17 @@ impl Schedule {
                         }
                     }
                     {
+                        // Modulation is held to each parameter's range here, for every node.
                         let views: ArrayVec<ParamView, MAX_PARAMS> = slot
                             .params
-                            .iter()
+                            .iter_mut()
                             .zip(params)
                             .map(|(state, source)| match source {
                                 ParamSource::Own => state.view(frames),
                                 ParamSource::Signal(b) if fills[b.id as usize].is_constant() => {
-                                    ParamView::Const(slice(buffers, *b, 1))
+                                    state.modulated(slice(buffers, *b, 1), true)
                                 }
-                                ParamSource::Signal(b) => ParamView::Varying(slice(buffers, *b, frames)),
+                                ParamSource::Signal(b) => state.modulated(slice(buffers, *b, frames), false),
                             })
                             .collect();
                         let ins: ArrayVec<&[f32], MAX_PORTS> =
@@ -71,12 +72,18 @@ impl Schedule {
                         let mut out_slices: ArrayVec<&mut [f32], MAX_PORTS> =
                             outs.iter_mut().zip(outputs).map(|(b, o)| &mut b[..frames * o.channels as usize]).collect();
                         if let NodeImpl::Dsp(node) = &mut slot.imp {
+                            let mut repaired = Repairs::default();
                             node.process(&mut ProcessIo {
                                 frames,
                                 inputs: &ins,
                                 outputs: &mut out_slices,
                                 params: &views,
+                                repairs: &mut repaired,
                             });
+                            if !repaired.is_empty() {
+                                slot.repairs.add(repaired);
+                                repairs.add(repaired);
+                            }
                         }
                     }
                     let constant = match &slot.imp {
@@ -99,8 +106,13 @@ impl Schedule {
                     if let Source::Buf(b) = input {
                         expand(buffers, fills, *b, frames);
                     }
-                    if let NodeImpl::Feedback(line) = &mut slots[*slot as usize].imp {
-                        line.write(source(buffers, silence, *input, frames), frames);
+                    let slot = &mut slots[*slot as usize];
+                    if let NodeImpl::Feedback(line) = &mut slot.imp {
+                        if line.write(source(buffers, silence, *input, frames), frames) {
+                            let reset = Repairs { resets: 1, ignored: 0 };
+                            slot.repairs.add(reset);
+                            repairs.add(reset);
+                        }
                     }
                 }
                 Step::Clock { outputs } => {

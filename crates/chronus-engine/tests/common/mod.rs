@@ -7,6 +7,8 @@ use chronus_engine::kernel::{self, KernelCode, KernelParam};
 use chronus_engine::spec::InstanceRef;
 use chronus_engine::{ArrayData, CompileOptions, Graph, NodeId, OptValue};
 
+pub mod kinds;
+
 pub const SR: f64 = 48_000.0;
 
 pub fn opts(max_block: usize) -> CompileOptions {

@@ -1,5 +1,6 @@
 //! Bit crushing: amplitude quantization and sample-and-hold rate reduction.
 
+use crate::dsp::finite::reset_nonfinite;
 use crate::node::{Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec};
 
@@ -78,6 +79,9 @@ impl Node for Bitcrusher {
                 self.phase[l] += r[l] * self.inv_sr;
                 row[l] = x[l] + m[l] * (self.held[l] - x[l]);
             }
+        }
+        if reset_nonfinite(&mut self.held) {
+            io.repairs.resets += 1;
         }
     }
 }

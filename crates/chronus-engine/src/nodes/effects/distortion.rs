@@ -6,6 +6,7 @@
 //! delayed by the oversampler's latency so that `mix` blends in phase.
 
 use crate::dsp::fastmath;
+use crate::dsp::finite::all_finite;
 use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::oversample::{Oversampler, MAX_FACTOR};
 use crate::error::Result;
@@ -139,6 +140,15 @@ impl Node for Distortion {
                 let dry = dry.swap(*x);
                 *o = dry + m * (*o - dry);
             }
+        }
+        // Non-finite input lingers in the oversampling filters and the dry delay for up to
+        // their length: clear them so it ends with this block.
+        if !all_finite(input) {
+            for l in 0..lanes {
+                self.oversampler.clear(l);
+                self.dry[l].clear();
+            }
+            io.repairs.resets += 1;
         }
     }
 

@@ -8,6 +8,7 @@
 //! constants; the same gain goes to every channel.
 
 use crate::dsp::fastmath::{max, min};
+use crate::dsp::finite::all_finite;
 use crate::dsp::smoother::{coef, follow};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, LaneView, Node, ParamView, ProcessIo};
@@ -238,6 +239,11 @@ struct Detector {
 }
 
 impl Detector {
+    /// Whether the followers hold finite values.
+    fn finite(&self) -> bool {
+        self.held.is_finite() & self.smoothed.is_finite() & self.hold_left.is_finite()
+    }
+
     /// Moves one frame towards `target` and returns the smoothed value.
     ///
     /// A decoupled detector: the inner follower jumps to the target on attack and falls back
@@ -277,7 +283,7 @@ enum Tail<'a> {
 
 impl Node for Dynamics {
     fn process<'a>(&mut self, io: &mut ProcessIo<'a, '_>) {
-        let ProcessIo { frames, inputs, outputs, params } = io;
+        let ProcessIo { frames, inputs, outputs, params, repairs } = io;
         let (lanes, channels) = (self.lanes, self.channels);
         let input = inputs[0];
         let key = if self.keyed { inputs[1] } else { input };
@@ -333,6 +339,11 @@ impl Node for Dynamics {
             };
         }
         self.detector = detector;
+        if !(detector.finite() & all_finite(&self.mean_square)) {
+            self.detector = Detector::default();
+            self.mean_square.fill(0.0);
+            repairs.resets += 1;
+        }
         for x in work.iter_mut() {
             *x = db_to_gain(*x);
         }
@@ -360,8 +371,9 @@ impl Node for Dynamics {
             (Some(mix), _) => {
                 for (f, ((o, x), g)) in rows.zip(work.iter()).enumerate() {
                     let wet = mix.at(f);
+                    // Exactly the fully wet result at 1, the input at 0.
                     for (o, x) in o.iter_mut().zip(x) {
-                        *o = x + wet * (x * g - x);
+                        *o = wet * (x * g) + (1.0 - wet) * x;
                     }
                 }
             }

@@ -5,7 +5,7 @@
 //! second-order sections the band needs; its frequency, gain and Q are parameters
 //! (`freq1`, `gain1`, `q1`, ...), so they glide and can be modulated like any other.
 
-use crate::dsp::biquad::{butterworth_q, design, tick, Coefs, Shape, IDENTITY};
+use crate::dsp::biquad::{self, butterworth_q, Section, Shape, State};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
@@ -127,12 +127,16 @@ impl Kind {
     }
 
     /// Writes the band's sections for `freq` Hz, `gain` dB and quality `q`.
-    fn design(self, samplerate: f64, freq: f32, gain: f32, q: f32, out: &mut [Coefs]) {
+    fn design(self, samplerate: f64, freq: f32, gain: f32, q: f32, out: &mut [Section]) {
         match self {
-            Kind::Cookbook(shape) => out[0] = design(shape, samplerate, freq as f64, q as f64, gain as f64),
+            Kind::Cookbook(shape) => {
+                for c in out.iter_mut() {
+                    *c = Section::design(shape, samplerate, freq as f64, q as f64, gain as f64);
+                }
+            }
             Kind::Cut(shape, order) => {
                 for (k, c) in out.iter_mut().enumerate() {
-                    *c = design(shape, samplerate, freq as f64, butterworth_q(order, k), 0.0);
+                    *c = Section::design(shape, samplerate, freq as f64, butterworth_q(order, k), 0.0);
                 }
             }
         }
@@ -162,7 +166,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             lanes,
             samplerate: ctx.samplerate,
             sections,
-            coefs: vec![IDENTITY; lanes * sections].into(),
+            coefs: vec![Section::IDENTITY; lanes * sections].into(),
             state: vec![[0.0; 2]; lanes * sections].into(),
             designed: vec![[f32::NAN; 3]; lanes * bands.len()].into(),
             bands,
@@ -178,8 +182,8 @@ struct Eq {
     /// Sections per lane.
     sections: usize,
     /// `coefs[lane * sections + s]`.
-    coefs: Box<[Coefs]>,
-    state: Box<[[f64; 2]]>,
+    coefs: Box<[Section]>,
+    state: Box<[State]>,
     /// (freq, gain, q) each band of each lane was designed for: `designed[lane * bands + b]`.
     designed: Box<[[f32; 3]]>,
 }
@@ -221,10 +225,18 @@ impl Node for Eq {
                 let mut y = io.inputs[0][f * lanes + l] as f64;
                 let range = l * n..(l + 1) * n;
                 for (c, s) in self.coefs[range.clone()].iter().zip(&mut self.state[range]) {
-                    y = tick(c, s, y);
+                    y = c.tick(s, y);
                 }
                 io.outputs[0][f * lanes + l] = y as f32;
             }
+        }
+        if !biquad::finite(&self.state) {
+            for lane in self.state.chunks_exact_mut(n) {
+                if !biquad::finite(lane) {
+                    lane.fill([0.0; 2]);
+                }
+            }
+            io.repairs.resets += 1;
         }
     }
 }

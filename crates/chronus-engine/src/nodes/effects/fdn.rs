@@ -232,6 +232,11 @@ impl Tank for Fdn {
         }
         self.absorb_state = state;
     }
+
+    fn clear(&mut self) {
+        self.diffusers.iter_mut().flatten().chain(&mut self.lines).for_each(FixedDelay::clear);
+        self.absorb_state = [0.0; LINES];
+    }
 }
 
 /// In-place fast Walsh-Hadamard transform of 8 values, scaled to be orthogonal.

@@ -135,4 +135,9 @@ impl Tank for Freeverb {
             }
         }
     }
+
+    fn clear(&mut self) {
+        self.combs.iter_mut().flatten().chain(self.allpasses.iter_mut().flatten()).for_each(FixedDelay::clear);
+        self.store = [[0.0; COMBS.len()]; 2];
+    }
 }

@@ -12,12 +12,14 @@
 
 use std::collections::VecDeque;
 
+use crate::dsp::finite::all_finite;
 use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::smoother::{coef, follow};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::memory;
 use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::{db_to_gain, gain_to_db, REDUCTION};
@@ -68,6 +70,9 @@ params! {
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let channels = ctx.input_channels[0];
     let lookahead = ((ctx.num("lookahead") * ctx.samplerate).round() as usize).max(1);
+    // The delayed channels, the ramp, and the sliding minimum's (frame, gain) pairs.
+    let bytes = (lookahead as f64 + 1.0) * (channels as f64 + 5.0) * std::mem::size_of::<f32>() as f64;
+    memory::check(ctx, format!("option 'lookahead' on {channels} channels"), bytes)?;
     let window = lookahead + 1;
     let node = Limiter {
         channels,
@@ -109,7 +114,7 @@ struct Limiter {
 
 impl Node for Limiter {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let ProcessIo { frames, inputs, outputs, params } = io;
+        let ProcessIo { frames, inputs, outputs, params, repairs } = io;
         let (channels, lanes) = (self.channels, self.lanes);
         let [out, reduction_out] = &mut outputs[..] else { unreachable!("limiter has two outputs") };
         let window = self.lookahead as u64 + 1;
@@ -151,6 +156,16 @@ impl Node for Limiter {
                 *o = delayed.swap(*x) * gain;
             }
             reduction_out[f] = -gain_to_db(gain);
+        }
+        // Non-finite input sits in the lookahead delay for the next block: clear it, and
+        // the gain computed from it.
+        if !(all_finite(inputs[0]) && self.recovered.is_finite() && self.ramp_sum.is_finite()) {
+            self.delayed.iter_mut().for_each(FixedDelay::clear);
+            self.minima.clear();
+            self.recovered = 1.0;
+            self.ramp.fill(1.0);
+            self.ramp_sum = self.ramp.len() as f64;
+            repairs.resets += 1;
         }
     }
 

@@ -1,5 +1,8 @@
 //! A meter tap: passes audio through and measures its peak and RMS level per lane.
 //!
+//! Non-finite samples (NaN, infinities) pass through on `out` but are left out of the
+//! readings, and counted ([`crate::node::Repairs::ignored`]).
+//!
 //! The readings are ordinary output signals (one value per frame and lane), so they can be
 //! rendered, drawn, or used to modulate other parameters (envelope following). The
 //! per-lane state ([`Meter::peak`], [`Meter::mean_square`]) holds the latest reading, which
@@ -71,6 +74,13 @@ impl Node for Meter {
         let frames = peak_out.chunks_exact_mut(lanes).zip(rms_out.chunks_exact_mut(lanes));
         for ((peak_row, rms_row), x) in frames.zip(io.inputs[0].chunks_exact(lanes)) {
             for l in 0..lanes {
+                if !x[l].is_finite() {
+                    // Left out of the readings (counted), which hold their last values.
+                    io.repairs.ignored += 1;
+                    peak_row[l] = self.peak[l];
+                    rms_row[l] = self.mean_square[l].sqrt();
+                    continue;
+                }
                 let a = x[l].abs();
                 let p = &mut self.peak[l];
                 if a >= *p {

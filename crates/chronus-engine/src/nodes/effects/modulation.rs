@@ -7,12 +7,14 @@
 
 use crate::dsp::delay_line::DelayLine;
 use crate::dsp::fastmath::min_of;
+use crate::dsp::finite::all_finite;
 use crate::dsp::fixed_delay::FixedDelay;
 use crate::dsp::lfo::Lfo;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
 
+use super::super::memory;
 use super::super::params::{params, ParamDef};
 use super::super::{IN, OUT};
 use super::mix;
@@ -121,6 +123,7 @@ fn build(ctx: &BuildCtx, through_zero: bool) -> Result<Built> {
     let lag = if through_zero { (TZF_LAG as f64 * sr).round() as usize } else { 0 };
     let most = ModDelayParams::from(ctx.spec.params);
     let longest = ((most.delay.max + most.depth.max) as f64 * sr).ceil() as usize + lag + 4;
+    memory::check(ctx, format!("a line on each of {lanes} lanes"), DelayLine::bytes(lanes, longest))?;
     Built::lanes(
         ModDelay {
             lanes,
@@ -170,6 +173,7 @@ impl Node for ModDelay {
         let (lanes, frames, sr) = (self.lanes, io.frames, self.samplerate);
         let input = io.inputs[0];
         let p = ModDelayParams::from(io.params);
+        let mut reset = false;
         // Lane by lane over the whole block, so each step is one loop over it.
         for l in 0..lanes {
             let [rate, depth, delay, feedback, mix] =
@@ -183,8 +187,9 @@ impl Node for ModDelay {
                     *d = centre + swing * *d;
                 }
             } else {
+                // The same arithmetic as above, frame by frame (so both paths agree exactly).
                 for (f, d) in delays.iter_mut().enumerate() {
-                    *d = lag + (delay.at(f) + depth.at(f) * *d) * sr;
+                    *d = (lag + delay.at(f) * sr) + (depth.at(f) * sr) * *d;
                 }
             }
             let (wet, fed) = (&mut self.wet[..frames], &mut self.fed[..frames]);
@@ -197,6 +202,12 @@ impl Node for ModDelay {
                 }
                 self.line.write_block_at(l, run.start, &fed[run.clone()]);
                 start = run.end;
+            }
+            // Something non-finite entered the line or the dry path: start them afresh.
+            if !all_finite(fed) {
+                self.line.clear_lane(l);
+                self.dry[l].clear();
+                reset = true;
             }
             let (dry, out) = (&mut self.dry[l], &mut *io.outputs[0]);
             match (dry.is_empty(), mix.as_const()) {
@@ -215,6 +226,9 @@ impl Node for ModDelay {
             }
         }
         self.line.skip(frames);
+        if reset {
+            io.repairs.resets += 1;
+        }
     }
 
     fn latency(&self) -> usize {

@@ -3,6 +3,7 @@
 //! feedback from the chain's output to its input one frame later.
 
 use crate::dsp::fastmath::{self, exp2};
+use crate::dsp::finite::reset_nonfinite;
 use crate::dsp::lfo::Lfo;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ProcessIo};
@@ -136,6 +137,9 @@ impl Node for Phaser {
                 self.last[l] = y;
                 io.outputs[0][f * lanes + l] = x + mix.at(f) * (y - x);
             }
+        }
+        if reset_nonfinite(&mut self.state) | reset_nonfinite(&mut self.last) {
+            io.repairs.resets += 1;
         }
     }
 }

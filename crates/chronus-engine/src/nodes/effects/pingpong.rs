@@ -4,7 +4,7 @@
 use crate::dsp::delay_line::DelayLine;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
-use crate::nodes::delay::{DelayParams, LoopTone, MAX_TIME};
+use crate::nodes::delay::{line_frames, reset_loop, DelayParams, LoopTone, MAX_TIME};
 use crate::spec::{InputRule, NodeSpec};
 
 use super::super::{IN, OUT};
@@ -28,7 +28,7 @@ pub static PINGPONG: NodeSpec = NodeSpec {
 
 fn build(ctx: &BuildCtx) -> Result<Built> {
     let channels = mono_or_stereo(ctx, 0)?;
-    let max_frames = (ctx.num("max_time") * ctx.samplerate).ceil() as usize;
+    let max_frames = line_frames(ctx, 2)?;
     let node = PingPong {
         channels,
         lanes: ctx.lanes,
@@ -56,6 +56,8 @@ impl Node for PingPong {
         let DelayParams { time, feedback, mix, lowcut, highcut } = DelayParams::from(io.params);
         let at = |p: ParamView, f: usize, s: usize| p.at(f, s * side, lanes);
         let steady_tone = lowcut.as_const().is_some() && highcut.as_const().is_some();
+        // Whether everything written into the lines this block was finite.
+        let mut clean = true;
         for (f, o) in io.outputs[0].chunks_exact_mut(2).enumerate() {
             if f == 0 || !steady_tone {
                 for s in 0..2 {
@@ -67,11 +69,15 @@ impl Node for PingPong {
             let right = self.line.read(1, at(time, f, 1) * self.samplerate);
             let into_left = self.tone.tick(0, 0.5 * (l + r) + at(feedback, f, 0) * right);
             let into_right = self.tone.tick(1, at(feedback, f, 1) * left);
+            clean &= into_left.is_finite() & into_right.is_finite();
             self.line.write(0, into_left);
             self.line.write(1, into_right);
             self.line.advance();
             o[0] = l + at(mix, f, 0) * (left - l);
             o[1] = r + at(mix, f, 1) * (right - r);
+        }
+        if reset_loop(clean, &mut self.line, &mut self.tone, 2) {
+            io.repairs.resets += 1;
         }
     }
 }

@@ -4,6 +4,7 @@
 //! dry/wet mix. The tanks are [`super::fdn`] and [`super::freeverb`].
 
 use crate::dsp::delay_line::DelayLine;
+use crate::dsp::finite::all_finite;
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::nodes::params::{params, ParamDef};
@@ -98,6 +99,9 @@ pub(crate) trait Tank: Send + 'static {
 
     /// Runs over `fed` (left, right; consumed), writing the wet left and right into `wet`.
     fn run(&mut self, fed: [&mut [f32]; 2], wet: [&mut [f32]; 2]);
+
+    /// Silences every line and filter memory (after something non-finite got in).
+    fn clear(&mut self);
 }
 
 /// Builds the reverb node around `tank` for a mono or stereo input.
@@ -207,6 +211,8 @@ impl<T: Tank> Node for Reverb<T> {
         let [decay, damping] = [p.decay, p.damping].map(|v| v.lane(0, lanes));
         let steady = decay.as_const().zip(damping.as_const());
         let mut start = 0;
+        // Whether the input and what came out of the tank were finite all through the block.
+        let mut clean = all_finite(io.inputs[0]);
         while start < io.frames {
             if self.control.at_boundary() {
                 self.design(decay.at(start), damping.at(start));
@@ -215,8 +221,16 @@ impl<T: Tank> Node for Reverb<T> {
             self.feed(io, &p, start, m);
             let ([fl, fr], [wl, wr]) = (&mut self.fed, &mut self.wet);
             self.tank.run([&mut fl[..m], &mut fr[..m]], [&mut wl[..m], &mut wr[..m]]);
+            clean &= all_finite(&wl[..m]) & all_finite(&wr[..m]);
             self.mix(io, &p, start, m);
             start += m;
+        }
+        if !clean {
+            self.tank.clear();
+            for c in 0..2 {
+                self.predelay.clear_lane(c);
+            }
+            io.repairs.resets += 1;
         }
     }
 }

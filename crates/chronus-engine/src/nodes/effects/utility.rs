@@ -123,5 +123,9 @@ impl Node for DcBlock {
                 *o = y;
             }
         }
+        if !self.state.iter().fold(true, |ok, (x1, y1)| ok & x1.is_finite() & y1.is_finite()) {
+            self.state.iter_mut().filter(|(x1, y1)| !(x1.is_finite() && y1.is_finite())).for_each(|s| *s = (0.0, 0.0));
+            io.repairs.resets += 1;
+        }
     }
 }
