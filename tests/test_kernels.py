@@ -214,18 +214,23 @@ def test_a_sample_kernel_is_sugar_for_the_block_loop():
     assert np.array_equal(got[1], -x)
 
 
-def test_non_finite_outputs_reset_the_kernel_and_are_counted():
+def test_non_finite_outputs_reset_the_kernel_and_count_as_its_repairs():
     @cx.kernel(state={"acc": 1}, cache=False)
     def blows_up(inp, out, acc, frames):
         for i in range(frames):
-            acc[0] = acc[0] * 1e10 + 1.0  # overflows to inf within the first block
+            acc[0] = acc[0] * 1e10 + 1.0  # overflows to inf within every block
             out[0, i] = acc[0]
 
     g = cx.Graph()
-    g.output(g.kernel(blows_up))
+    g.output(g.kernel(blows_up, g.const([0.0, 0.0])))  # two lanes
     audio = cx.render(g, 0.1, blocksize=64)
     assert np.all(np.isfinite(audio)) and np.all(audio == 0)
-    assert blows_up.resets == 4800 // 64  # every block, each reset starting afresh
+    with cx.Engine(g, backend="null") as live:
+        assert wait_until(lambda: live.stats()["callbacks"] >= 20)
+        stats, peak = live.stats(), max(live.meters()["peak"])
+    # Both lanes blow up in every block, each reset starting afresh: one repair per block.
+    assert stats["node_resets"] == stats["callbacks"], stats
+    assert stats["ignored_samples"] == 0 and peak == 0
 
 
 def test_compiled_kernels_are_cached_on_disk(tmp_path):
