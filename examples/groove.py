@@ -6,12 +6,16 @@ through the transport's clock.
     chronus render examples/groove.py -o groove.wav
 """
 
+from collections.abc import Callable
+
 import chronus as cx
 
 seconds = 12.0
 
 
-def drum(g: cx.Graph, voices: int, sound, decay: float) -> tuple[cx.Node, cx.Signal]:
+def drum(
+    g: cx.Graph, voices: int, sound: Callable[[cx.Graph, cx.nodes.Voices], cx.Signal], decay: float
+) -> tuple[cx.nodes.Voices, cx.Signal]:
     """A voice allocator whose voices play ``sound(g, voices)`` through a percussive envelope."""
     v = g.voices(voices)
     env = g.adsr(gate=v.gate, trigger=v.trigger, attack=0.001, decay=decay, sustain=0.0, release=0.02)
@@ -24,14 +28,14 @@ def patch() -> cx.Graph:
     clock = g.clock()
 
     # Kick: a sine falling from about 160 Hz to 48 Hz in 40 ms.
-    def kick_sound(g, v):
+    def kick_sound(g: cx.Graph, v: cx.nodes.Voices) -> cx.Signal:
         sweep = g.adsr(gate=v.gate, trigger=v.trigger, attack=0.0, decay=0.04, sustain=0.0, release=0.01)
         return g.sine(48 + 110 * sweep)
 
-    def snare_sound(g, v):
+    def snare_sound(g: cx.Graph, v: cx.nodes.Voices) -> cx.Signal:
         return g.bandpass(g.noise(channels=2, seed=1), cutoff=1900, q=0.7) * 2.5 + g.triangle(190) * 0.3
 
-    def hat_sound(g, v):
+    def hat_sound(g: cx.Graph, v: cx.nodes.Voices) -> cx.Signal:
         return g.highpass(g.noise(channels=4, seed=2), cutoff=8000, q=0.9)
 
     kick, kick_out = drum(g, 2, kick_sound, 0.28)

@@ -1,15 +1,26 @@
 """Four instruments on one timeline: an FM electric piano, a wavetable pad sweeping its
-position, a sampled flute (TinySOL, from the shared data folder when present), and the
-subtractive preset playing a gliding mono bass line."""
-
-from pathlib import Path
+position, a sampler playing a breathy tone recorded here (rendered by Chronus itself, so
+the example needs no files), and the subtractive preset playing a gliding mono bass line."""
 
 import numpy as np
 
 import chronus as cx
 
 seconds = 8.0
-FLUTE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinysol" / "Fl-ord-C4-mf-N-T14d.flac"
+
+
+def breathy_tone() -> cx.Zone:
+    """Two seconds of a flute-like C4 (a sine with a little octave, breath noise and a slow
+    vibrato), rendered offline and looped in its steady middle."""
+    g = cx.Graph()
+    vibrato = g.sine(5.0) * 0.6
+    tone = g.sine(261.63 + vibrato) + g.sine(523.25 + 2 * vibrato) * 0.15
+    breath = g.bandpass(g.noise(seed=5), cutoff=1800.0, q=1.5) * 0.05
+    env = g.adsr(attack=0.08, decay=0.2, sustain=0.8, release=0.2)
+    g.output((tone + breath) * env * 0.5)
+    g.gate(env, at=0.0, duration=1.9)
+    audio = cx.render(g, seconds=2.0)
+    return cx.Zone(audio, 48_000, root=60, loop=(24_000, 72_000), crossfade=4_800)
 
 
 def patch() -> cx.Graph:
@@ -38,13 +49,11 @@ def patch() -> cx.Graph:
     for note in (48, 55, 64):
         g.note(pad, note, at=0.0, duration=7.0)
 
-    # Sampled flute melody (skipped when the shared data is not there).
-    if FLUTE.is_file():
-        flute = g.voices(2, name="flute")
-        zone = cx.Zone.load(FLUTE, root=60, loop=(44_100, 176_400), crossfade=4410)
-        g.output(g.sampler(zone, voices=flute, attack=0.05, release=0.3).sum() * 0.5)
-        for i, note in enumerate([72, 74, 76, 79, 76, 74, 72, 71]):
-            g.note(flute, note, at=i, duration=0.9, velocity=0.8)
+    # Sampled melody.
+    flute = g.voices(2, name="flute")
+    g.output(g.sampler(breathy_tone(), voices=flute, attack=0.05, release=0.3).sum() * 0.5)
+    for i, note in enumerate([72, 74, 76, 79, 76, 74, 72, 71]):
+        g.note(flute, note, at=i, duration=0.9, velocity=0.8)
 
     # Subtractive mono bass with glide.
     bass = g.subtractive(1, mode="legato", glide=0.08, cutoff=300.0, filter_env=3.0, resonance=2.0)

@@ -30,7 +30,18 @@ GRAINS = 8
     },
     state={"memory": MEMORY, "grains": 3 * GRAINS, "clock": 3},
 )
-def granulate(inp, out, density, size, pitch, memory, grains, clock, frames, samplerate):
+def granulate(
+    inp: cx.Block,
+    out: cx.Block,
+    density: cx.Block,
+    size: cx.Block,
+    pitch: cx.Block,
+    memory: cx.StateArray,
+    grains: cx.StateArray,
+    clock: cx.StateArray,
+    frames: int,
+    samplerate: float,
+) -> None:
     """Grain g: (start in memory, position in grain, length) in grains[3g:3g+3]; clock holds
     the write position, the time to the next grain and the random generator's state."""
     write = int(clock[0])

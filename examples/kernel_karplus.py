@@ -19,7 +19,16 @@ LINE = 2400
     params={"freq": (220.0, 20.0, 4000.0), "decay": (0.996, 0.0, 1.0)},
     state={"line": LINE, "pos": 1},
 )
-def string(inp, out, freq, decay, line, pos, frames, samplerate):
+def string(
+    inp: cx.Block,
+    out: cx.Block,
+    freq: cx.Block,
+    decay: cx.Block,
+    line: cx.StateArray,
+    pos: cx.StateArray,
+    frames: int,
+    samplerate: float,
+) -> None:
     """y[n] = x[n] + decay * (y[n-P] + y[n-P-1]) / 2 with P = samplerate / freq samples."""
     p = int(pos[0])
     for i in range(frames):

@@ -12,7 +12,9 @@ seconds = 6.0
 
 
 @cx.kernel(inputs=1, outputs=1, params={"cutoff": (1000.0, 1.0, 20_000.0)}, state={"z": 1})
-def one_pole(inp, out, cutoff, z, frames, samplerate):
+def one_pole(
+    inp: cx.Block, out: cx.Block, cutoff: cx.Block, z: cx.StateArray, frames: int, samplerate: float
+) -> None:
     """y[n] = y[n-1] + a (x[n] - y[n-1]) with a = 1 - exp(-2 pi cutoff / samplerate)."""
     for i in range(frames):
         a = 1.0 - np.exp(-2.0 * np.pi * cutoff[i] / samplerate)

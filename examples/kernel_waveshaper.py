@@ -12,7 +12,7 @@ seconds = 6.0
 
 
 @cx.kernel(inputs=1, outputs=1, params={"drive": (3.0, 0.0, 50.0), "bias": (0.2, -1.0, 1.0)})
-def shaper(inp, out, drive, bias, frames):
+def shaper(inp: cx.Block, out: cx.Block, drive: cx.Block, bias: cx.Block, frames: int) -> None:
     """tanh(drive * x + bias) - tanh(bias): even harmonics from the bias, no DC at rest."""
     for i in range(frames):
         out[0, i] = np.tanh(drive[i] * inp[0, i] + bias[i]) - np.tanh(bias[i])

@@ -20,6 +20,10 @@ for features in "" jack cpal os-midi; do
     cargo clippy -p chronus-engine --no-default-features --features "$features" --all-targets -q -- -D warnings
 done
 cargo test --workspace -q
-.venv/bin/ruff check python tests examples bench
-.venv/bin/ruff format --check python tests examples bench
+.venv/bin/ruff check python tests examples bench scripts
+.venv/bin/ruff format --check python tests examples bench scripts
+# Types: the package, the examples and the README's code, strictly; the stubs of the
+# compiled module against the module itself.
+.venv/bin/mypy
+.venv/bin/python -m mypy.stubtest chronus._core
 .venv/bin/python -m pytest -q "$@"

@@ -32,8 +32,8 @@ EFFECTS = {
     "bitcrusher": lambda g, x, lfo: g.bitcrusher(x, bits=6 + 2 * lfo, rate=9000 + 3000 * lfo),
     "eq": lambda g, x, lfo: g.eq(x, bands=[("lowcut", 60, 24), ("peak", 1200, 6 * lfo, 2.0)]),
     "gain": lambda g, x, lfo: g.gain(x, gain=-6 + 6 * lfo),
-    "dc_blocker": lambda g, x, lfo: g.dc_blocker(x + 0.5, cutoff=20 + 10 * lfo),
-    "mid_side": lambda g, x, lfo: g.mid_side(g.mid_side(x), decode=True),
+    "dc_blocker": lambda g, x, lfo: g.dcblock(x + 0.5, cutoff=20 + 10 * lfo),
+    "mid_side": lambda g, x, lfo: g.midside(g.midside(x), mode="decode"),
     "width": lambda g, x, lfo: g.width(x, width=1.0 + lfo),
     "meter": lambda g, x, lfo: g.meter(x).out("rms"),
 }

@@ -23,7 +23,7 @@ def test_gain_in_db_and_its_glide():
 
 @pytest.mark.parametrize("cutoff", [5.0, 20.0, 100.0])
 def test_dc_blocker_matches_its_difference_equation(cutoff):
-    h = impulse_response(lambda g, x: g.dc_blocker(x, cutoff=cutoff), frames=1 << 18)
+    h = impulse_response(lambda g, x: g.dcblock(x, cutoff=cutoff), frames=1 << 18)
     freqs = np.geomspace(1, 20_000, 300)
     _, H = freqz(h, worN=freqs, fs=SR)
     r = np.exp(-2 * np.pi * cutoff / SR)
@@ -32,28 +32,28 @@ def test_dc_blocker_matches_its_difference_equation(cutoff):
     assert 20 * np.log10(np.abs(freqz(h, worN=[cutoff], fs=SR)[1][0])) == pytest.approx(-3.0, abs=0.1)
     # A constant goes away.
     g = cx.Graph()
-    g.output(g.dc_blocker(g.const(0.5), cutoff=cutoff))
+    g.output(g.dcblock(g.const(0.5), cutoff=cutoff))
     assert abs(cx.render(g, 2.0, SR)[0, -1]) < 1e-3
 
 
 def test_mid_side_encode_decode_round_trip():
     g = cx.Graph()
     lr = g.noise(channels=2, seed=9)
-    ms = g.mid_side(lr)
-    g.output(g.mid_side(ms, decode=True))
+    ms = g.midside(lr)
+    g.output(g.midside(ms, mode="decode"))
     back = cx.render(g, 0.1, SR)
     g2 = cx.Graph()
     g2.output(g2.noise(channels=2, seed=9))
     ref = cx.render(g2, 0.1, SR)
     np.testing.assert_allclose(back, ref, atol=1e-6)
     g3 = cx.Graph()
-    g3.output(g3.mid_side(g3.noise(channels=2, seed=9)))
+    g3.output(g3.midside(g3.noise(channels=2, seed=9)))
     mid, side = cx.render(g3, 0.1, SR)
     np.testing.assert_allclose(mid, (ref[0] + ref[1]) / 2, atol=1e-7)
     np.testing.assert_allclose(side, (ref[0] - ref[1]) / 2, atol=1e-7)
     # Mono encodes as mid only.
     g4 = cx.Graph()
-    g4.output(g4.mid_side(g4.const(0.25)))
+    g4.output(g4.midside(g4.const(0.25)))
     np.testing.assert_array_equal(cx.render(g4, 0.01, SR)[:, -1], [0.25, 0.0])
 
 

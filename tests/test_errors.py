@@ -15,9 +15,9 @@ def test_unknown_node_kind_lists_the_known_ones():
 def test_unknown_parameter_names_node_and_parameter():
     g = cx.Graph()
     f = g.lowpass(cutoff=500)
-    with pytest.raises(AttributeError, match=r"svf#0 has no parameter 'cutof' \(parameters: cutoff, q\)"):
+    with pytest.raises(AttributeError, match=r"lowpass#0 has no parameter 'cutof' \(parameters: cutoff, q\)"):
         f.cutof  # noqa: B018
-    with pytest.raises(cx.GraphError, match=r"svf#0 has no parameter 'gain'"):
+    with pytest.raises(cx.GraphError, match=r"lowpass#0 has no parameter 'gain'"):
         f.set_param("gain", 1.0)
     with pytest.raises(cx.GraphError, match=r"unknown option 'slope'"):
         g.add_node("svf", options={"slope": 24})

@@ -132,7 +132,7 @@ def test_cc_mappings_are_checked_when_made_and_move_parameters():
     v = g.voices(4)
     lp = g.lowpass(g.saw(v.freq), cutoff=1000)
     g.output(lp.sum())
-    with pytest.raises(cx.GraphError, match=r"svf#\d+: parameter 'cutoff' = 200000 is outside"):
+    with pytest.raises(cx.GraphError, match=r"lowpass#\d+: parameter 'cutoff' = 200000 is outside"):
         g.map_cc(74, lp.cutoff, 100, 200_000)
     with pytest.raises(cx.GraphError, match="has no parameter #9"):
         g.map_cc(74, cx.Param(lp, "ghost", 9), 0, 1)

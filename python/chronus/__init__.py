@@ -10,23 +10,30 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import presets
+from . import nodes, presets
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
-from .effects import beats
-from .graph import FeedbackNode, Graph, Node, Param, Signal, node_kinds
+from .audio import read_audio, write_audio, write_wav
+from .graph import Graph, node_kinds
 from .instruments import Operator, Zone
-from .kernels import Kernel, KernelError, kernel, sample_kernel
+from .kernels import Block, Kernel, KernelError, StateArray, kernel, sample_kernel
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
 from .pattern import Note, Pattern
-from .render import read_audio, render, write_wav
-from .tempo import TempoMap, TimeSignature
+from .render import render
+from .signal import Node, Param, Signal
+from .tempo import TempoMap, TimeSignature, beats
+from .timed import NoteTarget
+from .when import When
+
+#: Older names of node classes, kept working.
+FeedbackNode = nodes.Feedback
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Bend",
+    "Block",
     "Control",
     "CycleError",
     "DeviceError",
@@ -40,14 +47,17 @@ __all__ = [
     "MidiSong",
     "Node",
     "Note",
+    "NoteTarget",
     "Operator",
     "Param",
     "PatchError",
     "Pattern",
     "QueueFullError",
     "Signal",
+    "StateArray",
     "TempoMap",
     "TimeSignature",
+    "When",
     "Zone",
     "beats",
     "devices",
@@ -56,11 +66,13 @@ __all__ = [
     "measure_latency",
     "midi_inputs",
     "node_kinds",
+    "nodes",
     "presets",
     "read_audio",
     "read_midi",
     "render",
     "sample_kernel",
+    "write_audio",
     "write_midi",
     "write_wav",
 ]

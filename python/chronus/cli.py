@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from . import _core
+from .audio import write_audio
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import MidiFileError, read_midi
 from .patch import PatchError, load_patch
 from .presets import PRESETS
-from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, render, write_wav
+from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, render
 
 
 def _db(x: float) -> str:
@@ -27,7 +28,7 @@ def _render_to_file(graph: Graph, seconds: float, out: Path, samplerate: int, bl
     start = time.perf_counter()
     audio = render(graph, seconds, samplerate, blocksize)
     elapsed = time.perf_counter() - start
-    write_wav(out, audio, samplerate)
+    write_audio(out, audio, samplerate)
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.0
     speed = seconds / elapsed if elapsed > 0 else float("inf")
@@ -224,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``chronus`` command."""
     args = _parser().parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except (
         PatchError,
         MidiFileError,

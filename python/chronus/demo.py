@@ -13,7 +13,7 @@ _STEP = 0.25
 
 
 def _hz(note: int) -> float:
-    return 440.0 * 2.0 ** ((note - 69) / 12.0)
+    return float(440.0 * 2.0 ** ((note - 69) / 12.0))
 
 
 def build_demo() -> Graph:

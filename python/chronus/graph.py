@@ -1,9 +1,9 @@
 """Building patches: a :class:`Graph` of nodes joined by signals.
 
-Every builder method adds one node to the graph and returns it as a :class:`Node`, which
-is also a :class:`Signal` (its first output). Any parameter accepts a number, a sequence
-of numbers (one per lane: that many parallel voices), or a signal (modulation, which
-replaces the constant while connected).
+Every builder method adds one node to the graph and returns it as an instance of its
+kind's class (:mod:`chronus.nodes`), which is also a :class:`Signal` (its first output).
+Any parameter accepts a number, a sequence of numbers (one per lane: that many parallel
+voices), or a signal (modulation, which replaces the constant while connected).
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from .basics import BasicNodes
-from .effects import EffectNodes
-from .instruments import InstrumentNodes, VoicesNode
+from .instruments import InstrumentNodes
 from .kernels import KernelNodes
-from .sequence import ClockNode, SequenceParts, Track
-from .signal import SPECS, FeedbackNode, Node, Param, ParamValue, Signal
+from .nodes import KINDS, N
+from .sequence import CcMap, SequenceParts, Track
+from .signal import SPECS, Node, Param, ParamValue, Signal
 from .tempo import TempoMap
 from .timed import Action, Timed
 from .when import When
 
-__all__ = ["FeedbackNode", "Graph", "Node", "Param", "Scheduled", "Signal", "node_kinds"]
+__all__ = ["Graph", "Node", "Param", "Scheduled", "Signal", "node_kinds"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class Scheduled:
         return self.action.node
 
 
-class Graph(Timed, BasicNodes, EffectNodes, InstrumentNodes, KernelNodes, SequenceParts):
+class Graph(Timed, InstrumentNodes, KernelNodes, SequenceParts):
     """A patch under construction.
 
     >>> g = Graph()
@@ -61,32 +60,66 @@ class Graph(Timed, BasicNodes, EffectNodes, InstrumentNodes, KernelNodes, Sequen
         #: What the transport plays (see :meth:`play`, :meth:`automate`).
         self.tracks: list[Track] = []
         #: MIDI controllers mapped onto parameters (see :meth:`map_cc`).
-        self.cc_maps = []
+        self.cc_maps: list[CcMap] = []
 
     # -- generic ----------------------------------------------------------------------
     def add_node(
         self,
         kind: str,
         *,
-        inputs: dict[str, Signal | Sequence[Signal]] | None = None,
+        inputs: dict[str, Signal | Sequence[Signal] | None] | None = None,
         params: dict[str, ParamValue] | None = None,
-        options: dict[str, float | str | np.ndarray] | None = None,
+        options: dict[str, object] | None = None,
         name: str | None = None,
     ) -> Node:
-        """Adds a node of any kind (see :func:`chronus.node_kinds`) and wires it up.
+        """Adds a node of any kind by name (see :func:`chronus.node_kinds`) and wires it up;
+        the builder methods (``g.sine(...)``, ``g.reverb(...)``) are the typed way in.
 
         Array options (samples, wavetables) take 1-D or 2-D arrays (rows of columns, e.g.
         frames of channels); they are copied once, as float32, when the node is added.
         """
-        node_id = self._core.add(kind, {k: _option(kind, k, v) for k, v in (options or {}).items()}, name)
-        cls = {"feedback": FeedbackNode, "voices": VoicesNode, "clock": ClockNode}.get(kind, Node)
-        node = cls(self, node_id, kind)
+        cls = KINDS.get(kind)
+        if cls is None:
+            known = ", ".join(KINDS)
+            raise _core.GraphError(f"unknown node kind '{kind}' (known: {known})")
+        return self._add(cls, inputs or {}, params or {}, options or {}, name)
+
+    def _add(
+        self,
+        cls: type[N],
+        inputs: dict[str, Signal | Sequence[Signal] | None],
+        params: dict[str, ParamValue],
+        options: dict[str, object],
+        name: str | None,
+        builder: str | None = None,
+    ) -> N:
+        """Adds a node of ``cls``'s kind, connects ``inputs`` and sets ``params``; a node
+        that cannot be completed is taken out again. Named ``builder#id`` by default when a
+        builder presets another kind (``lowpass#3`` is an svf)."""
+        kind = cls.kind
+        if name is None and builder is not None:
+            name = f"{builder}#{self._core.next_id()}"
+        given = {k: _option(kind, k, v) for k, v in options.items() if v is not None}
+        node_id = self._core.add(kind, given, name)
+        try:
+            node = cls(self, node_id)
+            for port, sources in inputs.items():
+                if sources is None:
+                    continue
+                listed = sources if isinstance(sources, (list, tuple)) else [sources]
+                for source in listed:
+                    if not isinstance(source, Signal):
+                        raise TypeError(
+                            f"{self._core.name(node_id)}: input '{port}' needs a signal (or a list of "
+                            f"signals to sum), got {type(source).__name__}"
+                        )
+                    node.connect(port, source)
+            for pname, value in params.items():
+                node.set_param(pname, value)
+        except BaseException:
+            self._core.remove(node_id)
+            raise
         self._nodes.append(node)
-        for port, sources in (inputs or {}).items():
-            for source in [sources] if isinstance(sources, Signal) else sources:
-                node.connect(port, source)
-        for pname, value in (params or {}).items():
-            node.set_param(pname, value)
         return node
 
     def output(self, signal: Signal) -> Signal:
@@ -129,10 +162,10 @@ class Graph(Timed, BasicNodes, EffectNodes, InstrumentNodes, KernelNodes, Sequen
         Keys: ``output_channels``; ``lanes`` and ``latency`` (frames of delay the node adds,
         e.g. a limiter's lookahead), each a dict keyed by node id; ``steps``; ``buffers``.
         """
-        return self._core.compile_info(float(samplerate), int(blocksize))
+        return dict(self._core.compile_info(float(samplerate), int(blocksize)))
 
 
-def _option(kind: str, name: str, value: float | str | np.ndarray) -> float | str | np.ndarray:
+def _option(kind: str, name: str, value: object) -> object:
     """An option value as the engine takes it: arrays become 1-D or 2-D C-ordered float32."""
     if not isinstance(value, np.ndarray):
         return value

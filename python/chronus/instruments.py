@@ -14,16 +14,46 @@ outputs (one lane per voice) drive ordinary nodes, which then run every voice as
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _core
+from .builders import HandBuilders
+from .nodes import (
+    Fm,
+    N,
+    Pulse,
+    Sampler,
+    Saw,
+    Sine,
+    Square,
+    Triangle,
+    Voices,
+    Wavetable,
+)
 from .signal import Node, Param, ParamValue, Signal
+
+#: Audio and tables as the engine takes them.
+F32 = NDArray[np.float32]
 
 #: Operators of the ``fm`` node.
 FM_OPERATORS = 4
+
+#: The oscillator shapes a subtractive synth can use.
+Shape = Literal["saw", "square", "triangle", "sine", "pulse"]
+
+#: The oscillator node classes a subtractive synth can use, by shape.
+OSCILLATORS: dict[str, type[Sine | Saw | Square | Triangle | Pulse]] = {
+    "saw": Saw,
+    "square": Square,
+    "triangle": Triangle,
+    "sine": Sine,
+    "pulse": Pulse,
+}
 
 #: Loop modes of sampler zones, by their code in the engine's zone table.
 LOOP_MODES = ("no_loop", "one_shot", "loop_continuous", "loop_sustain")
@@ -57,91 +87,10 @@ class Operator:
     release: ParamValue = 0.2
 
 
-class VoicesNode(Node):
-    """A voice allocator; its outputs carry one lane per voice."""
-
-    #: Number of voices.
-    count: int
-
-    @property
-    def freq(self) -> Signal:
-        """Frequency of each voice in Hz."""
-        return self.out("freq")
-
-    @property
-    def gate(self) -> Signal:
-        """1 while each voice's key (or the sustain pedal) is down."""
-        return self.out("gate")
-
-    @property
-    def velocity(self) -> Signal:
-        """Velocity of each voice's note, (0, 1]."""
-        return self.out("velocity")
-
-    @property
-    def note(self) -> Signal:
-        """MIDI note number of each voice."""
-        return self.out("note")
-
-    @property
-    def trigger(self) -> Signal:
-        """1 on the frame a note starts on each voice (retriggers envelopes)."""
-        return self.out("trigger")
-
-    def track(self, level: Signal) -> VoicesNode:
-        """Reports each voice's loudness (e.g. its amplitude envelope) for ``steal="quietest"``.
-
-        The level reaches the allocator through a feedback node, one block late, which is
-        what breaks the loop allocator -> envelope -> allocator.
-        """
-        loop = self._graph.feedback(channels=self.count)
-        loop.feed(level)
-        self.connect("level", loop)
-        return self
-
-
-class InstrumentNodes:
-    """Builder methods for instruments (mixed into :class:`chronus.Graph`)."""
-
-    # Provided by Graph: adds a node of any kind and wires it up.
-    add_node: Callable[..., Node]
-
-    def voices(
-        self,
-        voices: int = 8,
-        *,
-        steal: str = "oldest",
-        mode: str = "poly",
-        glide: ParamValue = 0.0,
-        velocity_curve: ParamValue = 1.0,
-        tuning: float = 440.0,
-        bend_range: ParamValue = 2.0,
-        name: str | None = None,
-    ) -> VoicesNode:
-        """A voice allocator for ``voices`` voices; send it notes with :meth:`Graph.note`.
-
-        Args:
-            voices: number of voices (lanes of every output).
-            steal: "oldest" or "quietest" (see :meth:`VoicesNode.track`): which sounding
-                voice a note takes when none is free.
-            mode: "poly" (a voice per note), "mono" (every voice plays the last key held and
-                retriggers on each note; several voices make a unison stack) or "legato"
-                (like mono, but overlapping keys only change the pitch).
-            glide: portamento time in seconds, linear in pitch (0 jumps); legato mode
-                glides only between overlapping keys.
-            velocity_curve: exponent applied to velocities (1 linear, 2 needs harder playing).
-            tuning: frequency of A4 in Hz.
-            bend_range: pitch-bend range in semitones (bend is per MIDI channel).
-        """
-        node = self.add_node(
-            "voices",
-            params={"bend_range": bend_range, "glide": glide, "velocity_curve": velocity_curve},
-            options={"voices": voices, "steal": steal, "mode": mode, "tuning": tuning},
-            name=name,
-        )
-        assert isinstance(node, VoicesNode)
-        object.__setattr__(node, "count", int(voices))
-        return node
+class InstrumentNodes(HandBuilders):
+    """Builder methods for instruments (mixed into :class:`chronus.Graph`); the voice
+    allocator itself (``voices``) and the nodes instruments are patched from are generated
+    builders."""
 
     def fm(
         self,
@@ -149,13 +98,13 @@ class InstrumentNodes:
         *,
         algorithm: int = 1,
         feedback: ParamValue = 0.0,
-        voices: VoicesNode | None = None,
+        voices: Voices | None = None,
         freq: ParamValue | None = None,
         gate: ParamValue | None = None,
         trigger: ParamValue | None = None,
         velocity: ParamValue | None = None,
         name: str | None = None,
-    ) -> Node:
+    ) -> Fm:
         """A four-operator FM synthesizer (phase modulation), every voice a lane.
 
         Args:
@@ -184,9 +133,7 @@ class InstrumentNodes:
             op = operators[n - 1] if n <= len(operators) else Operator(level=0.0)
             for field in ("ratio", "fixed", "level", "vel", "attack", "decay", "sustain", "release"):
                 params[f"{field}{n}"] = getattr(op, field)
-        return _played_by(
-            self.add_node("fm", params=params, options={"algorithm": algorithm}, name=name), voices
-        )
+        return _played_by(self._add(Fm, {}, params, {"algorithm": algorithm}, name), voices)
 
     def wavetable(
         self,
@@ -197,9 +144,9 @@ class InstrumentNodes:
         frame_size: int | None = None,
         cycles: int = 1,
         phase: float = 0.0,
-        voices: VoicesNode | None = None,
+        voices: Voices | None = None,
         name: str | None = None,
-    ) -> Node:
+    ) -> Wavetable:
         """A wavetable oscillator: band-limited (mip-mapped) frames, morphed by ``position``.
 
         Args:
@@ -219,27 +166,19 @@ class InstrumentNodes:
         params = _voice_params(voices, freq=freq)
         params["position"] = position
         options = {"table": rows, "cycles": cycles, "phase": phase}
-        return _played_by(self.add_node("wavetable", params=params, options=options, name=name), voices)
-
-    def transpose(
-        self, input: Signal | None = None, semitones: ParamValue = 0.0, *, name: str | None = None
-    ) -> Node:
-        """A frequency moved by an interval: ``input * 2 ** (semitones / 12)``, ``input`` in
-        Hz. Modulate ``semitones`` for vibrato or sweeps (cents are hundredths, octaves 12)."""
-        inputs = {} if input is None else {"in": input}
-        return self.add_node("transpose", inputs=inputs, params={"semitones": semitones}, name=name)
+        return _played_by(self._add(Wavetable, {}, params, options, name), voices)
 
     def subtractive(
         self,
-        voices: int | VoicesNode = 8,
+        voices: int | Voices = 8,
         *,
-        osc1: str = "saw",
-        osc2: str = "saw",
+        osc1: Shape = "saw",
+        osc2: Shape = "saw",
         detune: float = 0.1,
         mix: float = 0.5,
         cutoff: float = 2000.0,
         resonance: float = 1.0,
-        filter_mode: str = "lowpass",
+        filter_mode: Literal["lowpass", "highpass", "bandpass", "notch", "peak", "allpass"] = "lowpass",
         filter_env: float = 2.0,
         filter_attack: float = 0.005,
         filter_decay: float = 0.3,
@@ -250,12 +189,12 @@ class InstrumentNodes:
         sustain: float = 0.7,
         release: float = 0.3,
         lfo_rate: float = 5.0,
-        lfo_shape: str = "sine",
+        lfo_shape: Literal["sine", "triangle", "saw", "square"] = "sine",
         lfo_pitch: float = 0.0,
         lfo_filter: float = 0.0,
         glide: float = 0.0,
-        mode: str = "poly",
-        steal: str = "oldest",
+        mode: Literal["poly", "mono", "legato"] = "poly",
+        steal: Literal["oldest", "quietest"] = "oldest",
         volume: float = 0.5,
     ) -> Subtractive:
         """A polyphonic subtractive synthesizer patched from library nodes.
@@ -285,59 +224,32 @@ class InstrumentNodes:
             lfo_filter: cutoff modulation depth in octaves.
             volume: output gain.
         """
-        shapes = {"saw", "square", "triangle", "sine", "pulse"}
-        if osc1 not in shapes or osc2 not in shapes:
+        if osc1 not in OSCILLATORS or osc2 not in OSCILLATORS:
             raise _core.GraphError(
-                f"oscillator shapes must be among {sorted(shapes)}, got {osc1!r}, {osc2!r}"
+                f"oscillator shapes must be among {', '.join(OSCILLATORS)}, got {osc1!r}, {osc2!r}"
             )
-        if lfo_shape not in shapes - {"pulse"}:
+        if lfo_shape not in ("sine", "triangle", "saw", "square"):
             raise _core.GraphError(f"lfo_shape must be sine, triangle, saw or square, got {lfo_shape!r}")
-        v = (
-            voices
-            if isinstance(voices, VoicesNode)
-            else self.voices(voices, mode=mode, steal=steal, glide=glide)
-        )
-        lfo = self.add_node(lfo_shape, params={"freq": lfo_rate})
-        vibrato = self.add_node("muladd", inputs={"in": lfo}, params={"mul": lfo_pitch})
+        v = voices if isinstance(voices, Voices) else self.voices(voices, mode=mode, steal=steal, glide=glide)
+        lfo = self._add(OSCILLATORS[lfo_shape], {}, {"freq": lfo_rate}, {}, None)
+        vibrato = self.muladd(lfo, mul=lfo_pitch)
         pitch = self.transpose(v.freq, semitones=vibrato)
         second = self.transpose(pitch, semitones=detune)
-        o1 = self.add_node(osc1, params={"freq": pitch})
-        o2 = self.add_node(osc2, params={"freq": second})
-        mixed = self.add_node(
-            "mixer", inputs={"in1": o1, "in2": o2}, params={"gain1": 1.0 - mix, "gain2": mix}
-        )
-        env = {"gate": v.gate, "trigger": v.trigger}
-        fenv = self.add_node(
-            "adsr",
-            params={
-                **env,
-                "attack": filter_attack,
-                "decay": filter_decay,
-                "sustain": filter_sustain,
-                "release": filter_release,
-            },
+        o1 = self._add(OSCILLATORS[osc1], {}, {"freq": pitch}, {}, None)
+        o2 = self._add(OSCILLATORS[osc2], {}, {"freq": second}, {}, None)
+        mixed = self.mixer(o1, o2, gains=[1.0 - mix, mix])
+        fenv = self.adsr(
+            filter_attack, filter_decay, filter_sustain, filter_release, gate=v.gate, trigger=v.trigger
         )
         # The cutoff moves by octaves: envelope and LFO mixed in octaves, 12 semitones each.
-        sweep = self.add_node(
-            "mixer",
-            inputs={"in1": fenv, "in2": lfo},
-            params={"gain1": filter_env, "gain2": lfo_filter, "gain": 12.0},
-        )
-        base = self.add_node("const", params={"value": cutoff})
+        sweep = self.mixer(fenv, lfo, gains=[filter_env, lfo_filter], gain=12.0)
+        base = self.const(cutoff)
         cutoff_signal = self.transpose(base, semitones=sweep)
-        filt = self.add_node(
-            "svf",
-            inputs={"in": mixed},
-            params={"cutoff": cutoff_signal, "q": resonance},
-            options={"mode": filter_mode},
-        )
-        aenv = self.add_node(
-            "adsr",
-            params={**env, "attack": attack, "decay": decay, "sustain": sustain, "release": release},
-        )
-        level = self.add_node("mul", inputs={"a": aenv, "b": v.velocity})
-        voiced = self.add_node("mul", inputs={"a": filt, "b": level})
-        output = self.add_node("muladd", inputs={"in": voiced.sum()}, params={"mul": volume})
+        filt = self.svf(mixed, cutoff_signal, resonance, mode=filter_mode)
+        aenv = self.adsr(attack, decay, sustain, release, gate=v.gate, trigger=v.trigger)
+        level = self.mul(aenv, v.velocity)
+        voiced = self.mul(filt, level)
+        output = self.muladd(voiced.sum(), mul=volume)
         return Subtractive(
             output,
             voices=v,
@@ -375,7 +287,7 @@ class InstrumentNodes:
         zones: Zone | Sequence[Zone] | str | os.PathLike[str],
         *,
         root: float = 60.0,
-        voices: VoicesNode | None = None,
+        voices: Voices | None = None,
         freq: ParamValue | None = None,
         note: ParamValue | None = None,
         velocity: ParamValue | None = None,
@@ -385,7 +297,7 @@ class InstrumentNodes:
         release: ParamValue = 0.05,
         dynamics: ParamValue = 1.0,
         name: str | None = None,
-    ) -> Node:
+    ) -> Sampler:
         """A sampler: recordings played back per voice, from the exact frame a note starts.
 
         Args:
@@ -420,8 +332,8 @@ class InstrumentNodes:
         data, table = _zone_arrays(zones)
         params = _voice_params(voices, freq=freq, note=note, velocity=velocity, gate=gate, trigger=trigger)
         params.update(attack=attack, release=release, dynamics=dynamics)
-        options = {"data": data, "zones": table}
-        return _played_by(self.add_node("sampler", params=params, options=options, name=name), voices)
+        options: dict[str, object] = {"data": data, "zones": table}
+        return _played_by(self._add(Sampler, {}, params, options, name), voices)
 
 
 @dataclass(frozen=True, eq=False)
@@ -458,7 +370,7 @@ class Zone:
     def load(cls, path: str | os.PathLike[str], **settings: object) -> Zone:
         """A zone from an audio file (its frames and sample rate); ``settings`` are the
         other fields. Errors name the file."""
-        from .render import read_audio
+        from .audio import read_audio
 
         data, rate = read_audio(path)
         return cls(data, rate, **settings)  # type: ignore[arg-type]
@@ -470,7 +382,7 @@ class Zone:
             data = data[np.newaxis, :]
         if data.ndim != 2 or data.shape[0] not in (1, 2) or data.shape[1] == 0:
             raise _core.GraphError(f"a zone needs a mono or stereo recording, got shape {data.shape}")
-        return data.T
+        return np.ascontiguousarray(data.T)
 
     def row(self, frames: int) -> list[float]:
         """The zone's row in the engine's zone table."""
@@ -512,7 +424,7 @@ class Subtractive(Signal):
     ``filter_envelope``) for further patching.
     """
 
-    voices: VoicesNode
+    voices: Voices
     lfo: Node
     pitch: Node
     osc1: Node
@@ -564,13 +476,14 @@ def _zone_arrays(zones: Sequence[Zone]) -> tuple[np.ndarray, np.ndarray]:
     return data, table
 
 
-def _wavetable_rows(table: np.ndarray | str | os.PathLike[str], frame_size: int | None) -> np.ndarray:
+def _wavetable_rows(table: ArrayLike | str | os.PathLike[str], frame_size: int | None) -> F32:
     """A wavetable as (frames, samples): files are mixed to mono, 1-D data cut into frames."""
+    data: F32
     if isinstance(table, (str, os.PathLike)):
-        from .render import read_audio
+        from .audio import read_audio
 
         source = os.fspath(table)
-        data = read_audio(table)[0].mean(axis=0)
+        data = read_audio(table)[0].mean(axis=0, dtype=np.float32)
     else:
         source = "wavetable"
         data = np.asarray(table, dtype=np.float32)
@@ -587,7 +500,7 @@ def _wavetable_rows(table: np.ndarray | str | os.PathLike[str], frame_size: int 
     return data.reshape(-1, frame_size)
 
 
-def _played_by(node: Node, voices: VoicesNode | None) -> Node:
+def _played_by(node: N, voices: Voices | None) -> N:
     """``node``, remembering the voice allocator that plays it (notes sent to the node go
     there)."""
     if voices is not None:
@@ -595,9 +508,9 @@ def _played_by(node: Node, voices: VoicesNode | None) -> Node:
     return node
 
 
-def _voice_params(voices: VoicesNode | None, **given: ParamValue | None) -> dict[str, ParamValue]:
+def _voice_params(voices: Voices | None, **given: ParamValue | None) -> dict[str, ParamValue]:
     """Parameters an instrument takes from a voice allocator, unless given explicitly."""
-    if voices is not None and not isinstance(voices, VoicesNode):
+    if voices is not None and not isinstance(voices, Voices):
         raise TypeError(f"voices= needs a voice allocator (g.voices(...)), got {type(voices).__name__}")
     params: dict[str, ParamValue] = {}
     for port, value in given.items():

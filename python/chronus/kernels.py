@@ -45,17 +45,24 @@ import types
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _core
-from .signal import Node, ParamValue, Signal
+from .signal import Node, Param, ParamValue, Signal
 
 if TYPE_CHECKING:
     from .graph import Graph
 
-__all__ = ["Kernel", "KernelError", "KernelNode", "kernel", "sample_kernel"]
+__all__ = ["Block", "Kernel", "KernelError", "KernelNode", "StateArray", "kernel", "sample_kernel"]
+
+#: The type of a kernel's float32 arrays, for annotating kernel functions: inputs and
+#: outputs (channels x frames) and per-frame parameter values (frames).
+Block = NDArray[np.float32]
+#: The type of a kernel's state arrays (float64, kept between blocks).
+StateArray = NDArray[np.float64]
 
 #: Most inputs (and outputs) a kernel has: the engine's port limit.
 MAX_PORTS = 8
@@ -133,7 +140,8 @@ class Kernel:
     @property
     def address(self) -> int:
         """Address of the compiled C function."""
-        return self.cfunc.address
+        address: int = self.cfunc.address
+        return address
 
     def __repr__(self) -> str:
         return f"<Kernel {self.name}: {self.inputs} in, {self.outputs} out, params {list(self.params)}>"
@@ -162,7 +170,7 @@ def kernel(
     """
 
     def decorate(func: Callable[..., None]) -> Kernel:
-        kname = name or getattr(func, "__name__", "kernel")
+        kname = str(name or getattr(func, "__name__", "kernel"))
         return Kernel(
             func,
             _count(kname, "inputs", inputs, 0),
@@ -195,7 +203,7 @@ def sample_kernel(
     """
 
     def decorate(func: Callable[..., Any]) -> Kernel:
-        kname = name or getattr(func, "__name__", "kernel")
+        kname = str(name or getattr(func, "__name__", "kernel"))
         nin = _count(kname, "inputs", inputs, 0)
         nout = _count(kname, "outputs", outputs, 1)
         pnames, snames = list(params or {}), list(state or {})
@@ -298,7 +306,7 @@ def _source(func: Callable[..., Any]) -> str:
     """What identifies ``func``'s code for the cache: its source, and the values of the
     simple constants and the sources of the functions it reads from its globals."""
     explicit = getattr(func, "__chronus_source__", None)
-    if explicit is not None:
+    if isinstance(explicit, str):
         return explicit
     try:
         text = textwrap.dedent(inspect.getsource(func))
@@ -404,8 +412,9 @@ def _compile(k: Kernel, cache: bool) -> tuple[Any, bool]:
         tmp.replace(path)
     module = _load_module(path, f"chronus_kernel_{stem}_{digest}")
     try:
-        module._kernel = numba.njit(error_model="numpy", boundscheck=False)(k.py_func)
-        module._kernel.compile(_arg_types(numba, k, extras))
+        jitted = numba.njit(error_model="numpy", boundscheck=False)(k.py_func)
+        jitted.compile(_arg_types(numba, k, extras))
+        vars(module)["_kernel"] = jitted  # the wrapper module calls it by this name
         cfunc = numba.cfunc(_signature(numba), nopython=True, error_model="numpy", cache=cache)(module.entry)
     except Exception as err:
         first = str(err).strip().splitlines()
@@ -432,9 +441,10 @@ def _signature(numba: types.ModuleType) -> Any:
 
 
 def _fresh_ir(numba: types.ModuleType, module: types.ModuleType) -> str:
-    return numba.cfunc(_signature(numba), nopython=True, error_model="numpy", cache=False)(
+    ir: str = numba.cfunc(_signature(numba), nopython=True, error_model="numpy", cache=False)(
         module.entry
     ).inspect_llvm()
+    return ir
 
 
 #: Calls that allocate or free memory: refused anywhere.
@@ -565,20 +575,39 @@ def _extras_of(k: Kernel) -> tuple[str, ...]:
 
 # -- graph surface --------------------------------------------------------------------------
 class KernelNode(Node):
-    """A node running a :class:`Kernel`; its parameters are the kernel's, and
-    ``node.out("out2")`` reaches a further output of a kernel with several."""
+    """A node running a :class:`Kernel`; its parameters are the kernel's (attributes, or
+    ``node.param(name)``), and ``node.out("out2")`` reaches a further output of a kernel
+    with several."""
+
+    kind: ClassVar[str] = "kernel"
+
+    def __getattr__(self, name: str) -> Param:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.param(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and name in self.params():
+            self.set_param(name, value)
+        else:
+            super().__setattr__(name, value)
 
     @property
     def kernel(self) -> Kernel:
         """The kernel this node runs."""
-        return self.__dict__["_kernel"]
+        kernel: Kernel = self.__dict__["_kernel"]
+        return kernel
 
 
 class KernelNodes:
     """The builder method for kernel nodes (mixed into :class:`chronus.Graph`)."""
 
+    if TYPE_CHECKING:
+        _core: _core.Graph
+        _nodes: list[Node]
+
     def kernel(
-        self: Graph,
+        self,
         k: Kernel,
         *inputs: Signal | Sequence[Signal],
         name: str | None = None,
@@ -591,8 +620,8 @@ class KernelNodes:
         if len(inputs) > k.inputs:
             raise _core.GraphError(f"kernel '{k.name}' takes {k.inputs} inputs, got {len(inputs)}")
         node_id = self._core.add_kernel(k._core, name)
-        node = KernelNode(self, node_id, "kernel", self._core.node_spec(node_id))
-        object.__setattr__(node, "_kernel", k)
+        node = KernelNode(cast("Graph", self), node_id, dict(self._core.node_spec(node_id)))
+        node._kernel = k
         self._nodes.append(node)
         ports = node._spec["inputs"]
         for port, sources in zip(ports[: len(inputs)], inputs, strict=True):
@@ -607,7 +636,7 @@ class KernelNodes:
             node.set_param(pname, value)
         return node
 
-    def replace_kernel(self: Graph, node: KernelNode, k: Kernel) -> None:
+    def replace_kernel(self, node: KernelNode, k: Kernel) -> None:
         """Makes ``node`` run kernel ``k`` (same numbers of inputs and outputs): parameters
         with the same names keep their values and modulation. Heard at the next render, or
         live at the next :meth:`chronus.Engine.update` (see :meth:`chronus.Engine.replace_kernel`)."""
@@ -618,7 +647,5 @@ class KernelNodes:
                 f"replace_kernel() needs a kernel made by @chronus.kernel, got {type(k).__name__}"
             )
         self._core.set_kernel(node.id, k._core)
-        spec = self._core.node_spec(node.id)
-        object.__setattr__(node, "_spec", spec)
-        object.__setattr__(node, "_params", {p["name"]: i for i, p in enumerate(spec["params"])})
-        object.__setattr__(node, "_kernel", k)
+        node._spec = dict(self._core.node_spec(node.id))
+        node._kernel = k

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import _core
 from .graph import Graph
+from .kernels import Kernel, KernelNode
 from .signal import Node, Param
 from .tempo import TempoMap
 from .timed import Action, ParamChange, Timed
@@ -46,7 +47,7 @@ EVENT_CAPACITY = 16384
 def devices() -> list[dict[str, Any]]:
     """Every backend and device: backend, name, outputs, inputs, samplerates (min, max) in Hz,
     and whether it is the backend's default."""
-    return _core.devices()
+    return [dict(d) for d in _core.devices()]
 
 
 def midi_inputs() -> list[str]:
@@ -138,8 +139,11 @@ class Engine(Timed):
             autoplay,
         )
         info = self._core.info()
+        #: Sample rate in Hz, as the device granted it.
         self.samplerate: float = info["samplerate"]
-        self.info: dict[str, Any] = info
+        #: What the backend granted: backend, device, samplerate, device_block, blocksize,
+        #: outputs, inputs.
+        self.info: dict[str, Any] = dict(info)
         self.transport = Transport(self)
         self._routes: list[int | None] = [None] * 16
         try:
@@ -264,7 +268,7 @@ class Engine(Timed):
             if now["cc_received"] > seen:
                 channel, controller, _ = now["last_cc"]
                 self.map_cc(controller, param, min, max, curve=curve, channel=channel)
-                return controller
+                return int(controller)
             time.sleep(0.01)
         raise TimeoutError(f"no MIDI controller moved within {timeout} s")
 
@@ -313,7 +317,7 @@ class Engine(Timed):
             self._routes = [None] * 16
             self.route_midi(midi_target or self._default_target())
 
-    def replace_kernel(self, node: Node, kernel: Any) -> None:
+    def replace_kernel(self, node: KernelNode, kernel: Kernel) -> None:
         """Makes kernel node ``node`` run ``kernel`` from the next block boundary on.
 
         The old and new kernels crossfade over ``edit_fade``, the new one starting from a
@@ -424,17 +428,17 @@ class Transport:
     @property
     def beat(self) -> float:
         """Current position in beats."""
-        return self._engine._core.snapshot()["beat"]
+        return float(self._engine._core.snapshot()["beat"])
 
     @property
     def playing(self) -> bool:
         """Whether it plays."""
-        return self._engine._core.snapshot()["playing"]
+        return bool(self._engine._core.snapshot()["playing"])
 
     @property
     def bpm(self) -> float:
         """Tempo at the current position."""
-        return self._engine._core.snapshot()["bpm"]
+        return float(self._engine._core.snapshot()["bpm"])
 
 
 def _jack_midi_outputs() -> list[str]:

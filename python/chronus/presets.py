@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .graph import Graph
-from .instruments import Operator, VoicesNode
+from .instruments import Operator
+from .nodes import Voices
 
 
-def poly_saw(g: Graph, voices: int = 32) -> VoicesNode:
+def poly_saw(g: Graph, voices: int = 32) -> Voices:
     """A polyphonic analog-style saw: two slightly detuned saws per voice, a resonant
     lowpass that opens with velocity and its own envelope, an amplitude envelope, voices
     spread in stereo."""
@@ -30,7 +31,7 @@ def poly_saw(g: Graph, voices: int = 32) -> VoicesNode:
     return v
 
 
-def sine_keys(g: Graph, voices: int = 32) -> VoicesNode:
+def sine_keys(g: Graph, voices: int = 32) -> Voices:
     """A clean sine with a plucked envelope: every note's onset is easy to see and hear."""
     v = g.voices(voices, name="sine_keys")
     amp = g.adsr(gate=v.gate, trigger=v.trigger, attack=0.001, decay=0.3, sustain=0.3, release=0.15)
@@ -38,7 +39,7 @@ def sine_keys(g: Graph, voices: int = 32) -> VoicesNode:
     return v
 
 
-def subtractive(g: Graph, voices: int = 16) -> VoicesNode:
+def subtractive(g: Graph, voices: int = 16) -> Voices:
     """The library's two-oscillator subtractive synth (:meth:`chronus.Graph.subtractive`)
     with a warm, slightly detuned patch, in stereo."""
     synth = g.subtractive(voices, detune=0.08, cutoff=900.0, resonance=1.3, filter_env=2.5, volume=0.25)
@@ -46,7 +47,7 @@ def subtractive(g: Graph, voices: int = 16) -> VoicesNode:
     return synth.voices
 
 
-def fm_piano(g: Graph, voices: int = 16) -> VoicesNode:
+def fm_piano(g: Graph, voices: int = 16) -> Voices:
     """An FM electric piano: two carrier/modulator pairs (algorithm 5), the upper pair a
     bright tine that decays fast."""
     v = g.voices(voices, name="fm_piano")
@@ -61,7 +62,7 @@ def fm_piano(g: Graph, voices: int = 16) -> VoicesNode:
 
 
 #: Instruments by name, as ``chronus render song.mid --instrument NAME`` knows them.
-PRESETS: dict[str, Callable[[Graph], VoicesNode]] = {
+PRESETS: dict[str, Callable[[Graph], Voices]] = {
     "poly_saw": poly_saw,
     "sine_keys": sine_keys,
     "subtractive": subtractive,

@@ -14,14 +14,16 @@ the tracks from its sample clock, offline and live alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import _core
+from ._core import Song as CoreSong
+from ._core import Track as CoreTrack
 from .midi import Bend, Control, MidiSong
 from .pattern import Note, Pattern
-from .signal import Node, Param, Signal
+from .signal import Node, Param
 from .tempo import TempoMap
 from .timed import NoteTarget, note_node
 
@@ -113,31 +115,6 @@ class CcMap:
         )
 
 
-class ClockNode(Node):
-    """The transport as signals, frame by frame (see :meth:`SequenceParts.clock`)."""
-
-    @property
-    def beat(self) -> Signal:
-        """Position in beats (holds while stopped, wraps with a loop)."""
-        return self.out("beat")
-
-    @property
-    def bpm(self) -> Signal:
-        """Tempo in beats per minute."""
-        return self.out("bpm")
-
-    @property
-    def period(self) -> Signal:
-        """Length of one beat in seconds (60 / bpm): ``clock.period * 0.75`` is a dotted
-        eighth that follows the tempo."""
-        return self.out("period")
-
-    @property
-    def playing(self) -> Signal:
-        """1 while the transport plays, else 0."""
-        return self.out("playing")
-
-
 class SequenceParts:
     """The song of a graph (mixed into :class:`chronus.Graph`)."""
 
@@ -146,19 +123,6 @@ class SequenceParts:
     cc_maps: list[CcMap]
     timeline: list[Scheduled]
     _core: _core.Graph
-    # Provided by Graph: adds a node of any kind and wires it up.
-    add_node: Callable[..., Node]
-
-    def clock(self, *, name: str | None = None) -> ClockNode:
-        """The transport's position and tempo as signals, for times and rates that follow
-        the tempo map and live tempo changes, e.g. a delay of a dotted eighth
-        ``g.delay(x, time=clock.period * 0.75)`` or an LFO once per bar
-        ``g.sine(clock.bpm * (1 / 240))``. Offline renders play the transport from beat 0
-        (120 BPM without a tempo map); live, it moves when the transport plays.
-        """
-        node = self.add_node("clock", name=name)
-        assert isinstance(node, ClockNode)
-        return node
 
     def play(
         self,
@@ -186,11 +150,12 @@ class SequenceParts:
         bends: Sequence[Bend] = ()
         if isinstance(what, str):
             what = Pattern(what)
+        notes: list[Note]
         if isinstance(what, Pattern):
-            notes = what.notes()
+            notes = list(what.notes())
             loop = what.beats if loop is None else loop
         elif isinstance(what, MidiSong):
-            notes, controls, bends = what.notes, what.controls, what.bends
+            notes, controls, bends = list(what.notes), what.controls, what.bends
         else:
             notes = list(what)
             if not all(isinstance(n, Note) for n in notes):
@@ -265,18 +230,18 @@ class SequenceParts:
         self.cc_maps.append(mapping)
         return mapping
 
-    def song(self, samplerate: float) -> _core.Song:
+    def song(self, samplerate: float) -> CoreSong:
         """Everything timed this graph holds, as the engine plays it from its first frame:
         the timeline (entries at seconds or frames on the sample clock; those at beats on
         the transport, which follows the tempo map), the tracks, and the controller
         mappings."""
-        song = _core.Song(list(self.tempo.changes))
-        at_beats: _core.Track | None = None
+        song = CoreSong(list(self.tempo.changes))
+        at_beats: CoreTrack | None = None
         for entry in self.timeline:
             action = entry.action.core(samplerate)
             when = entry.when
             if when.beat is not None:
-                at_beats = at_beats or _core.Track()
+                at_beats = at_beats or CoreTrack()
                 at_beats.at(when.beat + when.plus, action)
             else:
                 song.at(when.frame_at(samplerate), action)

@@ -47,7 +47,8 @@ class TempoMap:
         changes = [(float(b), float(t)) for b, t in self.changes]
         if not changes or changes[0][0] != 0:
             raise ValueError(f"the first tempo must start at beat 0, got {changes[:1]}")
-        starts, seconds = [], []
+        starts: list[float] = []
+        seconds: list[float] = []
         for i, (beat, bpm) in enumerate(changes):
             if not 0 < bpm <= 10_000:
                 raise ValueError(f"tempo {bpm} bpm at beat {beat} is outside (0, 10000]")
@@ -73,12 +74,12 @@ class TempoMap:
     def seconds(self, beat: float) -> float:
         """Seconds from beat 0 to ``beat``."""
         i = max(bisect.bisect_right(self._starts, beat) - 1, 0)
-        return self._seconds[i] + (beat - self._starts[i]) * self._spb[i]
+        return float(self._seconds[i] + (beat - self._starts[i]) * self._spb[i])
 
     def beat(self, seconds: float) -> float:
         """The beat at ``seconds``."""
         i = max(bisect.bisect_right(self._seconds, seconds) - 1, 0)
-        return self._starts[i] + (seconds - self._seconds[i]) / self._spb[i]
+        return float(self._starts[i] + (seconds - self._seconds[i]) / self._spb[i])
 
     def bpm(self, beat: float) -> float:
         """Tempo at ``beat`` in beats per minute."""
@@ -106,3 +107,20 @@ class TempoMap:
             bar += int(span // sig.beats_per_bar)
             start = end
         return bar, beat - start
+
+
+def beats(count: float, bpm: float) -> float:
+    """Duration of ``count`` beats at ``bpm`` beats per minute, in seconds: tempo-synced times.
+
+    A beat is whatever the tempo counts (a quarter note in 4/4), so at 120 BPM
+    ``beats(1, 120)`` is 0.5 s, a dotted eighth is ``beats(0.75, 120)`` = 0.375 s and a
+    triplet eighth ``beats(1 / 3, 120)``. Use it wherever a time in seconds goes, e.g.
+    ``g.delay(x, time=cx.beats(0.75, bpm=120))`` or ``g.chorus(x, rate=1 / cx.beats(4, 120))``.
+    These are fixed; for times that follow the tempo map and live tempo changes, modulate
+    with the transport's clock instead: ``g.delay(x, time=g.clock().period * 0.75)``.
+    """
+    if not (math.isfinite(count) and count >= 0):
+        raise ValueError(f"count must be a number of beats >= 0, got {count}")
+    if not (math.isfinite(bpm) and bpm > 0):
+        raise ValueError(f"bpm must be a tempo > 0 beats per minute, got {bpm}")
+    return 60.0 * count / bpm

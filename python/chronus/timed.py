@@ -27,20 +27,19 @@ class NoteTarget(Protocol):
     """Anything that plays notes: a voice allocator, an instrument built with ``voices=``,
     an instrument handle such as :meth:`chronus.Graph.subtractive`'s."""
 
-    def note_node(self) -> Node | None:
-        """The node that hears the notes (a voice allocator), or None if it plays none."""
+    def note_node(self) -> Node:
+        """The node that hears the notes (a voice allocator)."""
         ...
 
 
 def note_node(target: object) -> Node:
     """The node that hears notes sent to ``target``, or a TypeError saying why it cannot."""
-    node = target.note_node() if isinstance(target, NoteTarget) else None
-    if node is None:
+    if not isinstance(target, NoteTarget):
         raise TypeError(
             f"{target!r} plays no notes: send notes to a voice allocator (g.voices()), an "
             "instrument built with voices=, or an instrument handle"
         )
-    return node
+    return target.note_node()
 
 
 @dataclass(frozen=True)

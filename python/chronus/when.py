@@ -48,10 +48,10 @@ def check_int(name: str, value: object, *, low: int | None = None, high: int | N
     anything else is an error naming ``name`` (never silently truncated)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a whole number, got {type(value).__name__} {value!r}")
-    if isinstance(value, numbers.Integral) or (math.isfinite(float(value)) and float(value).is_integer()):
-        n = int(value)
-    else:
+    x = float(value)
+    if not (math.isfinite(x) and x.is_integer()):
         raise ValueError(f"{name} must be a whole number, got {value!r}")
+    n = int(value) if isinstance(value, numbers.Integral) else int(x)
     if (low is not None and n < low) or (high is not None and n > high):
         span = f"in {low}..{high}" if low is not None and high is not None else _bounds(low, high)
         raise ValueError(f"{name} must be {span}, got {n}")

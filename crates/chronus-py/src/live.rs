@@ -303,8 +303,8 @@ impl Engine {
     }
 
     /// Connects two ports by name (JACK), e.g. "chronus:out_1" to "chronus:in_1".
-    fn connect(&self, py: Python<'_>, from: &str, to: &str) -> PyResult<()> {
-        self.run(py, |live| live.connect(from, to))
+    fn connect(&self, py: Python<'_>, source: &str, destination: &str) -> PyResult<()> {
+        self.run(py, |live| live.connect(source, destination))
     }
 
     /// Stops the audio and releases the device (the GIL is released meanwhile).
