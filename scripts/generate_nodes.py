@@ -107,6 +107,8 @@ def option_line(o: dict[str, Any]) -> str:
         lo, hi = o["columns"]
         cols = f"{lo} column" if lo == hi == 1 else f"{lo} to {hi} columns"
         return f"{o['doc']} (an array of {cols})"
+    if o.get("path"):
+        return f"{o['doc']} (a file path)"
     return f"{o['doc']} [{num(o['min'])} .. {num(o['max'])}, default {num(o['default'])}]"
 
 
@@ -181,6 +183,8 @@ def option_arg(o: dict[str, Any]) -> str:
         return f"{o['name']}: Literal[{choices}] = {o['default']!r}"
     if "columns" in o:
         return f"{o['name']}: ArrayLike | None = None"
+    if o.get("path"):
+        return f"{o['name']}: str | os.PathLike[str] | None = None"
     return f"{o['name']}: float = {num(o['default'])}"
 
 
@@ -208,6 +212,8 @@ def signature(
             options.append(f"{o['name']!r}: {fixed[o['name']]!r}")
         elif is_switch(o):
             options.append(f"{o['name']!r}: _switch({o['name']})")
+        elif o.get("path"):
+            options.append(f"{o['name']!r}: None if {o['name']} is None else os.fspath({o['name']})")
         else:
             options.append(f"{o['name']!r}: {o['name']}")
     return args + (["*"] if kw else []) + kw, inputs, params, options
@@ -252,7 +258,7 @@ method on :class:`chronus.Graph`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+{stdlib}from collections.abc import Sequence
 from typing import ClassVar, Literal, TypeVar
 {arraylike}
 from .signal import FeedbackMixin, Node, OutputSlot, ParamSlot, ParamValue, PlayedMixin, Signal, VoicesMixin
@@ -298,7 +304,8 @@ def nodes_module(specs: dict[str, dict[str, Any]]) -> str:
         out += ["", *builder_source(alias, kind, specs[kind], summary, fixed)]
     text = "\n".join(out) + "\n"
     arraylike = "\nfrom numpy.typing import ArrayLike\n" if "ArrayLike" in text else ""
-    return HEADER.format(arraylike=arraylike) + text
+    stdlib = "import os\n" if "os.PathLike" in text else ""
+    return HEADER.format(arraylike=arraylike, stdlib=stdlib) + text
 
 
 def reference(specs: dict[str, dict[str, Any]]) -> str:

@@ -20,6 +20,8 @@ for features in "" jack cpal os-midi; do
     cargo clippy -p chronus-engine --no-default-features --features "$features" --all-targets -q -- -D warnings
 done
 cargo test --workspace -q
+# The engine's API documentation builds without a warning (missing docs are linted too).
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p chronus-engine -q
 .venv/bin/ruff check python tests examples bench scripts
 .venv/bin/ruff format --check python tests examples bench scripts
 # Types: the package, the examples and the README's code, strictly; the stubs of the

@@ -212,7 +212,7 @@ def test_files_and_errors(tmp_path):
     x = play(path, [(64, 5, None, 1.0)], root=64, dynamics=0.0)[0]
     np.testing.assert_array_equal(x[5 : 5 + len(NOISE)], NOISE)
     missing = tmp_path / "missing.wav"
-    with pytest.raises(ValueError, match=r"missing\.wav"):
+    with pytest.raises(FileNotFoundError, match=r"missing\.wav: it does not exist"):
         play(missing, [])
     g = cx.Graph()
     g.output(g.sampler(Zone(NOISE, SR, loop=(10, 5000)), name="drums"))

@@ -1,5 +1,5 @@
 //! The editable description of a patch: nodes, their constant parameters and the edges
-//! between them. It lives on the control thread; [`crate::compile`] turns it into a
+//! between them. It lives on the control thread; [`crate::compile::compile`] turns it into a
 //! [`crate::schedule::Schedule`] for the audio thread.
 
 use std::collections::BTreeMap;

@@ -7,6 +7,8 @@
 //!   timestamped [`event::Event`]s on their exact frame, for live devices and for
 //!   [`offline::render`] alike.
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod backend;
 pub mod compile;

@@ -3,7 +3,7 @@
 //! causal tracker and by Viterbi over a whole file for the offline one.
 //!
 //! Observations are SuperFlux novelty at 100 frames per second, divided by its maximum
-//! over the last [`NORM_WINDOW`] seconds (so `0..1` whatever the level). A state is a beat
+//! over the last `NORM_WINDOW` seconds (so `0..1` whatever the level). A state is a beat
 //! period `tau` (whole frames, from `60 / bpm_max` to `60 / bpm_min` s) and a position
 //! `phi` in `0..tau`; `phi` advances one frame per frame, and at the end of a beat the
 //! period may change, with probability falling as `exp(-100 |tau' / tau - 1|)` and

@@ -11,7 +11,7 @@
 //!
 //! The tracker keeps, for every candidate of the latest frame and for "unvoiced", the
 //! score of the best path ending there (log-probabilities: the candidates' own, a cost for
-//! pitch moves between frames that grows with the interval up to a cap of [`JUMP_CAP`]
+//! pitch moves between frames that grows with the interval up to a cap of `JUMP_CAP`
 //! semitones, so a note change costs the same whatever its size, and a cost for switching
 //! voicing). Each frame reports the best voiced candidate's pitch (always, even when the
 //! frame is judged unvoiced), whether the best path is voiced, and the frame's voicing

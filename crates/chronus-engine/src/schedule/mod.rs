@@ -1,7 +1,7 @@
 //! A compiled graph ready for the audio thread.
 //!
-//! Everything here is preallocated by [`crate::compile`]; running a schedule
-//! ([`Schedule::run`], in `run.rs`) only moves boxed buffers in and out of their slots and
+//! Everything here is preallocated by [`crate::compile::compile`]; running a schedule
+//! (`Schedule::run`, in `run.rs`) only moves boxed buffers in and out of their slots and
 //! never allocates or frees.
 //!
 //! The module is split by job:
