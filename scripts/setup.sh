@@ -12,8 +12,10 @@ run_demo=1
 
 # System packages (Debian/Ubuntu names), installed only when missing: a C toolchain, ALSA
 # headers for cpal, and JACK (server with its dummy driver for headless live audio, and the
-# library the engine loads at run time).
-APT_PACKAGES=(build-essential pkg-config curl ca-certificates libasound2-dev jackd2 libjack-jackd2-dev coreutils)
+# library the engine loads at run time); for the control tests an OSC client nobody here
+# wrote (liblo-tools' oscsend), Graphviz (dot) and a headless browser with its driver.
+APT_PACKAGES=(build-essential pkg-config curl ca-certificates libasound2-dev jackd2 libjack-jackd2-dev coreutils
+    liblo-tools graphviz chromium chromium-driver fonts-dejavu-core)
 if command -v apt-get >/dev/null 2>&1; then
     missing=()
     for p in "${APT_PACKAGES[@]}"; do

@@ -10,10 +10,13 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import nodes, presets
+from . import analysis, drums, nodes, pitch_monitor, presets, record
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
+from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
+from .control import serve
 from .graph import Graph, node_kinds
+from .inspect_live import NodeProfile
 from .instruments import Operator, Zone
 from .kernels import Block, Kernel, KernelError, StateArray, kernel, sample_kernel
 from .live import Engine, devices, measure_latency, midi_inputs
@@ -32,13 +35,16 @@ FeedbackNode = nodes.Feedback
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
     "Bend",
     "Block",
     "Control",
     "CycleError",
     "DeviceError",
     "Engine",
+    "FeatureStream",
     "FeedbackNode",
+    "Frames",
     "Graph",
     "GraphError",
     "Kernel",
@@ -46,6 +52,7 @@ __all__ = [
     "MidiFileError",
     "MidiSong",
     "Node",
+    "NodeProfile",
     "Note",
     "NoteTarget",
     "Operator",
@@ -59,19 +66,25 @@ __all__ = [
     "TimeSignature",
     "When",
     "Zone",
+    "analysis",
+    "analyze",
     "beats",
     "devices",
+    "drums",
     "kernel",
     "load_patch",
     "measure_latency",
     "midi_inputs",
     "node_kinds",
     "nodes",
+    "pitch_monitor",
     "presets",
     "read_audio",
     "read_midi",
+    "record",
     "render",
     "sample_kernel",
+    "serve",
     "write_audio",
     "write_midi",
     "write_wav",

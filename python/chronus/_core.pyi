@@ -4,6 +4,8 @@ Kept in step with the Rust by ``python -m mypy.stubtest chronus._core`` in the t
 command. Users reach these through the ``chronus`` package; nothing here is public API.
 """
 
+import os
+from pathlib import Path
 from typing import Any, TypedDict, final
 
 import numpy as np
@@ -15,12 +17,16 @@ __all__ = [
     "CycleError",
     "DeviceError",
     "Engine",
+    "Feed",
     "Graph",
     "GraphError",
     "Kernel",
     "QueueFullError",
+    "Renderer",
     "Song",
     "Track",
+    "analyze",
+    "beats_offline",
     "devices",
     "midi_inputs",
     "node_specs",
@@ -28,6 +34,8 @@ __all__ = [
 ]
 
 _F32Array = npt.NDArray[np.float32]
+_I64Array = npt.NDArray[np.int64]
+_F64Array = npt.NDArray[np.float64]
 
 class GraphError(ValueError): ...
 class CycleError(GraphError): ...
@@ -68,6 +76,7 @@ class _CompileInfoDict(TypedDict):
     buffers: int
     lanes: dict[int, int | None]
     latency: dict[int, int | None]
+    channels: dict[int, list[int] | None]
 
 class _DeviceDict(TypedDict):
     backend: str
@@ -180,6 +189,12 @@ class Kernel:
     @property
     def name(self) -> str: ...
 
+class _CaptureStatusDict(TypedDict):
+    frames: int
+    overruns: int
+    path: Path | None
+    error: str | None
+
 @final
 class Engine:
     def __new__(
@@ -207,9 +222,16 @@ class Engine:
     def cue(self, action: Action, beat: float) -> None: ...
     def swap(self, graph: Graph) -> None: ...
     def now(self) -> int: ...
+    def feed(self, node: int) -> Feed | None: ...
     def snapshot(self) -> dict[str, Any]: ...
-    def start_capture(self, with_input: bool, slack: float) -> None: ...
-    def stop_capture(self) -> tuple[_F32Array, int | None, int]: ...
+    def inspect(self, profile: bool, values: bool) -> None: ...
+    def inspection(self) -> tuple[int, list[tuple[int, int, int, int, int, int]]]: ...
+    def read_output(self, node: int, port: int) -> tuple[int, list[float]] | None: ...
+    def start_capture(
+        self, source: str, slack: float, path: str | os.PathLike[str] | None = None, bits: int | None = None
+    ) -> None: ...
+    def capture_status(self) -> _CaptureStatusDict | None: ...
+    def stop_capture(self) -> tuple[_F32Array | None, int | None, int, int, Path | None]: ...
     def continue_song(self, song: Song) -> None: ...
     def reset_transport(self, song: Song) -> None: ...
     def transport_start(self) -> None: ...
@@ -221,13 +243,41 @@ class Engine:
     def set_cc_maps(self, maps: list[CcMap]) -> None: ...
     def send_midi(self, bytes: bytes, age: float | None = None) -> None: ...
     def open_midi_input(self, name: str) -> None: ...
-    def start_midi_record(self) -> None: ...
+    def start_midi_record(self, path: str | os.PathLike[str] | None = None) -> None: ...
     def stop_midi_record(self) -> list[tuple[int, bytes]]: ...
     def connect(self, source: str, destination: str) -> None: ...
     def close(self) -> None: ...
     @property
     def open(self) -> bool: ...
 
+class _FeedInfoDict(TypedDict):
+    kind: str
+    columns: list[str]
+    units: list[str]
+    width: int
+    samplerate: float
+    hop: float
+    latency: float
+
+@final
+class Feed:
+    def info(self) -> _FeedInfoDict: ...
+    def written(self) -> int: ...
+    def dropped(self) -> int: ...
+    def latest(self) -> tuple[int, _F32Array] | None: ...
+    def drain(self) -> tuple[_I64Array, _F32Array]: ...
+
+def analyze(
+    graph: Graph, input: _F32Array, samplerate: float, blocksize: int
+) -> list[tuple[int, _FeedInfoDict, _I64Array, _F32Array]]: ...
+def beats_offline(
+    samples: _F32Array,
+    samplerate: float,
+    bpm_min: float,
+    bpm_max: float,
+    prior_bpm: float,
+    prior_octaves: float,
+) -> tuple[_I64Array, _F64Array]: ...
 def render(
     graph: Graph,
     song: Song,
@@ -237,6 +287,25 @@ def render(
     smoothing: float,
     input: _F32Array | None = None,
 ) -> _F32Array: ...
+
+@final
+class Renderer:
+    def __new__(
+        cls,
+        graph: Graph,
+        song: Song,
+        frames: int,
+        samplerate: float,
+        blocksize: int,
+        smoothing: float,
+        input: _F32Array | None = None,
+    ) -> Renderer: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def remaining(self) -> int: ...
+    def next(self, frames: int) -> _F32Array: ...
+
 def node_specs() -> dict[str, _NodeSpecDict]: ...
 def devices() -> list[_DeviceDict]: ...
 def midi_inputs() -> list[str]: ...

@@ -159,10 +159,18 @@ class Graph(Timed, InstrumentNodes, KernelNodes, SequenceParts):
     def info(self, samplerate: float = 48_000, blocksize: int = 256) -> dict[str, Any]:
         """Compiles the graph and reports what it became.
 
-        Keys: ``output_channels``; ``lanes`` and ``latency`` (frames of delay the node adds,
-        e.g. a limiter's lookahead), each a dict keyed by node id; ``steps``; ``buffers``.
+        Keys: ``output_channels``; ``lanes``, ``latency`` (frames of delay the node adds,
+        e.g. a limiter's lookahead) and ``channels`` (of each output port), each a dict keyed by
+        node id; ``steps``; ``buffers``.
         """
         return dict(self._core.compile_info(float(samplerate), int(blocksize)))
+
+    def to_dot(self, samplerate: float = 48_000, blocksize: int = 256) -> str:
+        """The graph in Graphviz's DOT language (``dot -Tsvg``): nodes with their kind,
+        parameters and latency, edges with their ports and channel counts."""
+        from .control.structure import to_dot
+
+        return to_dot(self, samplerate, blocksize)
 
 
 def _option(kind: str, name: str, value: object) -> object:

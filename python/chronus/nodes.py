@@ -1142,6 +1142,222 @@ class Meter(Node):
     rms = OutputSlot("rms")
 
 
+class Stft(Node):
+    """Short-time Fourier transform tap: every `hop` samples, the windowed FFT of the last
+    `size` samples, as `size / 2 + 1` bins of magnitude, power or phase (radians). Frames
+    are dated at their window's centre. Passes its input through.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+            2048]
+        hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+        window: Window shape (periodic). One of 'hann', 'hamming', 'blackman',
+            'rectangular' (default 'hann').
+        output: What each bin holds. One of 'magnitude', 'power', 'phase' (default
+            'magnitude').
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "stft"
+
+
+class Mel(Node):
+    """Mel spectrogram tap: the power spectrum of each frame (Hann window) summed into `bands`
+    triangular Slaney mel bands with area normalisation (librosa's melspectrogram), as power
+    or dB (10 log10, floored at 1e-10).
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+            2048]
+        hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+        bands: Number of mel bands. [1 .. 1024, default 128]
+        fmin: Lowest frequency of the bands in Hz. [0 .. 100000, default 0]
+        fmax: Highest frequency of the bands in Hz (0: half the sample rate). [0 ..
+            100000, default 0]
+        scale: Power or decibels. One of 'power', 'db' (default 'power').
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "mel"
+
+
+class Mfcc(Node):
+    """Mel-frequency cepstral coefficients tap: the orthonormal DCT-II of the mel bands in dB
+    (librosa's mfcc without its file-wide top_db floor, which a stream cannot know).
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+            2048]
+        hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+        bands: Number of mel bands. [1 .. 1024, default 128]
+        coefficients: Coefficients kept (at most `bands`). [1 .. 1024, default 20]
+        fmin: Lowest frequency of the bands in Hz. [0 .. 100000, default 0]
+        fmax: Highest frequency of the bands in Hz (0: half the sample rate). [0 ..
+            100000, default 0]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "mfcc"
+
+
+class Chroma(Node):
+    """Chromagram tap: the power spectrum folded onto the 12 pitch classes (C first) with
+    librosa's chroma filters, each frame scaled so its strongest class reads 1.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+            2048]
+        hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+        tuning: Deviation of the reference from A440, in fractions of a semitone. [-0.5
+            .. 0.5, default 0]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "chroma"
+
+
+class Spectral(Node):
+    """Spectral shape tap: per frame, the centroid (Hz, magnitude-weighted mean frequency), the
+    rolloff (Hz below which `rolloff` of the magnitude lies), the flatness (geometric over
+    arithmetic mean of the power, 0..1) and the flux (summed rise of the magnitude since the
+    previous frame).
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+            2048]
+        hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+        rolloff: Fraction of the magnitude below the rolloff frequency. [0.01 .. 0.99,
+            default 0.85]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "spectral"
+
+
+class Rms(Node):
+    """RMS tap: the root mean square of each `size`-sample frame (linear).
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+            2048]
+        hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "rms"
+
+
+class Loudness(Node):
+    """Loudness tap after ITU-R BS.1770-4 / EBU R 128: every 100 ms, the momentary (400 ms) and
+    short-term (3 s) loudness, the gated integrated loudness so far (LUFS) and the true peak
+    so far (dBTP, 4x oversampled), dated at the end of the momentary window. Channels weigh
+    1, surrounds of 5 or 6 channels 1.41, the LFE of 5.1 nothing.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "loudness"
+
+
+class Onsets(Node):
+    """Onset detector tap (causal SuperFlux: log-frequency spectral flux against a max-filtered
+    earlier frame, online peak picking): one event per onset, dated at the onset, with its
+    novelty strength and the seconds it took to be reported (a quarter of a 23 ms window
+    plus the lookahead).
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        threshold: Novelty above its local mean an onset needs (lower finds softer
+            onsets). [0 .. 100, default 1.1]
+        lookahead: Seconds the peak picker may wait for later frames (adds to the
+            latency). [0 .. 0.1, default 0]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "onsets"
+
+
+class Pitch(Node):
+    """Pitch tracker tap (causal probabilistic YIN with a Viterbi over candidates): every 5.8
+    ms, the fundamental frequency (Hz, the best estimate even when unvoiced), whether the
+    frame is voiced (0 or 1), and the voicing probability (0..1).
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        fmin: Lowest fundamental tracked in Hz. [10 .. 5000, default 40]
+        fmax: Highest fundamental tracked in Hz (at most a quarter of the ~11 kHz
+            analysis rate). [20 .. 10000, default 1600]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "pitch"
+
+
+class Notes(Node):
+    """Note tap for a monophonic source (the pitch tracker segmented with hysteresis): an event
+    when a note starts (on = 1) and when it ends (on = 0), dated at the onset or offset,
+    with the note's pitch as a fractional MIDI number.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        fmin: Lowest fundamental tracked in Hz. [10 .. 5000, default 40]
+        fmax: Highest fundamental tracked in Hz (at most a quarter of the ~11 kHz
+            analysis rate). [20 .. 10000, default 1600]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "notes"
+
+
+class Beats(Node):
+    """Causal beat tracker tap (an HMM over beat period and phase on spectral-flux novelty, run
+    forward): an event per beat, dated at the beat (predicted from what was heard, reported
+    12 ms after it), with the current tempo in BPM.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        bpm_min: Slowest tempo in beats per minute. [20 .. 400, default 55]
+        bpm_max: Fastest tempo in beats per minute. [20 .. 400, default 215]
+        prior_bpm: Most likely tempo a priori, in beats per minute. [20 .. 400, default
+            120]
+        prior_octaves: Width of the log-normal tempo prior in octaves (0: none). [0 ..
+            4, default 0.5]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "beats"
+
+
 #: The class of every node kind, by kind name.
 KINDS: dict[str, type[Node]] = {
     "sine": Sine,
@@ -1186,6 +1402,17 @@ KINDS: dict[str, type[Node]] = {
     "midside": Midside,
     "width": Width,
     "meter": Meter,
+    "stft": Stft,
+    "mel": Mel,
+    "mfcc": Mfcc,
+    "chroma": Chroma,
+    "spectral": Spectral,
+    "rms": Rms,
+    "loudness": Loudness,
+    "onsets": Onsets,
+    "pitch": Pitch,
+    "notes": Notes,
+    "beats": Beats,
 }
 
 
@@ -1331,8 +1558,8 @@ class NodeBuilders:
         self,
         color: Literal["white", "pink"] = "white",
         *,
-        seed: float = 0,
-        channels: float = 1,
+        seed: int = 0,
+        channels: int = 1,
         name: str | None = None,
     ) -> Noise:
         """Noise. White: uniform in [-1, 1) (-4.8 dBFS RMS). Pink: white through a cascade of
@@ -1419,7 +1646,7 @@ class NodeBuilders:
         self,
         input: Signal | Sequence[Signal] | None = None,
         *,
-        channels: float = 1,
+        channels: int = 1,
         name: str | None = None,
     ) -> Sum:
         """Sums the channels of its input down to `channels` outputs: input channel c goes to
@@ -1613,7 +1840,7 @@ class NodeBuilders:
 
     def voices(
         self,
-        voices: float = 8,
+        voices: int = 8,
         level: Signal | Sequence[Signal] | None = None,
         bend_range: ParamValue = 2.0,
         glide: ParamValue = 0.0,
@@ -1689,7 +1916,7 @@ class NodeBuilders:
 
     def feedback(
         self,
-        channels: float = 1,
+        channels: int = 1,
         *,
         name: str | None = None,
     ) -> Feedback:
@@ -1712,9 +1939,9 @@ class NodeBuilders:
 
     def input(
         self,
-        channels: float = 1,
+        channels: int = 1,
         *,
-        offset: float = 0,
+        offset: int = 0,
         name: str | None = None,
     ) -> Input:
         """Audio from the device input (or from the array given to an offline render): `channels`
@@ -1963,7 +2190,7 @@ class NodeBuilders:
         feedback: ParamValue = 0.0,
         mix: ParamValue = 0.5,
         *,
-        stages: float = 4,
+        stages: int = 4,
         spread: float = 0.25,
         name: str | None = None,
     ) -> Phaser:
@@ -2154,7 +2381,7 @@ class NodeBuilders:
         mix: ParamValue = 1.0,
         *,
         shape: Literal["tanh", "soft", "hard", "fold"] = "tanh",
-        oversample: float = 1,
+        oversample: int = 1,
         name: str | None = None,
     ) -> Distortion:
         """Waveshaper y = shape(drive x) per lane. Shapes: tanh; soft (cubic, 1.5 x - 0.5 x^3, flat
@@ -2330,6 +2557,388 @@ class NodeBuilders:
             {"in": input},
             {},
             {"window": window, "release": release},
+            name,
+        )
+
+    def stft(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 2048,
+        hop: float = 512,
+        window: Literal["hann", "hamming", "blackman", "rectangular"] = "hann",
+        output: Literal["magnitude", "power", "phase"] = "magnitude",
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Stft:
+        """Short-time Fourier transform tap: every `hop` samples, the windowed FFT of the last
+        `size` samples, as `size / 2 + 1` bins of magnitude, power or phase (radians). Frames
+        are dated at their window's centre. Passes its input through.
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+                2048]
+            hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+            window: Window shape (periodic). One of 'hann', 'hamming', 'blackman',
+                'rectangular' (default 'hann').
+            output: What each bin holds. One of 'magnitude', 'power', 'phase' (default
+                'magnitude').
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Stft,
+            {"in": input},
+            {},
+            {"size": size, "hop": hop, "window": window, "output": output, "buffer": buffer},
+            name,
+        )
+
+    def mel(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 2048,
+        hop: float = 512,
+        bands: float = 128,
+        fmin: float = 0,
+        fmax: float = 0,
+        scale: Literal["power", "db"] = "power",
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Mel:
+        """Mel spectrogram tap: the power spectrum of each frame (Hann window) summed into `bands`
+        triangular Slaney mel bands with area normalisation (librosa's melspectrogram), as power
+        or dB (10 log10, floored at 1e-10).
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+                2048]
+            hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+            bands: Number of mel bands. [1 .. 1024, default 128]
+            fmin: Lowest frequency of the bands in Hz. [0 .. 100000, default 0]
+            fmax: Highest frequency of the bands in Hz (0: half the sample rate). [0 ..
+                100000, default 0]
+            scale: Power or decibels. One of 'power', 'db' (default 'power').
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Mel,
+            {"in": input},
+            {},
+            {
+                "size": size,
+                "hop": hop,
+                "bands": bands,
+                "fmin": fmin,
+                "fmax": fmax,
+                "scale": scale,
+                "buffer": buffer,
+            },
+            name,
+        )
+
+    def mfcc(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 2048,
+        hop: float = 512,
+        bands: float = 128,
+        coefficients: float = 20,
+        fmin: float = 0,
+        fmax: float = 0,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Mfcc:
+        """Mel-frequency cepstral coefficients tap: the orthonormal DCT-II of the mel bands in dB
+        (librosa's mfcc without its file-wide top_db floor, which a stream cannot know).
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+                2048]
+            hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+            bands: Number of mel bands. [1 .. 1024, default 128]
+            coefficients: Coefficients kept (at most `bands`). [1 .. 1024, default 20]
+            fmin: Lowest frequency of the bands in Hz. [0 .. 100000, default 0]
+            fmax: Highest frequency of the bands in Hz (0: half the sample rate). [0 ..
+                100000, default 0]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Mfcc,
+            {"in": input},
+            {},
+            {
+                "size": size,
+                "hop": hop,
+                "bands": bands,
+                "coefficients": coefficients,
+                "fmin": fmin,
+                "fmax": fmax,
+                "buffer": buffer,
+            },
+            name,
+        )
+
+    def chroma(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 2048,
+        hop: float = 512,
+        tuning: float = 0,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Chroma:
+        """Chromagram tap: the power spectrum folded onto the 12 pitch classes (C first) with
+        librosa's chroma filters, each frame scaled so its strongest class reads 1.
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+                2048]
+            hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+            tuning: Deviation of the reference from A440, in fractions of a semitone. [-0.5
+                .. 0.5, default 0]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Chroma,
+            {"in": input},
+            {},
+            {"size": size, "hop": hop, "tuning": tuning, "buffer": buffer},
+            name,
+        )
+
+    def spectral(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 2048,
+        hop: float = 512,
+        rolloff: float = 0.85,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Spectral:
+        """Spectral shape tap: per frame, the centroid (Hz, magnitude-weighted mean frequency), the
+        rolloff (Hz below which `rolloff` of the magnitude lies), the flatness (geometric over
+        arithmetic mean of the power, 0..1) and the flux (summed rise of the magnitude since the
+        previous frame).
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+                2048]
+            hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+            rolloff: Fraction of the magnitude below the rolloff frequency. [0.01 .. 0.99,
+                default 0.85]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Spectral,
+            {"in": input},
+            {},
+            {"size": size, "hop": hop, "rolloff": rolloff, "buffer": buffer},
+            name,
+        )
+
+    def rms(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 2048,
+        hop: float = 512,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Rms:
+        """RMS tap: the root mean square of each `size`-sample frame (linear).
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Analysis window (and FFT size) in samples; even. [16 .. 65536, default
+                2048]
+            hop: Samples between frames (at most `size`). [1 .. 65536, default 512]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Rms,
+            {"in": input},
+            {},
+            {"size": size, "hop": hop, "buffer": buffer},
+            name,
+        )
+
+    def loudness(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Loudness:
+        """Loudness tap after ITU-R BS.1770-4 / EBU R 128: every 100 ms, the momentary (400 ms) and
+        short-term (3 s) loudness, the gated integrated loudness so far (LUFS) and the true peak
+        so far (dBTP, 4x oversampled), dated at the end of the momentary window. Channels weigh
+        1, surrounds of 5 or 6 channels 1.41, the LFE of 5.1 nothing.
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Loudness,
+            {"in": input},
+            {},
+            {"buffer": buffer},
+            name,
+        )
+
+    def onsets(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        threshold: float = 1.1,
+        lookahead: float = 0,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Onsets:
+        """Onset detector tap (causal SuperFlux: log-frequency spectral flux against a max-filtered
+        earlier frame, online peak picking): one event per onset, dated at the onset, with its
+        novelty strength and the seconds it took to be reported (a quarter of a 23 ms window
+        plus the lookahead).
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            threshold: Novelty above its local mean an onset needs (lower finds softer
+                onsets). [0 .. 100, default 1.1]
+            lookahead: Seconds the peak picker may wait for later frames (adds to the
+                latency). [0 .. 0.1, default 0]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Onsets,
+            {"in": input},
+            {},
+            {"threshold": threshold, "lookahead": lookahead, "buffer": buffer},
+            name,
+        )
+
+    def pitch(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        fmin: float = 40,
+        fmax: float = 1600,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Pitch:
+        """Pitch tracker tap (causal probabilistic YIN with a Viterbi over candidates): every 5.8
+        ms, the fundamental frequency (Hz, the best estimate even when unvoiced), whether the
+        frame is voiced (0 or 1), and the voicing probability (0..1).
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            fmin: Lowest fundamental tracked in Hz. [10 .. 5000, default 40]
+            fmax: Highest fundamental tracked in Hz (at most a quarter of the ~11 kHz
+                analysis rate). [20 .. 10000, default 1600]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Pitch,
+            {"in": input},
+            {},
+            {"fmin": fmin, "fmax": fmax, "buffer": buffer},
+            name,
+        )
+
+    def notes(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        fmin: float = 40,
+        fmax: float = 1600,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Notes:
+        """Note tap for a monophonic source (the pitch tracker segmented with hysteresis): an event
+        when a note starts (on = 1) and when it ends (on = 0), dated at the onset or offset,
+        with the note's pitch as a fractional MIDI number.
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            fmin: Lowest fundamental tracked in Hz. [10 .. 5000, default 40]
+            fmax: Highest fundamental tracked in Hz (at most a quarter of the ~11 kHz
+                analysis rate). [20 .. 10000, default 1600]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Notes,
+            {"in": input},
+            {},
+            {"fmin": fmin, "fmax": fmax, "buffer": buffer},
+            name,
+        )
+
+    def beats(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        bpm_min: float = 55,
+        bpm_max: float = 215,
+        prior_bpm: float = 120,
+        prior_octaves: float = 0.5,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Beats:
+        """Causal beat tracker tap (an HMM over beat period and phase on spectral-flux novelty, run
+        forward): an event per beat, dated at the beat (predicted from what was heard, reported
+        12 ms after it), with the current tempo in BPM.
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            bpm_min: Slowest tempo in beats per minute. [20 .. 400, default 55]
+            bpm_max: Fastest tempo in beats per minute. [20 .. 400, default 215]
+            prior_bpm: Most likely tempo a priori, in beats per minute. [20 .. 400, default
+                120]
+            prior_octaves: Width of the log-normal tempo prior in octaves (0: none). [0 ..
+                4, default 0.5]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Beats,
+            {"in": input},
+            {},
+            {
+                "bpm_min": bpm_min,
+                "bpm_max": bpm_max,
+                "prior_bpm": prior_bpm,
+                "prior_octaves": prior_octaves,
+                "buffer": buffer,
+            },
             name,
         )
 

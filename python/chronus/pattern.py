@@ -86,8 +86,15 @@ class Pattern:
             raise ValueError(f"probability must be in [0, 1], got {probability}")
         self.note, self.steps_per_beat, self.swing = note, steps_per_beat, swing
         self.gate, self.channel = gate, channel
-        self._steps = _parse(steps, accent, velocity, soft, probability)
+        self._levels = (accent, velocity, soft, probability)
+        self._steps = _parse(steps, *self._levels)
         self.text = steps
+
+    def with_steps(self, steps: str) -> Pattern:
+        """Other steps with this pattern's note, step rate, swing, gate and velocities."""
+        p = Pattern._from_steps(self, _parse(steps, *self._levels))
+        p.text = steps
+        return p
 
     @classmethod
     def _from_steps(cls, template: Pattern, steps: list[_Step]) -> Pattern:

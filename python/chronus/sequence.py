@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from . import _core
@@ -56,6 +56,14 @@ class Track:
     automation: Automation | None = None
     loop: float | None = None
     seed: int = 0
+    #: The step pattern the notes came from, if any (control surfaces replace it).
+    pattern: Pattern | None = None
+    #: The track's name (control surfaces address it by this, else by its target's).
+    name: str | None = None
+
+    def with_pattern(self, pattern: Pattern) -> Track:
+        """This track playing ``pattern`` instead, looping over its length."""
+        return replace(self, notes=pattern.notes(), loop=pattern.beats, pattern=pattern)
 
     def core(self, tempo: TempoMap, samplerate: float) -> _core.Track:
         """The track as the engine takes it."""
@@ -133,13 +141,15 @@ class SequenceParts:
         seed: int = 0,
         transpose: int = 0,
         channel: int | None = None,
+        name: str | None = None,
     ) -> Track:
         """Plays notes on ``target`` (a voice allocator or instrument; None: the MIDI output).
 
         ``what`` is a :class:`Pattern` or pattern string (looping every pattern length), a
         :class:`MidiSong` (its notes, controllers and bends, once), or a list of
         :class:`Note`. ``loop`` (beats) loops anything; ``transpose`` shifts pitches in
-        semitones; ``channel`` forces a MIDI channel; ``seed`` drives probabilities.
+        semitones; ``channel`` forces a MIDI channel; ``seed`` drives probabilities;
+        ``name`` names the track for control surfaces (``/pattern/<name>``).
         """
         node = None
         if target is not None:
@@ -151,6 +161,7 @@ class SequenceParts:
         if isinstance(what, str):
             what = Pattern(what)
         notes: list[Note]
+        pattern = what if isinstance(what, Pattern) and not transpose and channel is None else None
         if isinstance(what, Pattern):
             notes = list(what.notes())
             loop = what.beats if loop is None else loop
@@ -177,7 +188,11 @@ class SequenceParts:
                 raise ValueError(f"note {n.pitch} at beat {n.beat} is outside MIDI notes 0..127")
         if loop is not None and not (math.isfinite(loop) and loop > 0):
             raise ValueError(f"loop must be a length > 0 in beats, got {loop}")
-        track = Track(node, list(notes), list(controls), list(bends), loop=loop, seed=seed)
+        if pattern is not None and loop != pattern.beats:
+            pattern = None
+        track = Track(
+            node, list(notes), list(controls), list(bends), loop=loop, seed=seed, pattern=pattern, name=name
+        )
         self.tracks.append(track)
         return track
 

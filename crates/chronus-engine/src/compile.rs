@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::graph::{Edge, Graph, NodeId, Sink};
+use crate::limits;
 use crate::node::{BuildCtx, Repairs};
 use crate::nodes;
 use crate::param::ParamState;
 use crate::schedule::{
-    BufRef, Fade, FadeClock, FeedbackLine, Fill, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step,
-    MAX_PARAMS, MAX_PORTS,
+    BufRef, Fade, FadeClock, FeedbackLine, Fill, Inspector, NodeImpl, NodeSlot, ParamSource, Schedule, Signature,
+    Source, Step, MAX_PARAMS, MAX_PORTS,
 };
 use crate::spec::{InputRule, NodeSpec};
 
@@ -209,6 +210,8 @@ struct Compiler<'g> {
     steps: Vec<Step>,
     /// Edges a declicked edit fades in or out (empty for a plain compile).
     fades: HashMap<Edge, Fade>,
+    /// Reading ends of the feature feeds built nodes write.
+    feeds: Vec<(NodeId, crate::analysis::feed::FeedReader)>,
 }
 
 impl<'g> Compiler<'g> {
@@ -232,6 +235,7 @@ impl<'g> Compiler<'g> {
             slots: Vec::new(),
             steps: Vec::new(),
             fades,
+            feeds: Vec::new(),
         }
     }
 
@@ -252,10 +256,13 @@ impl<'g> Compiler<'g> {
         let max_block = self.opts.max_block;
         let mut index: Vec<(NodeId, u32)> = self.slots.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
         index.sort_unstable();
+        let inspector = Inspector::new(self.slots.iter().map(|s| (s.id, s.signature.outputs.as_slice())));
         Ok(Schedule {
-            buffers: self.capacity.iter().map(|c| vec![0.0; c * max_block].into()).collect(),
+            inspector,
+            // Every page written here, so the audio thread never faults on a new buffer.
+            buffers: self.capacity.iter().map(|c| limits::resident_zeros(c * max_block)).collect(),
             fills: vec![Fill::Full; self.capacity.len()],
-            silence: vec![0.0; self.max_silence * max_block].into(),
+            silence: limits::resident_zeros(self.max_silence * max_block),
             slots: self.slots,
             steps: self.steps,
             index,
@@ -265,6 +272,9 @@ impl<'g> Compiler<'g> {
             fade,
             next: None,
             origins: Vec::new(),
+            generation: 0,
+            plan: None,
+            feeds: self.feeds,
             repairs: Repairs::default(),
         })
     }
@@ -386,7 +396,7 @@ impl<'g> Compiler<'g> {
         };
 
         let connected: Vec<bool> = input_edges.iter().map(|e| !e.is_empty()).collect();
-        let built = (spec.build)(&BuildCtx {
+        let mut built = (spec.build)(&BuildCtx {
             spec,
             name: &name,
             samplerate: self.opts.samplerate,
@@ -434,6 +444,9 @@ impl<'g> Compiler<'g> {
             outputs: outputs.into(),
             params: params.into(),
         });
+        if let Some(feed) = built.node.take_feed() {
+            self.feeds.push((id, feed));
+        }
         self.slots.push(NodeSlot {
             id,
             latency: built.node.latency(),

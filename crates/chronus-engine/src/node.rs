@@ -113,6 +113,8 @@ pub struct ProcessIo<'a, 'b> {
     pub outputs: &'b mut [&'a mut [f32]],
     /// One view per parameter, in spec order.
     pub params: &'b [ParamView<'a>],
+    /// Frame of the engine's sample clock at which this call's first frame plays.
+    pub time: u64,
     /// Where the node counts what it repaired during this call (starts empty).
     pub repairs: &'b mut Repairs,
 }
@@ -152,6 +154,13 @@ pub trait Node: Send + std::any::Any {
     /// copy of the old kernel's state; other nodes start afresh (the default).
     fn inherit(&mut self, _old: &mut dyn Node) -> bool {
         false
+    }
+
+    /// The reading end of the feature feed this node writes ([`crate::analysis::feed`]),
+    /// taken once by the compiler on the control thread right after the node is built.
+    /// Nodes that publish no frames have none.
+    fn take_feed(&mut self) -> Option<crate::analysis::feed::FeedReader> {
+        None
     }
 }
 

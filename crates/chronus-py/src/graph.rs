@@ -202,14 +202,16 @@ impl Graph {
     fn edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for e in self.inner.edges() {
+            // A kernel node's ports and parameters are its own (`outputs()` and friends
+            // read them), not its kind's.
             let src = self.inner.node(e.src).map_err(to_py)?;
-            let port = src.spec.outputs[e.port as usize].name;
+            let port = src.outputs()[e.port as usize].name;
             let (kind, dst, name) = match e.dst {
                 engine::Sink::Input(d, i) => {
-                    ("input", Some(d), Some(self.inner.node(d).map_err(to_py)?.spec.inputs[i as usize].name))
+                    ("input", Some(d), Some(self.inner.node(d).map_err(to_py)?.inputs()[i as usize].name))
                 }
                 engine::Sink::Param(d, p) => {
-                    ("param", Some(d), Some(self.inner.node(d).map_err(to_py)?.spec.params[p as usize].name))
+                    ("param", Some(d), Some(self.inner.node(d).map_err(to_py)?.params()[p as usize].name))
                 }
                 engine::Sink::Output => ("output", None, None),
             };
@@ -218,8 +220,8 @@ impl Graph {
         Ok(list)
     }
 
-    /// Compiles the graph and returns a summary (output channels, lanes and latency in frames
-    /// per node, steps, buffers) without rendering; raises the same errors `render` would.
+    /// Compiles the graph and returns a summary (output channels, lanes, latency in frames and
+    /// channels of each output port per node, steps, buffers) without rendering; raises the same errors `render` would.
     #[pyo3(signature = (samplerate, blocksize))]
     fn compile_info<'py>(&self, py: Python<'py>, samplerate: f64, blocksize: usize) -> PyResult<Bound<'py, PyDict>> {
         let opts = CompileOptions { samplerate, max_block: blocksize, smoothing: 0.0 };
@@ -230,12 +232,15 @@ impl Graph {
         info.set_item("buffers", schedule.buffer_count())?;
         let lanes = PyDict::new(py);
         let latency = PyDict::new(py);
+        let channels = PyDict::new(py);
         for (id, _) in self.inner.nodes() {
             lanes.set_item(id, schedule.lanes(id))?;
             latency.set_item(id, schedule.latency(id))?;
+            channels.set_item(id, schedule.output_channels_of(id))?;
         }
         info.set_item("lanes", lanes)?;
         info.set_item("latency", latency)?;
+        info.set_item("channels", channels)?;
         Ok(info)
     }
 

@@ -52,6 +52,23 @@ impl Default for BeatConfig {
     }
 }
 
+impl BeatConfig {
+    /// Checks the tempo range: it must span at least a factor 1.5 and leave two activation
+    /// frames per beat at the fastest tempo.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let finite = [self.bpm_min, self.bpm_max, self.prior_bpm, self.prior_octaves].iter().all(|v| v.is_finite());
+        if !finite || self.bpm_min <= 0.0 || self.bpm_min * 1.5 > self.bpm_max || 60.0 * FPS / self.bpm_max < 2.0 {
+            return Err(format!(
+                "bpm_min {} and bpm_max {} must span at least a factor 1.5, below {} BPM",
+                self.bpm_min,
+                self.bpm_max,
+                30.0 * FPS
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The state space and transition weights shared by both trackers.
 struct Model {
     /// Beat period of each tempo state, in frames.
@@ -380,6 +397,18 @@ pub fn offline(activations: &[f32], config: &BeatConfig) -> Vec<(usize, f64)> {
     }
     beats.reverse();
     beats
+}
+
+/// The offline tracker over a whole recording at `samplerate` Hz: each beat's time on the
+/// sample clock (frames from the first sample) and the tempo (BPM) of the beat it starts.
+pub fn track_offline(samples: &[f32], samplerate: f64, config: &BeatConfig) -> Vec<(i64, f64)> {
+    let mut activation = Activation::new(samplerate);
+    let (mut values, mut stamps) = (Vec::new(), Vec::new());
+    activation.push(samples, |a, time| {
+        values.push(a);
+        stamps.push(time);
+    });
+    offline(&values, config).into_iter().map(|(frame, bpm)| (stamps[frame], bpm)).collect()
 }
 
 /// Tempo of a beat sequence in BPM: the median inter-beat interval (None for fewer than

@@ -12,12 +12,15 @@
 //! - [`features`]: STFT, mel, MFCC, chroma, spectral shape, RMS;
 //! - [`loudness`]: ITU-R BS.1770 loudness and true peak.
 
+pub mod batch;
 pub mod beat;
 pub mod decimate;
 pub mod features;
+pub mod feed;
 pub mod filterbank;
 pub mod framer;
 pub mod loudness;
+pub mod notes;
 pub mod onset;
 pub mod pitch;
 pub mod spectrum;

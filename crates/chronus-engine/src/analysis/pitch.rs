@@ -280,9 +280,11 @@ pub struct Pitch {
     tracker: Tracker,
     rate: f32,
     fmin: f32,
-    /// Input samples from a frame's end (at the analysis rate) back to its centre, plus
-    /// the decimator's delay.
+    /// Input samples from a frame's end back to the time it describes, plus the
+    /// decimator's delay.
     centre_offset: i64,
+    /// The integration window in input samples.
+    window: i64,
     last_f0: f32,
 }
 
@@ -298,7 +300,12 @@ impl Pitch {
         let size = window + max_lag + 1;
         let hop = ((config.hop * rate).round() as usize).clamp(1, size);
         let decimator = Decimator::new(factor);
-        let centre_offset = ((size as f64 / 2.0) * factor as f64 + decimator.delay()).round() as i64;
+        // A frame compares its first `window` samples with copies one period later: it
+        // describes the middle of that span, taken for the period at the geometric centre
+        // of the pitch range.
+        let typical_period = rate / (config.fmin * fmax).sqrt();
+        let described = (window as f64 + typical_period) / 2.0;
+        let centre_offset = ((size as f64 - described) * factor as f64 + decimator.delay()).round() as i64;
         Pitch {
             framer: Framer::new(size, hop),
             yin: Yin::new(window, min_lag, max_lag),
@@ -306,6 +313,7 @@ impl Pitch {
             rate: rate as f32,
             fmin: config.fmin as f32,
             centre_offset,
+            window: (window * factor) as i64,
             decimator,
             last_f0: 0.0,
         }
@@ -315,6 +323,11 @@ impl Pitch {
     pub fn latency(&self) -> i64 {
         self.centre_offset
     }
+
+    /// The integration window in samples: a note turns voiced once it fills most of it.
+    pub fn window(&self) -> i64 {
+        self.window
+    }
 }
 
 impl Analyzer for Pitch {
@@ -323,7 +336,7 @@ impl Analyzer for Pitch {
     }
 
     fn push(&mut self, input: &[f32], emit: Emit) {
-        let Pitch { decimator, framer, yin, tracker, rate, fmin, centre_offset, last_f0 } = self;
+        let Pitch { decimator, framer, yin, tracker, rate, fmin, centre_offset, last_f0, .. } = self;
         let factor = decimator.factor() as i64;
         let mut cands = [Candidate::default(); MAX_CANDIDATES];
         let mut pitches = [(0.0f32, 0.0f32); MAX_CANDIDATES];

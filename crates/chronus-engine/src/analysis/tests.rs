@@ -137,3 +137,29 @@ fn spectral_features_of_a_tone_match_their_definitions() {
     let rms = run(&mut Rms::new(2048, 512), &x, 512);
     assert!((rms[rms.len() / 2].1[0] - 0.5 / 2f32.sqrt()).abs() < 1e-3);
 }
+
+#[test]
+fn notes_of_a_melody_start_and_end_where_its_notes_do() {
+    use super::notes::Notes;
+    // Three notes of 0.3 s (A3, C4, E4) from 0.2 s on, with 60 ms of silence between them.
+    let mut x = vec![0.0; (0.2 * SR) as usize];
+    let mut want = Vec::new();
+    for (k, midi) in [57.0f64, 60.0, 64.0].iter().enumerate() {
+        want.push((0.2 + k as f64 * 0.36, *midi));
+        x.extend(tone(440.0 * 2f64.powf((midi - 69.0) / 12.0), 0.3));
+        x.extend(vec![0.0; (0.06 * SR) as usize]);
+    }
+    x.extend(vec![0.0; (0.3 * SR) as usize]);
+    let events = run(&mut Notes::new(SR, &PitchConfig::default()), &x, 256);
+    let ons: Vec<(f64, f32)> =
+        events.iter().filter(|(_, v)| v[1] == 1.0).map(|(t, v)| (*t as f64 / SR, v[0])).collect();
+    let offs: Vec<f64> = events.iter().filter(|(_, v)| v[1] == 0.0).map(|(t, _)| *t as f64 / SR).collect();
+    assert_eq!(ons.len(), 3, "{events:?}");
+    for ((t, m), (wt, wm)) in ons.iter().zip(&want) {
+        assert!((t - wt).abs() < 0.03 && (*m as f64 - wm).abs() < 0.1, "{t} {m} vs {wt} {wm}");
+    }
+    assert_eq!(offs.len(), 3);
+    for (off, (wt, _)) in offs.iter().zip(&want) {
+        assert!((off - (wt + 0.3)).abs() < 0.05, "note off at {off}, ended at {}", wt + 0.3);
+    }
+}

@@ -9,7 +9,8 @@
 //! - `migrate.rs`: carrying node state from the playing schedule into a new one;
 //! - `run.rs`: the pass that runs every step over one block;
 //! - `mix.rs`: the mixing and crossfade kernels;
-//! - `feedback.rs`: the delay lines behind feedback nodes.
+//! - `feedback.rs`: the delay lines behind feedback nodes;
+//! - `inspect.rs`: per-node timings and output values, measured on demand.
 //!
 //! A buffer whose producer held it constant over the pass ([`Node::constant_outputs`])
 //! carries only its first frame until some step reads it frame by frame; parameters driven
@@ -19,11 +20,15 @@
 //! [`ParamView::Const`]: crate::node::ParamView::Const
 
 mod feedback;
+mod inspect;
 mod migrate;
 mod mix;
 mod run;
 
 pub(crate) use feedback::FeedbackLine;
+pub(crate) use inspect::Inspector;
+pub use inspect::{Inspection, InspectionReader, NodeReading, NodeTiming, PROFILE, VALUES};
+pub(crate) use migrate::{MigrationPlan, Shadow};
 pub(crate) use mix::{Fade, FadeClock};
 
 use crate::event::EventKind;
@@ -166,11 +171,40 @@ pub struct Schedule {
     /// Set on a transition schedule: nodes that play under a fresh id here and take their
     /// state from another id in the schedule before, as (id here, id before), sorted.
     pub(crate) origins: Vec<(NodeId, NodeId)>,
+    /// Which engine-sent schedule this is (0: none, as offline), for [`MigrationPlan`]s.
+    pub(crate) generation: u64,
+    /// Slots whose state carries over from the schedule before, planned off the audio
+    /// thread.
+    pub(crate) plan: Option<MigrationPlan>,
+    /// The reading ends of the feature feeds its nodes write, until taken.
+    pub(crate) feeds: Vec<(NodeId, crate::analysis::feed::FeedReader)>,
     /// What the nodes repaired since [`Schedule::take_repairs`] was last called.
     pub(crate) repairs: Repairs,
+    /// Per-node timings and output values, measured on demand.
+    pub(crate) inspector: Inspector,
 }
 
 impl Schedule {
+    /// Takes the reading ends of the feature feeds written by this schedule's nodes (and
+    /// not those of a transition's next schedule: see [`crate::analysis::feed::Feeds`]).
+    pub fn take_feeds(&mut self) -> Vec<(NodeId, crate::analysis::feed::FeedReader)> {
+        std::mem::take(&mut self.feeds)
+    }
+
+    /// What must match for node `id`'s state to carry over into a later schedule.
+    pub(crate) fn signature(&self, id: NodeId) -> Option<&Signature> {
+        self.slot(id).map(|s| &s.signature)
+    }
+
+    /// The id whose state node `id` takes over when this schedule is swapped in (its own,
+    /// unless a transition renamed it).
+    pub(crate) fn origin(&self, id: NodeId) -> NodeId {
+        match self.origins.binary_search_by_key(&id, |o| o.0) {
+            Ok(i) => self.origins[i].1,
+            Err(_) => id,
+        }
+    }
+
     /// Sample rate in Hz.
     pub fn samplerate(&self) -> f64 {
         self.samplerate
@@ -189,6 +223,11 @@ impl Schedule {
     /// Number of lanes node `id` runs, if it is in this schedule.
     pub fn lanes(&self, id: NodeId) -> Option<usize> {
         self.slot(id).map(|s| s.signature.lanes)
+    }
+
+    /// Channels of each output port of node `id`, if it is in this schedule.
+    pub fn output_channels_of(&self, id: NodeId) -> Option<&[usize]> {
+        self.slot(id).map(|s| s.signature.outputs.as_slice())
     }
 
     /// Frames of delay node `id` adds to what passes through it, if it is in this schedule.
@@ -234,8 +273,13 @@ impl Schedule {
     }
 
     fn slot_mut(&mut self, id: NodeId) -> Option<&mut NodeSlot> {
+        let i = self.slot_index(id)?;
+        Some(&mut self.slots[i])
+    }
+
+    fn slot_index(&self, id: NodeId) -> Option<usize> {
         let i = self.index.binary_search_by_key(&id, |e| e.0).ok()?;
-        Some(&mut self.slots[self.index[i].1 as usize])
+        Some(self.index[i].1 as usize)
     }
 
     /// Applies an event now; returns false if its target is not in this schedule.

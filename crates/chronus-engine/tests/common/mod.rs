@@ -133,6 +133,14 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_input(sine, "out", kernel, "in2").unwrap();
     g.connect_param(sine, "out", kernel, "coef").unwrap();
     g.connect_input(kernel, "out", sum, "in").unwrap();
+    // Every analyzer taps the mix (loudness the stereo bus); their feeds go unread, so the
+    // small ones fill up and drop frames too.
+    for kind in ["stft", "mel", "mfcc", "chroma", "spectral", "rms", "onsets", "pitch", "notes", "beats"] {
+        let tap = node(&mut g, kind, &[], &[("buffer", OptValue::Num(0.1))]);
+        g.connect_input(out, "out", tap, "in").unwrap();
+    }
+    let loudness = node(&mut g, "loudness", &[], &[]);
+    g.connect_input(sum, "out", loudness, "in").unwrap();
     g.connect_output(out, "out").unwrap();
     (g, vec![adsr, svf, saw, biquad, delay, out, voices, kernel])
 }

@@ -283,7 +283,7 @@ enum Tail<'a> {
 
 impl Node for Dynamics {
     fn process<'a>(&mut self, io: &mut ProcessIo<'a, '_>) {
-        let ProcessIo { frames, inputs, outputs, params, repairs } = io;
+        let ProcessIo { frames, inputs, outputs, params, repairs, .. } = io;
         let (lanes, channels) = (self.lanes, self.channels);
         let input = inputs[0];
         let key = if self.keyed { inputs[1] } else { input };

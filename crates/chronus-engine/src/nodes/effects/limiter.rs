@@ -114,7 +114,7 @@ struct Limiter {
 
 impl Node for Limiter {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
-        let ProcessIo { frames, inputs, outputs, params, repairs } = io;
+        let ProcessIo { frames, inputs, outputs, params, repairs, .. } = io;
         let (channels, lanes) = (self.channels, self.lanes);
         let [out, reduction_out] = &mut outputs[..] else { unreachable!("limiter has two outputs") };
         let window = self.lookahead as u64 + 1;

@@ -1,0 +1,326 @@
+// Chronus panel: draws the snapshots the server sends over a WebSocket (~30 a second) and
+// sends control messages back in the OSC address space ({address, args}). It never sees a
+// live buffer: everything here comes from snapshots. When the connection drops (the engine
+// restarted) it keeps reconnecting and rebuilds itself from the next structure message.
+"use strict";
+
+const state = {
+  structure: null,      // {graph, addresses, engine}
+  lastSnapshot: null,
+  snapshots: 0,
+  connected: false,
+  connections: 0,
+  clipUntil: [],        // per channel, time (ms) until which the clip light stays on
+  dragging: null,       // address of the slider being moved
+  replies: [],
+};
+window.chronus = state;
+
+const $ = (id) => document.getElementById(id);
+let socket = null;
+let retry = 250;
+
+function log(text) {
+  const el = $("log");
+  el.textContent = (text + "\n" + el.textContent).slice(0, 4000);
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  socket = new WebSocket(`${scheme}//${location.host}/ws${location.search}`);
+  socket.onopen = () => {
+    state.connected = true;
+    state.connections += 1;
+    retry = 250;
+    $("status").textContent = "connected";
+    $("status").className = "up";
+  };
+  socket.onclose = () => {
+    state.connected = false;
+    $("status").textContent = "reconnecting…";
+    $("status").className = "down";
+    setTimeout(connect, retry);
+    retry = Math.min(retry * 2, 2000);
+  };
+  socket.onmessage = (event) => {
+    const msg = JSON.parse(event.data);
+    if (msg.type === "structure") buildStructure(msg);
+    else if (msg.type === "snapshot") drawSnapshot(msg);
+    else if (msg.type === "reply" || msg.type === "error") {
+      state.replies.push(msg);
+      if (state.replies.length > 50) state.replies.shift();
+      if (msg.type === "error") log(`error ${msg.address}: ${msg.message}`);
+      else if (msg.replies.length) log(msg.replies.map((r) => r.join(" ")).join("\n"));
+    }
+  };
+}
+
+function send(address, args = []) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ address, args }));
+}
+state.send = send;
+
+// -- parameters ---------------------------------------------------------------------------
+// Frequencies and times spanning decades move on a log scale (from the range's bottom, or
+// from 1/10000 of its top when the range starts at or below zero); the rest linearly.
+function scaleFor(a) {
+  const decades = (a.unit === "Hz" || a.unit === "s") && a.max > 0;
+  const lo = a.min > 0 ? a.min : a.max * 1e-4;
+  const log = (decades || a.min > 0) && a.max / lo >= 100;
+  return {
+    toSlider: (v) => {
+      const t = log ? Math.log(Math.max(v, lo) / lo) / Math.log(a.max / lo) : (v - a.min) / (a.max - a.min);
+      return Math.round(1000 * Math.min(1, Math.max(0, t)));
+    },
+    fromSlider: (s) => {
+      const t = s / 1000;
+      return log ? lo * Math.pow(a.max / lo, t) : a.min + t * (a.max - a.min);
+    },
+  };
+}
+
+function format(v, unit) {
+  if (typeof v !== "number") return String(v);
+  const a = Math.abs(v);
+  const text = a >= 1000 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(3);
+  return unit ? `${text} ${unit}` : text;
+}
+
+const throttled = new Map();
+function sendThrottled(address, value) {
+  const entry = throttled.get(address) || { last: 0, timer: null, value };
+  entry.value = value;
+  const now = performance.now();
+  const wait = 1000 / 30 - (now - entry.last);
+  if (wait <= 0) {
+    entry.last = now;
+    send(address, [value]);
+  } else if (!entry.timer) {
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      entry.last = performance.now();
+      send(address, [entry.value]);
+    }, wait);
+  }
+  throttled.set(address, entry);
+}
+
+function buildParams(addresses) {
+  const box = $("params");
+  box.textContent = "";
+  const byNode = new Map();
+  for (const a of addresses) {
+    if (!a.path.startsWith("/mod/") || a.min === null || a.max === null) continue;
+    const [, , node, param] = a.path.split("/");
+    if (!byNode.has(node)) byNode.set(node, []);
+    byNode.get(node).push({ ...a, param });
+  }
+  for (const [node, params] of byNode) {
+    const div = document.createElement("div");
+    div.className = "node";
+    div.innerHTML = `<b></b>`;
+    div.querySelector("b").textContent = node;
+    for (const a of params) {
+      const row = document.createElement("div");
+      row.className = "param";
+      const label = document.createElement("span");
+      label.textContent = a.param;
+      const slider = document.createElement("input");
+      slider.type = "range";
+      slider.min = 0;
+      slider.max = 1000;
+      slider.dataset.address = a.path;
+      const value = document.createElement("span");
+      value.className = "value";
+      value.dataset.address = a.path;
+      const scale = scaleFor(a);
+      slider.addEventListener("pointerdown", () => (state.dragging = a.path));
+      slider.addEventListener("pointerup", () => (state.dragging = null));
+      slider.addEventListener("input", () => {
+        const v = scale.fromSlider(Number(slider.value));
+        value.textContent = format(v, a.unit);
+        sendThrottled(a.path, v);
+      });
+      slider.addEventListener("change", () => (state.dragging = null));
+      slider._scale = scale;
+      slider._unit = a.unit;
+      row.append(label, slider, value);
+      div.append(row);
+    }
+    box.append(div);
+  }
+}
+
+function drawParams(values) {
+  for (const slider of document.querySelectorAll("#params input[type=range]")) {
+    const address = slider.dataset.address;
+    const v = values[address];
+    if (!v || !v.length) continue;
+    const label = document.querySelector(`span.value[data-address="${CSS.escape(address)}"]`);
+    slider.disabled = typeof v[0] !== "number";
+    if (slider.disabled) {
+      // Modulated: the value is a signal, named here; setting it would not be heard.
+      if (label) label.textContent = "← " + v.join(" + ");
+      continue;
+    }
+    if (label) label.textContent = format(v[0], slider._unit) + (v.length > 1 ? ` (${v.length} lanes)` : "");
+    if (state.dragging !== address) slider.value = slider._scale.toSlider(v[0]);
+  }
+}
+
+// -- graph --------------------------------------------------------------------------------
+function drawGraph(graph) {
+  const svg = $("graph");
+  svg.textContent = "";
+  const ns = "http://www.w3.org/2000/svg";
+  const depth = new Map(graph.nodes.map((n) => [n.id, 0]));
+  for (let pass = 0; pass < graph.nodes.length; pass++) {
+    let moved = false;
+    for (const e of graph.edges) {
+      if (e.to_id === null || e.from_id === e.to_id) continue;
+      const d = depth.get(e.from_id) + 1;
+      if (d > depth.get(e.to_id) && d <= graph.nodes.length) {
+        depth.set(e.to_id, d);
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  const columns = new Map();
+  const pos = new Map();
+  for (const n of graph.nodes) {
+    const d = depth.get(n.id);
+    const row = columns.get(d) || 0;
+    columns.set(d, row + 1);
+    pos.set(n.id, { x: 10 + d * 150, y: 10 + row * 36 });
+  }
+  const maxDepth = Math.max(0, ...depth.values());
+  pos.set("output", { x: 10 + (maxDepth + 1) * 150, y: 10 });
+  const rows = Math.max(1, ...columns.values());
+  svg.setAttribute("viewBox", `0 0 ${(maxDepth + 2) * 150 + 20} ${rows * 36 + 20}`);
+  for (const e of graph.edges) {
+    const a = pos.get(e.from_id);
+    const b = pos.get(e.to_id === null ? "output" : e.to_id);
+    if (!a || !b) continue;
+    const line = document.createElementNS(ns, "line");
+    line.setAttribute("x1", a.x + 120);
+    line.setAttribute("y1", a.y + 12);
+    line.setAttribute("x2", b.x);
+    line.setAttribute("y2", b.y + 12);
+    line.setAttribute("class", e.kind);
+    const title = document.createElementNS(ns, "title");
+    title.textContent = `${e.from}.${e.port} → ${e.to}${e.to_port ? "." + e.to_port : ""} (${e.channels} ch)`;
+    line.append(title);
+    svg.append(line);
+  }
+  const boxes = graph.nodes.map((n) => ({ id: n.id, label: n.name, title: `${n.kind}, ${n.lanes} lanes, latency ${n.latency}` }));
+  boxes.push({ id: "output", label: `output (${graph.output_channels} ch)`, title: "graph output" });
+  for (const b of boxes) {
+    const p = pos.get(b.id);
+    const g = document.createElementNS(ns, "g");
+    const rect = document.createElementNS(ns, "rect");
+    rect.setAttribute("x", p.x);
+    rect.setAttribute("y", p.y);
+    rect.setAttribute("width", 120);
+    rect.setAttribute("height", 24);
+    rect.setAttribute("rx", 4);
+    const text = document.createElementNS(ns, "text");
+    text.setAttribute("x", p.x + 6);
+    text.setAttribute("y", p.y + 16);
+    text.textContent = b.label.length > 18 ? b.label.slice(0, 17) + "…" : b.label;
+    const title = document.createElementNS(ns, "title");
+    title.textContent = b.title;
+    g.append(rect, text, title);
+    svg.append(g);
+  }
+}
+
+// -- snapshots ----------------------------------------------------------------------------
+function buildStructure(msg) {
+  state.structure = msg;
+  const e = msg.engine;
+  $("engine").textContent = `${e.backend}:${e.device} · ${e.samplerate} Hz · block ${e.blocksize}`;
+  buildParams(msg.addresses);
+  drawGraph(msg.graph);
+}
+
+function dbToX(db, width) {
+  const t = (Math.max(-60, Math.min(6, db)) + 60) / 66;
+  return t * width;
+}
+
+function drawMeters(meters) {
+  const canvas = $("meters");
+  const ctx = canvas.getContext("2d");
+  const n = meters.peak.length;
+  const h = Math.min(28, (canvas.height - 10) / Math.max(1, n));
+  const w = canvas.width - 40;
+  const now = performance.now();
+  ctx.fillStyle = "#1d2027";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  for (let c = 0; c < n; c++) {
+    const y = 4 + c * h;
+    const peak = meters.peak[c];
+    const rms = meters.rms[c];
+    if (peak >= 1.0) state.clipUntil[c] = now + 2000;
+    const db = (x) => (x > 0 ? 20 * Math.log10(x) : -120);
+    ctx.fillStyle = "#2d3340";
+    ctx.fillRect(0, y, w, h - 4);
+    ctx.fillStyle = "#4caf7d";
+    ctx.fillRect(0, y, dbToX(db(rms), w), h - 4);
+    ctx.fillStyle = "#e8f0ff";
+    ctx.fillRect(dbToX(db(peak), w) - 1, y, 2, h - 4);
+    ctx.fillStyle = (state.clipUntil[c] || 0) > now ? "#ff4d4d" : "#3b2a2a";
+    ctx.fillRect(w + 6, y, 24, h - 4);
+  }
+  ctx.fillStyle = "#9aa3b2";
+  ctx.font = "10px sans-serif";
+  for (const mark of [-48, -24, -12, -6, 0]) ctx.fillText(String(mark), dbToX(mark, w) - 6, canvas.height - 2);
+}
+
+function drawStats(s, control) {
+  const rows = [
+    ["load", `${(100 * s.load).toFixed(1)} %`],
+    ["callback p99", `${s.callback_p99_ms.toFixed(3)} of ${s.deadline_ms.toFixed(2)} ms`],
+    ["worst callback", `${s.callback_worst_ms.toFixed(3)} ms`],
+    ["xruns", s.xruns],
+    ["late events", s.late_events],
+    ["node resets", s.node_resets],
+    ["control messages", `${control.applied || 0} applied, ${(control.received || 0) - (control.applied || 0)} refused`],
+  ];
+  $("stats").innerHTML = rows.map(([k, v]) => `<tr><td>${k}</td><td class="v">${v}</td></tr>`).join("");
+}
+
+function drawProfile(rows) {
+  // Node names are the patch's: written as text, never as markup.
+  const table = $("profile");
+  table.textContent = "";
+  for (const r of rows || []) {
+    const tr = table.insertRow();
+    const cells = [r.name, r.kind, `${r.mean_ms.toFixed(4)} ms`, `worst ${r.worst_ms.toFixed(4)} ms`, `${(100 * r.share).toFixed(1)} %`];
+    cells.forEach((text, i) => {
+      const td = tr.insertCell();
+      td.textContent = text;
+      if (i > 1) td.className = "v";
+    });
+  }
+}
+
+function drawSnapshot(msg) {
+  state.lastSnapshot = msg;
+  state.snapshots += 1;
+  drawMeters(msg.meters);
+  drawStats(msg.stats, msg.control);
+  const t = msg.transport;
+  $("position").textContent = `beat ${t.beat.toFixed(2)} ${t.playing ? "▶" : "■"}`;
+  if (document.activeElement !== $("tempo")) $("tempo").value = t.bpm.toFixed(0);
+  if (msg.params) drawParams(msg.params);
+  drawProfile(msg.profile);
+}
+
+$("play").addEventListener("click", () => send("/transport/start"));
+$("stop").addEventListener("click", () => send("/transport/stop"));
+$("profile-on").addEventListener("click", () => send("/profile"));
+$("profile-off").addEventListener("click", () => send("/profile/stop"));
+$("tempo").addEventListener("change", () => send("/transport/tempo", [Number($("tempo").value)]));
+connect();
