@@ -177,6 +177,34 @@ def test_replies_query_list_stats_and_transport():
         c.close()
 
 
+def test_read_gives_a_meters_value_and_profile_lists_the_costliest_nodes():
+    g = cx.Graph()
+    meter = g.meter(g.sine(440.0) * 0.5, name="level")
+    bank = g.lowpass(g.saw([100.0 + i for i in range(64)]), 900.0, name="bank")
+    g.output(meter + bank.sum() * 0.001)
+    with cx.serve(g, backend="null", osc="127.0.0.1:0") as srv:
+        c = Client(srv.osc_port or 0)
+        time.sleep(0.3)
+        c.send("/read/level/peak")
+        (peak,) = [m for m in c.replies("/reply/read/level/peak") if m.address.startswith("/reply")]
+        assert peak.params == [pytest.approx(0.5, rel=1e-3)]
+        c.send("/read/level/nosuch")
+        assert any(m.address == "/error" for m in c.replies("/error"))
+        c.send("/profile")
+        time.sleep(0.3)
+        c.send("/profile")
+        replies = [m for m in c.replies("/reply/profile/end") if m.address.startswith("/reply/profile")]
+        rows = [m.params for m in replies if m.address == "/reply/profile"]
+        assert replies[-1].params == [len(rows)] and len(rows) == len(g.nodes())
+        names = [r[0] for r in rows]
+        assert set(names[:2]) == {"bank", "saw#3"}, rows  # 64 lanes cost most
+        assert all(mean <= worst for _, _, mean, worst, _ in rows)
+        assert sum(r[4] for r in rows) == pytest.approx(1.0)
+        c.send("/profile/stop")
+        assert wait_until(lambda: not srv.engine.profiling, 2.0)
+        c.close()
+
+
 def test_a_pattern_is_replaced_from_the_next_bar():
     g = cx.Graph()
     g.tempo = cx.TempoMap.constant(240)  # a bar of 4 beats is 1 s = 48,000 frames

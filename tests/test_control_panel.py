@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -108,6 +109,18 @@ def test_the_panel_shows_meters_moves_parameters_and_survives_a_restart(browser:
         # The graph is drawn from its structure; the transport and stats are shown.
         assert page.locator("#graph rect").count() == len(srv.engine.graph.nodes()) + 1
         assert "load" in page.locator("#stats").inner_text()
+
+        # Node time: the button starts profiling, every node gets a row, costliest first.
+        page.click("#profile-on")
+        page.wait_for_function(
+            f"document.querySelectorAll('#profile tr').length == {len(srv.engine.graph.nodes())}",
+            timeout=5_000,
+        )
+        first = page.locator("#profile tr").first.inner_text()
+        assert re.search(r"(tone|swing|muladd#\d+)\s+\w+\s+[\d.]+ ms", first), first
+        page.click("#profile-off")
+        assert wait_until(lambda: not srv.engine.profiling, 2.0)
+        page.wait_for_function("document.querySelectorAll('#profile tr').length == 0", timeout=5_000)
         page.locator("#stop").click()
         assert wait_until(lambda: not srv.engine.transport.playing, 2.0)
 

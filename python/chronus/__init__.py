@@ -16,6 +16,7 @@ from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
 from .control import serve
 from .graph import Graph, node_kinds
+from .inspect_live import NodeProfile
 from .instruments import Operator, Zone
 from .kernels import Block, Kernel, KernelError, StateArray, kernel, sample_kernel
 from .live import Engine, devices, measure_latency, midi_inputs
@@ -51,6 +52,7 @@ __all__ = [
     "MidiFileError",
     "MidiSong",
     "Node",
+    "NodeProfile",
     "Note",
     "NoteTarget",
     "Operator",

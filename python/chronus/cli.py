@@ -16,6 +16,7 @@ from .audio import write_audio
 from .control import describe, serve, to_dot
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
+from .inspect_live import NodeProfile
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import MidiFileError, read_midi
 from .patch import PatchError, load_patch
@@ -106,10 +107,25 @@ def _cmd_play(args: argparse.Namespace) -> int:
                     f"| peak {peak:.1f} dBFS",
                     flush=True,
                 )
+                if args.profile:
+                    _print_profile(live.profile()[: args.profile])
         except KeyboardInterrupt:
             pass
     return 0
 
+
+def _print_profile(rows: list[NodeProfile]) -> None:
+    """The costliest nodes, one line each: name, kind, mean and worst ms per pass, share."""
+    for p in rows:
+        print(
+            f"    {p.name:<24} {p.kind:<12} mean {p.mean_ms:8.4f} ms | worst {p.worst_ms:8.4f} ms "
+            f"| {100 * p.share:5.1f}% of node time",
+            flush=True,
+        )
+
+
+#: Nodes ``chronus play --profile`` lists by default.
+PROFILE_ROWS = 8
 
 #: How often ``chronus play --watch`` looks at the patch file, in seconds.
 WATCH_PERIOD = 0.25
@@ -256,6 +272,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="reload the patch file whenever it is saved: nodes keep their state, changed "
         "connections crossfade, the song carries on from the current beat",
+    )
+    play.add_argument(
+        "--profile",
+        type=int,
+        nargs="?",
+        const=PROFILE_ROWS,
+        default=0,
+        metavar="N",
+        help=f"each second, print the N costliest nodes (default {PROFILE_ROWS}) with their mean and "
+        "worst time per block on the audio thread",
     )
     play.add_argument(
         "--midi-in", default=None, help="MIDI input to play from (port name or part of it; JACK or OS MIDI)"

@@ -28,6 +28,7 @@ import numpy as np
 from . import _core, analysis
 from .analysis import FeatureStream
 from .graph import Graph
+from .inspect_live import Inspecting
 from .kernels import Kernel, KernelNode
 from .signal import Node, Param
 from .tempo import TempoMap
@@ -60,7 +61,7 @@ def midi_inputs() -> list[str]:
     return ports
 
 
-class Engine(Timed):
+class Engine(Timed, Inspecting):
     """A graph playing live. Use it as a context manager, or call :meth:`close`.
 
     Args:

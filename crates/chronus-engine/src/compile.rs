@@ -10,8 +10,8 @@ use crate::node::{BuildCtx, Repairs};
 use crate::nodes;
 use crate::param::ParamState;
 use crate::schedule::{
-    BufRef, Fade, FadeClock, FeedbackLine, Fill, NodeImpl, NodeSlot, ParamSource, Schedule, Signature, Source, Step,
-    MAX_PARAMS, MAX_PORTS,
+    BufRef, Fade, FadeClock, FeedbackLine, Fill, Inspector, NodeImpl, NodeSlot, ParamSource, Schedule, Signature,
+    Source, Step, MAX_PARAMS, MAX_PORTS,
 };
 use crate::spec::{InputRule, NodeSpec};
 
@@ -255,7 +255,9 @@ impl<'g> Compiler<'g> {
         let max_block = self.opts.max_block;
         let mut index: Vec<(NodeId, u32)> = self.slots.iter().enumerate().map(|(i, s)| (s.id, i as u32)).collect();
         index.sort_unstable();
+        let inspector = Inspector::new(self.slots.iter().map(|s| (s.id, s.signature.outputs.as_slice())));
         Ok(Schedule {
+            inspector,
             buffers: self.capacity.iter().map(|c| vec![0.0; c * max_block].into()).collect(),
             fills: vec![Fill::Full; self.capacity.len()],
             silence: vec![0.0; self.max_silence * max_block].into(),

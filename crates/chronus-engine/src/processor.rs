@@ -67,6 +67,9 @@ pub struct Processor {
     cc_maps: Box<[CcMapping]>,
     midi_in: ArrayVec<StampedMidi, MIDI_PER_CALLBACK>,
     midi_out: ArrayVec<StampedMidi, MIDI_PER_CALLBACK>,
+    /// What the schedule measures about itself ([`crate::schedule::PROFILE`],
+    /// [`crate::schedule::VALUES`]), kept across swaps.
+    inspect: u8,
 }
 
 impl Processor {
@@ -83,6 +86,7 @@ impl Processor {
             cc_maps: Box::new([]),
             midi_in: ArrayVec::new(),
             midi_out: ArrayVec::new(),
+            inspect: 0,
         }
     }
 
@@ -114,9 +118,20 @@ impl Processor {
     /// Replaces the schedule at this block boundary, carrying over the state of nodes that
     /// survive. Returns the old schedule, which the caller must drop off the audio thread.
     pub fn swap_schedule(&mut self, mut schedule: Box<Schedule>) -> Box<Schedule> {
+        // Flags first: switching profiling on clears timings, which the migration then carries over.
+        schedule.set_inspect(self.inspect);
         schedule.migrate_from(&mut self.schedule);
         self.counters.swaps += 1;
         std::mem::replace(&mut self.schedule, schedule)
+    }
+
+    /// Measures what `flags` ask for from now on ([`crate::schedule::PROFILE`]: each node's
+    /// time in `process`; [`crate::schedule::VALUES`]: the last frame of every node output;
+    /// 0: nothing), published after every call of [`Processor::process_duplex`] for the
+    /// schedule's [`crate::schedule::InspectionReader`]s. Never allocates.
+    pub fn set_inspect(&mut self, flags: u8) {
+        self.inspect = flags;
+        self.schedule.set_inspect(flags);
     }
 
     /// Whether a declicked edit is still crossfading (or waiting to hand over).
@@ -266,6 +281,9 @@ impl Processor {
             let inp = if in_ch > 0 { &input[done * in_ch..(done + n) * in_ch] } else { &[][..] };
             self.block(&mut out[done * channels..(done + n) * channels], channels, inp, in_ch, n);
             done += n;
+        }
+        if self.schedule.inspecting() {
+            self.schedule.publish_inspection(self.clock);
         }
     }
 

@@ -12,6 +12,7 @@ use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig};
 use chronus_engine::midi::{CcMapping, Curve, MidiRoutes};
 use chronus_engine::processor::TransportCommand;
+use chronus_engine::schedule::{PROFILE, VALUES};
 use chronus_engine::sequence::{TempoMap, Track, TrackEvent};
 use chronus_engine::{Event, EventKind, Graph, NodeEvent, Ramp, Song};
 use common::{every_node_graph, node};
@@ -86,6 +87,11 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
         match round % 10 {
             1 => engine.transport(TransportCommand::Tempo(90.0 + round as f64)).unwrap(),
             2 => engine.transport(TransportCommand::Loop(Some((1.0, 3.0)))).unwrap(),
+            3 => {
+                // Inspection switched on and off while schedules swap.
+                engine.inspect([PROFILE | VALUES, VALUES, 0][(round / 10) as usize % 3]).unwrap();
+                let _ = engine.inspection();
+            }
             4 => engine.transport(TransportCommand::Seek(0.5)).unwrap(),
             5 => {
                 let map = CcMapping {

@@ -1,10 +1,12 @@
 //! The process loop never allocates or frees: parameter events, ramps, sub-block splits,
-//! odd callback sizes and schedule swaps all run under an allocation checker, and so do
-//! NaN input and modulation far outside every parameter's range, through every node kind.
+//! odd callback sizes, schedule swaps and the on-demand inspection (per-node timings, output
+//! values) all run under an allocation checker, and so do NaN input and modulation far
+//! outside every parameter's range, through every node kind.
 
 mod common;
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use chronus_engine::schedule::{PROFILE, VALUES};
 use chronus_engine::{compile, nodes, Event, EventKind, NodeEvent, Processor, Ramp};
 use common::kinds::{self, Drive, Rig, INPUT_CHANNELS};
 use common::{every_node_graph, one_pole_kernel, opts};
@@ -28,7 +30,8 @@ fn graph_covers_every_node_kind() {
 fn process_loop_does_not_allocate() {
     let (g, ids) = every_node_graph();
     let [adsr, svf, saw, biquad, delay, out, voices, kernel] = ids[..] else { unreachable!() };
-    let schedule = compile(&g, &opts(256)).unwrap();
+    let mut schedule = compile(&g, &opts(256)).unwrap();
+    let mut readers = schedule.take_inspection_readers();
     // The replacement swaps the kernel for another with the same state, which inherits it.
     let mut edited = g.clone();
     edited.set_instance(kernel, one_pole_kernel("one_pole_v2")).unwrap();
@@ -60,8 +63,14 @@ fn process_loop_does_not_allocate() {
             ] {
                 proc.push_event(Event { time: t + dt, kind: EventKind::Node { node: voices, event } }).unwrap();
             }
+            if i == 100 {
+                proc.set_inspect(PROFILE | VALUES);
+            }
             if i == 200 {
                 old = Some(proc.swap_schedule(replacement.take().unwrap()));
+            }
+            if i == 300 {
+                proc.set_inspect(VALUES);
             }
             proc.process(&mut buffer[..2 * frames], 2);
             t += *frames as u64;
@@ -72,6 +81,10 @@ fn process_loop_does_not_allocate() {
     assert!(buffer.iter().any(|x| *x != 0.0));
     assert!(proc.counters().late_events > 0 && proc.counters().orphan_events > 0);
     assert!(old.is_some());
+    // The first schedule published its timings and values until it was swapped out.
+    let published = readers[0].latest();
+    assert!(published.clock > 0 && published.nodes.iter().any(|n| n.timing.passes > 0));
+    assert!(published.values.iter().any(|x| *x != 0.0));
 }
 
 #[test]

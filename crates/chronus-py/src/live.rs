@@ -17,6 +17,10 @@ use crate::analysis::Feed;
 use crate::song::{Action, CcMap, Song};
 use crate::{to_py, Graph};
 
+/// One node of an inspection as Python sees it: (node, total_ns, worst_ns, passes, resets,
+/// ignored samples).
+type NodeRow = (u32, u64, u64, u64, u64, u64);
+
 /// A graph playing live (see `chronus.Engine` for the Python face).
 ///
 /// Every method releases the GIL before it takes the engine's lock, and never waits for
@@ -184,6 +188,38 @@ impl Engine {
         d.set_item("peak", s.peak[..ch].to_vec())?;
         d.set_item("rms", s.rms[..ch].to_vec())?;
         Ok(d)
+    }
+
+    /// Has the audio thread time every node's `process` (`profile`, from zero when switched
+    /// on) and keep the last frame of every node output (`values`).
+    fn inspect(&self, py: Python<'_>, profile: bool, values: bool) -> PyResult<()> {
+        let flags =
+            if profile { engine::schedule::PROFILE } else { 0 } | if values { engine::schedule::VALUES } else { 0 };
+        self.run(py, move |live| live.inspect(flags))
+    }
+
+    /// The newest inspection: (sample clock, [(node, total_ns, worst_ns, passes, resets,
+    /// ignored samples)]); clock 0 when nothing was published yet.
+    fn inspection(&self, py: Python<'_>) -> PyResult<(u64, Vec<NodeRow>)> {
+        self.run(py, |live| {
+            Ok(live.inspection().map_or((0, Vec::new()), |i| {
+                let nodes = i
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        let t = n.timing;
+                        (n.id, t.total_ns, t.worst_ns, t.passes, n.repairs.resets, n.repairs.ignored)
+                    })
+                    .collect();
+                (i.clock, nodes)
+            }))
+        })
+    }
+
+    /// The last frame of output `port` of `node` (one value per channel) with the sample clock
+    /// it was published at, or None when the playing graph has no such output.
+    fn read_output(&self, py: Python<'_>, node: u32, port: usize) -> PyResult<Option<(u64, Vec<f32>)>> {
+        self.run(py, move |live| Ok(live.read_output(node, port)))
     }
 
     /// Starts recording the output (and the device input when `with_input`).

@@ -16,6 +16,12 @@ Addresses (``<node>`` is the node's OSC name, see :func:`osc_name`)::
     /pattern/<track> "X.x."                 a track's step pattern, replaced from the next bar
     /record/start "take.wav" | /record/stop record the output into the recordings folder
     /query/<node>/<param>                   replies /reply/query/<node>/<param> value...
+    /read/<node>/<output>                   replies /reply/read/<node>/<output> value per channel
+                                            (the last frame the node wrote: a meter's peak)
+    /profile | /profile/stop                profile every node on the audio thread; /profile
+                                            replies /reply/profile name kind mean_ms worst_ms
+                                            share per node, costliest first, then
+                                            /reply/profile/end count
     /stats                                  replies /reply/stats key value key value ...
     /list                                   replies /reply/list address types min max unit doc
                                             per address, then /reply/list/end count
@@ -50,6 +56,9 @@ Arg = int | float | str | bytes | bool | None
 
 #: Beats per bar when a pattern is replaced "from the next bar".
 BEATS_PER_BAR = 4.0
+
+#: Nodes ``/profile`` replies about (the costliest).
+PROFILE_ROWS = 16
 
 #: File types ``/record/start`` writes.
 RECORD_SUFFIXES = (".wav", ".flac")
@@ -260,7 +269,14 @@ class Controller:
         ]
         for n, p in s.params:
             out.append(Address(f"/query/{n}/{p}", "", doc="replies the parameter's value(s)"))
+        for n, node in s.nodes.items():
+            for port in node._spec["outputs"]:
+                out.append(
+                    Address(f"/read/{n}/{port}", "", doc="replies the output's latest value per channel")
+                )
         out += [
+            Address("/profile", "", doc="profiles every node; replies the costliest first"),
+            Address("/profile/stop", "", doc="stops profiling"),
             Address("/stats", "", doc="replies engine and control counters"),
             Address("/list", "", doc="replies every address"),
         ]
@@ -339,6 +355,23 @@ class Controller:
             param = self._param(s, address, parts)
             _arity(address, args, 0, 0)
             return [Reply("/reply" + address, tuple(self.value(param)))]
+        if head == "read" and len(parts) == 4:
+            node = s.nodes.get(parts[2])
+            if node is None or parts[3] not in node._spec["outputs"]:
+                raise ControlError("unknown", f"no node output {address} (send /list for every address)")
+            _arity(address, args, 0, 0)
+            values = _call(lambda: live.read(node.out(parts[3])))
+            return [Reply("/reply" + address, tuple(float(v) for v in values))]
+        if address in ("/profile", "/profile/stop"):
+            _arity(address, args, 0, 0)
+            if address == "/profile/stop":
+                live.stop_inspecting()
+                return []
+            rows = [
+                Reply("/reply/profile", (p.name, p.kind, p.mean_ms, p.worst_ms, p.share))
+                for p in _call(live.profile)[:PROFILE_ROWS]
+            ]
+            return [*rows, Reply("/reply/profile/end", (len(rows),))]
         if address == "/stats":
             _arity(address, args, 0, 0)
             flat: list[Arg] = []

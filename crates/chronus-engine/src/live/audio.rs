@@ -218,6 +218,10 @@ impl AudioSide {
                 Command::SetCcMaps(m) => Some(Returned::CcMaps(self.processor.swap_cc_maps(m))),
                 Command::StartMidiRecord(ring) => self.midi_record.replace(ring).map(Returned::MidiRecord),
                 Command::StopMidiRecord => self.midi_record.take().map(Returned::MidiRecord),
+                Command::Inspect(flags) => {
+                    self.processor.set_inspect(flags);
+                    None
+                }
             };
             if let Some(item) = back {
                 let _ = self.returns.push(item);

@@ -45,6 +45,9 @@ pub enum Command {
     StartMidiRecord(rtrb::Producer<StampedMidi>),
     /// Stop recording incoming MIDI.
     StopMidiRecord,
+    /// Measure per-node timings and output values ([`crate::schedule::PROFILE`] |
+    /// [`crate::schedule::VALUES`], or 0).
+    Inspect(u8),
 }
 
 impl Command {
@@ -56,7 +59,11 @@ impl Command {
             Command::StartCapture(_) => capturing,
             Command::SetTransport(_) | Command::ContinueTransport(_) => has_transport,
             Command::StartMidiRecord(_) | Command::StopMidiRecord => recording_midi,
-            Command::Event { .. } | Command::Cue { .. } | Command::Transport(_) | Command::SetRoutes(_) => false,
+            Command::Event { .. }
+            | Command::Cue { .. }
+            | Command::Transport(_)
+            | Command::SetRoutes(_)
+            | Command::Inspect(_) => false,
         }
     }
 }

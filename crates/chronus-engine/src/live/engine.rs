@@ -21,7 +21,7 @@ use crate::midi::{CcMapping, Curve, MidiRoutes};
 use crate::offline::{check_event, check_song};
 use crate::processor::Processor;
 use crate::processor::{StampedMidi, TransportCommand};
-use crate::schedule::Schedule;
+use crate::schedule::{Inspection, InspectionReader, Schedule};
 use crate::sequence::{Song, TempoMap, Timeline, Track, Transport, CUE_ROOM};
 use crate::transition::compile_transition;
 
@@ -74,6 +74,9 @@ pub struct Engine {
     midi_record: Option<rtrb::Consumer<StampedMidi>>,
     midi_input: Option<os_midi::InputConnection>,
     monitor: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+    /// The reading ends of the inspections of the latest schedules sent, newest first (the
+    /// audio thread may still play an older one for a block after a swap).
+    inspections: Vec<InspectionReader>,
     /// The feature feeds of the playing graph's analyzer nodes.
     feeds: Feeds,
 }
@@ -82,6 +85,8 @@ pub struct Engine {
 const MIDI_QUEUE: usize = 4096;
 /// MIDI messages a recording can hold in flight.
 const MIDI_RECORD_RING: usize = 1 << 16;
+/// Inspection readers kept: of the schedule sent last, of a transition's two, of the one before.
+const INSPECTION_READERS: usize = 4;
 
 impl Engine {
     /// Opens the device, compiles `graph` for it and starts playing it and `song` (its
@@ -155,6 +160,7 @@ impl Engine {
         let mut schedule = compile(graph, &opts)?;
         let feeds = Feeds::default().adopted(&mut schedule).install();
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
+        let inspections = schedule.take_inspection_readers();
         let processor = Processor::new(schedule, config.event_capacity);
         let (commands, command_rx) = rtrb::RingBuffer::new(config.command_capacity.max(1));
         // Every swap or capture stop returns at most one item: the return queue can always
@@ -187,6 +193,7 @@ impl Engine {
             midi_record: None,
             midi_input: None,
             monitor: None,
+            inspections,
         };
         if std::env::var("CHRONUS_AUDIO_DEBUG").is_ok_and(|v| !v.is_empty() && v != "0") {
             engine.monitor = Some(engine.spawn_monitor());
@@ -248,8 +255,13 @@ impl Engine {
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let mut schedule = self.declicked(graph, schedule);
         let feeds = self.feeds.adopted(&mut schedule);
+        let mut readers = schedule.take_inspection_readers();
         self.push(Command::Swap(schedule))?;
         self.feeds = feeds.install();
+        readers.reverse();
+        readers.append(&mut self.inspections);
+        readers.truncate(INSPECTION_READERS);
+        self.inspections = readers;
         self.graph = graph.clone();
         self.lanes = lanes;
         Ok(())
@@ -266,6 +278,38 @@ impl Engine {
             Ok(Some(transition)) => Box::new(transition.then(schedule)),
             Ok(None) | Err(_) => schedule,
         }
+    }
+
+    /// Has the audio thread measure what `flags` ask for ([`PROFILE`](crate::schedule::PROFILE): each node's time in
+    /// `process`, from zero when it is switched on; [`VALUES`](crate::schedule::VALUES): the last frame of every node
+    /// output; 0: nothing), read back through [`Engine::inspection`] and
+    /// [`Engine::read_output`].
+    pub fn inspect(&mut self, flags: u8) -> Result<()> {
+        self.push(Command::Inspect(flags))
+    }
+
+    /// The newest [`Inspection`] the audio thread published (its `clock` is 0 when nothing
+    /// was measured yet).
+    pub fn inspection(&mut self) -> Option<&Inspection> {
+        let newest = (0..self.inspections.len()).max_by_key(|&i| self.inspections[i].latest().clock)?;
+        Some(self.inspections[newest].latest())
+    }
+
+    /// The last frame of output `port` of node `id` (one value per channel) in the newest
+    /// inspection that holds it, with the sample clock it was published at; None when the
+    /// playing graph has no such output. All zeros until [`crate::schedule::VALUES`] is on.
+    pub fn read_output(&mut self, id: NodeId, port: usize) -> Option<(u64, Vec<f32>)> {
+        let mut best: Option<(u64, Vec<f32>)> = None;
+        for reader in &mut self.inspections {
+            let clock = reader.latest().clock;
+            if best.as_ref().is_some_and(|b| b.0 >= clock) {
+                continue;
+            }
+            if let Some(values) = reader.values(id, port) {
+                best = Some((clock, values.to_vec()));
+            }
+        }
+        best
     }
 
     /// The latest state published by the audio thread.

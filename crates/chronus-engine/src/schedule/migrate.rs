@@ -25,12 +25,13 @@ impl Schedule {
         // copy its state before the second pass moves it away (an edit's transition can also
         // play the old instance on under a fresh id).
         for inherit in [true, false] {
-            for slot in &mut self.slots {
+            for (index, slot) in self.slots.iter_mut().enumerate() {
                 let origin = match self.origins.binary_search_by_key(&slot.id, |o| o.0) {
                     Ok(i) => self.origins[i].1,
                     Err(_) => slot.id,
                 };
-                let Some(old_slot) = old.slot_mut(origin) else { continue };
+                let Some(old_index) = old.slot_index(origin) else { continue };
+                let old_slot = &mut old.slots[old_index];
                 let same = old_slot.signature == slot.signature;
                 if inherit && !same && old_slot.signature.kind == slot.signature.kind {
                     if let (NodeImpl::Dsp(new), NodeImpl::Dsp(old)) = (&mut slot.imp, &mut old_slot.imp) {
@@ -42,6 +43,7 @@ impl Schedule {
                 }
                 std::mem::swap(&mut slot.imp, &mut old_slot.imp);
                 std::mem::swap(&mut slot.repairs, &mut old_slot.repairs);
+                self.inspector.set_timing(index, old.inspector.timing(old_index));
                 for (new, old) in slot.params.iter_mut().zip(&old_slot.params) {
                     new.migrate_from(old, follow_graph);
                 }

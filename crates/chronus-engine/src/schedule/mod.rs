@@ -9,7 +9,8 @@
 //! - `migrate.rs`: carrying node state from the playing schedule into a new one;
 //! - `run.rs`: the pass that runs every step over one block;
 //! - `mix.rs`: the mixing and crossfade kernels;
-//! - `feedback.rs`: the delay lines behind feedback nodes.
+//! - `feedback.rs`: the delay lines behind feedback nodes;
+//! - `inspect.rs`: per-node timings and output values, measured on demand.
 //!
 //! A buffer whose producer held it constant over the pass ([`Node::constant_outputs`])
 //! carries only its first frame until some step reads it frame by frame; parameters driven
@@ -19,11 +20,14 @@
 //! [`ParamView::Const`]: crate::node::ParamView::Const
 
 mod feedback;
+mod inspect;
 mod migrate;
 mod mix;
 mod run;
 
 pub(crate) use feedback::FeedbackLine;
+pub(crate) use inspect::Inspector;
+pub use inspect::{Inspection, InspectionReader, NodeReading, NodeTiming, PROFILE, VALUES};
 pub(crate) use mix::{Fade, FadeClock};
 
 use crate::event::EventKind;
@@ -170,6 +174,8 @@ pub struct Schedule {
     pub(crate) feeds: Vec<(NodeId, crate::analysis::feed::FeedReader)>,
     /// What the nodes repaired since [`Schedule::take_repairs`] was last called.
     pub(crate) repairs: Repairs,
+    /// Per-node timings and output values, measured on demand.
+    pub(crate) inspector: Inspector,
 }
 
 impl Schedule {
@@ -261,8 +267,13 @@ impl Schedule {
     }
 
     fn slot_mut(&mut self, id: NodeId) -> Option<&mut NodeSlot> {
+        let i = self.slot_index(id)?;
+        Some(&mut self.slots[i])
+    }
+
+    fn slot_index(&self, id: NodeId) -> Option<usize> {
         let i = self.index.binary_search_by_key(&id, |e| e.0).ok()?;
-        Some(&mut self.slots[self.index[i].1 as usize])
+        Some(self.index[i].1 as usize)
     }
 
     /// Applies an event now; returns false if its target is not in this schedule.

@@ -1,5 +1,7 @@
 //! The pass that runs every step of a schedule over one block.
 
+use std::time::Instant;
+
 use arrayvec::ArrayVec;
 
 use super::mix::{crossfade, mix, FadeClock};
@@ -13,7 +15,7 @@ impl Schedule {
     /// transport (if any) and the sample-clock frame the pass starts at.
     pub(crate) fn run(&mut self, frames: usize, input: &[f32], in_channels: usize, clock: (Option<&Transport>, u64)) {
         debug_assert!(frames > 0 && frames <= self.max_block);
-        let Schedule { slots, steps, buffers, fills, silence, fade, repairs, .. } = self;
+        let Schedule { slots, steps, buffers, fills, silence, fade, repairs, inspector, .. } = self;
         for step in steps.iter() {
             match step {
                 Step::Mix { dst, srcs } => {
@@ -39,13 +41,14 @@ impl Schedule {
                     buffers[dst.id as usize] = out;
                     fills[dst.id as usize] = Fill::Full;
                 }
-                Step::Node { slot, inputs, outputs, params } => {
+                Step::Node { slot: index, inputs, outputs, params } => {
+                    let index = *index as usize;
                     for input in inputs.iter() {
                         if let Source::Buf(b) = input {
                             expand(buffers, fills, *b, frames);
                         }
                     }
-                    let slot = &mut slots[*slot as usize];
+                    let slot = &mut slots[index];
                     let mut outs: ArrayVec<Box<[f32]>, MAX_PORTS> =
                         outputs.iter().map(|o| std::mem::take(&mut buffers[o.id as usize])).collect();
                     for (state, source) in slot.params.iter_mut().zip(params) {
@@ -73,6 +76,7 @@ impl Schedule {
                             outs.iter_mut().zip(outputs).map(|(b, o)| &mut b[..frames * o.channels as usize]).collect();
                         if let NodeImpl::Dsp(node) = &mut slot.imp {
                             let mut repaired = Repairs::default();
+                            let timer = inspector.profiling().then(Instant::now);
                             node.process(&mut ProcessIo {
                                 frames,
                                 inputs: &ins,
@@ -81,6 +85,9 @@ impl Schedule {
                                 time: clock.1,
                                 repairs: &mut repaired,
                             });
+                            if let Some(started) = timer {
+                                inspector.time(index, started.elapsed());
+                            }
                             if !repaired.is_empty() {
                                 slot.repairs.add(repaired);
                                 repairs.add(repaired);
@@ -92,8 +99,15 @@ impl Schedule {
                         NodeImpl::Feedback(_) => 0,
                     };
                     for (port, (b, o)) in outs.into_iter().zip(outputs).enumerate() {
+                        let held = constant & (1 << port) != 0;
+                        if inspector.keeping() {
+                            // The last frame written: the first one of an output held constant.
+                            let ch = o.channels as usize;
+                            let last = if held { 0 } else { frames - 1 };
+                            inspector.keep(index, port, &b[last * ch..(last + 1) * ch]);
+                        }
                         buffers[o.id as usize] = b;
-                        fills[o.id as usize] = if constant & (1 << port) != 0 { Fill::Constant } else { Fill::Full };
+                        fills[o.id as usize] = if held { Fill::Constant } else { Fill::Full };
                     }
                 }
                 Step::FeedbackRead { slot, out } => {

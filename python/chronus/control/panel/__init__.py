@@ -41,6 +41,8 @@ from ..structure import describe
 RATE = 30.0
 #: Parameter values are sent every this many snapshots.
 PARAM_EVERY = 6
+#: Nodes the panel lists while profiling (the costliest).
+PROFILE_ROWS = 8
 #: Largest message a browser may send, in bytes.
 MAX_MESSAGE = 4096
 
@@ -274,6 +276,17 @@ class Panel:
             "control": self.controller.counters.snapshot(),
             "clients": len(self.clients),
         }
+        if engine.profiling:
+            out["profile"] = [
+                {
+                    "name": p.name,
+                    "kind": p.kind,
+                    "mean_ms": p.mean_ms,
+                    "worst_ms": p.worst_ms,
+                    "share": p.share,
+                }
+                for p in engine.profile()[:PROFILE_ROWS]
+            ]
         if params:
             out["params"] = {
                 address: self.controller.value(param) for address, param in self.controller.params().items()

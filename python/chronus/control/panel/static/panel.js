@@ -291,6 +291,21 @@ function drawStats(s, control) {
   $("stats").innerHTML = rows.map(([k, v]) => `<tr><td>${k}</td><td class="v">${v}</td></tr>`).join("");
 }
 
+function drawProfile(rows) {
+  // Node names are the patch's: written as text, never as markup.
+  const table = $("profile");
+  table.textContent = "";
+  for (const r of rows || []) {
+    const tr = table.insertRow();
+    const cells = [r.name, r.kind, `${r.mean_ms.toFixed(4)} ms`, `worst ${r.worst_ms.toFixed(4)} ms`, `${(100 * r.share).toFixed(1)} %`];
+    cells.forEach((text, i) => {
+      const td = tr.insertCell();
+      td.textContent = text;
+      if (i > 1) td.className = "v";
+    });
+  }
+}
+
 function drawSnapshot(msg) {
   state.lastSnapshot = msg;
   state.snapshots += 1;
@@ -300,9 +315,12 @@ function drawSnapshot(msg) {
   $("position").textContent = `beat ${t.beat.toFixed(2)} ${t.playing ? "▶" : "■"}`;
   if (document.activeElement !== $("tempo")) $("tempo").value = t.bpm.toFixed(0);
   if (msg.params) drawParams(msg.params);
+  drawProfile(msg.profile);
 }
 
 $("play").addEventListener("click", () => send("/transport/start"));
 $("stop").addEventListener("click", () => send("/transport/stop"));
+$("profile-on").addEventListener("click", () => send("/profile"));
+$("profile-off").addEventListener("click", () => send("/profile/stop"));
 $("tempo").addEventListener("change", () => send("/transport/tempo", [Number($("tempo").value)]));
 connect();
