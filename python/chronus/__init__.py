@@ -10,7 +10,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import analysis, drums, nodes, pitch_monitor, presets, record, session
+from . import analysis, corpus, drums, nodes, pitch_monitor, presets, record, session
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
@@ -71,6 +71,7 @@ __all__ = [
     "analysis",
     "analyze",
     "beats",
+    "corpus",
     "devices",
     "drums",
     "kernel",
