@@ -343,3 +343,48 @@ def test_stretched_clips_sound_on_their_frame_started_early_or_aligned(media):
     assert 0 < latency < 0.2 * SR
     assert np.all(later[:, :start] == 0.0)
     np.testing.assert_array_equal(later[:, start:], first)
+
+
+@pytest.mark.parametrize("backend", ["null", "jack"])
+def test_a_take_recorded_live_becomes_a_clip_where_it_started(media, tmp_path, backend, request):
+    # The engine's output recorded into a track while the session plays: the take, placed
+    # where it started, plays what the muted original played there, sample for sample.
+    s = cx.Session(samplerate=SR)
+    drums = s.track("drums", pan=0.4)
+    drums.clip(media["noise"], at=0.2, loop=True, until=3.0)
+    takes = s.track("takes")
+    if backend == "jack":
+        request.getfixturevalue("jack_server")
+    kwargs = {"connect": False} if backend == "jack" else {}
+    with cx.Engine(s, backend=backend, blocksize=256, **kwargs) as live:
+        assert wait_until(lambda: live.frame() > SR // 2, timeout=10)
+        recording = takes.record(live, tmp_path / "take.wav", source="output")
+        assert wait_until(lambda: live.frame() > 2 * SR, timeout=10)
+        clip = recording.stop()
+    assert clip in takes.clips and clip.track is takes
+    start = round(clip.start_seconds() * SR)
+    assert SR // 2 < start < 2 * SR
+    frames = sf.info(clip.path).frames
+    takes.mute()
+    original = cx.render(s, seconds=3.0)
+    takes.mute(False)
+    drums.mute()
+    replayed = cx.render(s, seconds=3.0)
+    np.testing.assert_array_equal(replayed[:, start : start + frames], original[:, start : start + frames])
+    assert np.all(replayed[:, :start] == 0.0)
+
+
+def test_meters_read_live(media):
+    s = cx.Session(samplerate=SR)
+    t = s.track("noise", gain_db=-6.0)
+    t.clip(media["noise"], loop=True)
+    with cx.Engine(s, backend="null", blocksize=256) as live:
+        t.levels(live)  # starts keeping outputs
+        assert wait_until(lambda: live.frame() > 2 * SR, timeout=10)
+        track, master = t.levels(live), s.master.levels(live)
+    # White noise of RMS 0.2 at -6 dB, centred: the 0.3 s average within 15 %.
+    assert track["rms"] == pytest.approx([0.2 * db(-6.0)] * 2, rel=0.15)
+    assert master["rms"] == pytest.approx(track["rms"], rel=0.02)
+    assert all(p >= r for p, r in zip(track["peak"], track["rms"], strict=True))
+    with pytest.raises(ValueError, match="levels"):
+        s.bus("b").levels(live)

@@ -13,7 +13,7 @@ exported is what is heard.
 >>> s = cx.Session(samplerate=48_000, bpm=96)
 >>> drums = s.track("drums", gain_db=-3.0, pan=0.2)
 >>> verb = s.bus("verb", fx=("reverb", {"decay": 2.0, "mix": 1.0}))
->>> drums.send(verb, -12.0)
+>>> _ = drums.send(verb, -12.0)
 """
 
 from __future__ import annotations
@@ -33,11 +33,12 @@ import numpy as np
 from .audio import read_audio
 from .graph import Graph
 from .nodes import Clip as ClipNode
+from .nodes import Meter
 from .signal import Node, Signal
 from .tempo import TempoMap, TimeSignature
 
 if TYPE_CHECKING:
-    from .live import Engine
+    from .live import Engine, Take
 
 #: An effect: a function ``fx(graph, signal) -> signal`` (any chain of graph nodes), or a
 #: node kind with its parameters, ``("reverb", {"decay": 2.2})``, which a saved session
@@ -202,11 +203,12 @@ class _Strip:
         self.effects: list[Effect] = []
         self.muted = False
         #: The meter node (peak and RMS of the strip's output) of the last compiled graph.
-        self.meter: Node | None = None
+        self.meter: Meter | None = None
         # The mute, fader and pan nodes of each graph compiled (what a live engine plays).
-        self._built: WeakKeyDictionary[Graph, tuple[Node, Node, Node]] = WeakKeyDictionary()
+        self._built: WeakKeyDictionary[Graph, tuple[Node, Node, Node, Meter]] = WeakKeyDictionary()
 
     def _live_node(self, which: int) -> tuple[Engine, Node] | None:
+        """The engine playing the session and this strip's mute (0), fader (1) or pan (2) in it."""
         live = self.session._live
         if live is None or live.graph not in self._built:
             return None
@@ -245,6 +247,14 @@ class _Strip:
             for lane, gain in enumerate(pan_gains(self._pan)):
                 live.set(panner.param("mul"), gain, lane=lane)
 
+    def levels(self, live: Engine) -> dict[str, list[float]]:
+        """The strip's meter while ``live`` plays the session: "peak" (instant attack,
+        1.5 s fall) and "rms" (0.3 s average) of its output after the pan, linear, per channel."""
+        if self.session._live is not live or live.graph not in self._built:
+            raise ValueError(f"{self.kind} '{self.name}': levels() needs the engine playing this session")
+        meter = self._built[live.graph][3]
+        return {"peak": live.read(meter.peak), "rms": live.read(meter.rms)}
+
     def mute(self, on: bool = True) -> None:
         """Silences the strip (its sends too); live like ``gain_db``."""
         self.muted = bool(on)
@@ -263,7 +273,7 @@ class _Strip:
         fader = g.gain(mute, gain=self._gain_db, name=f"{self.name}.fader")
         panner = g.muladd(fader, mul=list(pan_gains(self._pan)), name=f"{self.name}.pan")
         self.meter = g.meter(panner, name=f"{self.name}.meter")
-        self._built[g] = (mute, fader, panner)
+        self._built[g] = (mute, fader, panner, self.meter)
         return mute, self.meter
 
 
@@ -292,6 +302,26 @@ class Send:
     db: float
     pre: bool
     node: Node | None = field(default=None, repr=False, compare=False)
+
+
+class TrackTake:
+    """A take recording into a track (made by :meth:`Track.record`)."""
+
+    def __init__(self, track: Track, take: Take) -> None:
+        self.track = track
+        #: The engine's recording (``status()`` while it runs).
+        self.take = take
+        #: The clip the take became, once stopped.
+        self.clip: Clip | None = None
+
+    def stop(self) -> Clip:
+        """Stops the recording and places the file on the track at the session time its
+        first frame was recorded (no fades: it plays as recorded); returns that clip."""
+        if self.clip is None:
+            info = self.take.stop()
+            at = info["start"] / self.track.session.samplerate
+            self.clip = self.track.clip(info["path"], at=at, fade_out=0.0)
+        return self.clip
 
 
 class Track(_Strip):
@@ -403,6 +433,21 @@ class Track(_Strip):
         send = Send(bus, _db(f"track '{self.name}' send to '{bus.name}'", db), bool(pre))
         self.sends.append(send)
         return send
+
+    def record(
+        self,
+        live: Engine,
+        path: str | os.PathLike[str],
+        *,
+        source: str = "input",
+        bits: int | None = None,
+    ) -> TrackTake:
+        """Records a take to ``path`` (WAV or FLAC, written behind the audio thread as it
+        plays: see :meth:`chronus.Engine.record`) while ``live`` plays this session; its
+        ``stop()`` puts the file on this track as a clip where the take started."""
+        if self.session._live is not live:
+            raise ValueError(f"track '{self.name}': record() needs the engine playing this session")
+        return TrackTake(self, live.record(path, source=source, bits=bits))
 
     def solo(self, on: bool = True) -> None:
         """Solos the track: while any track is soloed, tracks that are not are muted
