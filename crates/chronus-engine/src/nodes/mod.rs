@@ -132,6 +132,7 @@ static ALL: &[&NodeSpec] = &[
     &effects::stereo::MIDSIDE,
     &effects::stereo::WIDTH,
     &effects::meter::METER,
+    &effects::probe::PROBE,
     &analyzers::STFT,
     &analyzers::MEL,
     &analyzers::MFCC,

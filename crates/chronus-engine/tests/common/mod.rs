@@ -214,5 +214,6 @@ pub fn effects_chain(g: &mut Graph, src: NodeId, lfo: NodeId, key: NodeId) -> No
     let decode = chain(g, encode, "midside", &[], &[("mode", text("decode"))]);
     let width = chain(g, decode, "width", &[("width", &[1.5])], &[]);
     let meter = chain(g, width, "meter", &[], &[]);
-    chain(g, meter, "limiter", &[("ceiling", &[-3.0])], &[])
+    let probe = chain(g, meter, "probe", &[], &[("window", OptValue::Num(100.0))]);
+    chain(g, probe, "limiter", &[("ceiling", &[-3.0])], &[])
 }
