@@ -1142,6 +1142,34 @@ class Meter(Node):
     rms = OutputSlot("rms")
 
 
+class Probe(Node):
+    """Probe tap: `out` is the input unchanged; `min`, `max`, `rms` and `nonfinite` hold the
+    minimum, maximum, RMS and count of NaN/infinite samples of the latest complete window of
+    `window` frames, per lane, from the frame that completes it (non-finite samples are left
+    out of the other three; a window with no finite sample reads 0). Zero until the first
+    window completes. Each window is also published as a record (min, max, rms, nonfinite
+    per lane, stamped with its first frame) for `live.probes()` and `render(...,
+    probes=True)`.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        window: Frames per window (256: one default engine block, 5.3 ms at 48 kHz). [1
+            .. 960000, default 256]
+        buffer: Seconds of window records the feed holds for a reader that falls behind
+            (then records are dropped and counted, never waited for). [0.1 .. 600,
+            default 10]
+
+    Outputs: ``out``, ``min``, ``max``, ``rms``, ``nonfinite`` (the node itself is ``out``).
+    """
+
+    kind: ClassVar[str] = "probe"
+    min = OutputSlot("min")
+    max = OutputSlot("max")
+    rms = OutputSlot("rms")
+    nonfinite = OutputSlot("nonfinite")
+
+
 class Stft(Node):
     """Short-time Fourier transform tap: every `hop` samples, the windowed FFT of the last
     `size` samples, as `size / 2 + 1` bins of magnitude, power or phase (radians). Frames
@@ -1402,6 +1430,7 @@ KINDS: dict[str, type[Node]] = {
     "midside": Midside,
     "width": Width,
     "meter": Meter,
+    "probe": Probe,
     "stft": Stft,
     "mel": Mel,
     "mfcc": Mfcc,
