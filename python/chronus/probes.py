@@ -19,6 +19,7 @@ render of the same graph returns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -117,7 +118,7 @@ class ProbedFile(NamedTuple):
     probes: dict[str, ProbeWindows]
 
 
-def _window(info: dict[str, Any] | Any) -> int:
+def _window(info: Mapping[str, Any]) -> int:
     """Frames per window, from a probe feed's info (its hop in seconds)."""
     return round(float(info["hop"]) * float(info["samplerate"]))
 

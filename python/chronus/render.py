@@ -138,7 +138,14 @@ def render(
 
         path = render_to_file(renderer, out, samplerate, subtype)
         return ProbedFile(path, collected(renderer, graph))
-    audio = renderer.next(args[2])
+    from .stream import chunks
+
+    # Allocated at once, so that a render too long for memory is a MemoryError up front.
+    audio = np.empty((renderer.channels, renderer.remaining), dtype=np.float32)
+    done = 0
+    for chunk in chunks(renderer):
+        audio[:, done : done + chunk.shape[1]] = chunk
+        done += chunk.shape[1]
     return Probed(audio, collected(renderer, graph))
 
 
