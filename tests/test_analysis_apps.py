@@ -64,9 +64,11 @@ def test_the_drum_trainer_times_its_own_click_through_a_jack_loopback(jack_serve
     report = cx.drums.train_live(
         120.0, 4.0, backend="jack", latency=latency, loopback=True, on_hit=lambda t, e, r: seen.append(e)
     )
-    assert len(report.hits) >= 6 and len(seen) == len(report.hits)
-    # The click plays itself exactly on the grid: every hit within 6 ms of it, all alike.
-    assert np.abs(report.errors_ms).max() < 6 and report.spread_ms < 1.5, report.errors_ms
+    assert len(seen) == len(report.hits)
+    # The click plays itself exactly on the grid: every hit within 6 ms of it, all alike
+    # (but the first, which may sound before the loopback is connected).
+    errors = report.errors_ms[report.hits > 0.25]
+    assert len(errors) >= 6 and np.abs(errors).max() < 6 and np.std(errors) < 1.5, report.errors_ms
 
 
 def test_pitch_to_midi_writes_the_melody(tmp_path):

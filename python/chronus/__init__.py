@@ -10,7 +10,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import analysis, drums, nodes, pitch_monitor, presets, probes, record
+from . import analysis, corpus, drums, nodes, pitch_monitor, presets, probes, record
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
@@ -73,6 +73,7 @@ __all__ = [
     "analysis",
     "analyze",
     "beats",
+    "corpus",
     "devices",
     "drums",
     "kernel",

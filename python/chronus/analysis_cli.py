@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import drums, pitch_monitor, record
+from . import corpus, drums, pitch_monitor, record
 from .analysis import FEATURES, Analysis, Frame, analyze
 
 
@@ -30,6 +30,18 @@ def _summary(name: str, result: Analysis) -> str:
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     features = [f.strip() for f in args.features.split(",") if f.strip()]
+    if Path(args.file).is_dir():
+        if not args.zarr:
+            raise ValueError(f"{args.file} is a folder: name the store to write with --zarr OUT.zarr")
+        causal, scheduler, workers = not args.offline, args.scheduler, args.workers
+        report = corpus.analyze_corpus(
+            args.file, args.zarr, features, causal=causal, scheduler=scheduler, workers=workers
+        )
+        print(
+            f"{args.zarr}: {len(report.done)} files analyzed, {len(report.skipped)} already there, "
+            f"{len(report.failed)} failed" + "".join(f"\n  {k}: {v}" for k, v in report.failed.items())
+        )
+        return 0
     start = time.perf_counter()
     result = analyze(args.file, features, causal=not args.offline)
     elapsed = time.perf_counter() - start
@@ -116,8 +128,8 @@ def _cmd_record_features(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     """Adds the analysis commands to the ``chronus`` parser's subcommands ``sub``."""
-    an = sub.add_parser("analyze", help="analyze an audio file: onsets, beats, pitch, notes, spectra...")
-    an.add_argument("file", help="audio file (WAV, FLAC, OGG, MP3, ...)")
+    an = sub.add_parser("analyze", help="analyze an audio file (or a folder, into Zarr): onsets, beats...")
+    an.add_argument("file", help="audio file (WAV, FLAC, OGG, MP3, ...), or a folder of them")
     an.add_argument(
         "--features",
         default="onsets,beats,pitch",
@@ -127,6 +139,11 @@ def add_commands(sub: Any) -> None:
     an.add_argument(
         "--offline", action="store_true", help="look-ahead modes (beats decoded over the whole file)"
     )
+    an.add_argument("--zarr", default=None, metavar="STORE", help="for a folder: the Zarr store to write")
+    an.add_argument(
+        "--scheduler", default=None, help="for a folder: a Dask scheduler (tcp://HOST:PORT) to run on"
+    )
+    an.add_argument("--workers", type=int, default=None, help="for a folder: processes (default: cores)")
     an.set_defaults(func=_cmd_analyze)
 
     def live_or_file(p: argparse.ArgumentParser, seconds: float) -> None:

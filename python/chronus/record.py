@@ -55,16 +55,22 @@ def _zarr() -> ModuleType:
 class ZarrRecorder:
     """Writes the frames of named features into a Zarr store, a whole chunk at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], chunk: int = CHUNK, **attrs: Any) -> None:
+    def __init__(self, group: Any, chunk: int = CHUNK) -> None:
+        """A recorder writing into the open Zarr group ``group`` (see :meth:`create`)."""
         if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= 1 << 20:
             raise ValueError(f"chunk must be a number of frames from 1 to 2^20, got {chunk!r}")
-        self.path = Path(path)
         self.chunk = chunk
-        self._zarr = _zarr()
-        self._root = self._zarr.open_group(str(self.path), mode="w")
-        self._root.attrs.update({"format": "chronus features 1", **attrs})
+        self._root = group
         self._pending: dict[str, list[Frames]] = {}
         self._groups: dict[str, Any] = {}
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], chunk: int = CHUNK, **attrs: Any) -> ZarrRecorder:
+        """A recorder into a new store at ``path`` (replacing what was there), with ``attrs``
+        on its root."""
+        recorder = cls(_zarr().open_group(str(path), mode="w"), chunk)
+        recorder.annotate(format="chronus features 1", **attrs)
+        return recorder
 
     def add(self, name: str, info: FeedInfo) -> None:
         """Declares feature ``name`` (its arrays and attributes are written now)."""
@@ -124,11 +130,10 @@ class ZarrRecorder:
         """Adds attributes to the store's root."""
         self._root.attrs.update(attrs)
 
-    def close(self) -> Path:
-        """Writes what is left (the last, partial chunk); returns the store's path."""
+    def close(self) -> None:
+        """Writes what is left (the last, partial chunk)."""
         for name in self._groups:
             self._drain(name, everything=True)
-        return self.path
 
 
 def record_file(
@@ -142,11 +147,12 @@ def record_file(
     """Analyzes a recording and writes the chosen features into a Zarr store at ``path``."""
     result = analyze(source, features, samplerate=samplerate)
     origin = str(source) if isinstance(source, (str, os.PathLike)) else "array"
-    recorder = ZarrRecorder(path, chunk, samplerate=result.samplerate, clock_start=0, source=origin)
+    recorder = ZarrRecorder.create(path, chunk, samplerate=result.samplerate, clock_start=0, source=origin)
     for name, frames in result.items():
         recorder.add(name, frames.info)
         recorder.append(name, frames)
-    return recorder.close()
+    recorder.close()
+    return Path(path)
 
 
 def record_live(
@@ -171,7 +177,7 @@ def record_live(
         g.output(heard * 0.0)
     with Engine(g, backend=backend, inputs=1 if signal is None else 0) as live:
         streams = {name: live.features(node) for name, node in taps.items()}
-        recorder = ZarrRecorder(path, chunk, samplerate=live.samplerate, clock_start=live.frame())
+        recorder = ZarrRecorder.create(path, chunk, samplerate=live.samplerate, clock_start=live.frame())
         for name, stream in streams.items():
             recorder.add(name, stream.info)
         deadline = time.monotonic() + seconds
@@ -183,4 +189,5 @@ def record_live(
             recorder.append(name, stream.read())
         dropped = {name: stream.dropped for name, stream in streams.items()}
     recorder.annotate(dropped=dropped)
-    return recorder.close()
+    recorder.close()
+    return Path(path)
