@@ -51,6 +51,23 @@ def test_bad_durations_and_settings():
         g.set(g.sine().freq, 100, at=-1)
 
 
+def test_engine_sizes_are_named_when_out_of_range():
+    g = cx.Graph()
+    g.output(g.sine())
+    # Checked before the graph is compiled for the device (PyO3's own error would be a bare
+    # "OverflowError: can't convert negative int to unsigned").
+    with pytest.raises(ValueError, match=r"blocksize = -1 frames is outside"):
+        cx.Engine(g, backend="null", blocksize=-1)
+    with pytest.raises(ValueError, match=r"blocksize = 10{30} frames is outside"):
+        cx.Engine(g, backend="null", blocksize=10**30)
+    with pytest.raises(ValueError, match=r"inputs = -2 channels is outside \[0, 256\]"):
+        cx.Engine(g, backend="null", inputs=-2)
+    with pytest.raises(ValueError, match=r"outputs = 1000000000 channels is outside \[1, 256\]"):
+        cx.Engine(g, backend="null", outputs=10**9)
+    with pytest.raises(ValueError, match=r"blocksize = -5 frames"):
+        g.info(blocksize=-5)
+
+
 def test_a_cycle_names_its_nodes():
     g = cx.Graph()
     a = g.muladd(name="A")

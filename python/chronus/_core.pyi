@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 __all__ = [
     "Action",
+    "AudioFileError",
     "CcMap",
     "CycleError",
     "DeviceError",
@@ -28,9 +29,11 @@ __all__ = [
     "analyze",
     "beats_offline",
     "devices",
+    "load_audio",
     "midi_inputs",
     "node_specs",
     "render",
+    "resample",
 ]
 
 _F32Array = npt.NDArray[np.float32]
@@ -41,6 +44,7 @@ class GraphError(ValueError): ...
 class CycleError(GraphError): ...
 class QueueFullError(RuntimeError): ...
 class DeviceError(RuntimeError): ...
+class AudioFileError(ValueError): ...
 
 class _ParamSpecDict(TypedDict):
     name: str
@@ -311,3 +315,5 @@ class Renderer:
 def node_specs() -> dict[str, _NodeSpecDict]: ...
 def devices() -> list[_DeviceDict]: ...
 def midi_inputs() -> list[str]: ...
+def load_audio(path: str | os.PathLike[str], samplerate: int | None = None) -> tuple[_F32Array, int]: ...
+def resample(audio: _F32Array, source: int, target: int) -> _F32Array: ...

@@ -1,5 +1,7 @@
 """Audio files: reading them whole into arrays and writing arrays out, in every format
-libsndfile handles (through soundfile): WAV, AIFF, FLAC, OGG/Vorbis, Opus, MP3.
+libsndfile handles (through soundfile): WAV, AIFF, FLAC, OGG/Vorbis, Opus, MP3. Reading also
+takes AAC and ALAC in MP4/M4A (the engine's decoder, symphonia) and converts the sample rate
+on request (the engine's resampler, rubato).
 
 Arrays are float32 of shape (channels, frames), as :func:`chronus.render` returns them.
 Writes go to a temporary name beside the target and are renamed into place only once
@@ -25,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 from numpy.typing import ArrayLike, NDArray
+
+from . import _core
 
 __all__ = ["FORMATS", "read_audio", "write_audio", "write_wav"]
 
@@ -99,20 +103,42 @@ def write_wav(
     return write_audio(path, audio, samplerate, subtype=subtype)
 
 
-def read_audio(path: str | os.PathLike[str]) -> tuple[NDArray[np.float32], int]:
-    """Reads an audio file (WAV, AIFF, FLAC, OGG/Vorbis, Opus, MP3) whole.
+#: Extensions read by the engine's decoder (symphonia) because libsndfile lacks their codecs.
+ENGINE_DECODED = (".m4a", ".mp4", ".aac", ".alac")
 
-    Returns float32 of shape (channels, frames) and the sample rate in Hz. A file that does
-    not exist, is empty, cannot be decoded, or holds fewer frames than its header says is
-    an error naming the file.
+
+def read_audio(
+    path: str | os.PathLike[str], samplerate: int | None = None
+) -> tuple[NDArray[np.float32], int]:
+    """Reads an audio file (WAV, AIFF, FLAC, OGG/Vorbis, Opus, MP3, AAC/ALAC in M4A) whole.
+
+    Returns float32 of shape (channels, frames) and the sample rate in Hz. With
+    ``samplerate`` (Hz), the audio is converted to that rate (the engine's band-limited
+    resampler) and that rate is returned. A file that does not exist, is empty, cannot be
+    decoded, or holds fewer frames than its header says is an error naming the file.
     """
     source = Path(path)
+    if samplerate is not None and (
+        not isinstance(samplerate, (int, np.integer)) or not 1_000 <= samplerate <= 768_000
+    ):
+        raise ValueError(f"cannot read {source}: samplerate must be in 1000..768000 Hz, got {samplerate!r}")
     if not source.exists():
         raise FileNotFoundError(f"cannot read {source}: it does not exist")
     if source.is_dir():
         raise IsADirectoryError(f"cannot read {source}: it is a folder")
     if source.stat().st_size == 0:
         raise ValueError(f"cannot read {source}: the file is empty")
+    if source.suffix.lower() in ENGINE_DECODED:
+        audio, rate = _core.load_audio(os.fspath(source), None if samplerate is None else int(samplerate))
+        return audio, rate
+    audio, rate = _read_libsndfile(source)
+    if samplerate is not None and samplerate != rate:
+        return _core.resample(audio, rate, int(samplerate)), int(samplerate)
+    return audio, rate
+
+
+def _read_libsndfile(source: Path) -> tuple[NDArray[np.float32], int]:
+    """``source`` read whole through libsndfile, its truncation and samples checked."""
     try:
         with sf.SoundFile(os.fspath(source)) as f:
             declared = _declared_frames(source, f)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from .clips import ClipNodes
 from .instruments import InstrumentNodes
 from .kernels import KernelNodes
 from .nodes import KINDS, N
@@ -41,7 +42,7 @@ class Scheduled:
         return self.action.node
 
 
-class Graph(Timed, InstrumentNodes, KernelNodes, SequenceParts):
+class Graph(Timed, InstrumentNodes, ClipNodes, KernelNodes, SequenceParts):
     """A patch under construction.
 
     >>> g = Graph()

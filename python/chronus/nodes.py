@@ -559,6 +559,71 @@ class Sampler(PlayedMixin, Node):
     dynamics = ParamSlot("dynamics", 7)
 
 
+class Clip(Node):
+    """Clip player: plays a region of a recording (the `data` option, at the engine's rate)
+    from the exact frame its gate rises, once or looped without a gap, forwards or reversed,
+    with equal-power fades, a gain, and optionally Signalsmith Stretch time-stretching and
+    pitch-shifting (independent of each other, both modulatable). Output: the recording's
+    channels. With the stretcher on, the output comes `latency` frames after the gate
+    (reported to the compiler).
+
+    Parameters (numbers, one number per lane, or signals):
+        gate: A rise above 0.5 starts the region from its first frame; a fall fades it
+            out (fade_out). [0.0 .. 1.0, default 0.0]
+        gain: Gain applied to the clip. [-200.0 .. 24.0 dB, default 0.0]
+        stretch: Time-stretch ratio (output length over input length: 1.25 plays 25 %
+            longer at the same pitch); read once a block; needs stretcher='on'. [0.25 ..
+            2.0, default 1.0]
+        semitones: Pitch shift in semitones at the same length; read once a block; needs
+            stretcher='on'. [-36.0 .. 36.0 st, default 0.0]
+
+    Options (fixed once built):
+        data: The recording: one row per frame, one column per channel, at the engine's
+            rate (or 'file'). (an array of 1 to 8 columns)
+        file: Instead of 'data': an audio file streamed from disk (the region forwards
+            only; memory bounded whatever its length). (a file path)
+        offset: First frame of the region in the recording (frames). [0 ..
+            1000000000000, default 0]
+        length: Frames in the region (0: to the end of the recording). [0 ..
+            1000000000000, default 0]
+        loop: 'on' repeats the region without a gap until the gate falls. (default
+            False)
+        reverse: 'on' plays the region from its last frame to its first. (default False)
+        fade_in: Equal-power fade at the start, seconds (of the recording). [0 .. 60,
+            default 0]
+        fade_out: Equal-power fade, seconds (of the recording): ends at the end of an
+            unlooped region, and starts when the gate falls. [0 .. 60, default 0.005]
+        stretcher: 'on' runs the clip through Signalsmith Stretch (stretch and semitones
+            take effect; adds its latency). (default False)
+    """
+
+    kind: ClassVar[str] = "clip"
+    gate = ParamSlot("gate", 0)
+    gain = ParamSlot("gain", 1)
+    stretch = ParamSlot("stretch", 2)
+    semitones = ParamSlot("semitones", 3)
+
+
+class Pitchshift(Node):
+    """Pitch shifter (Signalsmith Stretch): transposes its input by `semitones` at the same
+    length and tempo, all channels together (stereo stays coherent). Delays the signal by
+    its latency (about 0.1 s, reported to the compiler).
+
+    Inputs: ``input``.
+
+    Parameters (numbers, one number per lane, or signals):
+        semitones: Transposition in semitones, read once a block. [-36.0 .. 36.0 st,
+            default 0.0]
+
+    Options (fixed once built):
+        channels: Channels shifted together (0: as many as the input carries). [0 .. 8,
+            default 0]
+    """
+
+    kind: ClassVar[str] = "pitchshift"
+    semitones = ParamSlot("semitones", 0)
+
+
 class Transpose(Node):
     """Multiplies its input (a frequency) by 2^(semitones / 12): pitch modulation in musical
     units, such as vibrato, detune (cents are hundredths) or an envelope sweeping a filter's
@@ -1409,6 +1474,8 @@ KINDS: dict[str, type[Node]] = {
     "fm": Fm,
     "wavetable": Wavetable,
     "sampler": Sampler,
+    "clip": Clip,
+    "pitchshift": Pitchshift,
     "transpose": Transpose,
     "feedback": Feedback,
     "input": Input,
@@ -1915,6 +1982,36 @@ class NodeBuilders:
             {"level": level},
             {"bend_range": bend_range, "glide": glide, "velocity_curve": velocity_curve},
             {"voices": voices, "steal": steal, "mode": mode, "tuning": tuning},
+            name,
+        )
+
+    def pitchshift(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        semitones: ParamValue = 0.0,
+        *,
+        channels: float = 0,
+        name: str | None = None,
+    ) -> Pitchshift:
+        """Pitch shifter (Signalsmith Stretch): transposes its input by `semitones` at the same
+        length and tempo, all channels together (stereo stays coherent). Delays the signal by
+        its latency (about 0.1 s, reported to the compiler).
+
+        Inputs: ``input``.
+
+        Parameters (numbers, one number per lane, or signals):
+            semitones: Transposition in semitones, read once a block. [-36.0 .. 36.0 st,
+                default 0.0]
+
+        Options (fixed once built):
+            channels: Channels shifted together (0: as many as the input carries). [0 .. 8,
+                default 0]
+        """
+        return self._add(
+            Pitchshift,
+            {"in": input},
+            {"semitones": semitones},
+            {"channels": channels},
             name,
         )
 

@@ -421,6 +421,11 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
                         )))
                     }
                 }
+                (OptDefault::Path, None) => Ok(OptValue::Text(String::new())),
+                (OptDefault::Path, Some(OptValue::Text(v))) => Ok(OptValue::Text(v.clone())),
+                (OptDefault::Path, Some(v)) => {
+                    Err(Error::Invalid(format!("{name}: option '{}' must be a file path, got {v:?}", o.name)))
+                }
                 (OptDefault::Array { min_columns, .. }, None) => {
                     Ok(OptValue::Array(ArrayData::new(Vec::new(), *min_columns).expect("empty data fits any shape")))
                 }

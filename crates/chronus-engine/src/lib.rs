@@ -19,6 +19,7 @@ pub mod graph;
 pub mod kernel;
 pub mod limits;
 pub mod live;
+pub mod media;
 pub mod midi;
 pub mod node;
 pub mod nodes;

@@ -208,6 +208,8 @@ impl Renderer {
             &self.silence[..n * ic]
         };
         let block = &mut self.scratch[..n * self.channels];
+        // Streamed files wait for the disk here rather than play silence.
+        let _offline = crate::media::stream::OfflineRender::enter();
         self.processor.process_duplex(block, self.channels, inp, ic);
         self.processor.clear_midi();
         for (_, reader, c) in &mut self.collected {

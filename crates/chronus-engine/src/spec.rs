@@ -151,6 +151,9 @@ pub enum OptDefault {
     },
     /// One of a fixed set of names; the first is the default.
     Choice(&'static [&'static str]),
+    /// A file path (any text); the default is empty, which the node's build rejects if it
+    /// needs a file.
+    Path,
     /// An [`ArrayData`] whose column count lies in the inclusive range; the default is
     /// empty (no rows), which the node's build rejects if it needs data.
     Array {

@@ -14,8 +14,86 @@ use common::{every_node_graph, one_pole_kernel, opts};
 #[global_allocator]
 static ALLOC: AllocDisabler = AllocDisabler;
 
+/// C and C++ code linked into the engine (Signalsmith Stretch) allocates through `malloc`,
+/// which the Rust allocator check does not see: this binary defines `malloc` and friends
+/// itself, counting the calls a thread makes while it is flagged, then hands them to glibc.
+mod c_heap {
+    use std::cell::Cell;
+    use std::ffi::c_void;
+
+    extern "C" {
+        fn __libc_malloc(size: usize) -> *mut c_void;
+        fn __libc_calloc(n: usize, size: usize) -> *mut c_void;
+        fn __libc_realloc(p: *mut c_void, size: usize) -> *mut c_void;
+        fn __libc_free(p: *mut c_void);
+    }
+
+    // Per thread: tests run in parallel, and only the flagged thread's calls count.
+    thread_local! {
+        static WATCHED: Cell<bool> = const { Cell::new(false) };
+        static CALLS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn count() {
+        if WATCHED.with(|w| w.get()) {
+            CALLS.with(|c| c.set(c.get() + 1));
+        }
+    }
+
+    #[no_mangle]
+    extern "C" fn malloc(size: usize) -> *mut c_void {
+        count();
+        unsafe { __libc_malloc(size) }
+    }
+    #[no_mangle]
+    extern "C" fn calloc(n: usize, size: usize) -> *mut c_void {
+        count();
+        unsafe { __libc_calloc(n, size) }
+    }
+    #[no_mangle]
+    extern "C" fn realloc(p: *mut c_void, size: usize) -> *mut c_void {
+        count();
+        unsafe { __libc_realloc(p, size) }
+    }
+    #[no_mangle]
+    extern "C" fn free(p: *mut c_void) {
+        if !p.is_null() {
+            count();
+        }
+        unsafe { __libc_free(p) }
+    }
+
+    /// Runs `f` with this thread's `malloc`/`free` calls counted; returns their number.
+    pub fn calls_in(f: impl FnOnce()) -> usize {
+        let before = CALLS.with(|c| c.get());
+        WATCHED.with(|w| w.set(true));
+        f();
+        WATCHED.with(|w| w.set(false));
+        CALLS.with(|c| c.get()) - before
+    }
+}
+
 fn param(node: u32, param: u16, lane: Option<u16>, value: f32, ramp: Ramp, time: u64) -> Event {
     Event { time, kind: EventKind::Param { node, param, lane, value, ramp } }
+}
+
+#[test]
+fn the_c_heap_check_sees_malloc() {
+    extern "C" {
+        fn strdup(s: *const std::ffi::c_char) -> *mut std::ffi::c_char;
+    }
+    let calls = c_heap::calls_in(|| unsafe {
+        let copy = strdup(c"seen".as_ptr());
+        c_heap_free(copy.cast());
+    });
+    assert_eq!(calls, 2, "strdup's malloc and the free");
+}
+
+fn c_heap_free(p: *mut std::ffi::c_void) {
+    extern "C" {
+        fn free(p: *mut std::ffi::c_void);
+    }
+    unsafe { free(p) }
 }
 
 #[test]
@@ -40,43 +118,47 @@ fn process_loop_does_not_allocate() {
     let mut buffer = vec![0.0f32; 2 * 4096];
     let mut old = None;
     reset_violation_count();
-    assert_no_alloc(|| {
-        let mut t = 0u64;
-        for (i, frames) in [256usize, 100, 1, 4096, 333, 256, 17, 1024].iter().cycle().take(400).enumerate() {
-            let i = i as u64;
-            // Gates on/off per lane, mid-block ramps, jumps, default glides, a stale lane.
-            proc.push_event(param(adsr, 4, Some((i % 4) as u16), (i % 2) as f32, Ramp::Default, t + 7)).unwrap();
-            proc.push_event(param(svf, 1, None, 1.0 + (i % 5) as f32, Ramp::Frames(300), t + 31)).unwrap();
-            proc.push_event(param(saw, 0, Some(2), 200.0 + i as f32, Ramp::Jump, t + 3)).unwrap();
-            proc.push_event(param(biquad, 2, None, (i % 12) as f32, Ramp::Default, t)).unwrap();
-            proc.push_event(param(delay, 0, None, 0.005 + 0.001 * (i % 7) as f32, Ramp::Frames(50), t + 64)).unwrap();
-            proc.push_event(param(out, 0, None, 0.2, Ramp::Default, t.saturating_sub(10))).unwrap();
-            proc.push_event(param(kernel, 0, Some(1), 0.05 * (i % 3) as f32, Ramp::Frames(40), t + 9)).unwrap();
-            proc.push_event(param(9999, 0, None, 0.0, Ramp::Jump, t + 1)).unwrap();
-            let note = (40 + i % 50) as u8;
-            let channel = (i % 3) as u8;
-            for (dt, event) in [
-                (5, NodeEvent::NoteOn { channel, note, velocity: 0.8 }),
-                (90, NodeEvent::NoteOff { channel, note: note.wrapping_sub(7) }),
-                (11, NodeEvent::Control { channel, controller: 64, value: (i % 2) as f32 }),
-                (13, NodeEvent::PitchBend { channel, value: -0.5 }),
-            ] {
-                proc.push_event(Event { time: t + dt, kind: EventKind::Node { node: voices, event } }).unwrap();
+    let c_calls = c_heap::calls_in(|| {
+        assert_no_alloc(|| {
+            let mut t = 0u64;
+            for (i, frames) in [256usize, 100, 1, 4096, 333, 256, 17, 1024].iter().cycle().take(400).enumerate() {
+                let i = i as u64;
+                // Gates on/off per lane, mid-block ramps, jumps, default glides, a stale lane.
+                proc.push_event(param(adsr, 4, Some((i % 4) as u16), (i % 2) as f32, Ramp::Default, t + 7)).unwrap();
+                proc.push_event(param(svf, 1, None, 1.0 + (i % 5) as f32, Ramp::Frames(300), t + 31)).unwrap();
+                proc.push_event(param(saw, 0, Some(2), 200.0 + i as f32, Ramp::Jump, t + 3)).unwrap();
+                proc.push_event(param(biquad, 2, None, (i % 12) as f32, Ramp::Default, t)).unwrap();
+                proc.push_event(param(delay, 0, None, 0.005 + 0.001 * (i % 7) as f32, Ramp::Frames(50), t + 64))
+                    .unwrap();
+                proc.push_event(param(out, 0, None, 0.2, Ramp::Default, t.saturating_sub(10))).unwrap();
+                proc.push_event(param(kernel, 0, Some(1), 0.05 * (i % 3) as f32, Ramp::Frames(40), t + 9)).unwrap();
+                proc.push_event(param(9999, 0, None, 0.0, Ramp::Jump, t + 1)).unwrap();
+                let note = (40 + i % 50) as u8;
+                let channel = (i % 3) as u8;
+                for (dt, event) in [
+                    (5, NodeEvent::NoteOn { channel, note, velocity: 0.8 }),
+                    (90, NodeEvent::NoteOff { channel, note: note.wrapping_sub(7) }),
+                    (11, NodeEvent::Control { channel, controller: 64, value: (i % 2) as f32 }),
+                    (13, NodeEvent::PitchBend { channel, value: -0.5 }),
+                ] {
+                    proc.push_event(Event { time: t + dt, kind: EventKind::Node { node: voices, event } }).unwrap();
+                }
+                if i == 100 {
+                    proc.set_inspect(PROFILE | VALUES);
+                }
+                if i == 200 {
+                    old = Some(proc.swap_schedule(replacement.take().unwrap()));
+                }
+                if i == 300 {
+                    proc.set_inspect(VALUES);
+                }
+                proc.process(&mut buffer[..2 * frames], 2);
+                t += *frames as u64;
             }
-            if i == 100 {
-                proc.set_inspect(PROFILE | VALUES);
-            }
-            if i == 200 {
-                old = Some(proc.swap_schedule(replacement.take().unwrap()));
-            }
-            if i == 300 {
-                proc.set_inspect(VALUES);
-            }
-            proc.process(&mut buffer[..2 * frames], 2);
-            t += *frames as u64;
-        }
+        })
     });
     assert_eq!(violation_count(), 0, "the audio thread allocated or freed");
+    assert_eq!(c_calls, 0, "C or C++ code on the audio thread called malloc or free");
     assert!(buffer.iter().all(|x| x.is_finite()));
     assert!(buffer.iter().any(|x| *x != 0.0));
     assert!(proc.counters().late_events > 0 && proc.counters().orphan_events > 0);

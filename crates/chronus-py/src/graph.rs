@@ -8,7 +8,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::kernel::Kernel;
 use crate::song::CcMap;
-use crate::{param_dicts, to_py, GraphError};
+use crate::{args, param_dicts, to_py, GraphError};
 
 /// A float32 NumPy array of one or two dimensions as an [`ArrayData`] (a 1-D array is one
 /// column); `None` if `v` is no such array. The values are copied once, here.
@@ -223,8 +223,13 @@ impl Graph {
     /// Compiles the graph and returns a summary (output channels, lanes, latency in frames and
     /// channels of each output port per node, steps, buffers) without rendering; raises the same errors `render` would.
     #[pyo3(signature = (samplerate, blocksize))]
-    fn compile_info<'py>(&self, py: Python<'py>, samplerate: f64, blocksize: usize) -> PyResult<Bound<'py, PyDict>> {
-        let opts = CompileOptions { samplerate, max_block: blocksize, smoothing: 0.0 };
+    fn compile_info<'py>(
+        &self,
+        py: Python<'py>,
+        samplerate: f64,
+        blocksize: args::Blocksize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing: 0.0 };
         let schedule = engine::compile(&self.inner, &opts).map_err(to_py)?;
         let info = PyDict::new(py);
         info.set_item("output_channels", schedule.output_channels())?;

@@ -14,6 +14,7 @@ mod args;
 mod graph;
 mod kernel;
 mod live;
+mod media;
 mod song;
 
 use graph::Graph;
@@ -211,6 +212,10 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
                     od.set_item("default", choices[0])?;
                     od.set_item("choices", choices.to_vec())?;
                 }
+                engine::spec::OptDefault::Path => {
+                    od.set_item("default", "")?;
+                    od.set_item("path", true)?;
+                }
                 engine::spec::OptDefault::Array { min_columns, max_columns } => {
                     od.set_item("default", py.None())?;
                     od.set_item("columns", (min_columns, max_columns))?;
@@ -256,6 +261,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(live::midi_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
+    m.add_function(wrap_pyfunction!(media::load_audio, m)?)?;
+    m.add_function(wrap_pyfunction!(media::resample, m)?)?;
+    m.add("AudioFileError", m.py().get_type::<media::AudioFileError>())?;
     m.add_function(wrap_pyfunction!(analysis::analyze, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::beats_offline, m)?)?;
     m.add("GraphError", m.py().get_type::<GraphError>())?;

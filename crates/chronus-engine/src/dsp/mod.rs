@@ -12,6 +12,7 @@ pub mod rng;
 pub mod sinc;
 pub mod sine;
 pub mod smoother;
+pub mod stretch;
 pub mod sums;
 pub mod tone;
 pub mod wavetable;

@@ -4,6 +4,7 @@ mod adsr;
 mod analyzers;
 mod biquad;
 mod build_cache;
+mod clip;
 mod delay;
 mod effects;
 mod fm;
@@ -14,6 +15,7 @@ mod noise;
 mod osc;
 mod pan;
 pub(crate) mod params;
+mod pitchshift;
 mod sampler;
 mod svf;
 mod transpose;
@@ -111,6 +113,8 @@ static ALL: &[&NodeSpec] = &[
     &fm::FM,
     &wavetable::WAVETABLE,
     &sampler::SAMPLER,
+    &clip::CLIP,
+    &pitchshift::PITCHSHIFT,
     &transpose::TRANSPOSE,
     &FEEDBACK,
     &INPUT,

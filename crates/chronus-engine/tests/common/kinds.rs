@@ -41,6 +41,9 @@ pub enum Timing {
     OneBlock,
     /// Not at all: the input is a measurement, not audio to pass on (voices' level).
     Apart,
+    /// It has no audio input; its reported latency is from its gate rising (held up from
+    /// frame 0 by the fixture) to its first sound (the stretched clip player).
+    Gate,
 }
 
 fn none() -> Vec<(&'static str, OptValue)> {
@@ -87,6 +90,23 @@ fn recordings() -> Vec<(&'static str, OptValue)> {
     ]
 }
 
+/// A stereo recording for the clip player (a click, then two quieter tones: 2000 frames),
+/// looped through the stretcher so that every parameter (stretch and semitones too) takes
+/// effect; the click marks where the region starts.
+fn clip_recording() -> Vec<(&'static str, OptValue)> {
+    let tone: Vec<f32> = (0..2000)
+        .flat_map(|i| match i {
+            0 => [1.0, 1.0],
+            _ => [0.2 * (i as f32 * 0.05).sin(), 0.2 * (i as f32 * 0.07).cos()],
+        })
+        .collect();
+    vec![
+        ("data", OptValue::Array(ArrayData::new(tone, 2).unwrap())),
+        ("loop", OptValue::Text("on".into())),
+        ("stretcher", OptValue::Text("on".into())),
+    ]
+}
+
 /// The kinds the default recipe (the rig's audio into every input, default parameters)
 /// cannot build or play alone, and the tolerances some need, with the reasons.
 pub static FIXTURES: &[Fixture] = &[
@@ -98,6 +118,7 @@ pub static FIXTURES: &[Fixture] = &[
     Fixture { kind: "adsr", params: &[("gate", 1.0)], ..DEFAULT },
     Fixture { kind: "fm", params: &[("gate", 1.0), ("level2", 2.0), ("feedback", 1.0)], ..DEFAULT },
     Fixture { kind: "sampler", options: recordings, params: &[("gate", 1.0)], ..DEFAULT },
+    Fixture { kind: "clip", options: clip_recording, params: &[("gate", 1.0)], timing: Timing::Gate, ..DEFAULT },
     Fixture { kind: "wavetable", options: table, params: &[("position", 0.5)], ..DEFAULT },
     // Lowpasses: the impulse response peaks after the impulse, unless the corner is at the
     // top. A modulated svf tunes with a polynomial tangent (a cutoff a few millionths off).

@@ -112,6 +112,8 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     for port in ["freq", "note", "velocity", "gate", "trigger"] {
         g.connect_param(voices, port, sampler, port).unwrap();
     }
+    let clips = clips(&mut g, sine);
+    g.connect_input(clips, "out", mixer, "in8").unwrap();
     let sampled = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
     g.connect_input(sampler, "out", sampled, "in").unwrap();
     let sum = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
@@ -178,6 +180,45 @@ pub fn one_pole_kernel(name: &str) -> InstanceRef {
     let code = unsafe { KernelCode::new(name, one_pole, 2, 1, vec![("z".into(), 1)], Box::new(())) }.unwrap();
     let coef = KernelParam { name: "coef".into(), default: 0.1, min: 0.0, max: 1.0 };
     kernel::instance(Arc::new(code), &[coef]).unwrap()
+}
+
+/// Two stereo clips gated on and off by a 3 Hz square wave: one looped, reversed and faded
+/// (and pitch-shifted), one through the stretcher with its ratio and transposition swept by
+/// `lfo`. Returns their mono sum.
+pub fn clips(g: &mut Graph, lfo: NodeId) -> NodeId {
+    let tone: Vec<f32> = (0..6000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
+    let data = ArrayData::new(tone, 2).unwrap();
+    let gate = node(g, "square", &[("freq", &[3.0])], &[]);
+    let looped = node(
+        g,
+        "clip",
+        &[],
+        &[
+            ("data", OptValue::Array(data.clone())),
+            ("offset", OptValue::Num(100.0)),
+            ("length", OptValue::Num(3000.0)),
+            ("loop", text("on")),
+            ("reverse", text("on")),
+            ("fade_in", OptValue::Num(0.01)),
+        ],
+    );
+    let stretched = node(g, "clip", &[], &[("data", OptValue::Array(data)), ("stretcher", text("on"))]);
+    let ratio = node(g, "muladd", &[("mul", &[0.3]), ("add", &[1.2])], &[]);
+    g.connect_input(lfo, "out", ratio, "in").unwrap();
+    g.connect_param(ratio, "out", stretched, "stretch").unwrap();
+    let semitones = node(g, "muladd", &[("mul", &[5.0])], &[]);
+    g.connect_input(lfo, "out", semitones, "in").unwrap();
+    g.connect_param(semitones, "out", stretched, "semitones").unwrap();
+    let shifted = node(g, "pitchshift", &[], &[]);
+    g.connect_input(looped, "out", shifted, "in").unwrap();
+    g.connect_param(semitones, "out", shifted, "semitones").unwrap();
+    let sum = node(g, "sum", &[], &[]);
+    for clip in [looped, stretched] {
+        g.connect_param(gate, "out", clip, "gate").unwrap();
+        g.connect_input(clip, "out", sum, "in").unwrap();
+    }
+    g.connect_input(shifted, "out", sum, "in").unwrap();
+    sum
 }
 
 fn text(v: &str) -> OptValue {

@@ -1,0 +1,261 @@
+//! Reading audio files with symphonia: WAV, AIFF, FLAC, OGG/Vorbis, MP3, AAC and ALAC (in
+//! MP4/M4A), chunk by chunk, as interleaved `f32` frames at the file's own rate.
+//!
+//! Every failure is an [`Error::Invalid`] naming the file and what is wrong with it: missing,
+//! empty, not audio, truncated (fewer frames than its header announces) or garbled (packets
+//! that fail to decode, or samples far beyond full scale, which no valid encoding produces:
+//! a byte-garbled MP3 otherwise decodes to peaks of +27 dBFS).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo};
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+use symphonia::core::units::Time;
+
+use crate::error::{Error, Result};
+
+/// Largest magnitude a decoded sample may have: +12 dBFS. Lossy codecs overshoot full scale
+/// on clipped masters by a dB or two; anything this far beyond is garbage.
+pub const MAX_PEAK: f32 = 4.0;
+/// Most channels a file may have.
+pub const MAX_CHANNELS: usize = 64;
+/// Frames a file may fall short of the length its header gives before it counts as
+/// truncated (decoders may drop a partial last packet).
+const SHORT_ALLOWANCE: u64 = 4096;
+
+/// A file opened for decoding, read one packet at a time.
+pub struct MediaReader {
+    path: PathBuf,
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn Decoder>,
+    track: u32,
+    channels: usize,
+    samplerate: u32,
+    /// Frames the header announces, if it does.
+    frames: Option<u64>,
+    buffer: Option<SampleBuffer<f32>>,
+    /// Frames decoded since the start (or since the last seek), before the edit.
+    decoded: u64,
+    /// The container's edit (MP4 priming and padding), applied to what is returned.
+    edit: Option<super::mp4::Edit>,
+}
+
+/// An error about `path`.
+pub(crate) fn file_error(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::Invalid(format!("audio file {}: {what}", path.display()))
+}
+
+impl MediaReader {
+    /// Opens `path` and finds its first audio track.
+    pub fn open(path: &Path) -> Result<MediaReader> {
+        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => file_error(path, "does not exist"),
+            _ => file_error(path, format!("cannot be read: {e}")),
+        })?;
+        if meta.is_dir() {
+            return Err(file_error(path, "is a folder, not a file"));
+        }
+        if meta.len() == 0 {
+            return Err(file_error(path, "is empty (0 bytes)"));
+        }
+        let file = File::open(path).map_err(|e| file_error(path, format!("cannot be opened: {e}")))?;
+        let stream = MediaSourceStream::new(Box::new(file), Default::default());
+        let mut hint = Hint::new();
+        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+            hint.with_extension(ext);
+        }
+        let options = FormatOptions { enable_gapless: true, ..Default::default() };
+        let probed = symphonia::default::get_probe()
+            .format(&hint, stream, &options, &MetadataOptions::default())
+            .map_err(|e| file_error(path, format!("is not audio in a format Chronus reads ({e})")))?;
+        let format = probed.format;
+        let track = format
+            .tracks()
+            .iter()
+            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+            .ok_or_else(|| file_error(path, "holds no audio track"))?;
+        let params = &track.codec_params;
+        let decoder = symphonia::default::get_codecs()
+            .make(params, &DecoderOptions::default())
+            .map_err(|e| file_error(path, format!("uses a codec Chronus cannot decode ({e})")))?;
+        let samplerate = params.sample_rate.ok_or_else(|| file_error(path, "does not give its sample rate"))?;
+        let channels = params.channels.map_or(0, |c| c.count());
+        if channels > MAX_CHANNELS {
+            return Err(file_error(path, format!("has {channels} channels; at most {MAX_CHANNELS} are read")));
+        }
+        let is_mp4 = probed_is_mp4(path);
+        let edit = if is_mp4 { super::mp4::edit(path, samplerate) } else { None };
+        let frames = match (params.n_frames, edit) {
+            (Some(n), Some(e)) => Some(e.keep.unwrap_or(u64::MAX).min(n.saturating_sub(e.skip))),
+            (n, _) => n,
+        };
+        Ok(MediaReader {
+            edit,
+            path: path.to_owned(),
+            track: track.id,
+            frames,
+            format,
+            decoder,
+            channels,
+            samplerate,
+            buffer: None,
+            decoded: 0,
+        })
+    }
+
+    /// Channels per frame (0 until the first packet for formats that only say then).
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// The file's sample rate, Hz.
+    pub fn samplerate(&self) -> u32 {
+        self.samplerate
+    }
+
+    /// Frames the header announces, if it does.
+    pub fn frames(&self) -> Option<u64> {
+        self.frames
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends the next packet's frames (interleaved) to `out`; false at the end of the file.
+    pub fn next_chunk(&mut self, out: &mut Vec<f32>) -> Result<bool> {
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(p) => p,
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    self.check_complete()?;
+                    return Ok(false);
+                }
+                Err(e) => return Err(self.garbled(e)),
+            };
+            if packet.track_id() != self.track {
+                continue;
+            }
+            let decoded = match self.decoder.decode(&packet) {
+                Ok(d) => d,
+                Err(e) => return Err(self.garbled(e)),
+            };
+            let spec = *decoded.spec();
+            if decoded.frames() == 0 {
+                continue;
+            }
+            if self.channels == 0 {
+                self.channels = spec.channels.count();
+            } else if spec.channels.count() != self.channels {
+                return Err(file_error(&self.path, "changes its channel count midway"));
+            }
+            let buffer = match &mut self.buffer {
+                Some(b) if b.capacity() >= decoded.capacity() * self.channels => b,
+                slot => slot.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
+            };
+            buffer.copy_interleaved_ref(decoded);
+            let samples = buffer.samples();
+            if let Some(peak) = samples.iter().map(|x| x.abs()).find(|x| x.is_nan() || *x > MAX_PEAK) {
+                return Err(file_error(
+                    &self.path,
+                    format!(
+                        "is garbled: it decodes to a sample of {peak} ({:+.1} dBFS) near frame {}",
+                        20.0 * peak.log10(),
+                        self.decoded
+                    ),
+                ));
+            }
+            let n = (samples.len() / self.channels) as u64;
+            let (first, last) = match self.edit {
+                None => (0, n),
+                Some(e) => {
+                    let first = e.skip.saturating_sub(self.decoded).min(n);
+                    let end = e.keep.map_or(u64::MAX, |k| k + e.skip);
+                    (first, end.saturating_sub(self.decoded).clamp(first, n))
+                }
+            };
+            let ch = self.channels;
+            out.extend_from_slice(&samples[first as usize * ch..last as usize * ch]);
+            self.decoded += n;
+            if first == last && self.edit.is_some_and(|e| e.keep.is_some_and(|k| self.decoded >= k + e.skip)) {
+                return Ok(false);
+            }
+            return Ok(true);
+        }
+    }
+
+    /// Moves to frame `frame` (at the file's rate); the next chunk starts at or before it,
+    /// and the returned number of frames must be skipped to reach it exactly.
+    pub fn seek(&mut self, frame: u64) -> Result<u64> {
+        let time =
+            Time::new(frame / self.samplerate as u64, (frame % self.samplerate as u64) as f64 / self.samplerate as f64);
+        let seeked = self
+            .format
+            .seek(SeekMode::Accurate, SeekTo::Time { time, track_id: Some(self.track) })
+            .map_err(|e| file_error(&self.path, format!("cannot seek to frame {frame} ({e})")))?;
+        self.decoder.reset();
+        self.decoded = seeked.actual_ts;
+        Ok(seeked.required_ts.saturating_sub(seeked.actual_ts))
+    }
+
+    fn garbled(&self, e: SymError) -> Error {
+        match e {
+            SymError::IoError(e) => file_error(&self.path, format!("cannot be read near frame {} ({e})", self.decoded)),
+            e => file_error(&self.path, format!("is garbled near frame {} ({e})", self.decoded)),
+        }
+    }
+
+    fn check_complete(&self) -> Result<()> {
+        let decoded = self.decoded.saturating_sub(self.edit.map_or(0, |e| e.skip));
+        match self.frames {
+            Some(n) if decoded + SHORT_ALLOWANCE < n => Err(file_error(
+                &self.path,
+                format!("is truncated: it holds {decoded} of the {n} frames its header announces"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether `path` is an ISO base media file (MP4, M4A): its second box-header word is `ftyp`.
+fn probed_is_mp4(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head[4..8] == b"ftyp"
+}
+
+/// Decoded audio: interleaved frames and their format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audio {
+    /// Interleaved samples, `channels` per frame.
+    pub samples: Vec<f32>,
+    /// Channels per frame.
+    pub channels: usize,
+    /// Sample rate, Hz.
+    pub samplerate: u32,
+}
+
+impl Audio {
+    /// Number of frames.
+    pub fn frames(&self) -> usize {
+        self.samples.len() / self.channels.max(1)
+    }
+}
+
+/// Decodes the whole of `path` at its own rate.
+pub fn decode_file(path: &Path) -> Result<Audio> {
+    let mut reader = MediaReader::open(path)?;
+    let mut samples = Vec::with_capacity(reader.frames().unwrap_or(0).min(1 << 28) as usize * reader.channels());
+    while reader.next_chunk(&mut samples)? {}
+    if samples.is_empty() {
+        return Err(file_error(path, "holds no audio frames"));
+    }
+    Ok(Audio { samples, channels: reader.channels(), samplerate: reader.samplerate() })
+}

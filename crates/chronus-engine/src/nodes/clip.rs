@@ -1,0 +1,464 @@
+//! Clip player: a region of a recording played from the exact frame its gate rises, once or
+//! looped, forwards or reversed, with equal-power fades and a gain, optionally through a
+//! time-stretcher and pitch-shifter (Signalsmith Stretch) whose ratio and transposition
+//! follow their parameters block by block.
+//!
+//! The recording arrives as the array option `data` (one row per frame, one column per
+//! channel) at the engine's rate: [`crate::media::load`] decodes and converts files to it.
+//!
+//! The player is a [`Player`] that produces the clip's "dry" signal (region, loop, reverse,
+//! fades); without the stretcher that is the output. With it, each block the player
+//! advances by `frames / stretch` frames (an accumulator keeps the total exact, so a loop
+//! stays locked to the frames it started on) and the stretcher turns them into `frames`
+//! frames. The stretcher delays what it plays by its output latency, reported by
+//! [`Node::latency`]: a gate rising at frame `T` sounds the region's first frame at `T +
+//! latency` (a session starts such clips that much early). At a start the stretcher is
+//! primed ("seek") with the region's first input-latency frames, which puts the region's
+//! first frame exactly `latency` frames after the gate.
+
+use crate::dsp::stretch::Stretcher;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::media::stream::{StreamReader, StreamSpec};
+use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
+use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
+
+use super::effects::db_to_gain;
+use super::params::{params, ParamDef};
+use super::OUT;
+
+/// Most channels a clip may have.
+pub const MAX_CHANNELS: usize = 8;
+/// Stretch ratios allowed (output length over input length). Beyond 2 Signalsmith Stretch
+/// randomises its phases from a seed it draws itself, so that renders would differ from
+/// run to run and live would not equal offline: 2 is the most it is asked for (with an
+/// even hop, no hop takes fewer than half a hop of input).
+const MIN_RATIO: f32 = 0.25;
+const MAX_RATIO: f32 = 2.0;
+
+/// `clip(gate, gain, stretch, semitones; data, offset, length, loop, reverse, fade_in,
+/// fade_out, stretcher)`.
+pub static CLIP: NodeSpec = NodeSpec {
+    kind: "clip",
+    doc: "Clip player: plays a region of a recording (the `data` option, at the engine's rate) from \
+          the exact frame its gate rises, once or looped without a gap, forwards or reversed, with \
+          equal-power fades, a gain, and optionally Signalsmith Stretch time-stretching and \
+          pitch-shifting (independent of each other, both modulatable). Output: the recording's \
+          channels. With the stretcher on, the output comes `latency` frames after the gate \
+          (reported to the compiler).",
+    inputs: &[],
+    outputs: &[OUT],
+    params: ClipParams::SPECS,
+    options: &[
+        OptionSpec {
+            name: "data",
+            default: OptDefault::Array { min_columns: 1, max_columns: MAX_CHANNELS },
+            doc: "The recording: one row per frame, one column per channel, at the engine's rate (or 'file').",
+        },
+        OptionSpec {
+            name: "file",
+            default: OptDefault::Path,
+            doc: "Instead of 'data': an audio file streamed from disk (the region forwards only; \
+                  memory bounded whatever its length).",
+        },
+        OptionSpec {
+            name: "offset",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 1e12 },
+            doc: "First frame of the region in the recording (frames).",
+        },
+        OptionSpec {
+            name: "length",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 1e12 },
+            doc: "Frames in the region (0: to the end of the recording).",
+        },
+        OptionSpec {
+            name: "loop",
+            default: OptDefault::Choice(&["off", "on"]),
+            doc: "'on' repeats the region without a gap until the gate falls.",
+        },
+        OptionSpec {
+            name: "reverse",
+            default: OptDefault::Choice(&["off", "on"]),
+            doc: "'on' plays the region from its last frame to its first.",
+        },
+        OptionSpec {
+            name: "fade_in",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 60.0 },
+            doc: "Equal-power fade at the start, seconds (of the recording).",
+        },
+        OptionSpec {
+            name: "fade_out",
+            default: OptDefault::Num { default: 0.005, min: 0.0, max: 60.0 },
+            doc: "Equal-power fade, seconds (of the recording): ends at the end of an unlooped region, \
+                  and starts when the gate falls.",
+        },
+        OptionSpec {
+            name: "stretcher",
+            default: OptDefault::Choice(&["off", "on"]),
+            doc: "'on' runs the clip through Signalsmith Stretch (stretch and semitones take effect; \
+                  adds its latency).",
+        },
+    ],
+    input_rule: InputRule::Broadcast,
+    build,
+};
+
+params! {
+    /// Parameters of `clip`.
+    struct ClipParams {
+        gate: ParamDef {
+            default: 0.0,
+            min: 0.0,
+            max: 1.0,
+            unit: "",
+            smooth: false,
+            doc: "A rise above 0.5 starts the region from its first frame; a fall fades it out (fade_out).",
+        },
+        gain: ParamDef {
+            default: 0.0,
+            min: -200.0,
+            max: 24.0,
+            unit: "dB",
+            smooth: true,
+            doc: "Gain applied to the clip.",
+        },
+        stretch: ParamDef {
+            default: 1.0,
+            min: MIN_RATIO,
+            max: MAX_RATIO,
+            unit: "",
+            smooth: false,
+            doc: "Time-stretch ratio (output length over input length: 1.25 plays 25 % longer at the \
+                  same pitch); read once a block; needs stretcher='on'.",
+        },
+        semitones: ParamDef {
+            default: 0.0,
+            min: -36.0,
+            max: 36.0,
+            unit: "st",
+            smooth: false,
+            doc: "Pitch shift in semitones at the same length; read once a block; needs stretcher='on'.",
+        },
+    }
+}
+
+fn build(ctx: &BuildCtx) -> Result<Built> {
+    if ctx.lanes != 1 {
+        return Err(ctx.invalid(format!("a clip plays one region; its parameters have {} lanes", ctx.lanes)));
+    }
+    let (data, file) = (ctx.array("data"), ctx.text("file"));
+    let looping = ctx.text("loop") == "on";
+    let reverse = ctx.text("reverse") == "on";
+    let offset = ctx.num("offset") as usize;
+    let (source, channels, length) = match (data.is_empty(), file.is_empty()) {
+        (false, true) => {
+            let frames = data.rows();
+            if offset >= frames {
+                return Err(ctx.invalid(format!("offset {offset} is past the recording's {frames} frames")));
+            }
+            let length = match ctx.num("length") as usize {
+                0 => frames - offset,
+                n if offset + n <= frames => n,
+                n => {
+                    return Err(ctx.invalid(format!(
+                        "a region of {n} frames from frame {offset} does not fit the recording's {frames} frames"
+                    )))
+                }
+            };
+            (Source::Memory(data.share()), data.columns(), length)
+        }
+        (true, false) => {
+            if looping || reverse {
+                return Err(ctx.invalid("loops and reverse play from memory: give 'data' rather than 'file'"));
+            }
+            let spec = StreamSpec {
+                path: file.into(),
+                samplerate: ctx.samplerate as u32,
+                offset: offset as u64,
+                length: match ctx.num("length") as u64 {
+                    0 => None,
+                    n => Some(n),
+                },
+            };
+            let reader = StreamReader::open(spec).map_err(|e| ctx.invalid(e))?;
+            let channels = reader.channels();
+            if channels > MAX_CHANNELS {
+                return Err(ctx.invalid(format!("{file} has {channels} channels; a clip plays at most {MAX_CHANNELS}")));
+            }
+            let length = ctx.num("length") as usize;
+            (Source::Stream(reader), channels, if length == 0 { usize::MAX } else { length })
+        }
+        (true, true) => return Err(ctx.invalid("option 'data' or 'file' is required: give the recording or its file")),
+        (false, false) => return Err(ctx.invalid("give option 'data' or option 'file', not both")),
+    };
+    let fade = |name: &str| ((ctx.num(name) * ctx.samplerate).round() as usize).min(length);
+    let player = Player {
+        source,
+        channels,
+        offset,
+        length,
+        looping,
+        reverse,
+        fade_in: fade("fade_in"),
+        fade_out: fade("fade_out"),
+        state: State::Idle,
+        played: 0,
+    };
+    let stretcher = (ctx.text("stretcher") == "on").then(|| Stretched::new(channels, ctx.samplerate));
+    let node = Clip { player, stretcher, gate: false, scratch: vec![0.0; ctx.max_block * channels].into() };
+    Ok(Built { node: Box::new(node), output_channels: vec![channels] })
+}
+
+/// Where the player is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    Playing,
+    /// Fading out after the gate fell: frames of the fade done.
+    Stopping(usize),
+}
+
+/// Where the recording's frames come from.
+enum Source {
+    /// The whole recording, interleaved (loops and reverse need it).
+    Memory(Arc<[f32]>),
+    /// The region, streamed from disk from its first frame.
+    Stream(StreamReader),
+}
+
+/// The clip's dry signal: the region, looped or reversed, with its fades.
+struct Player {
+    source: Source,
+    channels: usize,
+    /// First frame of the region in a recording held in memory.
+    offset: usize,
+    /// Frames of the region (usize::MAX: a stream's, to the end of its file).
+    length: usize,
+    looping: bool,
+    reverse: bool,
+    fade_in: usize,
+    fade_out: usize,
+    state: State,
+    /// Frames of the region played since the start (loops keep counting).
+    played: usize,
+}
+
+/// Equal-power gain `t` of the way through a fade in (`sin(pi/2 t)`).
+#[inline]
+fn rise(t: f64) -> f32 {
+    (std::f64::consts::FRAC_PI_2 * t.clamp(0.0, 1.0)).sin() as f32
+}
+
+impl Player {
+    fn start(&mut self) {
+        self.state = State::Playing;
+        self.played = 0;
+        if let Source::Stream(reader) = &mut self.source {
+            reader.restart();
+        }
+    }
+
+    fn stop(&mut self) {
+        if self.state == State::Playing {
+            self.state = if self.fade_out == 0 { State::Idle } else { State::Stopping(0) };
+        }
+    }
+
+    fn active(&self) -> bool {
+        self.state != State::Idle
+    }
+
+    /// Writes the next `out.len() / channels` frames (silence once it is over) and moves on.
+    fn pull(&mut self, out: &mut [f32]) {
+        let ch = self.channels;
+        // A stream gives its frames in order; past its end they are silent.
+        let streamed = match &mut self.source {
+            Source::Stream(reader) if self.state != State::Idle => reader.read(out),
+            _ => 0,
+        };
+        for (f, frame) in out.chunks_exact_mut(ch).enumerate() {
+            let ended = match self.source {
+                Source::Memory(_) => !self.looping && self.played >= self.length,
+                Source::Stream(_) => f >= streamed,
+            };
+            if self.state == State::Idle || ended {
+                self.state = State::Idle;
+                frame.fill(0.0);
+                continue;
+            }
+            let mut gain = 1.0f32;
+            if self.played < self.fade_in {
+                gain *= rise((self.played as f64 + 0.5) / self.fade_in as f64);
+            }
+            if !self.looping && self.length - self.played <= self.fade_out {
+                gain *= rise(((self.length - self.played) as f64 - 0.5) / self.fade_out as f64);
+            }
+            if let State::Stopping(done) = &mut self.state {
+                gain *= rise(1.0 - (*done as f64 + 0.5) / self.fade_out as f64);
+                *done += 1;
+                if *done >= self.fade_out {
+                    self.state = State::Idle;
+                }
+            }
+            match &self.source {
+                Source::Memory(data) => {
+                    let k = if self.looping { self.played % self.length } else { self.played };
+                    let index = self.offset + if self.reverse { self.length - 1 - k } else { k };
+                    for (o, x) in frame.iter_mut().zip(&data[index * ch..(index + 1) * ch]) {
+                        *o = gain * x;
+                    }
+                }
+                Source::Stream(_) => frame.iter_mut().for_each(|x| *x *= gain),
+            }
+            self.played += 1;
+        }
+    }
+}
+
+/// The player through the stretcher, one hop at a time: each hop of output takes the next
+/// `hop / ratio` frames of the player (an accumulator keeps the total exact, so a loop stays
+/// locked to the frames it started on), at the ratio and transposition of the frame the hop
+/// starts on. Hops start on the gate's frame and follow each other, whatever the engine's
+/// blocks, so the output does not depend on the block size.
+struct Stretched {
+    stretcher: Stretcher,
+    channels: usize,
+    /// Input frames owed to the stretcher, fractional.
+    position: f64,
+    /// Input scratch: room for the most input frames a hop can take.
+    input: Box<[f32]>,
+    /// The current hop's output, and how much of it has been played.
+    output: Box<[f32]>,
+    played: usize,
+    /// What a start primes the stretcher with.
+    preroll: Box<[f32]>,
+    /// Output frames since the player went idle (the stretcher rings on for a while).
+    idle: usize,
+}
+
+impl Stretched {
+    fn new(channels: usize, samplerate: f64) -> Stretched {
+        let hop = Stretcher::hop_at(samplerate);
+        let max_input = (hop as f64 / MIN_RATIO as f64).ceil() as usize + 2;
+        let stretcher = Stretcher::new(channels, samplerate, max_input, hop);
+        Stretched {
+            channels,
+            position: 0.0,
+            input: vec![0.0; max_input * channels].into(),
+            output: vec![0.0; hop * channels].into(),
+            played: hop,
+            preroll: vec![0.0; stretcher.preroll() * channels].into(),
+            idle: usize::MAX,
+            stretcher,
+        }
+    }
+
+    /// Starts the region: primes the stretcher with the region's first input-latency
+    /// frames, so its first frame comes out after exactly the output latency.
+    fn start(&mut self, player: &mut Player, ratio: f32) {
+        let n = self.preroll.len();
+        let ahead = self.stretcher.input_latency() * self.channels;
+        self.preroll[..n - ahead].fill(0.0);
+        player.pull(&mut self.preroll[n - ahead..]);
+        self.stretcher.seek(&self.preroll, 1.0 / ratio.clamp(MIN_RATIO, MAX_RATIO) as f64);
+        self.position = 0.0;
+        self.played = self.stretcher.hop();
+        self.idle = 0;
+    }
+
+    /// Fills `out` (frames `from..` of the block) from the player, reading the ratio and
+    /// transposition at the frame each new hop starts on.
+    fn run(&mut self, player: &mut Player, p: &ClipParams<ParamView>, from: usize, out: &mut [f32]) {
+        let (ch, hop) = (self.channels, self.stretcher.hop());
+        let frames = out.len() / ch;
+        let mut f = 0;
+        while f < frames {
+            if self.played == hop && !player.active() {
+                // Once the player has been idle long enough for the stretcher to ring out,
+                // skip its work: silent hops.
+                self.idle = self.idle.saturating_add(hop);
+                if self.idle > self.stretcher.output_latency() + self.stretcher.preroll() + hop {
+                    self.output.fill(0.0);
+                    self.played = 0;
+                }
+            }
+            if self.played == hop {
+                let ratio = p.stretch.at(from + f, 0, 1).clamp(MIN_RATIO, MAX_RATIO);
+                self.stretcher.set_semitones(p.semitones.at(from + f, 0, 1).clamp(-36.0, 36.0));
+                let before = self.position.floor();
+                self.position += hop as f64 / ratio as f64;
+                let take = (self.position.floor() - before) as usize;
+                let input = &mut self.input[..take * ch];
+                player.pull(input);
+                self.stretcher.process(input, &mut self.output);
+                self.played = 0;
+            }
+            let n = (hop - self.played).min(frames - f);
+            out[f * ch..(f + n) * ch].copy_from_slice(&self.output[self.played * ch..(self.played + n) * ch]);
+            self.played += n;
+            f += n;
+        }
+    }
+}
+
+struct Clip {
+    player: Player,
+    stretcher: Option<Stretched>,
+    gate: bool,
+    /// Output of one run before the gain.
+    scratch: Box<[f32]>,
+}
+
+impl Clip {
+    fn render(&mut self, p: &ClipParams<ParamView>, from: usize, to: usize, out: &mut [f32]) {
+        let ch = self.player.channels;
+        let dry = &mut self.scratch[..(to - from) * ch];
+        match &mut self.stretcher {
+            None => self.player.pull(dry),
+            Some(s) => s.run(&mut self.player, p, from, dry),
+        }
+        let gain = p.gain;
+        let steady = gain.as_const().map(|g| db_to_gain(g[0]));
+        for (f, (o, x)) in out[from * ch..to * ch].chunks_exact_mut(ch).zip(dry.chunks_exact(ch)).enumerate() {
+            let g = steady.unwrap_or_else(|| db_to_gain(gain.at(from + f, 0, 1)));
+            for (o, x) in o.iter_mut().zip(x) {
+                *o = g * x;
+            }
+        }
+    }
+}
+
+impl Node for Clip {
+    fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
+        let frames = io.frames;
+        let p = ClipParams::from(io.params);
+        let out = &mut *io.outputs[0];
+        let last = if p.gate.as_const().is_some() { 1 } else { frames };
+        let mut from = 0;
+        for f in 0..last {
+            let on = p.gate.at(f, 0, 1) > 0.5;
+            if on == self.gate {
+                continue;
+            }
+            if f > from {
+                self.render(&p, from, f, out);
+                from = f;
+            }
+            self.gate = on;
+            if on {
+                self.player.start();
+                if let Some(s) = &mut self.stretcher {
+                    s.start(&mut self.player, p.stretch.at(f, 0, 1));
+                }
+            } else {
+                self.player.stop();
+            }
+        }
+        self.render(&p, from, frames, out);
+    }
+
+    fn latency(&self) -> usize {
+        self.stretcher.as_ref().map_or(0, |s| s.stretcher.output_latency())
+    }
+}

@@ -1,0 +1,68 @@
+//! Audio files through the engine's decoder (symphonia) and resampler (rubato).
+
+use std::path::PathBuf;
+
+use chronus_engine as engine;
+use numpy::{PyArray1, PyArrayMethods};
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+create_exception!(
+    _core,
+    AudioFileError,
+    PyValueError,
+    "An audio file that is missing, empty, truncated, garbled or in a format Chronus cannot read; \
+     the message names the file."
+);
+
+/// Decodes `path` (WAV, AIFF, FLAC, OGG/Vorbis, MP3, AAC/ALAC in MP4) and converts it to
+/// `samplerate` Hz if given; returns float32 of shape (channels, frames) and the rate in Hz.
+/// The GIL is released while it decodes.
+#[pyfunction]
+#[pyo3(signature = (path, samplerate=None))]
+pub(crate) fn load_audio(py: Python<'_>, path: PathBuf, samplerate: Option<u32>) -> PyResult<(Bound<'_, PyAny>, u32)> {
+    let audio = py
+        .detach(move || match samplerate {
+            Some(rate) => engine::media::load(&path, rate),
+            None => engine::media::decode_file(&path),
+        })
+        .map_err(|e| AudioFileError::new_err(e.to_string()))?;
+    let (channels, frames) = (audio.channels, audio.frames());
+    let mut planar = vec![0.0f32; audio.samples.len()];
+    for (f, frame) in audio.samples.chunks_exact(channels).enumerate() {
+        for (c, x) in frame.iter().enumerate() {
+            planar[c * frames + f] = *x;
+        }
+    }
+    let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;
+    Ok((array.into_any(), audio.samplerate))
+}
+
+/// `audio` (float32, shape (channels, frames)) converted from `source` Hz to `target` Hz with
+/// the engine's resampler; returns float32 of shape (channels, ceil(frames * target / source)).
+#[pyfunction]
+pub(crate) fn resample<'py>(
+    py: Python<'py>,
+    audio: numpy::PyReadonlyArray2<'py, f32>,
+    source: u32,
+    target: u32,
+) -> PyResult<Bound<'py, PyAny>> {
+    let view = audio.as_array();
+    let (channels, frames) = view.dim();
+    let mut interleaved = vec![0.0f32; channels * frames];
+    for ((c, f), x) in view.indexed_iter() {
+        interleaved[f * channels + c] = *x;
+    }
+    let out = py
+        .detach(move || engine::media::convert(&interleaved, channels, source, target))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let n = out.len() / channels.max(1);
+    let mut planar = vec![0.0f32; out.len()];
+    for (f, frame) in out.chunks_exact(channels).enumerate() {
+        for (c, x) in frame.iter().enumerate() {
+            planar[c * n + f] = *x;
+        }
+    }
+    Ok(PyArray1::from_vec(py, planar).reshape([channels, n])?.into_any())
+}
