@@ -17,6 +17,7 @@ generated files match the engine)::
 from __future__ import annotations
 
 import keyword
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -185,6 +186,8 @@ def option_arg(o: dict[str, Any]) -> str:
         return f"{o['name']}: ArrayLike | None = None"
     if o.get("path"):
         return f"{o['name']}: str | os.PathLike[str] | None = None"
+    if o.get("integer"):
+        return f"{o['name']}: int = {o['default']}"
     return f"{o['name']}: float = {num(o['default'])}"
 
 
@@ -360,7 +363,18 @@ def load_core() -> Any:
 def generate() -> dict[Path, str]:
     """The generated files and their contents, from the engine built into ``chronus._core``."""
     specs = dict(load_core().node_specs())
-    return {NODES_PY: nodes_module(specs), NODES_MD: reference(specs)}
+    return {NODES_PY: ruff_format(NODES_PY, nodes_module(specs)), NODES_MD: reference(specs)}
+
+
+def ruff_format(path: Path, text: str) -> str:
+    """``text`` as ``ruff format`` leaves it, so the written file is already lint-clean."""
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(path), "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def main() -> None:

@@ -20,6 +20,9 @@ for features in "" jack cpal os-midi; do
     cargo clippy -p chronus-engine --no-default-features --features "$features" --all-targets -q -- -D warnings
 done
 cargo test --workspace -q
+# The real backends' callback threads under the allocation checker (null and JACK).
+cargo clippy -p chronus-engine --features alloc-check --all-targets -q -- -D warnings
+cargo test -p chronus-engine --features alloc-check --test callback_alloc -q
 # The engine's API documentation builds without a warning (missing docs are linted too).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p chronus-engine -q
 .venv/bin/ruff check python tests examples bench scripts

@@ -42,6 +42,9 @@ def test_bad_durations_and_settings():
     for bad in (-1.0, 0.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="seconds must be a positive duration"):
             cx.render(g, bad)
+    for bad in (0.0, -48000.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="samplerate must be a positive, finite number of Hz"):
+            cx.render(g, 0.1, bad)  # type: ignore[arg-type]
     with pytest.raises(cx.GraphError, match=r"blocksize 8 frames is outside \[16, 4096\]"):
         cx.render(g, 1.0, blocksize=8)
     with pytest.raises(ValueError, match=r"at \(seconds\) must be >= 0"):

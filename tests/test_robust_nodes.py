@@ -174,3 +174,30 @@ def test_recordings_and_tables_holding_nan_are_refused():
     with pytest.raises(cx.GraphError, match=r"wavetable.*option 'table' holds NaN"):
         g.output(g.wavetable(table[None, :], freq=220.0))
         cx.render(g, 0.1, SR)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"keys": (100, 10)}, r"zone keys .* got \(100, 10\)"),
+        ({"keys": (0, 128)}, "zone keys"),
+        ({"velocities": (0.5, 2.0)}, "zone velocities"),
+        ({"samplerate": 0.0}, "zone samplerate must be a positive number of Hz, got 0.0"),
+        ({"root": float("nan")}, "zone root"),
+        ({"loop": (10, 5)}, r"zone loop must satisfy 0 <= start < end <= 1000"),
+        ({"loop": (0, 10**6)}, "zone loop"),
+        ({"loop": (100, 200), "crossfade": 150}, "zone crossfade"),
+        ({"crossfade": -3}, "zone crossfade"),
+    ],
+)
+def test_a_zone_out_of_range_is_refused_where_it_is_made(settings, message):
+    fields = {"samplerate": float(SR), **settings}
+    with pytest.raises(ValueError, match=message):
+        cx.Zone(np.zeros(1000, np.float32), **fields)
+
+
+def test_a_tempo_map_with_a_beat_that_is_not_finite_is_refused():
+    with pytest.raises(ValueError, match="tempo change 1 is at beat nan"):
+        cx.TempoMap([(0, 120), (float("nan"), 60)])
+    with pytest.raises(ValueError, match="tempo change 1 is at beat inf"):
+        cx.TempoMap([(0, 120), (float("inf"), 60)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import time
@@ -12,16 +13,16 @@ from pathlib import Path
 import numpy as np
 
 from . import _core, analysis_cli
-from .audio import write_audio
 from .control import describe, serve, to_dot
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
 from .inspect_live import NodeProfile
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import MidiFileError, read_midi
-from .patch import PatchError, load_patch
+from .patch import DEFAULT_TIMEOUT, PatchError, load_patch
 from .presets import PRESETS
-from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, render
+from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE
+from .stream import render_to_file, renderer
 
 
 def _db(x: float) -> str:
@@ -29,17 +30,42 @@ def _db(x: float) -> str:
 
 
 def _render_to_file(graph: Graph, seconds: float, out: Path, samplerate: int, blocksize: int) -> str:
+    """Renders straight into ``out``, block by block (memory flat in the length), and sums
+    up the result."""
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"seconds must be a positive duration, got {seconds}")
     start = time.perf_counter()
-    audio = render(graph, seconds, samplerate, blocksize)
+    metered = _Metered(renderer(graph, seconds, samplerate, blocksize))
+    render_to_file(metered, out, samplerate)  # type: ignore[arg-type]
+    peak, energy, frames, channels = metered.peak, metered.energy, metered.frames, metered.channels
     elapsed = time.perf_counter() - start
-    write_audio(out, audio, samplerate)
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    rms = float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if audio.size else 0.0
+    rms = math.sqrt(energy / max(frames * channels, 1))
     speed = seconds / elapsed if elapsed > 0 else float("inf")
     return (
-        f"wrote {out}: {seconds:.2f} s, {audio.shape[0]} ch, {samplerate} Hz | peak {_db(peak)} | "
+        f"wrote {out}: {seconds:.2f} s, {channels} ch, {samplerate} Hz | peak {_db(peak)} | "
         f"RMS {_db(rms)} | rendered in {elapsed:.3f} s = {speed:.0f}x real time"
     )
+
+
+class _Metered:
+    """A renderer whose chunks are measured (peak, energy) as they pass."""
+
+    def __init__(self, renderer: _core.Renderer) -> None:
+        self._renderer = renderer
+        self.channels = renderer.channels
+        self.peak, self.energy, self.frames = 0.0, 0.0, 0
+
+    @property
+    def remaining(self) -> int:
+        return self._renderer.remaining
+
+    def next(self, frames: int) -> np.ndarray:
+        block = self._renderer.next(frames)
+        if block.size:
+            self.peak = max(self.peak, float(np.max(np.abs(block))))
+            self.energy += float(np.sum(np.square(block, dtype=np.float64)))
+            self.frames += block.shape[1]
+        return block
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -48,23 +74,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    if Path(args.patch).suffix.lower() in (".mid", ".midi"):
-        graph, length = _midi_graph(args.patch, args.instrument)
+    suffix = Path(args.patch).suffix.lower()
+    if suffix in (".mid", ".midi"):
+        graph, length = _midi_graph(args.patch, args.instrument, whole=args.seconds is None)
         seconds = args.seconds if args.seconds is not None else length
+    elif suffix != ".py":
+        raise PatchError(
+            f"refusing to run {args.patch}: only Python files ending in .py are run as patches "
+            "(a patch file is code), and MIDI files end in .mid"
+        )
     else:
-        patch = load_patch(args.patch)
+        patch = load_patch(args.patch, timeout=args.timeout)
         graph = patch.graph
         seconds = args.seconds if args.seconds is not None else (patch.seconds or 10.0)
     print(_render_to_file(graph, seconds, Path(args.output), args.samplerate, args.blocksize))
     return 0
 
 
-def _midi_graph(path: str, instrument: str) -> tuple[Graph, float]:
+#: Longest MIDI song ``chronus render`` plays by itself, in seconds.
+MAX_MIDI_SECONDS = 24 * 3600.0
+
+
+def _midi_graph(path: str, instrument: str, *, whole: bool = True) -> tuple[Graph, float]:
     """A graph playing the MIDI file at ``path`` on a preset; and its length with a release
     tail, in seconds."""
     if instrument not in PRESETS:
         raise ValueError(f"unknown instrument '{instrument}' (instruments: {', '.join(PRESETS)})")
     song = read_midi(path)
+    if whole and song.seconds > MAX_MIDI_SECONDS:
+        raise MidiFileError(
+            f"{path} lasts {song.seconds / 3600:.1f} hours (its last note ends at beat {song.beats:g}); "
+            f"MIDI renders are limited to {MAX_MIDI_SECONDS / 3600:g} hours (--seconds renders a part)"
+        )
     graph = Graph()
     graph.tempo = song.tempo
     graph.play(PRESETS[instrument](graph), song)
@@ -72,7 +113,7 @@ def _midi_graph(path: str, instrument: str) -> tuple[Graph, float]:
 
 
 def _cmd_play(args: argparse.Namespace) -> int:
-    patch = load_patch(args.patch)
+    patch = load_patch(args.patch, timeout=args.timeout)
     with Engine(
         patch.graph,
         backend=args.backend,
@@ -141,7 +182,7 @@ def _mtime(path: Path) -> int | None:
 def _reload(live: Engine, path: Path) -> None:
     """Runs the patch file again and swaps its graph in; a broken file keeps the old one."""
     try:
-        patch = load_patch(path)
+        patch = load_patch(path, timeout=DEFAULT_TIMEOUT)
         live.replace(patch.graph, midi_target=patch.midi_target)
     except (PatchError, _core.GraphError, _core.CycleError, _core.QueueFullError, ValueError) as err:
         print(f"not reloaded, still playing the previous graph: {err}", flush=True)
@@ -231,8 +272,28 @@ def _cmd_latency(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chronus", description="Chronus audio engine.")
+    parser = argparse.ArgumentParser(
+        prog="chronus",
+        description="Chronus audio engine.",
+        epilog="Patch files are Python code: render and play run them with your rights, so only "
+        "use patch files you trust.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    def seconds_arg(text: str) -> float:
+        value = float(text)
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+        return value
+
+    def timeout_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--timeout",
+            type=seconds_arg,
+            default=DEFAULT_TIMEOUT,
+            help="longest the patch file may take to build its graph, in seconds "
+            f"(default {DEFAULT_TIMEOUT:g})",
+        )
 
     def engine_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--samplerate", type=int, default=DEFAULT_SAMPLERATE, help="sample rate in Hz")
@@ -244,15 +305,20 @@ def _parser() -> argparse.ArgumentParser:
     engine_args(demo)
     demo.set_defaults(func=_cmd_demo)
 
-    rend = sub.add_parser("render", help="render a patch file to a WAV file")
-    rend.add_argument("patch", help="patch file (defines patch() or graph), or a MIDI file (.mid)")
+    rend = sub.add_parser("render", help="render a patch file (Python code) or a MIDI file to an audio file")
+    rend.add_argument(
+        "patch",
+        help="patch file ending in .py (Python code, run as is: only run patch files you trust; "
+        "defines patch() or graph), or a MIDI file (.mid)",
+    )
     rend.add_argument(
         "--instrument", default="poly_saw", help=f"instrument for MIDI files ({', '.join(PRESETS)})"
     )
-    rend.add_argument("-o", "--output", required=True, help="WAV file to write")
+    rend.add_argument("-o", "--output", required=True, help="audio file to write (.wav, .flac, ...)")
     rend.add_argument(
         "--seconds", type=float, default=None, help="length in seconds (default: the patch's own)"
     )
+    timeout_arg(rend)
     engine_args(rend)
     rend.set_defaults(func=_cmd_render)
 
@@ -264,9 +330,14 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--blocksize", type=int, default=DEFAULT_BLOCKSIZE, help="block size in frames")
 
-    play = sub.add_parser("play", help="play a patch file live until Ctrl-C, printing load and xruns")
-    play.add_argument("patch", help="patch file (defines patch() or graph)")
-    play.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    play = sub.add_parser(
+        "play", help="play a patch file (Python code) live until Ctrl-C, printing load and xruns"
+    )
+    play.add_argument(
+        "patch", help="patch file ending in .py (Python code, run as is: only run patch files you trust)"
+    )
+    play.add_argument("--seconds", type=seconds_arg, default=None, help="stop after this many seconds")
+    timeout_arg(play)
     play.add_argument(
         "--watch",
         action="store_true",

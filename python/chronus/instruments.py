@@ -13,6 +13,7 @@ outputs (one lane per voice) drive ordinary nodes, which then run every voice as
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -365,6 +366,27 @@ class Zone:
     loop: tuple[int, int] | None = None
     crossfade: int = 0
     mode: str | None = None
+
+    def __post_init__(self) -> None:
+        frames = np.shape(self.data)[-1] if np.ndim(self.data) else 0
+        lo, hi = self.keys
+        if not (lo == int(lo) and hi == int(hi) and 0 <= lo <= hi <= 127):
+            raise ValueError(f"zone keys must be whole MIDI notes, 0 <= low <= high <= 127, got {self.keys}")
+        vlo, vhi = self.velocities
+        if not 0.0 <= vlo <= vhi <= 1.0:
+            raise ValueError(f"zone velocities must satisfy 0 <= low <= high <= 1, got {self.velocities}")
+        if not (math.isfinite(self.samplerate) and self.samplerate > 0):
+            raise ValueError(f"zone samplerate must be a positive number of Hz, got {self.samplerate}")
+        if not (math.isfinite(self.root) and 0.0 <= self.root <= 127.0):
+            raise ValueError(f"zone root must be a MIDI note in [0, 127], got {self.root}")
+        if self.loop is not None:
+            start, end = self.loop
+            if not 0 <= start < end <= frames:
+                raise ValueError(
+                    f"zone loop must satisfy 0 <= start < end <= {frames} (frames recorded), got {self.loop}"
+                )
+        if not 0 <= self.crossfade <= (self.loop[0] if self.loop else frames):
+            raise ValueError(f"zone crossfade must be 0 to the loop start in frames, got {self.crossfade}")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], **settings: object) -> Zone:

@@ -227,6 +227,8 @@ class Engine(Timed, Inspecting):
     # -- MIDI ---------------------------------------------------------------------------
     def route_midi(self, target: Node | None, *, channel: int | None = None) -> None:
         """Sends incoming MIDI on ``channel`` (None: every channel) to ``target``."""
+        if channel is not None and not (isinstance(channel, int) and 0 <= channel <= 15):
+            raise ValueError(f"channel must be a MIDI channel 0..15 or None (every channel), got {channel!r}")
         node = None if target is None else target.id
         for ch in range(16) if channel is None else [channel]:
             self._routes[ch] = node
@@ -274,12 +276,14 @@ class Engine(Timed, Inspecting):
             time.sleep(0.01)
         raise TimeoutError(f"no MIDI controller moved within {timeout} s")
 
-    def start_midi_record(self) -> None:
-        """Starts recording incoming MIDI with sample-clock timestamps."""
-        self._core.start_midi_record()
+    def start_midi_record(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Starts recording incoming MIDI with sample-clock timestamps; with ``path`` the
+        messages stream into that MIDI file as they arrive (readable at every second)."""
+        self._core.start_midi_record(None if path is None else os.fspath(path))
 
     def stop_midi_record(self) -> list[tuple[int, bytes]]:
-        """Stops recording; returns [(frame, message bytes)] (see :func:`save_midi_recording`)."""
+        """Stops recording; returns [(frame, message bytes)] (see :func:`save_midi_recording`);
+        empty for a recording streamed to a file, which is complete when this returns."""
         return [(frame, bytes(b)) for frame, b in self._core.stop_midi_record()]
 
     # -- editing ------------------------------------------------------------------------
@@ -358,9 +362,12 @@ class Engine(Timed, Inspecting):
         input_underruns, node_resets (blocks after which a filter, delay or reverb found its
         state NaN or infinite and started afresh), ignored_samples (NaN or infinite samples
         meters left out), beat/bpm/playing of the transport and cued (events waiting for
-        their beat)."""
+        their beat), commands_deferred (callbacks that left commands for the next one),
+        skipped_track_events (events of a looping track too dense to play within a block),
+        audio_panics and faulted (a panic on the audio thread, caught: the engine then
+        plays silence and refuses further calls)."""
         stats = self._core.snapshot()
-        del stats["peak"], stats["rms"]
+        del stats["peak"], stats["rms"], stats["callback_histogram"]
         return stats
 
     def meters(self) -> dict[str, list[float]]:
@@ -374,20 +381,83 @@ class Engine(Timed, Inspecting):
 
     # -- recording ----------------------------------------------------------------------
     def start_capture(self, *, with_input: bool = False, slack: float = 10.0) -> None:
-        """Starts recording exactly what the engine outputs (and, ``with_input``, the device
-        input), from inside the audio thread; ``slack`` seconds may wait in the ring."""
-        self._core.start_capture(with_input, slack)
+        """Starts recording into memory exactly what the engine outputs (and, ``with_input``,
+        the device input), from inside the audio thread; ``slack`` seconds (at most 60) may
+        wait in the ring. To stream a take to a file as it goes, use :meth:`record`."""
+        source = "both" if with_input else "output"
+        self._core.start_capture(source, float(slack))
 
     def stop_capture(self) -> tuple[np.ndarray, int]:
-        """Stops recording; returns float32 (channels, frames) and the frame of the engine
-        clock at which the recording starts. Frames lost to a slow reader raise an error
-        after everything recorded is returned in the exception's ``audio`` attribute."""
-        audio, start, overruns = self._core.stop_capture()
+        """Stops the capture :meth:`start_capture` began; returns float32 (channels, frames)
+        and the frame of the engine clock at which it starts. Frames lost to a slow reader
+        raise an error after everything recorded is returned in the exception's ``audio``
+        attribute. (A recording to a file is stopped by its :class:`Take`.)"""
+        audio, start, overruns, _, path = self._core.stop_capture()
+        if audio is None:
+            raise RuntimeError(f"the recording to {path} was a file take; it is closed now")
         if overruns:
             err = RuntimeError(f"the capture lost {overruns} frames because its reader fell behind")
             err.audio = audio  # type: ignore[attr-defined]
             raise err
-        return audio, (start or 0)
+        return audio, start or 0
+
+    def record(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        source: str = "output",
+        bits: int | None = None,
+        slack: float = 10.0,
+    ) -> Take:
+        """Records to a WAV or FLAC file as the engine plays, from a worker thread: the file
+        is readable at least once a second (header and data flushed), so even a killed
+        process leaves everything up to the last second; memory stays flat however long
+        the take. ``source`` is "output", "input" (the device input) or "both" (output
+        channels, then input channels); ``bits`` 16, 24 or 32 (float, WAV only; default:
+        32 for WAV, 24 for FLAC). Returns a :class:`Take`; call its ``stop()``.
+
+        >>> take = live.record("take.flac", source="both")   # doctest: +SKIP
+        >>> info = take.stop()                               # doctest: +SKIP
+        """
+        self._core.start_capture(source, float(slack), os.fspath(path), bits)
+        return Take(self, Path(path))
+
+
+class Take:
+    """A recording streaming to a file (see :meth:`Engine.record`)."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self._engine = engine
+        self.path = path
+        self._result: dict[str, Any] | None = None
+
+    def status(self) -> dict[str, Any]:
+        """Progress while it runs: frames written, overruns (frames lost because the writer
+        fell behind), path, and error (a write failure, such as a full disk) or None."""
+        if self._result is not None:
+            return self._result
+        status = self._engine._core.capture_status()
+        if status is None:
+            raise RuntimeError(f"the recording to {self.path} is no longer running")
+        return dict(status)
+
+    def stop(self) -> dict[str, Any]:
+        """Stops the recording and closes the file; returns path, frames, start (frame of
+        the engine clock of its first frame) and overruns. Raises if frames were lost."""
+        if self._result is None:
+            _, start, overruns, frames, _ = self._engine._core.stop_capture()
+            self._result = {"path": self.path, "frames": frames, "start": start or 0, "overruns": overruns}
+            if overruns:
+                raise RuntimeError(
+                    f"the recording to {self.path} lost {overruns} frames (the writer fell behind)"
+                )
+        return self._result
+
+    def __enter__(self) -> Take:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class Transport:

@@ -7,6 +7,7 @@ tempo and time-signature meta events); this module turns its ticks into beats.
 from __future__ import annotations
 
 import os
+import warnings
 from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ from .tempo import TempoMap, TimeSignature
 
 class MidiFileError(ValueError):
     """A MIDI file that cannot be read; the message names the file and the problem."""
+
+
+class MidiFileWarning(UserWarning):
+    """Something in a MIDI file that was read with a repair (named in the message)."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,18 @@ def read_midi(path: str | os.PathLike[str]) -> MidiSong:
     controls: list[Control] = []
     bends: list[Bend] = []
     sounding: dict[tuple[int, int], deque[tuple[float, float]]] = defaultdict(deque)
+    end = 0.0
     for track in mf.tracks:
         tick = 0
         for msg in track:
             tick += msg.time
             beat = tick / ppq
+            end = max(end, beat)
             if msg.type == "set_tempo":
+                if msg.tempo <= 0:
+                    raise MidiFileError(
+                        f"cannot read MIDI file {path}: a tempo of {msg.tempo} µs per beat at beat {beat:g}"
+                    )
                 tempos[beat] = mido.tempo2bpm(msg.tempo)
             elif msg.type == "time_signature":
                 signatures[beat] = TimeSignature(beat, msg.numerator, msg.denominator)
@@ -105,9 +116,23 @@ def read_midi(path: str | os.PathLike[str]) -> MidiSong:
                 controls.append(Control(beat, msg.control, msg.value / 127, msg.channel))
             elif msg.type == "pitchwheel":
                 bends.append(Bend(beat, msg.pitch / 8192 if msg.pitch < 0 else msg.pitch / 8191, msg.channel))
+    # Notes left on at the end of the song are closed there (at least a beat long).
+    unclosed = [(key, start) for key, starts in sounding.items() for start in starts]
+    for (channel, pitch), (start, velocity) in unclosed:
+        notes.append(Note(pitch, start, max(end - start, 1.0), velocity, channel))
+    if unclosed:
+        warnings.warn(
+            f"{path}: {len(unclosed)} note(s) have no note-off; they end at the end of the song "
+            f"(beat {end:g}, or a beat after they start)",
+            MidiFileWarning,
+            stacklevel=2,
+        )
     tempos.setdefault(0.0, 120.0)
     signatures.setdefault(0.0, TimeSignature(0.0))
-    tempo = TempoMap(sorted(tempos.items()), sorted(signatures.values(), key=lambda s: s.beat))
+    try:
+        tempo = TempoMap(sorted(tempos.items()), sorted(signatures.values(), key=lambda s: s.beat))
+    except ValueError as err:
+        raise MidiFileError(f"cannot read MIDI file {path}: {err}") from None
     notes.sort(key=lambda n: (n.beat, n.pitch))
     return MidiSong(
         notes, tempo, sorted(controls, key=lambda c: c.beat), sorted(bends, key=lambda b: b.beat), path

@@ -1558,8 +1558,8 @@ class NodeBuilders:
         self,
         color: Literal["white", "pink"] = "white",
         *,
-        seed: float = 0,
-        channels: float = 1,
+        seed: int = 0,
+        channels: int = 1,
         name: str | None = None,
     ) -> Noise:
         """Noise. White: uniform in [-1, 1) (-4.8 dBFS RMS). Pink: white through a cascade of
@@ -1646,7 +1646,7 @@ class NodeBuilders:
         self,
         input: Signal | Sequence[Signal] | None = None,
         *,
-        channels: float = 1,
+        channels: int = 1,
         name: str | None = None,
     ) -> Sum:
         """Sums the channels of its input down to `channels` outputs: input channel c goes to
@@ -1840,7 +1840,7 @@ class NodeBuilders:
 
     def voices(
         self,
-        voices: float = 8,
+        voices: int = 8,
         level: Signal | Sequence[Signal] | None = None,
         bend_range: ParamValue = 2.0,
         glide: ParamValue = 0.0,
@@ -1916,7 +1916,7 @@ class NodeBuilders:
 
     def feedback(
         self,
-        channels: float = 1,
+        channels: int = 1,
         *,
         name: str | None = None,
     ) -> Feedback:
@@ -1939,9 +1939,9 @@ class NodeBuilders:
 
     def input(
         self,
-        channels: float = 1,
+        channels: int = 1,
         *,
-        offset: float = 0,
+        offset: int = 0,
         name: str | None = None,
     ) -> Input:
         """Audio from the device input (or from the array given to an offline render): `channels`
@@ -2190,7 +2190,7 @@ class NodeBuilders:
         feedback: ParamValue = 0.0,
         mix: ParamValue = 0.5,
         *,
-        stages: float = 4,
+        stages: int = 4,
         spread: float = 0.25,
         name: str | None = None,
     ) -> Phaser:
@@ -2381,7 +2381,7 @@ class NodeBuilders:
         mix: ParamValue = 1.0,
         *,
         shape: Literal["tanh", "soft", "hard", "fold"] = "tanh",
-        oversample: float = 1,
+        oversample: int = 1,
         name: str | None = None,
     ) -> Distortion:
         """Waveshaper y = shape(drive x) per lane. Shapes: tanh; soft (cubic, 1.5 x - 0.5 x^3, flat

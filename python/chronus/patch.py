@@ -1,5 +1,8 @@
 """Patch files: Python files that describe a graph for ``chronus render`` and ``chronus play``.
 
+A patch file is code: loading one runs it with all the rights of the user running
+``chronus``, so only load patch files you trust. Only files ending in ``.py`` are run.
+
 A patch file defines either a function ``patch()`` that returns a :class:`chronus.Graph`,
 or a module-level variable ``graph``. It may also define ``seconds`` (default render
 length in seconds) and ``midi_target`` (the node that hears ``chronus play --midi-in``;
@@ -8,9 +11,13 @@ by default the graph's only voice allocator).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import runpy
+import signal
+import threading
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,15 +39,66 @@ class Patch:
     midi_target: Node | None = None
 
 
-def load_patch(path: str | os.PathLike[str]) -> Patch:
-    """Runs the patch file at ``path`` and returns its graph."""
+#: Longest a patch file may take to build its graph, in seconds (``chronus --timeout``).
+DEFAULT_TIMEOUT = 30.0
+
+
+class _Timeout(BaseException):
+    """Raised inside a patch that runs past its time (a BaseException, so that a patch's own
+    ``except Exception`` cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None, path: Path) -> Iterator[None]:
+    """Interrupts the code inside after ``seconds`` (None: no limit) with a PatchError.
+
+    Uses a real-time interval timer (SIGALRM), so it needs the main thread of a Unix
+    process; elsewhere a limit cannot be enforced and asking for one is an error.
+    """
+    if seconds is None:
+        yield
+        return
+    if not (seconds > 0 and seconds < float("inf")):
+        raise ValueError(f"timeout must be a positive number of seconds, got {seconds}")
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        raise PatchError(f"{path}: a loading timeout needs the main thread of a Unix process")
+
+    def expire(signum: int, frame: object) -> None:
+        raise _Timeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Timeout:
+        raise PatchError(f"{path} did not finish building its graph within {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def load_patch(path: str | os.PathLike[str], *, timeout: float | None = None) -> Patch:
+    """Runs the patch file at ``path`` (Python code: only files ending in ``.py``) and
+    returns its graph; ``timeout`` bounds, in seconds, how long building it may take."""
     path = Path(path)
+    if path.suffix.lower() != ".py":
+        raise PatchError(
+            f"{path} is not a patch file: patch files are Python code ending in .py, and only "
+            "those are run (MIDI files are rendered with --instrument)"
+        )
     if not path.is_file():
         raise PatchError(f"patch file {path} does not exist")
     try:
-        namespace = runpy.run_path(str(path), run_name="__chronus_patch__")
-        build = namespace.get("patch")
-        graph = build() if callable(build) else namespace.get("graph")
+        with _time_limit(timeout, path):
+            namespace = runpy.run_path(str(path), run_name="__chronus_patch__")
+            build = namespace.get("patch")
+            graph = build() if callable(build) else namespace.get("graph")
+    except PatchError:
+        raise
+    except SystemExit as err:
+        raise PatchError(
+            f"{path} exited (SystemExit({err.code!r})) instead of defining patch() or graph"
+        ) from None
     except Exception as err:
         lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == str(path)]
         where = f" (line {lines[-1]})" if lines else ""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
+from typing import overload
 
 import numpy as np
 
@@ -15,6 +18,34 @@ DEFAULT_BLOCKSIZE = 256
 DEFAULT_SMOOTHING = 0.005
 
 
+@overload
+def render(
+    graph: Graph,
+    seconds: float,
+    samplerate: int = ...,
+    blocksize: int = ...,
+    *,
+    smoothing: float = ...,
+    input: np.ndarray | None = ...,
+    out: None = None,
+    subtype: str | None = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def render(
+    graph: Graph,
+    seconds: float,
+    samplerate: int = ...,
+    blocksize: int = ...,
+    *,
+    smoothing: float = ...,
+    input: np.ndarray | None = ...,
+    out: str | os.PathLike[str],
+    subtype: str | None = ...,
+) -> Path: ...
+
+
 def render(
     graph: Graph,
     seconds: float,
@@ -23,7 +54,9 @@ def render(
     *,
     smoothing: float = DEFAULT_SMOOTHING,
     input: np.ndarray | None = None,
-) -> np.ndarray:
+    out: str | os.PathLike[str] | None = None,
+    subtype: str | None = None,
+) -> np.ndarray | Path:
     """Renders ``seconds`` of ``graph`` offline: its timeline, tracks and tempo map play from
     the first frame with the transport running, exactly as a live :class:`chronus.Engine`
     plays them from its start.
@@ -39,19 +72,40 @@ def render(
         smoothing: default glide of parameter changes in seconds (0 turns it off).
         input: audio for ``g.input()`` nodes, shape (channels, frames) or (frames,);
             silence after its end.
+        out: an audio file (.wav, .flac, .ogg, ...) to stream the render into, block by
+            block, instead of returning it: memory stays flat however long the render
+            (a render held in memory is refused when it would not fit). WAV files past
+            4 GB are written as RF64.
+        subtype: the file's sample format (libsndfile subtype such as "PCM_24"; default:
+            float for WAV, the format's own otherwise).
 
     Returns:
-        float32 array of shape (channels, frames).
+        float32 array of shape (channels, frames), or the path written when ``out`` is given.
     """
+    args = _job(graph, seconds, samplerate, blocksize, smoothing, input)
+    if out is not None:
+        from .stream import render_to_file
+
+        return render_to_file(_core.Renderer(*args), out, samplerate, subtype)
+    return _core.render(*args)
+
+
+def _job(
+    graph: Graph,
+    seconds: float,
+    samplerate: int,
+    blocksize: int,
+    smoothing: float,
+    input: np.ndarray | None,
+) -> tuple[_core.Graph, _core.Song, int, float, int, float, np.ndarray | None]:
+    """The arguments of ``_core.render`` (and ``_core.Renderer``) for a render of ``graph``."""
     if not isinstance(graph, Graph):
         raise TypeError(f"render() needs a chronus.Graph, got {type(graph).__name__}")
     if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"seconds must be a positive duration, got {seconds!r}")
-    if not (isinstance(samplerate, (int, float)) and samplerate > 0):
-        raise ValueError(f"samplerate must be a positive number of Hz, got {samplerate!r}")
+    if not (isinstance(samplerate, (int, float)) and math.isfinite(samplerate) and samplerate > 0):
+        raise ValueError(f"samplerate must be a positive, finite number of Hz, got {samplerate!r}")
     frames = round(seconds * samplerate)
     source = None if input is None else _checked_audio(input, "render input")
     song = graph.song(samplerate)
-    return _core.render(
-        graph._core, song, frames, float(samplerate), int(blocksize), float(smoothing), source
-    )
+    return (graph._core, song, frames, float(samplerate), blocksize, float(smoothing), source)

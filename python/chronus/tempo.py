@@ -50,6 +50,8 @@ class TempoMap:
         starts: list[float] = []
         seconds: list[float] = []
         for i, (beat, bpm) in enumerate(changes):
+            if not math.isfinite(beat):
+                raise ValueError(f"tempo change {i} is at beat {beat}; beats must be finite")
             if not 0 < bpm <= 10_000:
                 raise ValueError(f"tempo {bpm} bpm at beat {beat} is outside (0, 10000]")
             if i and beat < changes[i - 1][0]:

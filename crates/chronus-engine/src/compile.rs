@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{Error, Result};
 use crate::graph::{Edge, Graph, NodeId, Sink};
+use crate::limits;
 use crate::node::{BuildCtx, Repairs};
 use crate::nodes;
 use crate::param::ParamState;
@@ -258,9 +259,10 @@ impl<'g> Compiler<'g> {
         let inspector = Inspector::new(self.slots.iter().map(|s| (s.id, s.signature.outputs.as_slice())));
         Ok(Schedule {
             inspector,
-            buffers: self.capacity.iter().map(|c| vec![0.0; c * max_block].into()).collect(),
+            // Every page written here, so the audio thread never faults on a new buffer.
+            buffers: self.capacity.iter().map(|c| limits::resident_zeros(c * max_block)).collect(),
             fills: vec![Fill::Full; self.capacity.len()],
-            silence: vec![0.0; self.max_silence * max_block].into(),
+            silence: limits::resident_zeros(self.max_silence * max_block),
             slots: self.slots,
             steps: self.steps,
             index,
@@ -270,6 +272,8 @@ impl<'g> Compiler<'g> {
             fade,
             next: None,
             origins: Vec::new(),
+            generation: 0,
+            plan: None,
             feeds: self.feeds,
             repairs: Repairs::default(),
         })

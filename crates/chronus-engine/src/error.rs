@@ -21,6 +21,9 @@ pub enum Error {
     /// An audio backend or device that cannot be found, opened or driven.
     #[error("{0}")]
     Device(String),
+    /// A size that would take more memory than the system has (checked before allocating).
+    #[error("{0}")]
+    Memory(String),
 }
 
 /// Shorthand for results in this crate.

@@ -116,8 +116,29 @@ impl Graph {
             let known: Vec<_> = nodes::all().iter().map(|s| s.kind).collect();
             Error::Unknown(format!("unknown node kind '{kind}' (known: {})", known.join(", ")))
         })?;
+        self.insert_spec(spec, options, instance, label)
+    }
+
+    /// Adds a node of a kind that is not in the registry ([`nodes::all`]): one a host
+    /// defines for itself, or a test's.
+    pub fn add_spec(
+        &mut self,
+        spec: &'static NodeSpec,
+        options: &[(&str, OptValue)],
+        label: Option<&str>,
+    ) -> Result<NodeId> {
+        self.insert_spec(spec, options, None, label)
+    }
+
+    fn insert_spec(
+        &mut self,
+        spec: &'static NodeSpec,
+        options: &[(&str, OptValue)],
+        instance: Option<InstanceRef>,
+        label: Option<&str>,
+    ) -> Result<NodeId> {
         let id = self.next_id;
-        let name = label.map_or_else(|| format!("{kind}#{id}"), str::to_owned);
+        let name = label.map_or_else(|| format!("{}#{id}", spec.kind), str::to_owned);
         let options = resolve_options(spec, &name, options)?;
         let mut desc = NodeDesc { spec, options, params: Vec::new(), label: label.map(str::to_owned), instance };
         desc.params = desc.params().iter().map(|p| vec![p.default]).collect();
@@ -371,12 +392,22 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
             let value = given.iter().rev().find(|(k, _)| *k == o.name).map(|(_, v)| v);
             match (&o.default, value) {
                 (OptDefault::Num { default, .. }, None) => Ok(OptValue::Num(*default)),
+                (OptDefault::Int { default, .. }, None) => Ok(OptValue::Num(*default as f64)),
                 (OptDefault::Choice(choices), None) => Ok(OptValue::Text(choices[0].to_owned())),
                 (OptDefault::Num { min, max, .. }, Some(OptValue::Num(v))) => {
                     if v.is_finite() && *v >= *min && *v <= *max {
                         Ok(OptValue::Num(*v))
                     } else {
                         Err(Error::Invalid(format!("{name}: option '{}' = {v} is outside [{min}, {max}]", o.name)))
+                    }
+                }
+                (OptDefault::Int { min, max, .. }, Some(OptValue::Num(v))) => {
+                    if v.fract() == 0.0 && *v >= *min as f64 && *v <= *max as f64 {
+                        Ok(OptValue::Num(*v))
+                    } else if v.is_finite() && v.fract() != 0.0 {
+                        Err(Error::Invalid(format!("{name}: option '{}' must be a whole number, got {v}", o.name)))
+                    } else {
+                        Err(Error::Invalid(format!("{name}: option '{}' = {v} is outside {min}..{max}", o.name)))
                     }
                 }
                 (OptDefault::Choice(choices), Some(OptValue::Text(v))) => {
@@ -412,7 +443,7 @@ fn resolve_options(spec: &NodeSpec, name: &str, given: &[(&str, OptValue)]) -> R
                 (OptDefault::Array { .. }, Some(v)) => {
                     Err(Error::Invalid(format!("{name}: option '{}' must be an array, got {v:?}", o.name)))
                 }
-                (OptDefault::Num { .. }, Some(v)) => {
+                (OptDefault::Num { .. } | OptDefault::Int { .. }, Some(v)) => {
                     Err(Error::Invalid(format!("{name}: option '{}' must be a number, got {v:?}", o.name)))
                 }
                 (OptDefault::Choice(choices), Some(v)) => Err(Error::Invalid(format!(

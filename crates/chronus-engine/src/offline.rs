@@ -4,6 +4,7 @@ use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
 use crate::graph::Graph;
+use crate::limits;
 use crate::processor::Processor;
 use crate::sequence::Song;
 
@@ -42,42 +43,134 @@ pub struct RenderJob<'a> {
     pub song: Song,
 }
 
-/// Renders `job` with `graph`.
+/// Renders `job` with `graph` into memory (refused, naming its size, when that would not
+/// fit: render long pieces through a [`Renderer`] instead).
 pub fn render(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Rendered> {
-    let RenderJob { frames, input, song } = job;
-    let schedule = compile(graph, opts)?;
-    let channels = schedule.output_channels();
-    if channels == 0 {
-        return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
-    }
-    check_song(graph, |n| schedule.lanes(n), &song)?;
-    let mut processor = Processor::new(schedule, EVENT_CAPACITY);
-    processor.load_song(song, true);
-    // Planar output, filled block by block from a small interleaved scratch.
-    let mut samples = vec![0.0f32; frames * channels];
-    let mut scratch = vec![0.0f32; opts.max_block * channels];
-    let in_ch = input.channels;
-    let mut padded = Vec::new();
-    if in_ch > 0 && input.samples.len() < frames * in_ch {
-        padded = input.samples.to_vec();
-        padded.resize(frames * in_ch, 0.0);
-    }
-    let input_samples = if padded.is_empty() { input.samples } else { &padded };
-    let mut done = 0;
-    while done < frames {
-        let n = (frames - done).min(opts.max_block);
-        let inp = if in_ch > 0 { &input_samples[done * in_ch..(done + n) * in_ch] } else { &[][..] };
-        let block = &mut scratch[..n * channels];
-        processor.process_duplex(block, channels, inp, in_ch);
-        for (c, plane) in samples.chunks_exact_mut(frames).enumerate() {
-            for (o, x) in plane[done..done + n].iter_mut().zip(block.iter().skip(c).step_by(channels)) {
-                *o = *x;
-            }
-        }
-        processor.clear_midi();
-        done += n;
-    }
+    let frames = job.frames;
+    let mut renderer = Renderer::new(graph, opts, job)?;
+    let channels = renderer.channels();
+    let what = format!(
+        "a render of {:.6} s ({frames} frames) of {channels} channels held in memory",
+        frames as f64 / opts.samplerate
+    );
+    let mut samples = limits::zeroed::<f32>(&what, frames.saturating_mul(channels))
+        .map_err(|e| Error::Memory(format!("{e} (render to a file to stream it instead)")))?;
+    renderer.next_planar(&mut samples, frames);
     Ok(Rendered { samples, channels })
+}
+
+/// An offline render produced chunk by chunk, so that memory stays flat however long the
+/// render (a file written as it goes, a consumer reading a stream). The engine runs the
+/// same blocks whatever the chunk sizes, so the samples are those of [`render`], bit for bit.
+pub struct Renderer {
+    processor: Processor,
+    /// Device-like input, interleaved (`in_channels` per frame).
+    input: Vec<f32>,
+    in_channels: usize,
+    channels: usize,
+    frames: usize,
+    /// Frames the engine has rendered.
+    done: usize,
+    /// Frames handed out.
+    handed: usize,
+    max_block: usize,
+    /// The last engine block, interleaved: `ready` frames, `taken` of them handed out.
+    scratch: Vec<f32>,
+    ready: usize,
+    taken: usize,
+    /// One block of input past the input's end.
+    silence: Vec<f32>,
+}
+
+impl Renderer {
+    /// Compiles `graph`, checks the job's song, and gets ready to render `job.frames` frames.
+    pub fn new(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Renderer> {
+        let RenderJob { frames, input, song } = job;
+        let schedule = compile(graph, opts)?;
+        let channels = schedule.output_channels();
+        if channels == 0 {
+            return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
+        }
+        check_song(graph, |n| schedule.lanes(n), &song)?;
+        let mut processor = Processor::new(schedule, EVENT_CAPACITY);
+        processor.load_song(song, true);
+        let in_channels = if input.samples.is_empty() { 0 } else { input.channels };
+        Ok(Renderer {
+            processor,
+            input: input.samples.to_vec(),
+            in_channels,
+            channels,
+            frames,
+            done: 0,
+            handed: 0,
+            max_block: opts.max_block,
+            scratch: vec![0.0; opts.max_block * channels],
+            ready: 0,
+            taken: 0,
+            silence: vec![0.0; opts.max_block * in_channels],
+        })
+    }
+
+    /// Output channels.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Frames still to hand out.
+    pub fn remaining(&self) -> usize {
+        self.frames - self.handed
+    }
+
+    /// Renders the next `min(n, remaining)` frames into `out`, planar with a stride of `n`
+    /// (channel `c` at `out[c * n..]`; `out` holds `n * channels` values). Returns how many
+    /// frames were rendered (0 once done).
+    pub fn next_planar(&mut self, out: &mut [f32], n: usize) -> usize {
+        let want = n.min(self.remaining());
+        let mut got = 0;
+        while got < want {
+            if self.taken == self.ready {
+                self.ready = self.block();
+                self.taken = 0;
+            }
+            let take = (self.ready - self.taken).min(want - got);
+            let ch = self.channels;
+            for (c, plane) in out.chunks_exact_mut(n).take(ch).enumerate() {
+                let src = self.scratch[self.taken * ch..(self.taken + take) * ch].iter().skip(c).step_by(ch);
+                for (o, x) in plane[got..got + take].iter_mut().zip(src) {
+                    *o = *x;
+                }
+            }
+            self.taken += take;
+            got += take;
+        }
+        self.handed += want;
+        want
+    }
+
+    /// Renders the next engine block into `scratch`; returns its length.
+    fn block(&mut self) -> usize {
+        let done = self.done;
+        let n = (self.frames - done).min(self.max_block);
+        let ic = self.in_channels;
+        // Input for these frames: the given samples, silence past their end.
+        let available = (self.input.len() / ic.max(1)).saturating_sub(done).min(n);
+        let inp: &[f32] = if ic == 0 {
+            &[]
+        } else if available == n {
+            &self.input[done * ic..(done + n) * ic]
+        } else {
+            self.silence[..n * ic].fill(0.0);
+            if available > 0 {
+                self.silence[..available * ic].copy_from_slice(&self.input[done * ic..(done + available) * ic]);
+            }
+            &self.silence[..n * ic]
+        };
+        let block = &mut self.scratch[..n * self.channels];
+        self.processor.process_duplex(block, self.channels, inp, ic);
+        self.processor.clear_midi();
+        self.done += n;
+        n
+    }
 }
 
 /// Checks everything a song sends against the graph and the compiled lane counts

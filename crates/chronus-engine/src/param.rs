@@ -71,7 +71,8 @@ impl ParamState {
             lanes: current.iter().map(|&v| Lane { value: v as f64, step: 0.0, target: v, remaining: 0 }).collect(),
             moving: 0,
             current,
-            scratch: vec![0.0; max_block * lanes].into(),
+            // Pre-faulted: the audio thread's first write must not take a page fault.
+            scratch: crate::limits::resident_zeros(max_block * lanes),
             varying: false,
             smooth_frames,
             range: Range { min: spec.min, max: spec.max, default: spec.default },

@@ -24,12 +24,18 @@ pub struct Counters {
     pub passes: u64,
     /// Events that arrived while the future-event queue was full, and were not applied.
     pub dropped_events: u64,
+    /// Events taken from the caller's queue ([`Processor::push_event`]) so far, applied or
+    /// orphaned: a sender that counts what it pushed knows how much room is left.
+    pub events_done: u64,
     /// Schedules swapped in.
     pub swaps: u64,
     /// Declicked edits whose crossfade finished and handed over to the edited graph.
     pub crossfades: u64,
     /// MIDI messages that found the per-callback MIDI buffers full.
     pub dropped_midi: u64,
+    /// Track events skipped because a looping track was too dense to play within a block
+    /// (see [`crate::sequence::MAX_TRACK_EVENTS_PER_BLOCK`]).
+    pub skipped_track_events: u64,
     /// Blocks after which a node found its state non-finite and reset it (summed over
     /// nodes; per node: [`Schedule::repairs`]).
     pub node_resets: u64,
@@ -58,7 +64,12 @@ pub type StampedMidi = (u64, NodeEvent);
 /// Runs a [`Schedule`] against the sample clock.
 pub struct Processor {
     schedule: Box<Schedule>,
+    /// Future events from the caller (the control thread, an offline job): the caller can
+    /// count its own room (see [`Counters::events_done`]).
     events: EventQueue,
+    /// Future events the engine makes itself (the transport's tracks and releases, MIDI
+    /// input): full only when a burst outruns its room, each loss counted.
+    internal: EventQueue,
     clock: u64,
     counters: Counters,
     transport: Option<Box<Transport>>,
@@ -73,11 +84,13 @@ pub struct Processor {
 }
 
 impl Processor {
-    /// A processor starting at frame 0 that can hold `event_capacity` future events.
+    /// A processor starting at frame 0 that can hold `event_capacity` future events from
+    /// its caller, and as many of its own.
     pub fn new(schedule: Schedule, event_capacity: usize) -> Self {
         Processor {
             schedule: Box::new(schedule),
             events: EventQueue::with_capacity(event_capacity),
+            internal: EventQueue::with_capacity(event_capacity),
             clock: 0,
             counters: Counters::default(),
             transport: None,
@@ -113,6 +126,14 @@ impl Processor {
     /// Queues an event; gives it back if the queue is full. Never allocates.
     pub fn push_event(&mut self, event: Event) -> Result<(), Event> {
         self.events.push(event)
+    }
+
+    /// Queues an event the engine made itself (MIDI input); counts it dropped if there is
+    /// no room. Never allocates.
+    pub(crate) fn push_internal(&mut self, event: Event) {
+        if self.internal.push(event).is_err() {
+            self.counters.dropped_events += 1;
+        }
     }
 
     /// Replaces the schedule at this block boundary, carrying over the state of nodes that
@@ -185,7 +206,7 @@ impl Processor {
     /// loop, play state and cued events; see [`Transport::take_over`]); returns the old
     /// one, to be dropped off the audio thread.
     pub fn continue_transport(&mut self, mut transport: Box<Transport>) -> Option<Box<Transport>> {
-        let Processor { transport: old, events, counters, clock, .. } = self;
+        let Processor { transport: old, internal: events, counters, clock, .. } = self;
         if let Some(old) = old.as_deref_mut() {
             transport.take_over(old, *clock, &mut |e: Event| {
                 if events.push(e).is_err() {
@@ -209,7 +230,7 @@ impl Processor {
 
     /// Applies a transport command at the current frame.
     pub fn transport_command(&mut self, command: TransportCommand) {
-        let Processor { transport, events, counters, clock, .. } = self;
+        let Processor { transport, internal: events, counters, clock, .. } = self;
         let Some(t) = transport.as_deref_mut() else { return };
         let mut push = |e: Event| {
             if events.push(e).is_err() {
@@ -291,31 +312,32 @@ impl Processor {
         let start = self.clock;
         let end = start + frames as u64;
         if let Some(t) = self.transport.as_deref_mut() {
-            let (events, counters) = (&mut self.events, &mut self.counters);
-            t.run(start, end, &mut |e| {
+            let (events, counters) = (&mut self.internal, &mut self.counters);
+            let skipped = t.run(start, end, &mut |e| {
                 if events.push(e).is_err() {
                     counters.dropped_events += 1;
                 }
             });
+            counters.skipped_track_events += skipped;
         }
         let mut pos = 0;
         while pos < frames {
             let now = start + pos as u64;
             // The timeline first, so events on one frame apply in the same order live and
-            // offline (the queue holds what arrived from outside and the transport's events).
+            // offline (the queues hold what arrived from outside and the transport's events).
             while let Some(event) = self.timeline.pop_due(now) {
                 self.apply(now, event.kind);
             }
-            while let Some(event) = self.events.pop_due(now) {
+            while let Some(event) = self.pop_due(now) {
                 if event.time < now && pos == 0 {
                     self.counters.late_events += 1;
                 }
                 self.apply(now, event.kind);
             }
-            let next = match (self.events.next_time(), self.timeline.next_time()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let next = [self.events.next_time(), self.internal.next_time(), self.timeline.next_time()]
+                .into_iter()
+                .flatten()
+                .min();
             let stop = match next {
                 Some(t) if t < end => (t - start) as usize,
                 _ => frames,
@@ -331,6 +353,22 @@ impl Processor {
             pos = stop;
         }
         self.clock = end;
+    }
+
+    /// The earliest event due at `now` from either queue (the caller's first on a tie, as
+    /// it queued them before the block began).
+    fn pop_due(&mut self, now: u64) -> Option<Event> {
+        let caller_first = match (self.events.next_time(), self.internal.next_time()) {
+            (Some(a), Some(b)) => a <= b,
+            (a, _) => a.is_some(),
+        };
+        if caller_first {
+            let event = self.events.pop_due(now);
+            self.counters.events_done += u64::from(event.is_some());
+            event
+        } else {
+            self.internal.pop_due(now)
+        }
     }
 
     fn apply(&mut self, now: u64, kind: EventKind) {

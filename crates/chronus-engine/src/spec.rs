@@ -139,6 +139,16 @@ pub enum OptDefault {
         /// Largest value accepted.
         max: f64,
     },
+    /// A whole number (a count, an index, a seed) with its inclusive range; it reaches the
+    /// node as [`OptValue::Num`], and a value with a fractional part is refused.
+    Int {
+        /// Default value.
+        default: i64,
+        /// Smallest value accepted.
+        min: i64,
+        /// Largest value accepted.
+        max: i64,
+    },
     /// One of a fixed set of names; the first is the default.
     Choice(&'static [&'static str]),
     /// An [`ArrayData`] whose column count lies in the inclusive range; the default is

@@ -39,6 +39,11 @@ pub fn compile_transition(
 pub struct Transition(Schedule);
 
 impl Transition {
+    /// The crossfade schedule itself (to stamp and plan it before it leads anywhere).
+    pub(crate) fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.0
+    }
+
     /// The schedule to swap in: this crossfade, then `next` with every surviving node's
     /// state (taken over at the first block boundary after the fade).
     pub fn then(mut self, next: Box<Schedule>) -> Schedule {

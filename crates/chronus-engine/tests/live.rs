@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus_engine::backend::StreamRequest;
-use chronus_engine::live::{Engine, EngineConfig};
+use chronus_engine::live::{Engine, EngineConfig, Source};
 use chronus_engine::midi::{CcMapping, Curve, MidiRoutes};
 use chronus_engine::processor::TransportCommand;
+use chronus_engine::record::{FileFormat, Target};
 use chronus_engine::schedule::{PROFILE, VALUES};
 use chronus_engine::sequence::{TempoMap, Track, TrackEvent};
 use chronus_engine::{Event, EventKind, Graph, NodeEvent, Ramp, Song};
@@ -48,6 +49,7 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
     let (mut graph, ids) = every_node_graph();
     let (voices, svf) = (ids[6], ids[1]);
     let (mut engine, mut side) = Engine::start_manual(&graph, Song::default(), &config("manual", 2, 2)).unwrap();
+    let take = std::env::temp_dir().join(format!("chronus-live-take-{}.flac", std::process::id()));
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let audio = std::thread::spawn(move || {
@@ -107,7 +109,7 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
             }
             6 => {
                 recording_from = engine.snapshot().midi_received;
-                engine.start_midi_record().unwrap();
+                engine.start_midi_record(None).unwrap();
             }
             8 => {
                 // Let the audio thread reach the messages sent since the recording started.
@@ -174,12 +176,18 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
             graph.remove(extra).unwrap();
         }
         if round % 20 == 5 {
-            engine.start_capture(true, 1.0).unwrap();
+            // Captures alternate between memory and a FLAC file written as they go.
+            let target = match round % 40 {
+                5 => Target::Memory,
+                _ => Target::File { path: take.clone(), format: FileFormat::Flac24 },
+            };
+            engine.start_capture(Source::Both, 1.0, target).unwrap();
         }
         if round % 20 == 15 {
             let capture = engine.stop_capture().unwrap();
             assert_eq!(capture.channels, 4);
-            assert!(!capture.samples.is_empty());
+            assert!(capture.frames > 0);
+            assert_eq!(capture.samples.is_empty(), capture.path.is_some());
         }
         std::thread::sleep(Duration::from_millis(3));
     }
@@ -193,6 +201,7 @@ fn audio_side_never_allocates_while_the_control_thread_edits() {
     assert!(s.crossfades >= 6, "{} crossfades", s.crossfades);
     assert_eq!(s.dropped_events, 0);
     drop(side);
+    let _ = std::fs::remove_file(take);
 }
 
 #[test]
@@ -203,7 +212,7 @@ fn events_for_a_sample_time_land_on_that_sample() {
     let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config("manual", 1, 0)).unwrap();
     let mut out = vec![0.0f32; 480];
     side.callback(&mut out, &[]);
-    engine.start_capture(false, 1.0).unwrap();
+    engine.start_capture(Source::Output, 1.0, Target::Memory).unwrap();
     let target = 1234;
     engine
         .send(Some(target), EventKind::Param { node: c, param: 0, lane: None, value: 1.0, ramp: Ramp::Jump })

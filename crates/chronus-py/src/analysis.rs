@@ -10,7 +10,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::{interleaved, to_py, Graph};
+use crate::{args, interleaved, to_py, Graph};
 
 /// What a feed carries: kind, columns, units, width, samplerate (Hz), hop (s), latency (s).
 fn info_dict<'py>(py: Python<'py>, info: &FeedInfo) -> PyResult<Bound<'py, PyDict>> {
@@ -98,13 +98,14 @@ type Analyzed<'py> = (u32, Bound<'py, PyDict>, Bound<'py, PyAny>, Bound<'py, PyA
 #[pyo3(signature = (graph, input, samplerate, blocksize))]
 pub fn analyze<'py>(
     py: Python<'py>,
-    graph: &Graph,
+    graph: &Bound<'py, Graph>,
     input: PyReadonlyArray2<'py, f32>,
     samplerate: f64,
-    blocksize: usize,
+    blocksize: args::Blocksize,
 ) -> PyResult<Vec<Analyzed<'py>>> {
-    let opts = CompileOptions { samplerate, max_block: blocksize, smoothing: 0.0 };
-    let g = graph.inner.clone();
+    let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing: 0.0 };
+    // Borrow the graph only to copy it: another thread may edit it while this one runs.
+    let g = graph.borrow().inner.clone();
     let (samples, channels) = interleaved(&input);
     let collected =
         py.detach(move || engine::analysis::batch::analyze(&g, &opts, &samples, channels)).map_err(to_py)?;

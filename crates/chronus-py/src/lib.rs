@@ -5,11 +5,12 @@ use chronus_engine as engine;
 use engine::CompileOptions;
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray2};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 mod analysis;
+mod args;
 mod graph;
 mod kernel;
 mod live;
@@ -49,6 +50,7 @@ pub(crate) fn to_py(err: engine::Error) -> PyErr {
         engine::Error::Capacity(m) => QueueFullError::new_err(m),
         engine::Error::Device(m) => DeviceError::new_err(m),
         engine::Error::Unknown(m) | engine::Error::Invalid(m) => GraphError::new_err(m),
+        engine::Error::Memory(m) => PyMemoryError::new_err(m),
     }
 }
 
@@ -60,16 +62,18 @@ pub(crate) fn to_py(err: engine::Error) -> PyErr {
 #[allow(clippy::too_many_arguments)]
 fn render<'py>(
     py: Python<'py>,
-    graph: &Graph,
+    graph: &Bound<'py, Graph>,
     song: &Song,
-    frames: usize,
+    frames: args::Frames,
     samplerate: f64,
-    blocksize: usize,
+    blocksize: args::Blocksize,
     smoothing: f64,
     input: Option<PyReadonlyArray2<'py, f32>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = CompileOptions { samplerate, max_block: blocksize, smoothing };
-    let (g, song) = (graph.inner.clone(), song.inner.clone());
+    let frames = frames.0;
+    let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing };
+    // Borrow the graph only to copy it: another thread may edit it while this one renders.
+    let (g, song) = (graph.borrow().inner.clone(), song.inner.clone());
     let (in_samples, in_channels) = input.as_ref().map(interleaved).unwrap_or_default();
     let (planar, channels) = py
         .detach(move || {
@@ -80,6 +84,69 @@ fn render<'py>(
         .map_err(to_py)?;
     let array = PyArray1::from_vec(py, planar).reshape([channels, frames])?;
     Ok(array.into_any())
+}
+
+/// An offline render produced chunk by chunk (memory flat in the render's length); the
+/// chunks are exactly the samples `render` gives. Arguments as for `render`.
+#[pyclass(module = "chronus._core")]
+struct Renderer {
+    inner: std::sync::Mutex<engine::Renderer>,
+    channels: usize,
+}
+
+#[pymethods]
+impl Renderer {
+    #[new]
+    #[pyo3(signature = (graph, song, frames, samplerate, blocksize, smoothing, input=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        graph: &Bound<'_, Graph>,
+        song: &Song,
+        frames: args::Frames,
+        samplerate: f64,
+        blocksize: args::Blocksize,
+        smoothing: f64,
+        input: Option<PyReadonlyArray2<'_, f32>>,
+    ) -> PyResult<Self> {
+        let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing };
+        let (g, song) = (graph.borrow().inner.clone(), song.inner.clone());
+        let (in_samples, in_channels) = input.as_ref().map(interleaved).unwrap_or_default();
+        let frames = frames.0;
+        let renderer = py
+            .detach(move || {
+                let input = engine::Input { samples: &in_samples, channels: in_channels };
+                engine::Renderer::new(&g, &opts, engine::RenderJob { frames, input, song })
+            })
+            .map_err(to_py)?;
+        let channels = renderer.channels();
+        Ok(Renderer { inner: std::sync::Mutex::new(renderer), channels })
+    }
+
+    /// Output channels.
+    #[getter]
+    fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Frames still to render.
+    #[getter]
+    fn remaining(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).remaining()
+    }
+
+    /// The next at most `frames` frames as float32 (channels, n); n is 0 once done.
+    fn next<'py>(&self, py: Python<'py>, frames: args::Frames) -> PyResult<Bound<'py, PyAny>> {
+        let (n, ch) = (frames.0, self.channels);
+        let (planar, got) = py.detach(|| {
+            let mut r = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let n = n.min(r.remaining());
+            let mut planar = vec![0.0f32; n * ch];
+            let got = r.next_planar(&mut planar, n);
+            (planar, got)
+        });
+        Ok(PyArray1::from_vec(py, planar).reshape([ch, got])?.into_any())
+    }
 }
 
 /// Audio given as (channels, frames), interleaved for the engine: (samples, channels).
@@ -115,6 +182,12 @@ fn node_specs(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
                     od.set_item("default", default)?;
                     od.set_item("min", min)?;
                     od.set_item("max", max)?;
+                }
+                engine::spec::OptDefault::Int { default, min, max } => {
+                    od.set_item("default", default)?;
+                    od.set_item("min", min)?;
+                    od.set_item("max", max)?;
+                    od.set_item("integer", true)?;
                 }
                 engine::spec::OptDefault::Choice(choices) => {
                     od.set_item("default", choices[0])?;
@@ -154,6 +227,7 @@ pub(crate) fn param_dicts<'py>(py: Python<'py>, params: &[engine::spec::ParamSpe
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Graph>()?;
     m.add_class::<Song>()?;
+    m.add_class::<Renderer>()?;
     m.add_class::<song::Action>()?;
     m.add_class::<song::Track>()?;
     m.add_class::<song::CcMap>()?;

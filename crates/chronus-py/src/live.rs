@@ -2,8 +2,10 @@
 
 use chronus_engine as engine;
 use engine::backend::StreamRequest;
-use engine::live::EngineConfig;
+use engine::live::{EngineConfig, Source};
+use engine::record::{FileFormat, Target};
 use numpy::{PyArray1, PyArrayMethods};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::analysis::Feed;
 use crate::song::{Action, CcMap, Song};
-use crate::{to_py, Graph};
+use crate::{args, to_py, Graph};
 
 /// One node of an inspection as Python sees it: (node, total_ns, worst_ns, passes, resets,
 /// ignored samples).
@@ -53,44 +55,45 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        graph: &Graph,
-        backend: String,
-        device: Option<String>,
-        samplerate: Option<u32>,
-        blocksize: usize,
-        outputs: usize,
-        inputs: usize,
+        graph: &Bound<'_, Graph>,
+        backend: &Bound<'_, PyAny>,
+        device: Option<&Bound<'_, PyAny>>,
+        samplerate: Option<args::Samplerate>,
+        blocksize: args::Blocksize,
+        outputs: args::Outputs,
+        inputs: args::Inputs,
         smoothing: f64,
         edit_fade: f64,
-        client_name: String,
+        client_name: &Bound<'_, PyAny>,
         connect: bool,
-        command_capacity: usize,
-        event_capacity: usize,
+        command_capacity: args::Queue,
+        event_capacity: args::EventCapacity,
         midi_in: bool,
         midi_out: bool,
         autoplay: bool,
     ) -> PyResult<Self> {
         let config = EngineConfig {
             stream: StreamRequest {
-                backend,
-                device,
-                samplerate,
-                blocksize,
-                outputs,
-                inputs,
-                client_name,
+                backend: args::text(backend, "backend", "a string such as 'auto', 'jack', 'null' or 'alsa'")?,
+                device: device.map(|d| args::text(d, "device", "a device name (or part of it)")).transpose()?,
+                samplerate: samplerate.map(|r| r.0),
+                blocksize: blocksize.0,
+                outputs: outputs.0,
+                inputs: inputs.0,
+                client_name: args::text(client_name, "name", "a client name")?,
                 connect,
                 midi_in,
                 midi_out,
             },
-            blocksize,
+            blocksize: blocksize.0,
             smoothing,
             edit_fade,
-            command_capacity,
-            event_capacity,
+            command_capacity: command_capacity.0,
+            event_capacity: event_capacity.0,
             autoplay,
         };
-        let g = graph.inner.clone();
+        // Borrow the graph only to copy it: another thread may edit it while this one waits.
+        let g = graph.borrow().inner.clone();
         let inner = py.detach(move || engine::live::Engine::open(&g, &config)).map_err(to_py)?;
         Ok(Engine { inner: Mutex::new(Some(inner)) })
     }
@@ -120,9 +123,9 @@ impl Engine {
     /// Sends `action` for `frame` of the sample clock (None: the start of the next block).
     /// Checked against the playing graph first.
     #[pyo3(signature = (action, frame=None))]
-    fn send(&self, py: Python<'_>, action: &Action, frame: Option<u64>) -> PyResult<()> {
+    fn send(&self, py: Python<'_>, action: &Action, frame: Option<args::Frame>) -> PyResult<()> {
         let kind = action.kind;
-        self.run(py, |live| live.send(frame, kind))
+        self.run(py, |live| live.send(frame.map(|f| f.0), kind))
     }
 
     /// Sends `action` for the moment the transport plays `beat` (at once if it has passed).
@@ -132,8 +135,9 @@ impl Engine {
     }
 
     /// Compiles `graph` and swaps it in while playing.
-    fn swap(&self, py: Python<'_>, graph: &Graph) -> PyResult<()> {
-        let g = graph.inner.clone();
+    fn swap(&self, py: Python<'_>, graph: &Bound<'_, Graph>) -> PyResult<()> {
+        // Borrow the graph only to copy it: another thread may edit it while this one waits.
+        let g = graph.borrow().inner.clone();
         self.run(py, move |live| live.swap(&g))
     }
 
@@ -168,6 +172,7 @@ impl Engine {
         d.set_item("late_events", s.late_events)?;
         d.set_item("orphan_events", s.orphan_events)?;
         d.set_item("dropped_events", s.dropped_events)?;
+        d.set_item("events_done", s.events_done)?;
         d.set_item("dropped_commands", dropped)?;
         d.set_item("swaps", s.swaps)?;
         d.set_item("crossfades", s.crossfades)?;
@@ -184,6 +189,11 @@ impl Engine {
         d.set_item("cc_received", s.cc_received)?;
         d.set_item("dropped_midi", s.dropped_midi)?;
         d.set_item("device_frame", s.device_frame)?;
+        d.set_item("commands_deferred", s.commands_deferred)?;
+        d.set_item("skipped_track_events", s.skipped_track_events)?;
+        d.set_item("audio_panics", s.audio_panics)?;
+        d.set_item("faulted", s.faulted)?;
+        d.set_item("callback_histogram", s.time_histogram.to_vec())?;
         let ch = s.channels as usize;
         d.set_item("peak", s.peak[..ch].to_vec())?;
         d.set_item("rms", s.rms[..ch].to_vec())?;
@@ -222,25 +232,72 @@ impl Engine {
         self.run(py, move |live| Ok(live.read_output(node, port)))
     }
 
-    /// Starts recording the output (and the device input when `with_input`).
-    #[pyo3(signature = (with_input, slack))]
-    fn start_capture(&self, py: Python<'_>, with_input: bool, slack: f64) -> PyResult<()> {
-        self.run(py, |live| live.start_capture(with_input, slack))
+    /// Starts recording `source` ("output", "input" or "both") into memory, or into the
+    /// WAV/FLAC file `path` (written as the take goes; `bits` 16, 24 or 32 for WAV).
+    #[pyo3(signature = (source, slack, path=None, bits=None))]
+    fn start_capture(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        slack: f64,
+        path: Option<PathBuf>,
+        bits: Option<u32>,
+    ) -> PyResult<()> {
+        let source = match source {
+            "output" => Source::Output,
+            "input" => Source::Input,
+            "both" => Source::Both,
+            other => {
+                return Err(PyValueError::new_err(format!("source must be 'output', 'input' or 'both', got '{other}'")))
+            }
+        };
+        let target = match path {
+            Some(path) => {
+                let format = FileFormat::for_path(&path, bits).map_err(to_py)?;
+                Target::File { path, format }
+            }
+            None => Target::Memory,
+        };
+        self.run(py, move |live| live.start_capture(source, slack, target))
     }
 
-    /// Stops recording; returns (float32 (channels, frames), start frame or None, overruns).
-    fn stop_capture<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Option<u64>, u64)> {
+    /// The running capture: {frames, overruns, path, error} (None when none runs).
+    fn capture_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let status = self.run(py, |live| {
+            Ok(live.capture_status().map(|r| (r.frames(), r.overruns(), r.path().map(PathBuf::from), r.error())))
+        })?;
+        let Some((frames, overruns, path, error)) = status else { return Ok(None) };
+        let d = PyDict::new(py);
+        d.set_item("frames", frames)?;
+        d.set_item("overruns", overruns)?;
+        d.set_item("path", path)?;
+        d.set_item("error", error)?;
+        Ok(Some(d))
+    }
+
+    /// Stops recording; returns (float32 (channels, frames) or None for a file capture,
+    /// start frame or None, overruns, frames, path or None).
+    #[allow(clippy::type_complexity)]
+    fn stop_capture<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Option<Bound<'py, PyAny>>, Option<u64>, u64, u64, Option<PathBuf>)> {
         let capture = self.run(py, |live| live.stop_capture())?;
-        let ch = capture.channels.max(1);
-        let frames = capture.samples.len() / ch;
-        let mut planar = vec![0.0f32; frames * ch];
-        for (f, row) in capture.samples.chunks_exact(ch).enumerate() {
-            for (c, x) in row.iter().enumerate() {
-                planar[c * frames + f] = *x;
+        let array = match capture.path {
+            Some(_) => None,
+            None => {
+                let ch = capture.channels.max(1);
+                let frames = capture.samples.len() / ch;
+                let mut planar = vec![0.0f32; frames * ch];
+                for (f, row) in capture.samples.chunks_exact(ch).enumerate() {
+                    for (c, x) in row.iter().enumerate() {
+                        planar[c * frames + f] = *x;
+                    }
+                }
+                Some(PyArray1::from_vec(py, planar).reshape([ch, frames])?.into_any())
             }
-        }
-        let array = PyArray1::from_vec(py, planar).reshape([ch, frames])?;
-        Ok((array.into_any(), capture.start, capture.overruns))
+        };
+        Ok((array, capture.start, capture.overruns, capture.frames, capture.path))
     }
 
     /// Plays `song` from where the playing one is (transport position, the timeline from
@@ -325,9 +382,11 @@ impl Engine {
         self.run(py, |live| live.open_midi_input(name))
     }
 
-    /// Starts recording incoming MIDI.
-    fn start_midi_record(&self, py: Python<'_>) -> PyResult<()> {
-        self.run(py, |live| live.start_midi_record())
+    /// Starts recording incoming MIDI, in memory or (with `path`) into a MIDI file written
+    /// as it goes.
+    #[pyo3(signature = (path=None))]
+    fn start_midi_record(&self, py: Python<'_>, path: Option<PathBuf>) -> PyResult<()> {
+        self.run(py, |live| live.start_midi_record(path.as_deref()))
     }
 
     /// Stops recording MIDI; returns [(frame, bytes)].

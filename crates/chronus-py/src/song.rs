@@ -11,22 +11,18 @@ use pyo3::prelude::*;
 use crate::to_py;
 
 /// A value checked against an inclusive integer range, or an error naming it.
-fn ranged<T: TryFrom<i64>>(what: &str, value: i64, max: i64) -> PyResult<T> {
-    if (0..=max).contains(&value) {
-        if let Ok(v) = T::try_from(value) {
-            return Ok(v);
-        }
-    }
-    Err(PyValueError::new_err(format!("{what} must be in 0..{max}, got {value}")))
+fn ranged<T: TryFrom<i128>>(what: &str, value: &Bound<'_, PyAny>, max: i64) -> PyResult<T> {
+    let value = crate::args::int(value, what, "", 0, max as i128)?;
+    T::try_from(value).map_err(|_| PyValueError::new_err(format!("{what} must be in 0..{max}, got {value}")))
 }
 
 /// A MIDI channel 0..15.
-fn midi_channel(value: i64) -> PyResult<u8> {
+fn midi_channel(value: &Bound<'_, PyAny>) -> PyResult<u8> {
     ranged("channel", value, 15)
 }
 
 /// A 7-bit MIDI data byte (note, controller, program) 0..127.
-fn data(what: &str, value: i64) -> PyResult<u8> {
+fn data(what: &str, value: &Bound<'_, PyAny>) -> PyResult<u8> {
     ranged(what, value, 127)
 }
 
@@ -55,19 +51,31 @@ impl Action {
     /// gliding over `ramp` frames (None: the default smoothing; 0: a jump).
     #[staticmethod]
     #[pyo3(signature = (node, param, value, lane=None, ramp=None))]
-    fn param(node: u32, param: u16, value: f32, lane: Option<i64>, ramp: Option<i64>) -> PyResult<Action> {
+    fn param(
+        node: u32,
+        param: u16,
+        value: f32,
+        lane: Option<&Bound<'_, PyAny>>,
+        ramp: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Action> {
         let lane = lane.map(|l| ranged::<u16>("lane", l, u16::MAX as i64)).transpose()?;
+        let ramp = ramp.map(|r| ranged::<u32>("ramp (frames)", r, u32::MAX as i64)).transpose()?;
         let ramp = match ramp {
             None => Ramp::Default,
             Some(0) => Ramp::Jump,
-            Some(r) => Ramp::Frames(ranged("ramp (frames)", r, u32::MAX as i64)?),
+            Some(r) => Ramp::Frames(r),
         };
         Ok(Action { kind: EventKind::Param { node, param, lane, value, ramp } })
     }
 
     /// A key goes down: MIDI `note` on `channel` with `velocity` in (0, 1].
     #[staticmethod]
-    fn note_on(node: Option<u32>, channel: i64, note: i64, velocity: f32) -> PyResult<Action> {
+    fn note_on(
+        node: Option<u32>,
+        channel: &Bound<'_, PyAny>,
+        note: &Bound<'_, PyAny>,
+        velocity: f32,
+    ) -> PyResult<Action> {
         if !(velocity > 0.0 && velocity <= 1.0) {
             return Err(PyValueError::new_err(format!("velocity must be in (0, 1], got {velocity}")));
         }
@@ -77,13 +85,18 @@ impl Action {
 
     /// A key comes up.
     #[staticmethod]
-    fn note_off(node: Option<u32>, channel: i64, note: i64) -> PyResult<Action> {
+    fn note_off(node: Option<u32>, channel: &Bound<'_, PyAny>, note: &Bound<'_, PyAny>) -> PyResult<Action> {
         Action::musical(node, NodeEvent::NoteOff { channel: midi_channel(channel)?, note: data("note", note)? })
     }
 
     /// Controller `controller` moves to `value` in [0, 1].
     #[staticmethod]
-    fn control(node: Option<u32>, channel: i64, controller: i64, value: f32) -> PyResult<Action> {
+    fn control(
+        node: Option<u32>,
+        channel: &Bound<'_, PyAny>,
+        controller: &Bound<'_, PyAny>,
+        value: f32,
+    ) -> PyResult<Action> {
         let event =
             NodeEvent::Control { channel: midi_channel(channel)?, controller: data("controller", controller)?, value };
         Action::musical(node, event)
@@ -91,13 +104,13 @@ impl Action {
 
     /// The pitch wheel moves to `value` in [-1, 1].
     #[staticmethod]
-    fn bend(node: Option<u32>, channel: i64, value: f32) -> PyResult<Action> {
+    fn bend(node: Option<u32>, channel: &Bound<'_, PyAny>, value: f32) -> PyResult<Action> {
         Action::musical(node, NodeEvent::PitchBend { channel: midi_channel(channel)?, value })
     }
 
     /// A program change.
     #[staticmethod]
-    fn program(node: Option<u32>, channel: i64, program: i64) -> PyResult<Action> {
+    fn program(node: Option<u32>, channel: &Bound<'_, PyAny>, program: &Bound<'_, PyAny>) -> PyResult<Action> {
         Action::musical(
             node,
             NodeEvent::Program { channel: midi_channel(channel)?, program: data("program", program)? },
@@ -161,14 +174,14 @@ impl CcMap {
     #[pyo3(signature = (controller, node, param, min, max, curve="linear", power=2.0, channel=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        controller: i64,
+        controller: &Bound<'_, PyAny>,
         node: u32,
         param: u16,
         min: f32,
         max: f32,
         curve: &str,
         power: f32,
-        channel: Option<i64>,
+        channel: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<CcMap> {
         let curve = match curve {
             "linear" => Curve::Linear,

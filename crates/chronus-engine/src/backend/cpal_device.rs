@@ -1,8 +1,10 @@
 //! Sound cards through cpal: ALSA on Linux, CoreAudio on macOS, WASAPI on Windows. Duplex
 //! runs an input stream beside the output stream and hands input across in a ring buffer.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{
@@ -11,7 +13,7 @@ use cpal::{
 
 use super::{BackendCounters, DeviceInfo, Opened, Running, StreamInfo, StreamRequest};
 use crate::error::{Error, Result};
-use crate::live::AudioSide;
+use crate::live::{AudioSide, Halt};
 
 /// Largest device callback handled in one go (longer ones are chunked).
 const CHUNK: usize = 8192;
@@ -153,6 +155,7 @@ impl Opened for CpalOpened {
                 .map_err(|e| Error::Device(format!("{}: cannot open the input: {e}", self.info.device)))?;
             streams.push(stream);
         }
+        let halt = side.halt();
         let feed = Feed::new(side, consumer, self.counters.clone());
         let stream = match format {
             SampleFormat::F32 => build::<f32>(&device, config, feed, self.counters),
@@ -166,7 +169,7 @@ impl Opened for CpalOpened {
         for s in &streams {
             s.play().map_err(|e| Error::Device(format!("{}: cannot start: {e}", self.info.device)))?;
         }
-        Ok(Box::new(CpalRunning { streams }))
+        Ok(Box::new(CpalRunning { streams, halt }))
     }
 }
 
@@ -223,7 +226,12 @@ fn build<T: SizedSample + FromSample<f32>>(
 ) -> std::result::Result<Stream, cpal::Error> {
     device.build_output_stream::<T, _, _>(
         config,
-        move |data: &mut [T], _| feed.run(data),
+        move |data: &mut [T], _| {
+            // Never unwinds out of the device callback: a panic silences this buffer.
+            if super::audio_callback(|| catch_unwind(AssertUnwindSafe(|| feed.run(data)))).is_err() {
+                data.fill(T::EQUILIBRIUM);
+            }
+        },
         move |e| count_error(&counters, &e),
         None,
     )
@@ -231,6 +239,7 @@ fn build<T: SizedSample + FromSample<f32>>(
 
 struct CpalRunning {
     streams: Vec<Stream>,
+    halt: Arc<Halt>,
 }
 
 impl Running for CpalRunning {
@@ -239,6 +248,8 @@ impl Running for CpalRunning {
     }
 
     fn stop(self: Box<Self>) -> Result<()> {
+        // The callback stops running the engine (and says so) before the streams close.
+        self.halt.stop(Duration::from_secs(2));
         for s in &self.streams {
             let _ = s.pause();
         }

@@ -2,6 +2,7 @@
 //! timing, xrun notifications and port connections (loopback latency measurement, routing
 //! to other programs), and runs headless with its dummy driver.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -12,12 +13,28 @@ use jack::{
 
 use super::{BackendCounters, DeviceInfo, Opened, Running, StreamInfo, StreamRequest};
 use crate::error::{Error, Result};
-use crate::live::AudioSide;
+use crate::live::{AudioSide, Halt};
 
 /// Frames the process callback hands the engine at once (longer JACK periods are chunked).
 const CHUNK: usize = 4096;
 
+/// Refuses text the JACK library cannot take (it would panic on a NUL inside).
+fn check_text(what: &str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(Error::Device(format!("JACK: {what} {text:?} contains a NUL character")));
+    }
+    Ok(())
+}
+
 fn client(name: &str) -> Result<Client> {
+    check_text("client name", name)?;
+    let most = *jack::CLIENT_NAME_SIZE;
+    if name.is_empty() || name.len() > most {
+        return Err(Error::Device(format!(
+            "JACK: the client name (name=) must have 1 to {most} bytes, got {} bytes",
+            name.len()
+        )));
+    }
     Client::new(name, ClientOptions::NO_START_SERVER)
         .map(|(c, _)| c)
         .map_err(|e| Error::Device(format!("cannot connect to a JACK server: {e} (is jackd running?)")))
@@ -90,6 +107,7 @@ impl Opened for JackOpened {
             true => Some(self.client.register_port("midi_out", MidiOut::default()).map_err(port_error)?),
             false => None,
         };
+        let halt = side.halt();
         let out_names: Vec<String> = outs.iter().filter_map(|p| p.name().ok()).collect();
         let in_names: Vec<String> = ins.iter().filter_map(|p| p.name().ok()).collect();
         let process = JackProcess {
@@ -117,7 +135,7 @@ impl Opened for JackOpened {
                 let _ = c.connect_ports_by_name(theirs, ours);
             }
         }
-        Ok(Box::new(JackRunning { active: Some(active) }))
+        Ok(Box::new(JackRunning { active: Some(active), halt }))
     }
 }
 
@@ -132,7 +150,20 @@ struct JackProcess {
 }
 
 impl ProcessHandler for JackProcess {
+    /// Runs the engine for one JACK period. Never unwinds into JACK (a Rust panic crossing
+    /// into C aborts the process): a panic here silences the period and the callback goes on.
     fn process(&mut self, _: &Client, ps: &ProcessScope) -> Control {
+        if super::audio_callback(|| catch_unwind(AssertUnwindSafe(|| self.period(ps)))).is_err() {
+            for port in &mut self.outs {
+                port.as_mut_slice(ps).fill(0.0);
+            }
+        }
+        Control::Continue
+    }
+}
+
+impl JackProcess {
+    fn period(&mut self, ps: &ProcessScope) {
         let frames = ps.n_frames() as usize;
         let (oc, ic) = (self.outs.len(), self.ins.len());
         self.side.set_device_frame(ps.last_frame_time() as u64);
@@ -166,7 +197,6 @@ impl ProcessHandler for JackProcess {
             }
             done += n;
         }
-        Control::Continue
     }
 }
 
@@ -183,11 +213,18 @@ impl NotificationHandler for JackNotify {
 
 struct JackRunning {
     active: Option<jack::AsyncClient<JackNotify, JackProcess>>,
+    halt: Arc<Halt>,
 }
+
+/// Longest a close waits for the process callback to acknowledge the stop (an overloaded
+/// callback may still be running a period or two; a dead server never answers).
+const HALT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Running for JackRunning {
     fn connect(&self, from: &str, to: &str) -> Result<()> {
-        let active = self.active.as_ref().expect("running until stopped");
+        check_text("port name", from)?;
+        check_text("port name", to)?;
+        let active = self.active.as_ref().ok_or_else(|| Error::Device("JACK: the engine is stopped".into()))?;
         active
             .as_client()
             .connect_ports_by_name(from, to)
@@ -202,9 +239,13 @@ impl Running for JackRunning {
 impl JackRunning {
     fn halt(&mut self) -> Result<()> {
         match self.active.take() {
-            // Deactivation waits for the process thread to leave the callback, which never
-            // waits for anything (in particular never for Python's GIL).
-            Some(active) => active.deactivate().map(drop).map_err(|e| Error::Device(format!("JACK: {e}"))),
+            // First the callback stops running the engine and says so; only then is the
+            // client deactivated, so JACK never has to cancel a callback that overruns
+            // (which aborts the process: "FATAL: exception not rethrown").
+            Some(active) => {
+                self.halt.stop(HALT_TIMEOUT);
+                active.deactivate().map(drop).map_err(|e| Error::Device(format!("JACK: {e}")))
+            }
             None => Ok(()),
         }
     }

@@ -13,6 +13,18 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::live::AudioSide;
 
+/// Runs `work` as one device callback's work on the audio thread. With the `alloc-check`
+/// feature every allocation or free inside is counted by `assert_no_alloc` (whose global
+/// allocator the test binary installs), so the real backends' callback threads are checked,
+/// not only the process loop; without it this is just the call.
+#[inline(always)]
+pub(crate) fn audio_callback<R>(work: impl FnOnce() -> R) -> R {
+    #[cfg(feature = "alloc-check")]
+    return assert_no_alloc::assert_no_alloc(work);
+    #[cfg(not(feature = "alloc-check"))]
+    work()
+}
+
 /// What the caller asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamRequest {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{BackendCounters, DeviceInfo, Opened, Running, StreamInfo, StreamRequest};
 use crate::error::{Error, Result};
-use crate::live::AudioSide;
+use crate::live::{AudioSide, Halt};
 
 pub(super) fn device() -> DeviceInfo {
     DeviceInfo {
@@ -50,7 +50,7 @@ impl Opened for NullOpened {
         let block = self.info.device_block.unwrap_or(256);
         let period = Duration::from_secs_f64(block as f64 / self.info.samplerate);
         let (outputs, inputs) = (self.info.outputs, self.info.inputs);
-        let (flag, counters) = (stop.clone(), self.counters);
+        let (flag, counters, halt) = (stop.clone(), self.counters, side.halt());
         let thread = std::thread::Builder::new()
             .name("chronus-null-audio".into())
             .spawn(move || {
@@ -58,7 +58,7 @@ impl Opened for NullOpened {
                 let input = vec![0.0f32; block * inputs];
                 let mut next = Instant::now();
                 while !flag.load(Ordering::Acquire) {
-                    side.callback(&mut out, &input);
+                    super::audio_callback(|| side.callback(&mut out, &input));
                     next += period;
                     let now = Instant::now();
                     if now < next {
@@ -72,12 +72,13 @@ impl Opened for NullOpened {
                 side
             })
             .map_err(|e| Error::Device(format!("null backend: cannot start its thread: {e}")))?;
-        Ok(Box::new(NullRunning { stop, thread: Some(thread) }))
+        Ok(Box::new(NullRunning { stop, halt, thread: Some(thread) }))
     }
 }
 
 struct NullRunning {
     stop: Arc<AtomicBool>,
+    halt: Arc<Halt>,
     thread: Option<JoinHandle<AudioSide>>,
 }
 
@@ -94,6 +95,11 @@ impl Running for NullRunning {
 
 impl NullRunning {
     fn halt(&mut self) {
+        // The engine stops at a callback boundary first (as on every backend), then the
+        // timer thread ends.
+        if self.thread.is_some() {
+            self.halt.stop(Duration::from_secs(2));
+        }
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
             drop(t.join());

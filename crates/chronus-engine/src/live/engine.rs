@@ -1,13 +1,14 @@
 //! The control thread's side of the live engine.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::audio::AudioSide;
-use super::capture::{capture, Capture, Recorder};
+use super::capture::{capture, Source};
 use super::command::{Command, Returned};
 use super::os_midi;
 use super::stats::Snapshot;
@@ -17,12 +18,15 @@ use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind, NodeEvent};
 use crate::graph::{Graph, NodeId};
+use crate::limits;
 use crate::midi::{CcMapping, Curve, MidiRoutes};
 use crate::offline::{check_event, check_song};
 use crate::processor::Processor;
 use crate::processor::{StampedMidi, TransportCommand};
-use crate::schedule::{Inspection, InspectionReader, Schedule};
-use crate::sequence::{Song, TempoMap, Timeline, Track, Transport, CUE_ROOM};
+use crate::record::midi_file::MidiFileRecorder;
+use crate::record::{Recorder, Recording, Target};
+use crate::schedule::{Inspection, InspectionReader, Schedule, Shadow};
+use crate::sequence::{Song, TempoMap, Timeline, Track, Transport, CUE_ROOM, MAX_BEAT};
 use crate::transition::compile_transition;
 
 /// How to start an engine.
@@ -68,10 +72,24 @@ pub struct Engine {
     lanes: HashMap<NodeId, usize>,
     /// Cue commands sent (compared with what the audio thread took, to know how many wait).
     cues_sent: u64,
+    /// Timed events sent (compared with what the audio thread applied, to know the room
+    /// left in its event queue).
+    events_sent: u64,
+    /// Future events the audio thread can hold.
+    event_capacity: usize,
+    /// The audio thread's count of events applied, as last read.
+    events_done_seen: u64,
+    /// Set by the audio thread when a callback panicked.
+    faulted: Arc<AtomicBool>,
+    /// The schedule that plays once every swap sent has been taken (what the next swap's
+    /// migration is planned against).
+    shadow: Shadow,
+    /// The last generation stamped on a schedule sent.
+    generation: u64,
     recorder: Option<Recorder>,
     /// Timestamped MIDI from other threads (a MIDI input port's callback) to the audio thread.
     midi_tx: Arc<Mutex<rtrb::Producer<Event>>>,
-    midi_record: Option<rtrb::Consumer<StampedMidi>>,
+    midi_record: Option<MidiRecording>,
     midi_input: Option<os_midi::InputConnection>,
     monitor: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
     /// The reading ends of the inspections of the latest schedules sent, newest first (the
@@ -79,6 +97,12 @@ pub struct Engine {
     inspections: Vec<InspectionReader>,
     /// The feature feeds of the playing graph's analyzer nodes.
     feeds: Feeds,
+}
+
+/// Where a MIDI recording goes.
+enum MidiRecording {
+    Memory(rtrb::Consumer<StampedMidi>),
+    File(MidiFileRecorder),
 }
 
 /// Timestamped MIDI messages that can wait for the audio thread.
@@ -157,7 +181,11 @@ impl Engine {
         if !(config.edit_fade.is_finite() && (0.0..=1.0).contains(&config.edit_fade)) {
             return Err(Error::Invalid(format!("edit_fade {} s is outside [0, 1]", config.edit_fade)));
         }
+        limits::check_queue("queue", "commands", config.command_capacity)?;
+        limits::check_queue("event_capacity", "events", config.event_capacity)?;
         let mut schedule = compile(graph, &opts)?;
+        schedule.set_generation(1);
+        let shadow = schedule.shadow();
         let feeds = Feeds::default().adopted(&mut schedule).install();
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
         let inspections = schedule.take_inspection_readers();
@@ -169,8 +197,18 @@ impl Engine {
         let (stats_in, stats_out) = triple_buffer::triple_buffer(&Snapshot::default());
         let (midi_tx, midi_rx) = rtrb::RingBuffer::new(MIDI_QUEUE);
         let epoch = Instant::now();
-        let side =
-            AudioSide::new(processor, command_rx, midi_rx, return_tx, stats_in, epoch, info.outputs, info.inputs);
+        let faulted = Arc::new(AtomicBool::new(false));
+        let side = AudioSide::new(
+            processor,
+            command_rx,
+            midi_rx,
+            return_tx,
+            stats_in,
+            epoch,
+            info.outputs,
+            info.inputs,
+            faulted.clone(),
+        );
         let mut engine = Engine {
             feeds,
             commands,
@@ -188,6 +226,12 @@ impl Engine {
             graph: graph.clone(),
             lanes,
             cues_sent: 0,
+            events_sent: 0,
+            event_capacity: config.event_capacity,
+            events_done_seen: 0,
+            faulted: faulted.clone(),
+            shadow,
+            generation: 1,
             recorder: None,
             midi_tx: Arc::new(Mutex::new(midi_tx)),
             midi_record: None,
@@ -226,6 +270,13 @@ impl Engine {
 
     fn push(&mut self, command: Command) -> Result<()> {
         self.collect();
+        if self.faulted.load(Ordering::Relaxed) {
+            return Err(Error::Device(
+                "the audio thread panicked and the engine now plays silence; nothing was sent \
+                 (close the engine and start a new one)"
+                    .into(),
+            ));
+        }
         self.commands.push(command).map_err(|_| self.queue_full())
     }
 
@@ -243,7 +294,29 @@ impl Engine {
     /// block when `time` is None. Checks it against the playing graph first.
     pub fn send(&mut self, time: Option<u64>, kind: EventKind) -> Result<()> {
         check_event(&self.graph, &|n| self.lanes.get(&n).copied(), &Event { time: time.unwrap_or(0), kind })?;
-        self.push(Command::Event { time, kind })
+        self.push_event(time, kind)
+    }
+
+    /// Sends an event if the audio thread's event queue has room for it (counting what was
+    /// sent against what the audio thread reports applied), else a capacity error.
+    fn push_event(&mut self, time: Option<u64>, kind: EventKind) -> Result<()> {
+        // The audio thread's count only grows: look it up again only when the last one seen
+        // leaves no room.
+        let mut waiting = self.events_sent.saturating_sub(self.events_done_seen);
+        if waiting >= self.event_capacity as u64 {
+            self.events_done_seen = self.snapshot().events_done;
+            waiting = self.events_sent.saturating_sub(self.events_done_seen);
+        }
+        if waiting >= self.event_capacity as u64 {
+            return Err(Error::Capacity(format!(
+                "{waiting} events already wait for their time in the engine (room for {}); \
+                 nothing was sent and the engine keeps playing",
+                self.event_capacity
+            )));
+        }
+        self.push(Command::Event { time, kind })?;
+        self.events_sent += 1;
+        Ok(())
     }
 
     /// Compiles `graph` and swaps it in at the next block boundary; nodes that survive keep
@@ -253,7 +326,7 @@ impl Engine {
     pub fn swap(&mut self, graph: &Graph) -> Result<()> {
         let schedule = Box::new(compile(graph, &self.opts)?);
         let lanes = graph.nodes().filter_map(|(id, _)| Some((id, schedule.lanes(id)?))).collect();
-        let mut schedule = self.declicked(graph, schedule);
+        let (mut schedule, shadow) = self.declicked(graph, schedule);
         let feeds = self.feeds.adopted(&mut schedule);
         let mut readers = schedule.take_inspection_readers();
         self.push(Command::Swap(schedule))?;
@@ -264,20 +337,41 @@ impl Engine {
         self.inspections = readers;
         self.graph = graph.clone();
         self.lanes = lanes;
+        self.shadow = shadow;
         Ok(())
     }
 
     /// The transition that fades from the playing graph into `graph` and then hands over
     /// to `schedule`, or `schedule` itself when no connection changes, fading is off, or
     /// the two graphs cannot play together (a cycle through both, unequal widths).
-    fn declicked(&self, graph: &Graph, schedule: Box<Schedule>) -> Box<Schedule> {
-        if self.edit_fade == 0 {
-            return schedule;
-        }
-        match compile_transition(&self.graph, graph, &self.opts, self.edit_fade) {
-            Ok(Some(transition)) => Box::new(transition.then(schedule)),
-            Ok(None) | Err(_) => schedule,
-        }
+    ///
+    /// Each schedule comes stamped and with its migration planned here, so the audio
+    /// thread only moves the matched states: the transition (or the schedule) against the
+    /// one that will be playing when it arrives, the schedule against the transition it
+    /// takes over from. Returns it with the shadow of the schedule that plays once it has
+    /// taken over (what the next edit is planned against).
+    fn declicked(&mut self, graph: &Graph, mut schedule: Box<Schedule>) -> (Box<Schedule>, Shadow) {
+        schedule.set_generation(self.next_generation());
+        let transition = match self.edit_fade {
+            0 => None,
+            fade => compile_transition(&self.graph, graph, &self.opts, fade).ok().flatten(),
+        };
+        let Some(mut transition) = transition else {
+            schedule.plan_from(&self.shadow);
+            let shadow = schedule.shadow();
+            return (schedule, shadow);
+        };
+        let crossfade = transition.schedule_mut();
+        crossfade.set_generation(self.next_generation());
+        crossfade.plan_from(&self.shadow);
+        schedule.plan_from(&crossfade.shadow());
+        let shadow = schedule.shadow();
+        (Box::new(transition.then(schedule)), shadow)
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
     }
 
     /// Has the audio thread measure what `flags` ask for ([`PROFILE`](crate::schedule::PROFILE): each node's time in
@@ -342,25 +436,35 @@ impl Engine {
         at_start + (elapsed * self.info.samplerate) as u64
     }
 
-    /// Starts recording the engine's output (and device input when `with_input`), with
-    /// room for `slack` seconds between the audio thread and the recorder.
-    pub fn start_capture(&mut self, with_input: bool, slack: f64) -> Result<()> {
+    /// Starts recording `source` (the output, the device input, or both) into `target`
+    /// (memory, or a WAV/FLAC file written as the take goes, readable at every second), with
+    /// room for `slack` seconds between the audio thread and the writer.
+    pub fn start_capture(&mut self, source: Source, slack: f64, target: Target) -> Result<()> {
         if self.recorder.is_some() {
             return Err(Error::Invalid("a capture is already running; stop it first".into()));
         }
-        let channels = self.info.outputs + if with_input { self.info.inputs } else { 0 };
-        let (sink, recorder) = capture(channels, with_input, self.info.samplerate, slack);
+        let (sink, recorder) =
+            capture(source, self.info.outputs, self.info.inputs, self.info.samplerate, slack, target)?;
         self.push(Command::StartCapture(sink))?;
         self.recorder = Some(recorder);
         Ok(())
     }
 
-    /// Stops the capture and returns what it recorded.
-    pub fn stop_capture(&mut self) -> Result<Capture> {
+    /// The running capture, if any (for its progress: frames, overruns, path, error).
+    pub fn capture_status(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// Stops the capture and returns what it recorded (a file capture: the file is
+    /// complete when this returns).
+    pub fn stop_capture(&mut self) -> Result<Recording> {
         let Some(recorder) = self.recorder.take() else {
             return Err(Error::Invalid("no capture is running".into()));
         };
-        self.push(Command::StopCapture)?;
+        if let Err(e) = self.push(Command::StopCapture) {
+            self.recorder = Some(recorder);
+            return Err(e);
+        }
         // Wait (briefly) for the audio thread to hand the sink back, so every frame it wrote
         // is in the ring before the recorder's last drain.
         let deadline = Instant::now() + Duration::from_secs(2);
@@ -375,7 +479,7 @@ impl Engine {
                 Err(_) => std::thread::sleep(Duration::from_millis(1)),
             }
         }
-        Ok(recorder.finish())
+        recorder.finish()
     }
 
     /// Replaces the transport's tracks and tempo map (stopped, at beat 0).
@@ -408,8 +512,8 @@ impl Engine {
     /// a stopped transport keeps it until it plays there). Checks it against the playing
     /// graph first. Cued events belong to the transport: replacing it forgets them.
     pub fn cue(&mut self, beat: f64, kind: EventKind) -> Result<()> {
-        if !(beat.is_finite() && beat >= 0.0) {
-            return Err(Error::Invalid(format!("beat must be a finite number >= 0, got {beat}")));
+        if !(beat.is_finite() && (0.0..=MAX_BEAT).contains(&beat)) {
+            return Err(Error::Invalid(format!("beat {beat} is outside [0, {MAX_BEAT:e}]")));
         }
         check_event(&self.graph, &|n| self.lanes.get(&n).copied(), &Event { time: 0, kind })?;
         let s = self.snapshot();
@@ -426,7 +530,24 @@ impl Engine {
     }
 
     /// Starts, stops, seeks, loops or retempos the transport at the next block.
+    /// Beats must be finite, in [0, [`MAX_BEAT`]], loops must end after they start and
+    /// tempos lie in (0, 10000] BPM; anything else is refused, naming the value.
     pub fn transport(&mut self, command: TransportCommand) -> Result<()> {
+        let beat_ok = |b: f64| b.is_finite() && (0.0..=MAX_BEAT).contains(&b);
+        match command {
+            TransportCommand::Seek(b) if !beat_ok(b) => {
+                return Err(Error::Invalid(format!("seek: beat {b} is outside [0, {MAX_BEAT:e}]")))
+            }
+            TransportCommand::Loop(Some((a, b))) if !(beat_ok(a) && beat_ok(b) && b > a) => {
+                return Err(Error::Invalid(format!(
+                    "loop: {a}..{b} is not a range of beats within [0, {MAX_BEAT:e}] that ends after it starts"
+                )))
+            }
+            TransportCommand::Tempo(bpm) if !(bpm.is_finite() && bpm > 0.0 && bpm <= 10_000.0) => {
+                return Err(Error::Invalid(format!("tempo {bpm} BPM is outside (0, 10000]")))
+            }
+            _ => {}
+        }
         self.push(Command::Transport(command))
     }
 
@@ -460,7 +581,7 @@ impl Engine {
         let event = NodeEvent::from_midi(bytes)
             .ok_or_else(|| Error::Invalid(format!("not a note, controller, bend or program message: {bytes:02x?}")))?;
         let time = self.frame_at(at.unwrap_or_else(Instant::now));
-        self.push(Command::Event { time: Some(time), kind: EventKind::Midi { event } })
+        self.push_event(Some(time), EventKind::Midi { event })
     }
 
     /// Listens to the OS MIDI input port whose name contains `name` (ALSA sequencer,
@@ -478,36 +599,56 @@ impl Engine {
         Ok(())
     }
 
-    /// Starts recording incoming MIDI with sample timestamps.
-    pub fn start_midi_record(&mut self) -> Result<()> {
+    /// Starts recording incoming MIDI with sample timestamps: kept in memory, or (with
+    /// `path`) streamed to a MIDI file that is readable at every second.
+    pub fn start_midi_record(&mut self, path: Option<&Path>) -> Result<()> {
         if self.midi_record.is_some() {
             return Err(Error::Invalid("MIDI is already being recorded; stop first".into()));
         }
         let (tx, rx) = rtrb::RingBuffer::new(MIDI_RECORD_RING);
+        let recording = match path {
+            Some(p) => MidiRecording::File(MidiFileRecorder::start(p, self.info.samplerate, rx)?),
+            None => MidiRecording::Memory(rx),
+        };
         self.push(Command::StartMidiRecord(tx))?;
-        self.midi_record = Some(rx);
+        self.midi_record = Some(recording);
         Ok(())
     }
 
-    /// Stops recording MIDI; returns what arrived, stamped with sample-clock frames.
+    /// Stops recording MIDI; returns what arrived, stamped with sample-clock frames (a file
+    /// recording returns nothing: its messages are in the file, complete when this returns).
     pub fn stop_midi_record(&mut self) -> Result<Vec<StampedMidi>> {
-        let Some(mut rx) = self.midi_record.take() else {
+        let Some(recording) = self.midi_record.take() else {
             return Err(Error::Invalid("no MIDI recording is running".into()));
         };
         self.push(Command::StopMidiRecord)?;
-        let mut out = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while !rx.is_abandoned() && Instant::now() < deadline {
-            while let Ok(m) = rx.pop() {
-                out.push(m);
+        match recording {
+            MidiRecording::File(recorder) => {
+                // The worker finishes once the audio thread has let go of the ring (handed
+                // back and dropped by collect()).
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < deadline && !recorder.is_done() {
+                    self.collect();
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                recorder.finish().map(|_| Vec::new())
             }
-            self.collect();
-            std::thread::sleep(Duration::from_millis(1));
+            MidiRecording::Memory(mut rx) => {
+                let mut out = Vec::new();
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while !rx.is_abandoned() && Instant::now() < deadline {
+                    while let Ok(m) = rx.pop() {
+                        out.push(m);
+                    }
+                    self.collect();
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                while let Ok(m) = rx.pop() {
+                    out.push(m);
+                }
+                Ok(out)
+            }
         }
-        while let Ok(m) = rx.pop() {
-            out.push(m);
-        }
-        Ok(out)
     }
 
     /// Connects two ports (JACK).

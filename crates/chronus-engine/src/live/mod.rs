@@ -13,8 +13,8 @@ mod engine;
 pub mod os_midi;
 pub mod stats;
 
-pub use audio::AudioSide;
-pub use capture::Capture;
+pub use audio::{AudioSide, Halt, COMMANDS_PER_CALLBACK};
+pub use capture::Source;
 pub use command::{Command, Returned};
 pub use engine::{check_mapping, Engine, EngineConfig};
 pub use stats::Snapshot;

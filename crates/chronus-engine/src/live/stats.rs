@@ -36,6 +36,9 @@ pub struct Snapshot {
     pub orphan_events: u64,
     /// Future events that found the event queue full and were not applied.
     pub dropped_events: u64,
+    /// Events sent by the control thread that the audio thread has applied (or found
+    /// orphaned): with its own count of events sent, the control side knows the room left.
+    pub events_done: u64,
     /// Schedules swapped in.
     pub swaps: u64,
     /// Declicked edits whose crossfade finished.
@@ -77,6 +80,16 @@ pub struct Snapshot {
     /// The device's own frame counter at the start of the last callback (JACK frame time),
     /// to relate the sample clock to other clients.
     pub device_frame: u64,
+    /// Callbacks that left commands waiting for the next one (more than
+    /// [`super::audio::COMMANDS_PER_CALLBACK`] waited, or a swap came first).
+    pub commands_deferred: u64,
+    /// Track events a very dense looping track could not play within one block (skipped
+    /// and counted rather than stalling the callback).
+    pub skipped_track_events: u64,
+    /// Callbacks that panicked (caught at the engine's edge; the output is silent after).
+    pub audio_panics: u64,
+    /// Whether a panic stopped the engine (it outputs silence until closed).
+    pub faulted: bool,
 }
 
 impl Default for Snapshot {
@@ -92,6 +105,7 @@ impl Default for Snapshot {
             late_events: 0,
             orphan_events: 0,
             dropped_events: 0,
+            events_done: 0,
             swaps: 0,
             crossfades: 0,
             node_resets: 0,
@@ -111,6 +125,10 @@ impl Default for Snapshot {
             cc_received: 0,
             dropped_midi: 0,
             device_frame: 0,
+            commands_deferred: 0,
+            skipped_track_events: 0,
+            audio_panics: 0,
+            faulted: false,
         }
     }
 }

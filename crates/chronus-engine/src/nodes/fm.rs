@@ -146,7 +146,7 @@ pub static FM: NodeSpec = NodeSpec {
     params: FmParams::SPECS,
     options: &[OptionSpec {
         name: "algorithm",
-        default: OptDefault::Num { default: 1.0, min: 1.0, max: 8.0 },
+        default: OptDefault::Int { default: 1, min: 1, max: 8 },
         doc: "Operator routing, 1 (4 > 3 > 2 > 1) to 8 (all four heard); see the table in the docs.",
     }],
     input_rule: InputRule::Broadcast,

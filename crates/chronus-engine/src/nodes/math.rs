@@ -179,7 +179,7 @@ pub static SUM: NodeSpec = NodeSpec {
     params: &[],
     options: &[OptionSpec {
         name: "channels",
-        default: OptDefault::Num { default: 1.0, min: 1.0, max: 1024.0 },
+        default: OptDefault::Int { default: 1, min: 1, max: 1024 },
         doc: "Output channels.",
     }],
     input_rule: InputRule::AsIs,
@@ -225,7 +225,7 @@ pub static STACK: NodeSpec = NodeSpec {
     params: &[],
     options: &[OptionSpec {
         name: "inputs",
-        default: OptDefault::Num { default: 2.0, min: 1.0, max: 8.0 },
+        default: OptDefault::Int { default: 2, min: 1, max: 8 },
         doc: "How many inputs take part (unconnected ones among them are silent channels).",
     }],
     input_rule: InputRule::AsIs,

@@ -37,7 +37,7 @@ pub static FEEDBACK: NodeSpec = NodeSpec {
     params: &[],
     options: &[OptionSpec {
         name: "channels",
-        default: OptDefault::Num { default: 1.0, min: 1.0, max: 1024.0 },
+        default: OptDefault::Int { default: 1, min: 1, max: 1024 },
         doc: "Channels carried (fixed, since the loop's width cannot be inferred).",
     }],
     input_rule: InputRule::AsIs,
@@ -56,12 +56,12 @@ pub static INPUT: NodeSpec = NodeSpec {
     options: &[
         OptionSpec {
             name: "channels",
-            default: OptDefault::Num { default: 1.0, min: 1.0, max: 256.0 },
+            default: OptDefault::Int { default: 1, min: 1, max: 256 },
             doc: "Channels to take.",
         },
         OptionSpec {
             name: "offset",
-            default: OptDefault::Num { default: 0.0, min: 0.0, max: 255.0 },
+            default: OptDefault::Int { default: 0, min: 0, max: 255 },
             doc: "First device channel (0-based).",
         },
     ],

@@ -20,12 +20,12 @@ pub static NOISE: NodeSpec = NodeSpec {
         OptionSpec { name: "color", default: OptDefault::Choice(&["white", "pink"]), doc: "Spectrum." },
         OptionSpec {
             name: "seed",
-            default: OptDefault::Num { default: 0.0, min: 0.0, max: 4_294_967_295.0 },
+            default: OptDefault::Int { default: 0, min: 0, max: 4_294_967_295 },
             doc: "Seed; lane n uses seed + n. The same seed gives the same noise.",
         },
         OptionSpec {
             name: "channels",
-            default: OptDefault::Num { default: 1.0, min: 1.0, max: 1024.0 },
+            default: OptDefault::Int { default: 1, min: 1, max: 1024 },
             doc: "Independent noise channels (lanes).",
         },
     ],

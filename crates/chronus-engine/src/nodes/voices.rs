@@ -52,7 +52,7 @@ pub static VOICES: NodeSpec = NodeSpec {
     options: &[
         OptionSpec {
             name: "voices",
-            default: OptDefault::Num { default: 8.0, min: 1.0, max: 4096.0 },
+            default: OptDefault::Int { default: 8, min: 1, max: 4096 },
             doc: "Number of voices (lanes of every output).",
         },
         OptionSpec {

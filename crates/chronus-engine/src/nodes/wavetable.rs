@@ -31,7 +31,7 @@ pub static WAVETABLE: NodeSpec = NodeSpec {
         },
         OptionSpec {
             name: "cycles",
-            default: OptDefault::Num { default: 1.0, min: 1.0, max: 4096.0 },
+            default: OptDefault::Int { default: 1, min: 1, max: 4096 },
             doc: "Cycles of the waveform in each row.",
         },
         OptionSpec {

@@ -15,7 +15,7 @@ pub(crate) struct FeedbackLine {
 impl FeedbackLine {
     pub(crate) fn new(channels: usize, delay: usize) -> Self {
         let frames = 2 * delay;
-        FeedbackLine { channels, delay, ring: vec![0.0; frames * channels].into(), frames, pos: 0 }
+        FeedbackLine { channels, delay, ring: crate::limits::resident_zeros(frames * channels), frames, pos: 0 }
     }
 
     pub(super) fn read(&self, out: &mut [f32], frames: usize) {

@@ -28,6 +28,7 @@ mod run;
 pub(crate) use feedback::FeedbackLine;
 pub(crate) use inspect::Inspector;
 pub use inspect::{Inspection, InspectionReader, NodeReading, NodeTiming, PROFILE, VALUES};
+pub(crate) use migrate::{MigrationPlan, Shadow};
 pub(crate) use mix::{Fade, FadeClock};
 
 use crate::event::EventKind;
@@ -170,6 +171,11 @@ pub struct Schedule {
     /// Set on a transition schedule: nodes that play under a fresh id here and take their
     /// state from another id in the schedule before, as (id here, id before), sorted.
     pub(crate) origins: Vec<(NodeId, NodeId)>,
+    /// Which engine-sent schedule this is (0: none, as offline), for [`MigrationPlan`]s.
+    pub(crate) generation: u64,
+    /// Slots whose state carries over from the schedule before, planned off the audio
+    /// thread.
+    pub(crate) plan: Option<MigrationPlan>,
     /// The reading ends of the feature feeds its nodes write, until taken.
     pub(crate) feeds: Vec<(NodeId, crate::analysis::feed::FeedReader)>,
     /// What the nodes repaired since [`Schedule::take_repairs`] was last called.

@@ -15,4 +15,4 @@ mod transport;
 pub use song::{Song, Timeline};
 pub use tempo::{TempoMap, DEFAULT_BPM};
 pub use track::{Track, TrackEvent};
-pub use transport::{Transport, TransportState, CUE_ROOM};
+pub use transport::{Transport, TransportState, CUE_ROOM, MAX_BEAT, MAX_TRACK_EVENTS_PER_BLOCK};

@@ -15,6 +15,10 @@ pub struct TrackEvent {
     pub probability: f32,
 }
 
+/// Most events a looping track may play per beat (a 64th-note grid of 1024-voice chords
+/// fits; a loop of a billionth of a beat does not).
+pub const MAX_EVENTS_PER_BEAT: f64 = 65_536.0;
+
 /// Events in beat order, played once, or looped every `length` beats (each track can have
 /// its own length: polymeter).
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +45,15 @@ impl Track {
             if !(0.0..=1.0).contains(&e.probability) {
                 return Err(Error::Invalid(format!("probability {} is outside [0, 1]", e.probability)));
             }
+        }
+        if let Some(l) = length.filter(|l| events.len() as f64 / l > MAX_EVENTS_PER_BEAT) {
+            return Err(Error::Invalid(format!(
+                "a track of {} events looping every {l} beats plays {:.3e} events per beat, more than the {} \
+                 a track may (make the loop longer or the steps coarser)",
+                events.len(),
+                events.len() as f64 / l,
+                MAX_EVENTS_PER_BEAT
+            )));
         }
         // Stable: events on the same beat keep their order (a note-off before a note-on).
         events.sort_by(|a, b| a.beat.total_cmp(&b.beat));

@@ -11,6 +11,13 @@ use crate::graph::NodeId;
 const TEMPO_ROOM: usize = 256;
 /// Cued events that can wait for their beat.
 pub const CUE_ROOM: usize = 1024;
+/// Latest beat the transport can be sent to (seek, loop): a song of a billion beats lasts
+/// sixteen years at 120 BPM, and beyond it positions lose their frame accuracy.
+pub const MAX_BEAT: f64 = 1e9;
+/// Most events one track plays in one block; a looping track denser than that (a tiny
+/// loop at a high tempo) skips ahead to the block's end, counting what it skipped, so the
+/// audio thread's work per block stays bounded.
+pub const MAX_TRACK_EVENTS_PER_BLOCK: usize = 4096;
 
 /// An event waiting for the transport to reach its beat.
 #[derive(Debug, Clone, Copy)]
@@ -37,21 +44,31 @@ impl Cursor {
 
     /// Puts the cursor on the first event at or after `beat`.
     fn seek(&mut self, beat: f64) {
+        (self.cycle, self.next) = self.position(beat);
+    }
+
+    /// The (loop count, index) of the first event at or after `beat`.
+    fn position(&self, beat: f64) -> (u64, usize) {
         match self.track.length {
             Some(len) => {
-                self.cycle = (beat / len).floor().max(0.0) as u64;
-                let within = beat - self.cycle as f64 * len;
-                self.next = self.track.events.partition_point(|e| e.beat < within);
-                if self.next == self.track.events.len() {
-                    self.cycle += 1;
-                    self.next = 0;
+                let cycle = (beat / len).floor().max(0.0) as u64;
+                let within = beat - cycle as f64 * len;
+                let next = self.track.events.partition_point(|e| e.beat < within);
+                if next == self.track.events.len() {
+                    (cycle.saturating_add(1), 0)
+                } else {
+                    (cycle, next)
                 }
             }
-            None => {
-                self.cycle = 0;
-                self.next = self.track.events.partition_point(|e| e.beat < beat);
-            }
+            None => (0, self.track.events.partition_point(|e| e.beat < beat)),
         }
+    }
+
+    /// Events between this cursor and `other` (same track, `other` later).
+    fn events_until(&self, other_cycle: u64, other_next: usize) -> u64 {
+        let per_cycle = self.track.events.len() as u64;
+        (other_cycle.saturating_sub(self.cycle)).saturating_mul(per_cycle).saturating_add(other_next as u64)
+            - self.next as u64
     }
 
     fn advance(&mut self) {
@@ -151,7 +168,8 @@ impl Transport {
 
     /// The frame at which `beat` plays (given the current anchor).
     pub fn frame_of(&self, beat: f64) -> i64 {
-        self.anchor_frame as i64 + ((self.map.seconds(beat) - self.anchor_seconds) * self.samplerate).round() as i64
+        (self.anchor_frame as i64)
+            .saturating_add(((self.map.seconds(beat) - self.anchor_seconds) * self.samplerate).round() as i64)
     }
 
     /// The beat playing at `frame` (or the resume position when stopped). Frames of the
@@ -248,11 +266,13 @@ impl Transport {
     }
 
     /// Emits (through `push`) every track event whose frame falls in `[start, end)`,
-    /// wrapping at the loop end as often as it falls in the block.
-    pub fn run(&mut self, start: u64, end: u64, push: &mut impl FnMut(Event)) {
+    /// wrapping at the loop end as often as it falls in the block. Returns the events
+    /// skipped because a track had more than [`MAX_TRACK_EVENTS_PER_BLOCK`] in the block.
+    pub fn run(&mut self, start: u64, end: u64, push: &mut impl FnMut(Event)) -> u64 {
         if self.state == TransportState::Stopped {
-            return;
+            return 0;
         }
+        let mut skipped = 0;
         // Loops shorter than this many wraps per block are cut short rather than spun.
         const MAX_WRAPS: usize = 64;
         for _ in 0..MAX_WRAPS {
@@ -261,31 +281,47 @@ impl Transport {
                 (at < end as i64).then_some((a, at.max(start as i64) as u64))
             });
             let Some((loop_start, at)) = wrap else {
-                self.emit(end, push);
-                return;
+                return skipped + self.emit(end, push);
             };
-            self.emit(at, push);
+            skipped += self.emit(at, push);
             self.anchor(at, loop_start);
             self.cursors.iter_mut().for_each(|c| c.seek(loop_start));
         }
+        skipped
     }
 
-    fn emit(&mut self, until: u64, push: &mut impl FnMut(Event)) {
+    /// Emits the events due before `until`; returns how many were skipped (see
+    /// [`MAX_TRACK_EVENTS_PER_BLOCK`]).
+    fn emit(&mut self, until: u64, push: &mut impl FnMut(Event)) -> u64 {
+        let mut skipped = 0;
         let (anchor_frame, anchor_seconds, sr) = (self.anchor_frame as i64, self.anchor_seconds, self.samplerate);
         while let Some(cue) = self.cues.last() {
-            let frame = anchor_frame + ((self.map.seconds(cue.beat) - anchor_seconds) * sr).round() as i64;
+            let frame =
+                anchor_frame.saturating_add(((self.map.seconds(cue.beat) - anchor_seconds) * sr).round() as i64);
             if frame >= until as i64 {
                 break;
             }
             push(Event { time: frame.max(0) as u64, kind: cue.kind });
             self.cues.pop();
         }
+        let beat_at_until = self.map.beat(anchor_seconds + (until as i64 - anchor_frame) as f64 / sr);
         for cursor in &mut self.cursors {
+            let mut played = 0;
             while let Some(beat) = cursor.beat_of_next() {
-                let frame = anchor_frame + ((self.map.seconds(beat) - anchor_seconds) * sr).round() as i64;
+                let frame =
+                    anchor_frame.saturating_add(((self.map.seconds(beat) - anchor_seconds) * sr).round() as i64);
                 if frame >= until as i64 {
                     break;
                 }
+                if played == MAX_TRACK_EVENTS_PER_BLOCK {
+                    let (cycle, next) = cursor.position(beat_at_until);
+                    if (cycle, next) > (cursor.cycle, cursor.next) {
+                        skipped += cursor.events_until(cycle, next);
+                        (cursor.cycle, cursor.next) = (cycle, next);
+                    }
+                    break;
+                }
+                played += 1;
                 let event = cursor.track.events[cursor.next];
                 if event.probability >= 1.0 || cursor.rng.unipolar() < event.probability {
                     push(Event { time: frame.max(0) as u64, kind: event.kind });
@@ -293,5 +329,6 @@ impl Transport {
                 cursor.advance();
             }
         }
+        skipped
     }
 }

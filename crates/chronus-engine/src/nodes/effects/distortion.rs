@@ -30,7 +30,7 @@ pub static DISTORTION: NodeSpec = NodeSpec {
         OptionSpec { name: "shape", default: OptDefault::Choice(&["tanh", "soft", "hard", "fold"]), doc: "Curve." },
         OptionSpec {
             name: "oversample",
-            default: OptDefault::Num { default: 1.0, min: 1.0, max: MAX_FACTOR as f64 },
+            default: OptDefault::Int { default: 1, min: 1, max: MAX_FACTOR as i64 },
             doc: "Oversampling factor: 1 (none), 2, 4 or 8.",
         },
     ],

@@ -29,7 +29,7 @@ pub static PHASER: NodeSpec = NodeSpec {
     options: &[
         OptionSpec {
             name: "stages",
-            default: OptDefault::Num { default: 4.0, min: 1.0, max: MAX_STAGES as f64 },
+            default: OptDefault::Int { default: 4, min: 1, max: MAX_STAGES as i64 },
             doc: "Number of all-pass stages (notches: half of it).",
         },
         OptionSpec {

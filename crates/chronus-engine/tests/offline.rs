@@ -1,0 +1,67 @@
+//! Offline renders: a render streamed chunk by chunk is the render held in memory, sample
+//! for sample; a render too long for memory is refused with its size, not an abort.
+
+mod common;
+
+use chronus_engine::sequence::{TempoMap, Track, TrackEvent};
+use chronus_engine::{render, Error, Event, EventKind, Input, NodeEvent, Ramp, RenderJob, Renderer, Song};
+use common::{every_node_graph, opts};
+
+#[test]
+fn a_render_in_chunks_equals_the_render_in_memory() {
+    let (g, ids) = every_node_graph();
+    let (voices, svf) = (ids[6], ids[1]);
+    let events: Vec<Event> = (0..40u64)
+        .map(|i| Event {
+            time: i * 977,
+            kind: EventKind::Param {
+                node: svf,
+                param: 0,
+                lane: None,
+                value: 300.0 + 40.0 * i as f32,
+                ramp: Ramp::Default,
+            },
+        })
+        .collect();
+    let note = |beat, note| TrackEvent {
+        beat,
+        kind: EventKind::Node { node: voices, event: NodeEvent::NoteOn { channel: 0, note, velocity: 0.7 } },
+        probability: 1.0,
+    };
+    let song = Song {
+        tempo: TempoMap::constant(140.0).unwrap(),
+        tracks: vec![Track::new(vec![note(0.0, 60), note(0.75, 64), note(1.5, 67)], Some(2.0), 3).unwrap()],
+        cc_maps: vec![],
+        timeline: events,
+    };
+    let input: Vec<f32> = (0..20_000).map(|i| ((i as f32) * 0.01).sin()).collect();
+    let frames = 40_000;
+    let job = || RenderJob { frames, input: Input { samples: &input, channels: 2 }, song: song.clone() };
+    let whole = render(&g, &opts(256), job()).unwrap();
+    let mut renderer = Renderer::new(&g, &opts(256), job()).unwrap();
+    let channels = renderer.channels();
+    let mut planes = vec![Vec::new(); channels];
+    for n in [1000, 7, 4096, 333, 1, 20_000].iter().cycle() {
+        let mut chunk = vec![0.0f32; n * channels];
+        let got = renderer.next_planar(&mut chunk, *n);
+        if got == 0 {
+            break;
+        }
+        for (c, plane) in planes.iter_mut().enumerate() {
+            plane.extend_from_slice(&chunk[c * n..c * n + got]);
+        }
+    }
+    assert_eq!(renderer.remaining(), 0);
+    let streamed: Vec<f32> = planes.concat();
+    assert_eq!(streamed.len(), whole.samples.len());
+    let differ = streamed.iter().zip(&whole.samples).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+    assert_eq!(differ, 0, "{differ} samples differ");
+}
+
+#[test]
+fn a_render_that_would_not_fit_in_memory_is_refused_with_its_size() {
+    let (g, _) = every_node_graph();
+    let job = RenderJob { frames: 480_000_000_000, ..Default::default() };
+    let err = render(&g, &opts(256), job).unwrap_err();
+    assert!(matches!(&err, Error::Memory(m) if m.contains("10000000.000000 s") && m.contains("TB")), "{err}");
+}
