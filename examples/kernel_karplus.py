@@ -1,6 +1,7 @@
 """A Karplus-Strong string written in Python: a noise burst excites a delay line one period
 long whose averaging lowpass makes the tone decay. Three strings are three lanes of one
-kernel node, each with its own delay line (needs numba: pip install 'chronus-audio[jit]').
+kernel node, each with its own delay line, plucked in turn from the graph's timeline
+(needs numba: pip install 'chronus-audio[jit]').
 
     chronus render examples/kernel_karplus.py -o strings.wav
 """
@@ -44,10 +45,12 @@ def string(
 
 def patch() -> cx.Graph:
     g = cx.Graph()
-    # A 5 ms noise burst per string (lane), each plucked again at its own rate (Hz).
-    gates = 0.5 + 0.5 * g.square([0.5, 0.75, 1.0])
-    env = g.adsr(gate=gates, attack=0.0005, decay=0.005, sustain=0.0, release=0.001)
+    # One envelope lane per string: a 5 ms noise burst whenever the timeline plucks it.
+    env = g.adsr(gate=[0.0, 0.0, 0.0], attack=0.0005, decay=0.005, sustain=0.0, release=0.001)
     bursts = g.noise(channels=3, seed=7) * env
     strings = g.kernel(string, bursts, freq=[110.0, 146.8, 196.0], decay=0.995)
+    # An arpeggio on the timeline: strings 1, 2, 3, 2, one pluck every quarter second.
+    for n in range(int((seconds - 1.0) / 0.25)):
+        g.gate(env, at=n * 0.25, duration=0.01, lane=[0, 1, 2, 1][n % 4])
     g.output(strings.pan([-0.5, 0.0, 0.5]) * 0.3)
     return g

@@ -214,18 +214,23 @@ def test_a_sample_kernel_is_sugar_for_the_block_loop():
     assert np.array_equal(got[1], -x)
 
 
-def test_non_finite_outputs_reset_the_kernel_and_are_counted():
+def test_non_finite_outputs_reset_the_kernel_and_count_as_its_repairs():
     @cx.kernel(state={"acc": 1}, cache=False)
     def blows_up(inp, out, acc, frames):
         for i in range(frames):
-            acc[0] = acc[0] * 1e10 + 1.0  # overflows to inf within the first block
+            acc[0] = acc[0] * 1e10 + 1.0  # overflows to inf within every block
             out[0, i] = acc[0]
 
     g = cx.Graph()
-    g.output(g.kernel(blows_up))
+    g.output(g.kernel(blows_up, g.const([0.0, 0.0])))  # two lanes
     audio = cx.render(g, 0.1, blocksize=64)
     assert np.all(np.isfinite(audio)) and np.all(audio == 0)
-    assert blows_up.resets == 4800 // 64  # every block, each reset starting afresh
+    with cx.Engine(g, backend="null") as live:
+        assert wait_until(lambda: live.stats()["callbacks"] >= 20)
+        stats, peak = live.stats(), max(live.meters()["peak"])
+    # Both lanes blow up in every block, each reset starting afresh: one repair per block.
+    assert stats["node_resets"] == stats["callbacks"], stats
+    assert stats["ignored_samples"] == 0 and peak == 0
 
 
 def test_compiled_kernels_are_cached_on_disk(tmp_path):
@@ -324,3 +329,48 @@ def test_a_hundred_live_kernel_swaps_never_click_leak_or_keep_old_code():
     assert np.max(np.abs(audio)) > 0.35
     assert rss_after - rss_before < 2 << 20, (rss_before, rss_after)
     assert all(r() is None for r in released), "replaced kernels' code is released"
+
+
+@pytest.mark.parametrize("backend", ["null", "jack"])
+def test_a_kernel_that_runs_too_long_counts_late_callbacks_and_still_closes(backend, request):
+    """A kernel spinning for several block deadlines per call: the engine reports the late
+    callbacks (and JACK its xruns), Python stays responsive, and closing returns."""
+    if backend == "jack":
+        request.getfixturevalue("jack_server")
+
+    @cx.kernel(params={"spins": 1.0}, name="too_long", cache=False)
+    def too_long(inp, out, spins, frames):
+        acc = 0.0
+        for j in range(int(spins[0])):
+            acc += np.sin(j * 1e-3)
+        for i in range(frames):
+            out[0, i] = inp[0, i] + 1e-30 * acc
+
+    # About eight deadlines of work per call, measured here since the machine's speed varies
+    # (a loaded machine overstates it: JACK's real-time thread then runs it in about three).
+    probe = cx.Graph()
+    probe.output(probe.kernel(too_long, probe.sine(220.0), spins=2e5))
+    started = time.perf_counter()
+    cx.render(probe, 20 * 256 / SR, blocksize=256)
+    per_spin = (time.perf_counter() - started) / (20 * 2e5)
+    spins = min(8 * (256 / SR) / per_spin, 5e7)
+
+    g = cx.Graph()
+    g.output(g.kernel(too_long, g.sine(220.0), spins=spins))
+    options = {"connect": False} if backend == "jack" else {}
+    live = cx.Engine(g, backend=backend, blocksize=256, **options)
+    ticks = 0
+    deadline = time.perf_counter() + 1.0
+    while time.perf_counter() < deadline:  # the control side is not held up by the audio thread
+        ticks += 1
+        time.sleep(0.001)
+    stats = live.stats()
+    started = time.perf_counter()
+    live.close()
+    closed_in = time.perf_counter() - started
+    assert stats["late_callbacks"] + stats["xruns"] > 0, stats
+    assert ticks > 300, ticks
+    assert closed_in < 5.0, closed_in
+    with cx.Engine(cx.Graph(), backend=backend, **options) as again:  # the backend is usable again
+        time.sleep(0.1)
+        assert again.stats()["callbacks"] > 0

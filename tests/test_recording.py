@@ -132,13 +132,18 @@ def test_a_midi_recording_streams_to_a_midi_file(tmp_path):
     path = tmp_path / "take.mid"
     with cx.Engine(g, backend="null") as live:
         live.start_midi_record(path)
-        live.send_midi([0x90, 60, 100])
+        # Stamped with when they were sent, so a late callback on a busy machine does not
+        # move them on the engine's clock.
+        sent = [time.monotonic()]
+        live.send_midi([0x90, 60, 100], timestamp=sent[0])
         time.sleep(0.5)
-        live.send_midi([0x80, 60, 0])
+        sent.append(time.monotonic())
+        live.send_midi([0x80, 60, 0], timestamp=sent[1])
         time.sleep(1.3)
         # Readable before the recording stops (flushed within a second).
         early = mido.MidiFile(path)
         assert [m.type for m in early.tracks[0] if not m.is_meta] == ["note_on", "note_off"]
         assert live.stop_midi_record() == []
     notes = [m for m in mido.MidiFile(path).tracks[0] if not m.is_meta]
-    assert notes[1].time == pytest.approx(960 * 0.5 * 2, abs=48)  # half a second at 120 BPM
+    # 960 ticks per beat at 120 BPM: 1920 ticks a second, within 50 ms.
+    assert notes[1].time == pytest.approx(1920 * (sent[1] - sent[0]), abs=96)

@@ -25,7 +25,7 @@ Parameters take numbers, one number per lane, or signals, like any node's; they 
 clamped to their range (``params={"drive": (4.0, 0.0, 20.0)}`` gives default, min and
 max). A kernel node runs one lane per voice of its widest input or parameter, each lane
 with its own state. Outputs that are not finite reset that lane's outputs and state for
-the block, counted in :attr:`Kernel.resets`.
+the block, counted like any node's repairs (live: ``Engine.stats()["node_resets"]``).
 
 numba is an optional dependency: ``pip install 'chronus-audio[jit]'``.
 """
@@ -136,12 +136,6 @@ class Kernel:
             list(state.items()),
             self.cfunc,
         )
-
-    @property
-    def resets(self) -> int:
-        """Blocks in which some lane's outputs were not finite, so its outputs and state
-        were reset (over every node running this kernel)."""
-        return self._core.resets
 
     @property
     def address(self) -> int:

@@ -383,8 +383,9 @@ class Engine(Timed, Inspecting):
     def stats(self) -> dict[str, Any]:
         """Timing and counters: clock (frames), time (s), callbacks, callback_frames and
         callback_started (wall seconds since the engine started) of the latest callback, deadline_ms,
-        callback_mean_ms / callback_worst_ms / callback_p99_ms, load (fraction of real time
-        spent processing), xruns (as the backend reports them), late_events,
+        callback_mean_ms / callback_worst_ms / callback_p99_ms, late_callbacks (callbacks
+        that took longer than their deadline), load (fraction of real time spent
+        processing), xruns (as the backend reports them), late_events,
         dropped_events, dropped_commands, orphan_events, swaps, crossfades (edits
         whose connections crossfaded), capture_overruns,
         input_underruns, node_resets (blocks after which a filter, delay or reverb found its

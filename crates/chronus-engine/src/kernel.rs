@@ -11,9 +11,9 @@
 //! copies the lane's inputs into planar rows, expands each parameter into one value per
 //! frame (clamped to its range), calls the kernel, checks its outputs and copies them
 //! back. A kernel whose outputs are not finite has that lane's outputs and state reset
-//! (zeroed) and the reset counted ([`KernelCode::resets`]); it costs one block.
+//! (zeroed), counted as the node's repair like any node's ([`crate::node::Repairs`]); it
+//! costs one block.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -56,7 +56,6 @@ pub struct KernelCode {
     outputs: usize,
     /// Name and length (in float64 values) of each state array, per lane.
     state: Vec<(String, usize)>,
-    resets: AtomicU64,
     _keepalive: KeepAlive,
 }
 
@@ -97,26 +96,12 @@ impl KernelCode {
                  (has {outputs} outputs, {total} state values)"
             )));
         }
-        Ok(KernelCode {
-            name: name.to_owned(),
-            func,
-            inputs,
-            outputs,
-            state,
-            resets: AtomicU64::new(0),
-            _keepalive: keepalive,
-        })
+        Ok(KernelCode { name: name.to_owned(), func, inputs, outputs, state, _keepalive: keepalive })
     }
 
     /// The kernel's name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    /// Times a lane's outputs were not finite and its outputs and state were reset, over
-    /// every node running this code.
-    pub fn resets(&self) -> u64 {
-        self.resets.load(Ordering::Relaxed)
     }
 
     fn state_len(&self) -> usize {
@@ -244,6 +229,7 @@ fn clamp(x: f32, (default, min, max): (f32, f32, f32)) -> f32 {
 impl Node for KernelNode {
     fn process(&mut self, io: &mut ProcessIo<'_, '_>) {
         let (frames, lanes) = (io.frames, self.lanes);
+        let mut reset = false;
         for lane in 0..lanes {
             for (row, input) in self.inputs.chunks_exact_mut(frames).zip(io.inputs.iter()) {
                 for (f, x) in row.iter_mut().enumerate() {
@@ -281,13 +267,16 @@ impl Node for KernelNode {
             if !outputs.iter().all(|x| x.is_finite()) {
                 outputs.fill(0.0);
                 state[..self.state_len].fill(0.0);
-                self.code.resets.fetch_add(1, Ordering::Relaxed);
+                reset = true;
             }
             for (row, output) in outputs.chunks_exact(frames).zip(io.outputs.iter_mut()) {
                 for (f, x) in row.iter().enumerate() {
                     output[f * lanes + lane] = *x;
                 }
             }
+        }
+        if reset {
+            io.repairs.resets += 1;
         }
     }
 
@@ -422,15 +411,15 @@ mod tests {
     }
 
     #[test]
-    fn non_finite_outputs_reset_the_lane_and_are_counted() {
+    fn non_finite_outputs_reset_the_lane_and_count_as_the_nodes_repair() {
         let code = Arc::new(
             unsafe { KernelCode::new("faulty", faulty, 1, 1, vec![("calls".into(), 1)], Box::new(())) }.unwrap(),
         );
         let params = [KernelParam { name: "gain".into(), default: 1.0, min: -1.0, max: 1.0 }];
         let mut g = Graph::new();
         let src = g.add("const", &[], None).unwrap();
-        g.set_param(src, "value", &[1.0]).unwrap();
-        let k = g.add_instance(KIND, instance(code.clone(), &params).unwrap(), None).unwrap();
+        g.set_param(src, "value", &[1.0, 0.5]).unwrap();
+        let k = g.add_instance(KIND, instance(code, &params).unwrap(), None).unwrap();
         g.connect_input(src, "out", k, "in").unwrap();
         // A modulation far outside the range is clamped to it.
         let big = g.add("const", &[], None).unwrap();
@@ -443,10 +432,13 @@ mod tests {
             s.run(8, &[], 0, (None, 0));
             blocks.push(s.output(8).unwrap().to_vec());
         }
-        assert_eq!(blocks[0], vec![1.0; 8], "the constant input times the clamped gain");
-        assert_eq!(blocks[1], vec![0.0; 8], "the faulty block is silenced");
-        assert_eq!(blocks[2], vec![1.0; 8], "and the state was reset, so the count starts again");
-        assert_eq!(blocks[3], vec![0.0; 8]);
-        assert_eq!(code.resets(), 2);
+        let steady: Vec<f32> = [1.0, 0.5].repeat(8);
+        assert_eq!(blocks[0], steady, "the constant inputs times the clamped gain, per lane");
+        assert_eq!(blocks[1], vec![0.0; 16], "the faulty block is silenced in both lanes");
+        assert_eq!(blocks[2], steady, "and their state was reset, so the counts start again");
+        assert_eq!(blocks[3], vec![0.0; 16]);
+        let repairs = s.repairs(k).unwrap();
+        assert_eq!(repairs.resets, 2, "one repair per faulty block, however many lanes it reset");
+        assert_eq!(s.take_repairs().resets, 2, "and the schedule's total counts them");
     }
 }

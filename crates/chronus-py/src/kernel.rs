@@ -53,12 +53,6 @@ impl Kernel {
         Ok(Kernel { instance, code })
     }
 
-    /// Times a lane's outputs were not finite and its outputs and state were reset.
-    #[getter]
-    fn resets(&self) -> u64 {
-        self.code.resets()
-    }
-
     /// The kernel's name.
     #[getter]
     fn name(&self) -> String {

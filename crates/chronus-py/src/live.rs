@@ -167,6 +167,7 @@ impl Engine {
         d.set_item("callback_mean_ms", s.busy_ns as f64 / s.callbacks.max(1) as f64 * 1e-6)?;
         d.set_item("callback_worst_ms", s.worst_ns as f64 * 1e-6)?;
         d.set_item("callback_p99_ms", s.time_quantile(0.99) * 1e3)?;
+        d.set_item("late_callbacks", s.late_callbacks)?;
         d.set_item("load", s.load(sr))?;
         d.set_item("xruns", xruns)?;
         d.set_item("late_events", s.late_events)?;

@@ -72,6 +72,8 @@ pub struct AudioSide {
     capture: Option<CaptureSink>,
     midi_record: Option<rtrb::Producer<StampedMidi>>,
     epoch: Instant,
+    /// In Hz: a callback's deadline is its frames' duration.
+    samplerate: f64,
     out_channels: usize,
     in_channels: usize,
     halt: Arc<Halt>,
@@ -107,6 +109,7 @@ impl AudioSide {
             capture: None,
             midi_record: None,
             epoch,
+            samplerate,
             out_channels,
             in_channels,
             halt: Arc::new(Halt::default()),
@@ -229,7 +232,7 @@ impl AudioSide {
     }
 
     fn publish(&mut self, started: Instant, frames: usize) {
-        self.snapshot.record_callback(frames, started.elapsed());
+        self.snapshot.record_callback(frames, started.elapsed(), self.samplerate);
         let counters = self.processor.counters();
         let clock = self.processor.clock();
         let s = &mut self.snapshot;

@@ -28,6 +28,9 @@ pub struct Snapshot {
     pub busy_ns: u64,
     /// Longest callback, in nanoseconds.
     pub worst_ns: u64,
+    /// Callbacks that took longer than the audio they produced (`frames / samplerate`):
+    /// each would be a dropout on a device that buffers no more than one callback.
+    pub late_callbacks: u64,
     /// Callbacks by processing time (log-spaced buckets, see [`TIME_BUCKETS`]).
     pub time_histogram: [u32; TIME_BUCKETS],
     /// Events applied after their time (at the start of the block that received them).
@@ -101,6 +104,7 @@ impl Default for Snapshot {
             callbacks: 0,
             busy_ns: 0,
             worst_ns: 0,
+            late_callbacks: 0,
             time_histogram: [0; TIME_BUCKETS],
             late_events: 0,
             orphan_events: 0,
@@ -134,10 +138,13 @@ impl Default for Snapshot {
 }
 
 impl Snapshot {
-    /// Records one callback of `frames` frames that took `busy`.
-    pub(crate) fn record_callback(&mut self, frames: usize, busy: Duration) {
+    /// Records one callback of `frames` frames that took `busy`, at `samplerate` (Hz).
+    pub(crate) fn record_callback(&mut self, frames: usize, busy: Duration, samplerate: f64) {
         let ns = busy.as_nanos() as u64;
         self.callbacks += 1;
+        if busy.as_secs_f64() * samplerate > frames as f64 {
+            self.late_callbacks += 1;
+        }
         self.callback_frames = frames as u32;
         self.busy_ns += ns;
         self.worst_ns = self.worst_ns.max(ns);
@@ -219,5 +226,21 @@ impl Meters {
             snapshot.rms[c] = self.mean_square[c].sqrt();
         }
         snapshot.channels = self.channels as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callbacks_longer_than_their_audio_are_counted_late() {
+        let mut s = Snapshot::default();
+        // 256 frames at 48 kHz last 5.333 ms.
+        s.record_callback(256, Duration::from_micros(5_300), 48_000.0);
+        s.record_callback(128, Duration::from_micros(2_700), 48_000.0);
+        s.record_callback(256, Duration::from_micros(5_400), 48_000.0);
+        assert_eq!((s.callbacks, s.late_callbacks), (3, 2));
+        assert_eq!(s.worst_ns, 5_400_000);
     }
 }
