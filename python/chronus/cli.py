@@ -19,6 +19,7 @@ from .graph import Graph
 from .inspect_live import NodeProfile
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import MidiFileError, read_midi
+from .neural import NeuralExtraMissingError
 from .patch import DEFAULT_TIMEOUT, PatchError, load_patch
 from .presets import PRESETS
 from .probes import ProbeReading
@@ -438,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         ValueError,
         OSError,
         RuntimeError,
+        NeuralExtraMissingError,
     ) as err:
         print(f"chronus: error: {err}", file=sys.stderr)
         return 1

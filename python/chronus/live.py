@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from .analysis import FeatureStream
 from .graph import Graph
 from .inspect_live import Inspecting
 from .kernels import Kernel, KernelNode
+from .neural import NeuralPitchStream
 from .signal import Node, Param
 from .tempo import TempoMap
 from .timed import Action, ParamChange, Timed
@@ -148,6 +149,7 @@ class Engine(Timed, Inspecting):
         self.info: dict[str, Any] = dict(info)
         self.transport = Transport(self)
         self._routes: list[int | None] = [None] * 16
+        self._neural: list[NeuralPitchStream] = []
         try:
             # The graph's timeline and tracks play from the first frame, as in a render.
             self._song = graph.song(self.samplerate)
@@ -180,8 +182,11 @@ class Engine(Timed, Inspecting):
 
     # -- lifetime -----------------------------------------------------------------------
     def close(self) -> None:
-        """Stops the audio and releases the device. Safe to call twice."""
+        """Stops the audio and releases the device, and the workers of neural feature
+        streams (after their last frames). Safe to call twice."""
         self._core.close()
+        for pitch in getattr(self, "_neural", ()):
+            pitch._halt()
 
     @property
     def closed(self) -> bool:
@@ -345,12 +350,35 @@ class Engine(Timed, Inspecting):
         self._core.connect(source, destination)
 
     # -- observation --------------------------------------------------------------------
-    def features(self, node: Node) -> FeatureStream:
+    @overload
+    def features(self, node: Node) -> FeatureStream: ...
+
+    @overload
+    def features(
+        self, node: Node, *, pitch_backend: str, **options: float
+    ) -> FeatureStream | NeuralPitchStream: ...
+
+    def features(
+        self, node: Node, *, pitch_backend: str = "yin", **options: float
+    ) -> FeatureStream | NeuralPitchStream:
         """The frames analyzer ``node`` (``g.pitch(...)``, ``g.onsets(...)``, ...) publishes
         while playing: :meth:`~chronus.analysis.FeatureStream.latest`, ``read()`` for every
         frame waiting, or iterate for frames as they come. An edit that rebuilds the node
-        keeps feeding the same stream."""
-        return analysis.stream(self._core, self.graph, node)
+        keeps feeding the same stream.
+
+        With ``pitch_backend="swift-f0"``, ``node`` is a sample tap (``g.samples(x)``) and
+        the stream is the neural pitch tracker's (:class:`chronus.neural.NeuralPitchStream`,
+        options ``fmin``, ``fmax``, ``buffer``): its worker thread runs until the stream or
+        the engine is closed."""
+        feed = analysis.stream(self._core, self.graph, node)
+        if not analysis.neural_backend(pitch_backend):
+            if options:
+                names = ", ".join(options)
+                raise TypeError(f"features() takes options only with a pitch_backend, got {names}")
+            return feed
+        pitch = NeuralPitchStream(feed, **options)
+        self._neural.append(pitch)
+        return pitch
 
     def stats(self) -> dict[str, Any]:
         """Timing and counters: clock (frames), time (s), callbacks, callback_frames and

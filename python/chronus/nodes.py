@@ -1451,6 +1451,22 @@ class Beats(Node):
     kind: ClassVar[str] = "beats"
 
 
+class Samples(Node):
+    """Sample tap: the input itself (downmixed to mono) in blocks of `size` samples, each
+    stamped with its first sample's time on the engine clock, for workers off the audio
+    thread (the neural pitch backend). Passes its input through.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Samples per block. [16 .. 16384, default 1024]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "samples"
+
+
 #: The class of every node kind, by kind name.
 KINDS: dict[str, type[Node]] = {
     "sine": Sine,
@@ -1509,6 +1525,7 @@ KINDS: dict[str, type[Node]] = {
     "pitch": Pitch,
     "notes": Notes,
     "beats": Beats,
+    "samples": Samples,
 }
 
 
@@ -3065,6 +3082,33 @@ class NodeBuilders:
                 "prior_octaves": prior_octaves,
                 "buffer": buffer,
             },
+            name,
+        )
+
+    def samples(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 1024,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Samples:
+        """Sample tap: the input itself (downmixed to mono) in blocks of `size` samples, each
+        stamped with its first sample's time on the engine clock, for workers off the audio
+        thread (the neural pitch backend). Passes its input through.
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Samples per block. [16 .. 16384, default 1024]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Samples,
+            {"in": input},
+            {},
+            {"size": size, "buffer": buffer},
             name,
         )
 

@@ -148,6 +148,7 @@ static ALL: &[&NodeSpec] = &[
     &analyzers::PITCH,
     &analyzers::NOTES,
     &analyzers::BEATS,
+    &analyzers::SAMPLES,
     &crate::kernel::KERNEL,
 ];
 
