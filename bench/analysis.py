@@ -4,10 +4,11 @@ For each task, every engine runs over the same files (decoded once, mono float32
 memory) after one warm-up; the median of ``--runs`` timings counts, as x real time (seconds of
 audio per second of work). The score of each engine on the task (mir_eval, as in
 tests/test_analysis_accuracy.py) is printed beside its speed. Also: the live load of the
-whole analyzer set (all 11 kinds on one input) at 256-frame blocks, from a render of the same
-graph.
+whole analyzer set (every kind on one input) at 256-frame blocks, from a render of the same
+graph. The neural pitch backend (swift-f0) runs when the neural extra is installed.
 
     .venv/bin/python bench/analysis.py            # --runs 3 --data /work/shared/data
+    .venv/bin/python bench/analysis.py --tasks pitch
 """
 
 # ruff: noqa: E402  (the thread limits must be set before numpy and the engines load)
@@ -24,6 +25,7 @@ import importlib.util
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,11 +117,14 @@ def pitch_engines() -> dict[str, Estimator]:
         f0 = librosa.yin(x, fmin=40, fmax=1600, sr=sr, frame_length=1024, hop_length=128)
         return np.stack([librosa.times_like(f0, sr=sr, hop_length=128), f0, np.ones_like(f0)], axis=1)
 
-    engines: dict[str, Estimator] = {
-        "chronus pitch (causal)": chronus,
-        "librosa pyin": pyin,
-        "librosa yin": yin,
-    }
+    def swift_f0(x: np.ndarray, sr: int) -> np.ndarray:
+        p = cx.analyze(x, ["pitch"], samplerate=sr, pitch_backend="swift-f0")["pitch"]
+        return np.stack([p.times, p["f0"], p["voiced"]], axis=1)
+
+    engines: dict[str, Estimator] = {"chronus pitch (causal)": chronus}
+    if importlib.util.find_spec("swift_f0"):
+        engines["chronus swift-f0 (neural, 1 thread)"] = swift_f0
+    engines.update({"librosa pyin": pyin, "librosa yin": yin})
     if importlib.util.find_spec("essentia"):
         import essentia.standard as es
 
@@ -159,7 +164,9 @@ def score_pitch(refs: list[np.ndarray], results: list[np.ndarray]) -> str:
     rpa = []
     for ref, est in zip(refs, results, strict=True):
         f0 = np.where(est[:, 2] > 0, est[:, 1], -est[:, 1])
-        rv, rc, ev, ec = mir_eval.melody.to_cent_voicing(ref[:, 0], ref[:, 1], est[:, 0], f0)
+        with warnings.catch_warnings():  # swift-f0's 16 ms frames fall on whole samples
+            warnings.filterwarnings("ignore", "Non-uniform timescale", UserWarning)
+            rv, rc, ev, ec = mir_eval.melody.to_cent_voicing(ref[:, 0], ref[:, 1], est[:, 0], f0)
         rpa.append(mir_eval.melody.raw_pitch_accuracy(rv, rc, ev, ec))
     return f"RPA {np.mean(rpa):.3f}"
 
@@ -184,6 +191,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("CHRONUS_DATA", "/work/shared/data")))
+    ap.add_argument("--tasks", default="onsets,beats,pitch,mel", help="comma-separated subset to run")
     args = ap.parse_args()
     d = args.data
     drums = sorted((d / "mdb_drums" / "audio" / "drum_only").glob("*_Drum.flac"))
@@ -217,6 +225,8 @@ def main() -> None:
         ("pitch: synthetic chorale voices (bwv66.6)", voices, pitch_engines(), pitch_refs, score_pitch),
         ("mel spectrogram: MDB drum-only mixes", drums, mel_engines(), None, None),
     ]
+    wanted = args.tasks.split(",")
+    tasks = [t for t in tasks if t[0].split()[0].rstrip(":") in wanted]
     print(f"python {sys.version.split()[0]}, chronus {cx.__version__}, runs {args.runs}, one thread")
     for title, paths, engines, refs, score in tasks:
         files = load(paths)
@@ -228,6 +238,8 @@ def main() -> None:
             base = base or speed
             quality = score(refs, results) if score and refs is not None else ""
             print(f"  {name:34s} {speed:8.0f}x real time  ({speed / base:5.2f} of chronus)  {quality}")
+    if "live" not in wanted and args.tasks != ap.get_default("tasks"):
+        return
     load_256 = live_load()
     print(
         f"\nlive load of all {len(FEATURES)} analyzers on one input, 48 kHz, 256-frame blocks: "

@@ -30,8 +30,9 @@ NODES_PY = REPO / "python" / "chronus" / "nodes.py"
 NODES_MD = REPO / "docs" / "nodes.md"
 
 #: Kinds whose builders are written by hand because their arguments are structured (lists
-#: of inputs, bands, operators, zones, tables, compiled code); their classes are generated.
-HAND_WRITTEN = {"mixer", "stack", "eq", "fm", "wavetable", "sampler", "kernel", "clip"}
+#: of inputs, bands, operators, zones, tables, compiled code, a clip's source; a probe's
+#: label comes second); their classes are generated.
+HAND_WRITTEN = {"mixer", "stack", "eq", "fm", "wavetable", "sampler", "kernel", "clip", "probe"}
 
 #: Kinds with a hand-written class: a kernel node's ports and parameters are its own, not
 #: its kind's (see ``chronus.kernels``).

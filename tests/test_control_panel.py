@@ -147,6 +147,30 @@ def test_the_panel_shows_meters_moves_parameters_and_survives_a_restart(browser:
         srv.close()
 
 
+def test_the_panel_shows_each_probes_latest_window(browser: Any):
+    """A 0.5-amplitude sine probed as "tone out": the panel's probe table shows its label and
+    figures (max 0.5, RMS 0.5 / sqrt 2 over whole periods: 480-frame windows of 100 Hz)."""
+    g = cx.Graph()
+    g.output(g.probe(g.sine(100.0) * 0.5, "tone out", window=480))
+    srv = cx.serve(g, backend="null", osc=None, http=f"127.0.0.1:{free_port()}")
+    page = browser.new_page(bypass_csp=True)
+    try:
+        page.goto(srv.url)
+        page.wait_for_function("document.querySelectorAll('#probes tr').length == 1", timeout=10_000)
+        page.wait_for_function("window.chronus.lastSnapshot.probes[0].frame !== null", timeout=5_000)
+        row = page.evaluate("window.chronus.lastSnapshot.probes[0]")
+        assert row["label"] == "tone out" and row["window"] == 480
+        assert row["max"][0] == pytest.approx(0.5, abs=1e-3) and row["nonfinite"] == [0]
+        assert row["rms"][0] == pytest.approx(0.5 / np.sqrt(2), rel=1e-3)
+        shown = "document.querySelector('#probes').innerText.includes('rms 0.35')"
+        page.wait_for_function(shown, timeout=5_000)
+        text = page.locator("#probes").inner_text()
+        assert "tone out" in text and "non-finite 0" in text, text
+    finally:
+        page.close()
+        srv.close()
+
+
 def test_the_panel_refuses_other_origins_missing_tokens_and_file_paths(browser: Any, tmp_path: Any):
     g = pulsing_tone()
     with cx.serve(

@@ -10,7 +10,7 @@ Build a :class:`Graph`, render it offline with :func:`render`, or play it live w
 (1, 4800)
 """
 
-from . import analysis, corpus, drums, nodes, pitch_monitor, presets, record, session
+from . import analysis, corpus, drums, nodes, pitch_monitor, presets, probes, record, session
 from ._core import CycleError, DeviceError, GraphError, QueueFullError
 from .analysis import Analysis, FeatureStream, Frames, analyze
 from .audio import read_audio, write_audio, write_wav
@@ -23,6 +23,7 @@ from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import Bend, Control, MidiFileError, MidiSong, read_midi, write_midi
 from .patch import PatchError, load_patch
 from .pattern import Note, Pattern
+from .probes import Probed, ProbeReading, ProbeWindows
 from .render import render
 from .session import Session
 from .signal import Node, Param, Signal
@@ -60,6 +61,9 @@ __all__ = [
     "Param",
     "PatchError",
     "Pattern",
+    "ProbeReading",
+    "ProbeWindows",
+    "Probed",
     "QueueFullError",
     "Session",
     "Signal",
@@ -82,6 +86,7 @@ __all__ = [
     "nodes",
     "pitch_monitor",
     "presets",
+    "probes",
     "read_audio",
     "read_midi",
     "record",

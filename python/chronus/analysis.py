@@ -45,6 +45,7 @@ FEATURES: tuple[str, ...] = (
     "pitch",
     "notes",
     "beats",
+    "samples",
 )
 
 #: Options of the beat tracker (the ``beats`` node and the offline tracker alike).
@@ -352,6 +353,17 @@ def _offline_beats(
     return Frames(info, clock, values)
 
 
+def neural_backend(pitch_backend: str) -> bool:
+    """Whether ``pitch_backend`` is the neural one (ValueError for an unknown backend; the
+    neural extra's ImportError if it is asked for and missing)."""
+    from . import neural as _neural
+
+    if _neural.check_backend(pitch_backend) == "yin":
+        return False
+    _neural._modules()
+    return True
+
+
 def analyze(
     source: str | os.PathLike[str] | ArrayLike,
     features: Sequence[str] | Mapping[str, Mapping[str, float | str]] = ("onsets", "beats", "pitch"),
@@ -359,6 +371,7 @@ def analyze(
     samplerate: float | None = None,
     causal: bool = True,
     blocksize: int = 1024,
+    pitch_backend: str = "yin",
 ) -> Analysis:
     """Runs analyzers over a recording with the engine loop, exactly as live nodes would.
 
@@ -372,11 +385,15 @@ def analyze(
         causal: True gives exactly what the live nodes give; False lets the beat tracker
             look at the whole recording (Viterbi decoding) instead of deciding as it goes.
         blocksize: frames per engine block (the frames do not depend on it).
+        pitch_backend: what computes ``pitch``: "yin" (the ``pitch`` node) or "swift-f0"
+            (the neural model of :mod:`chronus.neural`, fed by a ``samples`` tap; needs
+            ``pip install 'chronus-audio[neural]'``). Its options are ``fmin`` and ``fmax``.
 
     Returns:
         An :class:`Analysis`: ``result["pitch"]["f0"]``, ``result.onsets``, ``result.tempo``...
     """
     chosen = _feature_options(features)
+    neural = neural_backend(pitch_backend) and "pitch" in chosen
     if isinstance(source, (str, os.PathLike)):
         audio, file_rate = read_audio(source)
         if samplerate is not None and samplerate != file_rate:
@@ -403,6 +420,9 @@ def analyze(
             continue
         builder = getattr(g, name)
         try:
+            if name == "pitch" and neural:
+                options = {"size": 1024, "buffer": options.get("buffer", 10.0)}
+                builder = g.samples
             node = builder(x, **options)
         except TypeError as e:
             raise ValueError(f"{name}: {e}") from None
@@ -413,5 +433,12 @@ def analyze(
             got[taps[node_id]] = Frames(FeedInfo._of(info), clock, values)
     if "beats" in chosen and not causal:
         got["beats"] = _offline_beats(audio, rate, chosen["beats"])
+    if neural:
+        from . import neural as _neural
+
+        blocks = got["pitch"]
+        start = len(blocks) * blocks.info.width
+        tail = audio[:, start:].sum(axis=0, dtype=np.float32) * np.float32(1 / audio.shape[0])
+        got["pitch"] = _neural.pitch_of_blocks(blocks, tail, rate, dict(chosen["pitch"]))
     ordered = {name: got[name] for name in chosen}
     return Analysis(ordered, rate, audio.shape[1] / rate, causal)

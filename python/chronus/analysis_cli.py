@@ -12,6 +12,7 @@ from typing import Any
 
 from . import corpus, drums, pitch_monitor, record
 from .analysis import FEATURES, Analysis, Frame, analyze
+from .neural import PITCH_BACKENDS
 
 
 def _summary(name: str, result: Analysis) -> str:
@@ -33,6 +34,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if Path(args.file).is_dir():
         if not args.zarr:
             raise ValueError(f"{args.file} is a folder: name the store to write with --zarr OUT.zarr")
+        if args.pitch_backend != "yin":
+            raise ValueError("--pitch-backend applies to one file; a folder is analyzed with the yin tracker")
         causal, scheduler, workers = not args.offline, args.scheduler, args.workers
         report = corpus.analyze_corpus(
             args.file, args.zarr, features, causal=causal, scheduler=scheduler, workers=workers
@@ -43,7 +46,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         )
         return 0
     start = time.perf_counter()
-    result = analyze(args.file, features, causal=not args.offline)
+    result = analyze(args.file, features, causal=not args.offline, pitch_backend=args.pitch_backend)
     elapsed = time.perf_counter() - start
     data: dict[str, Any] = result.to_json()
     if args.json == "-":
@@ -138,6 +141,12 @@ def add_commands(sub: Any) -> None:
     an.add_argument("--json", default=None, metavar="OUT", help="write the features as JSON ('-': stdout)")
     an.add_argument(
         "--offline", action="store_true", help="look-ahead modes (beats decoded over the whole file)"
+    )
+    an.add_argument(
+        "--pitch-backend",
+        default="yin",
+        choices=PITCH_BACKENDS,
+        help="what computes pitch: yin (the DSP tracker) or swift-f0 (neural: chronus-audio[neural])",
     )
     an.add_argument("--zarr", default=None, metavar="STORE", help="for a folder: the Zarr store to write")
     an.add_argument(

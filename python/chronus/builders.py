@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _core
-from .nodes import Dcblock, Eq, Expander, Midside, Mixer, NodeBuilders, Stack
+from .nodes import Dcblock, Eq, Expander, Midside, Mixer, NodeBuilders, Probe, Stack
 from .signal import ParamValue, Signal
+
+if TYPE_CHECKING:
+    from .signal import Node
 
 #: Inputs a mixer or stack node takes (chain two for more).
 MIX_INPUTS = 8
@@ -62,6 +65,10 @@ def _eq_band(index: int, band: Band) -> tuple[str, dict[str, ParamValue]]:
 
 class HandBuilders(NodeBuilders):
     """Builders written by hand, beside the generated ones (mixed into :class:`chronus.Graph`)."""
+
+    if TYPE_CHECKING:
+
+        def nodes(self) -> list[Node]: ...
 
     def mixer(
         self,
@@ -114,6 +121,28 @@ class HandBuilders(NodeBuilders):
             options[f"band{i}"], band_params = _eq_band(i, band)
             params.update(band_params)
         return self._add(Eq, {"in": input}, params, options, name)
+
+    def probe(
+        self,
+        input: Signal | None = None,
+        label: str | None = None,
+        *,
+        window: int = 256,
+        buffer: float = 10.0,
+    ) -> Probe:
+        """A probe: passes ``input`` through unchanged and measures the minimum, maximum, RMS
+        and count of NaN/infinite samples of every window of ``window`` frames, per lane.
+        ``label`` names it (it is the node's name, so unique in the graph; default
+        ``probe#id``): ``live.probes()[label]`` is its latest window and
+        ``cx.render(..., probes=True)`` returns every window (:mod:`chronus.probes`). The
+        outputs ``min``, ``max``, ``rms`` and ``nonfinite`` hold the latest window's figures
+        as signals (``live.read(p.rms)``). ``buffer`` is how many seconds of windows wait
+        for a live reader that falls behind."""
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"probe() label must be a string, got {type(label).__name__}")
+        if label is not None and any(n.kind == "probe" and n.name == label for n in self.nodes()):
+            raise _core.GraphError(f"the graph has a probe labelled '{label}' already: labels name probes")
+        return self._add(Probe, {"in": input}, {}, {"window": window, "buffer": buffer}, label)
 
     def noise_gate(
         self,

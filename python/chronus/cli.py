@@ -19,8 +19,10 @@ from .graph import Graph
 from .inspect_live import NodeProfile
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import MidiFileError, read_midi
+from .neural import NeuralExtraMissingError
 from .patch import DEFAULT_TIMEOUT, PatchError, load_patch
 from .presets import PRESETS
+from .probes import ProbeReading
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE
 from .stream import render_to_file, renderer
 
@@ -150,6 +152,7 @@ def _cmd_play(args: argparse.Namespace) -> int:
                 )
                 if args.profile:
                     _print_profile(live.profile()[: args.profile])
+                _print_probes(live.probes())
         except KeyboardInterrupt:
             pass
     return 0
@@ -161,6 +164,23 @@ def _print_profile(rows: list[NodeProfile]) -> None:
         print(
             f"    {p.name:<24} {p.kind:<12} mean {p.mean_ms:8.4f} ms | worst {p.worst_ms:8.4f} ms "
             f"| {100 * p.share:5.1f}% of node time",
+            flush=True,
+        )
+
+
+def _print_probes(readings: dict[str, ProbeReading | None]) -> None:
+    """Each probe's latest window, one line per probe: its figures lane by lane."""
+
+    def lanes(values: tuple[float, ...] | tuple[int, ...], fmt: str) -> str:
+        return " ".join(format(v, fmt) for v in values)
+
+    for label, r in readings.items():
+        if r is None:
+            print(f"    probe {label!r}: no complete window yet", flush=True)
+            continue
+        print(
+            f"    probe {label!r}: min {lanes(r.min, '+.4f')} | max {lanes(r.max, '+.4f')} | "
+            f"rms {lanes(r.rms, '.4f')} | non-finite {lanes(r.nonfinite, 'd')}",
             flush=True,
         )
 
@@ -419,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         ValueError,
         OSError,
         RuntimeError,
+        NeuralExtraMissingError,
     ) as err:
         print(f"chronus: error: {err}", file=sys.stderr)
         return 1

@@ -1,5 +1,6 @@
 """Seeing inside a playing graph: the latest value of any node output and a per-node CPU
-profile, measured on the audio thread only while asked for (see :class:`Inspecting`).
+profile, measured on the audio thread only while asked for, and the probes' latest windows
+(see :class:`Inspecting`).
 
 >>> import chronus as cx
 >>> g = cx.Graph()
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from . import _core
     from .graph import Graph
+    from .probes import ProbeReading
     from .signal import Signal
 
 #: How long :meth:`Inspecting.read` and :meth:`Inspecting.profile` wait for the audio thread
@@ -120,3 +122,13 @@ class Inspecting:
             for node, total_ns, worst_ns, passes, _, _ in rows
         ]
         return sorted(out, key=lambda p: -p.mean_ms)
+
+    def probes(self) -> dict[str, ProbeReading | None]:
+        """The latest complete window of every probe playing (``g.probe(x, "label")``), by
+        label: minimum, maximum, RMS and non-finite count per lane, and the window's first
+        frame on the sample clock; None for a probe whose first window has not completed.
+        Each probe publishes every window itself, so nothing has to be switched on; the
+        records are those ``cx.render(..., probes=True)`` returns for the same frames."""
+        from .probes import latest
+
+        return latest(self._core, self.graph)

@@ -21,7 +21,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from .analysis import FeatureStream
 from .graph import Graph
 from .inspect_live import Inspecting
 from .kernels import Kernel, KernelNode
+from .neural import NeuralPitchStream
 from .session import Clip, Session
 from .session import launch as session_launch
 from .signal import Node, Param
@@ -159,6 +160,7 @@ class Engine(Timed, Inspecting):
         self.info: dict[str, Any] = dict(info)
         self.transport = Transport(self)
         self._routes: list[int | None] = [None] * 16
+        self._neural: list[NeuralPitchStream] = []
         try:
             # The graph's timeline and tracks play from the first frame, as in a render.
             if self.session is not None and self.samplerate != self.session.samplerate:
@@ -196,10 +198,13 @@ class Engine(Timed, Inspecting):
 
     # -- lifetime -----------------------------------------------------------------------
     def close(self) -> None:
-        """Stops the audio and releases the device. Safe to call twice."""
+        """Stops the audio and releases the device, and the workers of neural feature
+        streams (after their last frames). Safe to call twice."""
         self._core.close()
         if self.session is not None and self.session._live is self:
             self.session._live = None
+        for pitch in getattr(self, "_neural", ()):
+            pitch._halt()
 
     @property
     def closed(self) -> bool:
@@ -378,12 +383,35 @@ class Engine(Timed, Inspecting):
         self._core.connect(source, destination)
 
     # -- observation --------------------------------------------------------------------
-    def features(self, node: Node) -> FeatureStream:
+    @overload
+    def features(self, node: Node) -> FeatureStream: ...
+
+    @overload
+    def features(
+        self, node: Node, *, pitch_backend: str, **options: float
+    ) -> FeatureStream | NeuralPitchStream: ...
+
+    def features(
+        self, node: Node, *, pitch_backend: str = "yin", **options: float
+    ) -> FeatureStream | NeuralPitchStream:
         """The frames analyzer ``node`` (``g.pitch(...)``, ``g.onsets(...)``, ...) publishes
         while playing: :meth:`~chronus.analysis.FeatureStream.latest`, ``read()`` for every
         frame waiting, or iterate for frames as they come. An edit that rebuilds the node
-        keeps feeding the same stream."""
-        return analysis.stream(self._core, self.graph, node)
+        keeps feeding the same stream.
+
+        With ``pitch_backend="swift-f0"``, ``node`` is a sample tap (``g.samples(x)``) and
+        the stream is the neural pitch tracker's (:class:`chronus.neural.NeuralPitchStream`,
+        options ``fmin``, ``fmax``, ``buffer``): its worker thread runs until the stream or
+        the engine is closed."""
+        feed = analysis.stream(self._core, self.graph, node)
+        if not analysis.neural_backend(pitch_backend):
+            if options:
+                names = ", ".join(options)
+                raise TypeError(f"features() takes options only with a pitch_backend, got {names}")
+            return feed
+        pitch = NeuralPitchStream(feed, **options)
+        self._neural.append(pitch)
+        return pitch
 
     def stats(self) -> dict[str, Any]:
         """Timing and counters: clock (frames), time (s), callbacks, callback_frames and

@@ -1209,6 +1209,34 @@ class Meter(Node):
     rms = OutputSlot("rms")
 
 
+class Probe(Node):
+    """Probe tap: `out` is the input unchanged; `min`, `max`, `rms` and `nonfinite` hold the
+    minimum, maximum, RMS and count of NaN/infinite samples of the latest complete window of
+    `window` frames, per lane, from the frame that completes it (non-finite samples are left
+    out of the other three; a window with no finite sample reads 0). Zero until the first
+    window completes. Each window is also published as a record (min, max, rms, nonfinite
+    per lane, stamped with its first frame) for `live.probes()` and `render(...,
+    probes=True)`.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        window: Frames per window (256: one default engine block, 5.3 ms at 48 kHz). [1
+            .. 960000, default 256]
+        buffer: Seconds of window records the feed holds for a reader that falls behind
+            (then records are dropped and counted, never waited for). [0.1 .. 600,
+            default 10]
+
+    Outputs: ``out``, ``min``, ``max``, ``rms``, ``nonfinite`` (the node itself is ``out``).
+    """
+
+    kind: ClassVar[str] = "probe"
+    min = OutputSlot("min")
+    max = OutputSlot("max")
+    rms = OutputSlot("rms")
+    nonfinite = OutputSlot("nonfinite")
+
+
 class Stft(Node):
     """Short-time Fourier transform tap: every `hop` samples, the windowed FFT of the last
     `size` samples, as `size / 2 + 1` bins of magnitude, power or phase (radians). Frames
@@ -1425,6 +1453,22 @@ class Beats(Node):
     kind: ClassVar[str] = "beats"
 
 
+class Samples(Node):
+    """Sample tap: the input itself (downmixed to mono) in blocks of `size` samples, each
+    stamped with its first sample's time on the engine clock, for workers off the audio
+    thread (the neural pitch backend). Passes its input through.
+
+    Inputs: ``input``.
+
+    Options (fixed once built):
+        size: Samples per block. [16 .. 16384, default 1024]
+        buffer: Seconds of frames the feed holds for a reader that falls behind (then
+            frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+    """
+
+    kind: ClassVar[str] = "samples"
+
+
 #: The class of every node kind, by kind name.
 KINDS: dict[str, type[Node]] = {
     "sine": Sine,
@@ -1471,6 +1515,7 @@ KINDS: dict[str, type[Node]] = {
     "midside": Midside,
     "width": Width,
     "meter": Meter,
+    "probe": Probe,
     "stft": Stft,
     "mel": Mel,
     "mfcc": Mfcc,
@@ -1482,6 +1527,7 @@ KINDS: dict[str, type[Node]] = {
     "pitch": Pitch,
     "notes": Notes,
     "beats": Beats,
+    "samples": Samples,
 }
 
 
@@ -3038,6 +3084,33 @@ class NodeBuilders:
                 "prior_octaves": prior_octaves,
                 "buffer": buffer,
             },
+            name,
+        )
+
+    def samples(
+        self,
+        input: Signal | Sequence[Signal] | None = None,
+        *,
+        size: float = 1024,
+        buffer: float = 10,
+        name: str | None = None,
+    ) -> Samples:
+        """Sample tap: the input itself (downmixed to mono) in blocks of `size` samples, each
+        stamped with its first sample's time on the engine clock, for workers off the audio
+        thread (the neural pitch backend). Passes its input through.
+
+        Inputs: ``input``.
+
+        Options (fixed once built):
+            size: Samples per block. [16 .. 16384, default 1024]
+            buffer: Seconds of frames the feed holds for a reader that falls behind (then
+                frames are dropped and counted, never waited for). [0.1 .. 600, default 10]
+        """
+        return self._add(
+            Samples,
+            {"in": input},
+            {},
+            {"size": size, "buffer": buffer},
             name,
         )
 

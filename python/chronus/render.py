@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import overload
+from typing import Literal, overload
 
 import numpy as np
 
 from . import _core
 from .audio import _checked_audio
 from .graph import Graph
+from .probes import Probed, ProbedFile
 from .session import Session
 
 DEFAULT_SAMPLERATE = 48_000
@@ -30,6 +31,7 @@ def render(
     input: np.ndarray | None = ...,
     out: None = None,
     subtype: str | None = ...,
+    probes: Literal[False] = False,
 ) -> np.ndarray: ...
 
 
@@ -44,7 +46,38 @@ def render(
     input: np.ndarray | None = ...,
     out: str | os.PathLike[str],
     subtype: str | None = ...,
+    probes: Literal[False] = False,
 ) -> Path: ...
+
+
+@overload
+def render(
+    graph: Graph | Session,
+    seconds: float,
+    samplerate: int | None = ...,
+    blocksize: int = ...,
+    *,
+    smoothing: float = ...,
+    input: np.ndarray | None = ...,
+    out: None = None,
+    subtype: str | None = ...,
+    probes: Literal[True],
+) -> Probed: ...
+
+
+@overload
+def render(
+    graph: Graph | Session,
+    seconds: float,
+    samplerate: int | None = ...,
+    blocksize: int = ...,
+    *,
+    smoothing: float = ...,
+    input: np.ndarray | None = ...,
+    out: str | os.PathLike[str],
+    subtype: str | None = ...,
+    probes: Literal[True],
+) -> ProbedFile: ...
 
 
 def render(
@@ -57,7 +90,8 @@ def render(
     input: np.ndarray | None = None,
     out: str | os.PathLike[str] | None = None,
     subtype: str | None = None,
-) -> np.ndarray | Path:
+    probes: bool = False,
+) -> np.ndarray | Path | Probed | ProbedFile:
     """Renders ``seconds`` of ``graph`` offline: its timeline, tracks and tempo map play from
     the first frame with the transport running, exactly as a live :class:`chronus.Engine`
     plays them from its start.
@@ -80,9 +114,15 @@ def render(
             4 GB are written as RF64.
         subtype: the file's sample format (libsndfile subtype such as "PCM_24"; default:
             float for WAV, the format's own otherwise).
+        probes: also return every window the graph's probes (``g.probe(x, "label")``)
+            measured: their minimum, maximum, RMS and non-finite count per lane, the very
+            records a live engine publishes (see :mod:`chronus.probes`).
 
     Returns:
-        float32 array of shape (channels, frames), or the path written when ``out`` is given.
+        float32 array of shape (channels, frames), or the path written when ``out`` is given;
+        with ``probes=True``, a :class:`chronus.probes.Probed` ``(audio, probes)`` (or
+        :class:`chronus.probes.ProbedFile` ``(path, probes)``), ``probes`` a dict of
+        :class:`chronus.probes.ProbeWindows` by label.
     """
     if isinstance(graph, Session):
         if samplerate is not None and samplerate != graph.samplerate:
@@ -92,11 +132,30 @@ def render(
     if samplerate is None:
         samplerate = DEFAULT_SAMPLERATE
     args = _job(graph, seconds, samplerate, blocksize, smoothing, input)
+    if not probes:
+        if out is not None:
+            from .stream import render_to_file
+
+            return render_to_file(_core.Renderer(*args), out, samplerate, subtype)
+        return _core.render(*args)
+    from .probes import collect, collected
+
+    renderer = _core.Renderer(*args)
+    collect(renderer, graph)
     if out is not None:
         from .stream import render_to_file
 
-        return render_to_file(_core.Renderer(*args), out, samplerate, subtype)
-    return _core.render(*args)
+        path = render_to_file(renderer, out, samplerate, subtype)
+        return ProbedFile(path, collected(renderer, graph))
+    from .stream import chunks
+
+    # Allocated at once, so that a render too long for memory is a MemoryError up front.
+    audio = np.empty((renderer.channels, renderer.remaining), dtype=np.float32)
+    done = 0
+    for chunk in chunks(renderer):
+        audio[:, done : done + chunk.shape[1]] = chunk
+        done += chunk.shape[1]
+    return Probed(audio, collected(renderer, graph))
 
 
 def _job(

@@ -1,9 +1,11 @@
 //! Offline rendering: the live engine loop driven by a plain loop instead of a device.
 
+use crate::analysis::batch::Collected;
+use crate::analysis::feed::FeedReader;
 use crate::compile::{compile, CompileOptions};
 use crate::error::{Error, Result};
 use crate::event::{Event, EventKind};
-use crate::graph::Graph;
+use crate::graph::{Graph, NodeId};
 use crate::limits;
 use crate::processor::Processor;
 use crate::sequence::Song;
@@ -80,13 +82,20 @@ pub struct Renderer {
     taken: usize,
     /// One block of input past the input's end.
     silence: Vec<f32>,
+    /// The feeds the schedule's nodes write (analyzers, probes), by node id, until their
+    /// collection is asked for ([`Renderer::collect`]).
+    feeds: Vec<(NodeId, FeedReader)>,
+    /// Feeds being collected: drained after every block, so that none is lost however long
+    /// the render.
+    collected: Vec<(NodeId, FeedReader, Collected)>,
 }
 
 impl Renderer {
     /// Compiles `graph`, checks the job's song, and gets ready to render `job.frames` frames.
     pub fn new(graph: &Graph, opts: &CompileOptions, job: RenderJob) -> Result<Renderer> {
         let RenderJob { frames, input, song } = job;
-        let schedule = compile(graph, opts)?;
+        let mut schedule = compile(graph, opts)?;
+        let feeds = schedule.take_feeds();
         let channels = schedule.output_channels();
         if channels == 0 {
             return Err(Error::Invalid("the graph has no output: connect a signal to the output".into()));
@@ -108,7 +117,40 @@ impl Renderer {
             ready: 0,
             taken: 0,
             silence: vec![0.0; opts.max_block * in_channels],
+            feeds,
+            collected: Vec::new(),
         })
+    }
+
+    /// Keeps every record the feeds of `nodes` publish from now on (the feeds of the
+    /// others are left to overflow, uncounted, as nobody reads them), for
+    /// [`Renderer::take_collected`]. Naming a node without a feed is an error.
+    pub fn collect(&mut self, nodes: &[NodeId]) -> Result<()> {
+        for &id in nodes {
+            if self.collected.iter().any(|c| c.0 == id) {
+                continue;
+            }
+            let Some(i) = self.feeds.iter().position(|f| f.0 == id) else {
+                return Err(Error::Invalid(format!("node {id} publishes no records in this render")));
+            };
+            let (id, reader) = self.feeds.swap_remove(i);
+            let info = reader.info().clone();
+            self.collected.push((id, reader, Collected { info, times: Vec::new(), values: Vec::new() }));
+        }
+        Ok(())
+    }
+
+    /// Every record collected so far, by node id, in the order [`Renderer::collect`] was
+    /// given them; collecting starts again from empty.
+    pub fn take_collected(&mut self) -> Vec<(NodeId, Collected)> {
+        self.collected
+            .iter_mut()
+            .map(|(id, reader, c)| {
+                reader.drain(&mut c.times, &mut c.values);
+                let empty = Collected { info: c.info.clone(), times: Vec::new(), values: Vec::new() };
+                (*id, std::mem::replace(c, empty))
+            })
+            .collect()
     }
 
     /// Output channels.
@@ -170,6 +212,9 @@ impl Renderer {
         let _offline = crate::media::stream::OfflineRender::enter();
         self.processor.process_duplex(block, self.channels, inp, ic);
         self.processor.clear_midi();
+        for (_, reader, c) in &mut self.collected {
+            reader.drain(&mut c.times, &mut c.values);
+        }
         self.done += n;
         n
     }

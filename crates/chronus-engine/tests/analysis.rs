@@ -9,8 +9,8 @@ use chronus_engine::live::{Engine, EngineConfig};
 use chronus_engine::{Graph, NodeId, OptValue, Song};
 use common::{node, opts, SR};
 
-const KINDS: [&str; 11] =
-    ["stft", "mel", "mfcc", "chroma", "spectral", "rms", "loudness", "onsets", "pitch", "notes", "beats"];
+const KINDS: [&str; 12] =
+    ["stft", "mel", "mfcc", "chroma", "spectral", "rms", "loudness", "onsets", "pitch", "notes", "beats", "samples"];
 
 fn config() -> EngineConfig {
     EngineConfig {
@@ -73,7 +73,7 @@ fn live_frames_equal_offline_frames_bit_for_bit() {
     let offline = analyze(&g, &opts(1024), &x, 1).unwrap();
     let (engine, mut side) = Engine::start_manual(&g, Song::default(), &config()).unwrap();
     let mut out = vec![0.0; 256];
-    let (mut times, mut values): (Vec<Vec<i64>>, Vec<Vec<f32>>) = (vec![Vec::new(); 11], vec![Vec::new(); 11]);
+    let (mut times, mut values): (Vec<Vec<i64>>, Vec<Vec<f32>>) = (vec![Vec::new(); 12], vec![Vec::new(); 12]);
     // Device callbacks of varying sizes; the readers drain as they go.
     for (k, block) in x.chunks(300).enumerate() {
         let n = block.len().min(if k % 2 == 0 { 300 } else { 77 });
@@ -95,6 +95,10 @@ fn live_frames_equal_offline_frames_bit_for_bit() {
         let same = frames.values.iter().zip(&values[i]).all(|(a, b)| a.to_bits() == b.to_bits());
         assert!(same && frames.values.len() == values[i].len(), "{} values differ", KINDS[i]);
     }
+    // The sample tap hands out the input itself, block after block, each at its first sample.
+    let (size, blocks) = (1024, times[11].len());
+    assert!(blocks == x.len() / size && times[11].iter().enumerate().all(|(k, t)| *t == (k * size) as i64));
+    assert!(values[11] == x[..blocks * size], "the sample tap's blocks are its input");
     let reader = engine.feed(taps[7]).unwrap();
     let onsets = reader.lock().unwrap();
     assert_eq!(onsets.dropped(), 0);

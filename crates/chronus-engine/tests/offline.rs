@@ -65,3 +65,48 @@ fn a_render_that_would_not_fit_in_memory_is_refused_with_its_size() {
     let err = render(&g, &opts(256), job).unwrap_err();
     assert!(matches!(&err, Error::Memory(m) if m.contains("10000000.000000 s") && m.contains("TB")), "{err}");
 }
+
+/// A probe's records, collected from a render, are its input's figures window by window
+/// (non-finite samples counted and left out), stamped with each window's first frame, and
+/// the same whatever the block size.
+#[test]
+fn probe_records_are_the_windows_figures_whatever_the_block_size() {
+    const WINDOW: usize = 300;
+    let frames = 10_000;
+    let mut input: Vec<f32> = (0..frames).map(|i| ((i as f32) * 0.013).sin() * (1.0 + i as f32 / 5000.0)).collect();
+    input[1234] = f32::NAN;
+    input[1500] = f32::INFINITY;
+    input[1501] = f32::NEG_INFINITY;
+    let mut g = chronus_engine::Graph::new();
+    let src = g.add("input", &[("channels", chronus_engine::OptValue::Num(1.0))], None).unwrap();
+    let probe = g.add("probe", &[("window", chronus_engine::OptValue::Num(WINDOW as f64))], Some("p")).unwrap();
+    g.connect_input(src, "out", probe, "in").unwrap();
+    g.connect_output(probe, "out").unwrap();
+    let records = |block: usize| {
+        let job = RenderJob { frames, input: Input { samples: &input, channels: 1 }, song: Song::default() };
+        let mut r = Renderer::new(&g, &opts(block), job).unwrap();
+        r.collect(&[probe]).unwrap();
+        let mut out = vec![0.0f32; frames];
+        assert_eq!(r.next_planar(&mut out, frames), frames);
+        let mut got = r.take_collected();
+        assert_eq!(got.len(), 1);
+        got.remove(0).1
+    };
+    let c = records(256);
+    assert_eq!(c.info.width, 4);
+    assert_eq!(c.times, (0..frames / WINDOW).map(|w| (w * WINDOW) as i64).collect::<Vec<_>>());
+    for (w, row) in c.values.chunks_exact(4).enumerate() {
+        let xs = &input[w * WINDOW..(w + 1) * WINDOW];
+        let finite: Vec<f64> = xs.iter().filter(|x| x.is_finite()).map(|&x| f64::from(x)).collect();
+        let min = finite.iter().copied().fold(f64::INFINITY, f64::min) as f32;
+        let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max) as f32;
+        let rms = (finite.iter().map(|x| x * x).sum::<f64>() / finite.len() as f64).sqrt() as f32;
+        let bad = (xs.len() - finite.len()) as f32;
+        assert_eq!(row, [min, max, rms, bad], "window {w}");
+    }
+    assert_eq!(c.values[4 * 4 + 3], 1.0, "window 4 holds the NaN");
+    assert_eq!(c.values[5 * 4 + 3], 2.0, "window 5 holds both infinities");
+    for block in [16, 100, 4096] {
+        assert_eq!(records(block), c, "block size {block}");
+    }
+}

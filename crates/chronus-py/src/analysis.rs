@@ -13,7 +13,7 @@ use pyo3::types::PyDict;
 use crate::{args, interleaved, to_py, Graph};
 
 /// What a feed carries: kind, columns, units, width, samplerate (Hz), hop (s), latency (s).
-fn info_dict<'py>(py: Python<'py>, info: &FeedInfo) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn info_dict<'py>(py: Python<'py>, info: &FeedInfo) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("kind", info.kind)?;
     d.set_item("columns", info.columns.clone())?;
@@ -26,9 +26,14 @@ fn info_dict<'py>(py: Python<'py>, info: &FeedInfo) -> PyResult<Bound<'py, PyDic
 }
 
 /// Frames as numpy: times (int64, sample clock) and values (float32, frames x width).
-type FrameArrays<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>);
+pub(crate) type FrameArrays<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>);
 
-fn frame_arrays(py: Python<'_>, times: Vec<i64>, values: Vec<f32>, width: usize) -> PyResult<FrameArrays<'_>> {
+pub(crate) fn frame_arrays(
+    py: Python<'_>,
+    times: Vec<i64>,
+    values: Vec<f32>,
+    width: usize,
+) -> PyResult<FrameArrays<'_>> {
     let n = times.len();
     let values = PyArray1::from_vec(py, values).reshape([n, width])?;
     Ok((PyArray1::from_vec(py, times).into_any(), values.into_any()))
@@ -89,7 +94,7 @@ impl Feed {
 }
 
 /// One analyzer's frames: (node id, info, times, values).
-type Analyzed<'py> = (u32, Bound<'py, PyDict>, Bound<'py, PyAny>, Bound<'py, PyAny>);
+pub(crate) type Analyzed<'py> = (u32, Bound<'py, PyDict>, Bound<'py, PyAny>, Bound<'py, PyAny>);
 
 /// Runs `graph` over `input` (float32, channels x frames, feeding its input nodes) with the
 /// engine loop and returns every frame each analyzer published: a list of (node id, info,

@@ -148,6 +148,24 @@ impl Renderer {
         });
         Ok(PyArray1::from_vec(py, planar).reshape([ch, got])?.into_any())
     }
+
+    /// Keeps every record the feeds of `nodes` (analyzers, probes, by id) publish from now
+    /// on, for `collected`.
+    fn collect(&self, py: Python<'_>, nodes: Vec<u32>) -> PyResult<()> {
+        py.detach(|| self.inner.lock().unwrap_or_else(|e| e.into_inner()).collect(&nodes)).map_err(to_py)
+    }
+
+    /// The records collected since `collect` (or the last call): a list of (node id, info,
+    /// int64 times on the sample clock from 0, float32 values (n, width)).
+    fn collected<'py>(&self, py: Python<'py>) -> PyResult<Vec<analysis::Analyzed<'py>>> {
+        let got = py.detach(|| self.inner.lock().unwrap_or_else(|e| e.into_inner()).take_collected());
+        got.into_iter()
+            .map(|(id, c)| {
+                let (times, values) = analysis::frame_arrays(py, c.times, c.values, c.info.width)?;
+                Ok((id, analysis::info_dict(py, &c.info)?, times, values))
+            })
+            .collect()
+    }
 }
 
 /// Audio given as (channels, frames), interleaved for the engine: (samples, channels).

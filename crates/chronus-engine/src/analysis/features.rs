@@ -323,3 +323,28 @@ impl Analyzer for Rms {
         });
     }
 }
+
+/// The input itself, in blocks: every `size` samples, the last `size` samples, stamped with
+/// the first one's position. Workers that run off the audio thread (a neural pitch model)
+/// read the audio through it, on the engine's sample clock.
+pub struct Samples {
+    framer: Framer,
+}
+
+impl Samples {
+    /// Blocks of `size` samples.
+    pub fn new(size: usize) -> Self {
+        Samples { framer: Framer::new(size, size) }
+    }
+}
+
+impl Analyzer for Samples {
+    fn width(&self) -> usize {
+        self.framer.size()
+    }
+
+    fn push(&mut self, input: &[f32], emit: Emit) {
+        let size = self.framer.size() as i64;
+        self.framer.push(input, |block, end| emit(end as i64 - size, block));
+    }
+}

@@ -5,7 +5,7 @@
 //! weighs channels as BS.1770 does.
 
 use crate::analysis::beat::{BeatConfig, Beats};
-use crate::analysis::features::{Chroma, Mel, Mfcc, Rms, SpectralShape, Stft, StftOutput};
+use crate::analysis::features::{Chroma, Mel, Mfcc, Rms, Samples, SpectralShape, Stft, StftOutput};
 use crate::analysis::feed::{feed, FeedInfo, FeedReader, FeedWriter};
 use crate::analysis::loudness::{self, Loudness};
 use crate::analysis::notes::Notes;
@@ -438,6 +438,38 @@ pub static PITCH: NodeSpec = NodeSpec {
             latency: p.latency() as f64 / ctx.samplerate,
         };
         tap(ctx, Box::new(p), what)
+    },
+};
+
+/// `samples(in; size, buffer)`.
+pub static SAMPLES: NodeSpec = NodeSpec {
+    kind: "samples",
+    doc: "Sample tap: the input itself (downmixed to mono) in blocks of `size` samples, each \
+          stamped with its first sample's time on the engine clock, for workers off the audio \
+          thread (the neural pitch backend). Passes its input through.",
+    inputs: &[IN],
+    outputs: &[OUT],
+    params: &[],
+    options: &[
+        OptionSpec {
+            name: "size",
+            default: OptDefault::Num { default: 1024.0, min: 16.0, max: 16384.0 },
+            doc: "Samples per block.",
+        },
+        BUFFER,
+    ],
+    input_rule: InputRule::AsIs,
+    build: |ctx| {
+        let size = ctx.num("size") as usize;
+        let sr = ctx.samplerate;
+        let what = Described {
+            columns: &[],
+            units: &["linear"],
+            rate: sr / size as f64,
+            hop: size as f64 / sr,
+            latency: size as f64 / sr,
+        };
+        tap(ctx, Box::new(Samples::new(size)), what)
     },
 };
 

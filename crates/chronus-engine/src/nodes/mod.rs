@@ -136,6 +136,7 @@ static ALL: &[&NodeSpec] = &[
     &effects::stereo::MIDSIDE,
     &effects::stereo::WIDTH,
     &effects::meter::METER,
+    &effects::probe::PROBE,
     &analyzers::STFT,
     &analyzers::MEL,
     &analyzers::MFCC,
@@ -147,6 +148,7 @@ static ALL: &[&NodeSpec] = &[
     &analyzers::PITCH,
     &analyzers::NOTES,
     &analyzers::BEATS,
+    &analyzers::SAMPLES,
     &crate::kernel::KERNEL,
 ];
 

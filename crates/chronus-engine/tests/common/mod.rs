@@ -137,7 +137,7 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
     g.connect_input(kernel, "out", sum, "in").unwrap();
     // Every analyzer taps the mix (loudness the stereo bus); their feeds go unread, so the
     // small ones fill up and drop frames too.
-    for kind in ["stft", "mel", "mfcc", "chroma", "spectral", "rms", "onsets", "pitch", "notes", "beats"] {
+    for kind in ["stft", "mel", "mfcc", "chroma", "spectral", "rms", "onsets", "pitch", "notes", "beats", "samples"] {
         let tap = node(&mut g, kind, &[], &[("buffer", OptValue::Num(0.1))]);
         g.connect_input(out, "out", tap, "in").unwrap();
     }
@@ -255,5 +255,6 @@ pub fn effects_chain(g: &mut Graph, src: NodeId, lfo: NodeId, key: NodeId) -> No
     let decode = chain(g, encode, "midside", &[], &[("mode", text("decode"))]);
     let width = chain(g, decode, "width", &[("width", &[1.5])], &[]);
     let meter = chain(g, width, "meter", &[], &[]);
-    chain(g, meter, "limiter", &[("ceiling", &[-3.0])], &[])
+    let probe = chain(g, meter, "probe", &[], &[("window", OptValue::Num(100.0))]);
+    chain(g, probe, "limiter", &[("ceiling", &[-3.0])], &[])
 }

@@ -3,7 +3,7 @@ snapshots about 30 times a second.
 
 One thread runs an asyncio loop with a :mod:`websockets` server on one port: plain GET
 requests get the page's files, ``/ws`` upgrades to the WebSocket. Each tick the loop takes
-one snapshot of the engine (statistics, meters, transport, parameter values) and sends the
+one snapshot of the engine (statistics, meters, transport, probes, parameter values) and sends the
 same text to every browser, so the engine's cost does not grow with the number of browsers
 and no browser ever touches a live buffer. Browsers send control messages as
 ``{"address": ..., "args": [...]}``, which go through the same :class:`Controller` as OSC:
@@ -33,6 +33,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from ...probes import table as probe_table
 from ..addresses import ControlError, Controller
 from ..osc import is_loopback
 from ..structure import describe
@@ -287,6 +288,8 @@ class Panel:
                 }
                 for p in engine.profile()[:PROFILE_ROWS]
             ]
+        if any(n.kind == "probe" for n in engine.graph.nodes()):
+            out["probes"] = probe_table(engine.probes())
         if params:
             out["params"] = {
                 address: self.controller.value(param) for address, param in self.controller.params().items()

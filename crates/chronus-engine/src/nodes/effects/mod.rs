@@ -15,6 +15,7 @@ pub(crate) mod meter;
 pub(crate) mod modulation;
 pub(crate) mod phaser;
 pub(crate) mod pingpong;
+pub(crate) mod probe;
 pub(crate) mod reverb;
 pub(crate) mod stereo;
 pub(crate) mod utility;

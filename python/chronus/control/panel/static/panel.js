@@ -306,6 +306,29 @@ function drawProfile(rows) {
   }
 }
 
+function drawProbes(rows) {
+  // One row per probe and lane: label, lane, min, max, RMS, non-finite count of its latest
+  // window. Labels are the patch's: written as text, never as markup.
+  const table = $("probes");
+  table.textContent = "";
+  for (const r of rows || []) {
+    const lanes = r.min ? r.min.length : 1;
+    for (let lane = 0; lane < lanes; lane++) {
+      const tr = table.insertRow();
+      const cells = r.min
+        ? [r.label, lanes > 1 ? `lane ${lane}` : "", `min ${r.min[lane].toFixed(4)}`, `max ${r.max[lane].toFixed(4)}`,
+           `rms ${r.rms[lane].toFixed(4)}`, `non-finite ${r.nonfinite[lane]}`]
+        : [r.label, "", "–", "–", "–", "–"];
+      cells.forEach((text, i) => {
+        const td = tr.insertCell();
+        td.textContent = text;
+        if (i > 1) td.className = "v";
+        if (i === 5 && r.nonfinite && r.nonfinite[lane] > 0) td.classList.add("bad");
+      });
+    }
+  }
+}
+
 function drawSnapshot(msg) {
   state.lastSnapshot = msg;
   state.snapshots += 1;
@@ -316,6 +339,7 @@ function drawSnapshot(msg) {
   if (document.activeElement !== $("tempo")) $("tempo").value = t.bpm.toFixed(0);
   if (msg.params) drawParams(msg.params);
   drawProfile(msg.profile);
+  drawProbes(msg.probes);
 }
 
 $("play").addEventListener("click", () => send("/transport/start"));
