@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import mido
+import numpy as np
 import pytest
 
+import chronus as cx
 from conftest import REPO
 
 README = REPO / "README.md"
@@ -36,8 +38,8 @@ def test_the_readme_has_the_blocks_this_test_expects() -> None:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """A working folder with the files the README's blocks read: a short MIDI song, and the
-    examples folder."""
+    """A working folder with the files the README's blocks read: a short MIDI song, a saved
+    session (song.chronus.json and its loop), and the examples folder."""
     mf = mido.MidiFile(ticks_per_beat=480)
     track = mido.MidiTrack()
     track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(100)))
@@ -46,6 +48,12 @@ def folder(tmp_path: Path) -> Path:
         track.append(mido.Message("note_off", note=note, velocity=0, time=240))
     mf.tracks.append(track)
     mf.save(tmp_path / "song.mid")
+    loop = np.zeros(48_000, dtype=np.float32)
+    loop[::12_000] = 0.5
+    cx.write_audio(tmp_path / "loop.wav", loop, 48_000)
+    session = cx.Session(samplerate=48_000, bpm=120)
+    session.track("loop").clip(tmp_path / "loop.wav", beat=0, loop=True, until_beat=8)
+    session.save(tmp_path / "song.chronus.json")
     (tmp_path / "examples").symlink_to(REPO / "examples")
     return tmp_path
 

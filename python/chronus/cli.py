@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _core, analysis_cli
+from .audio import SUBTYPE_NAMES
 from .control import describe, serve, to_dot
 from .demo import DEMO_SECONDS, build_demo
 from .graph import Graph
@@ -20,10 +21,11 @@ from .inspect_live import NodeProfile
 from .live import Engine, devices, measure_latency, midi_inputs
 from .midi import MidiFileError, read_midi
 from .neural import NeuralExtraMissingError
-from .patch import DEFAULT_TIMEOUT, PatchError, load_patch
+from .patch import DEFAULT_TIMEOUT, Patch, PatchError, is_session_file, load_patch, load_session, load_source
 from .presets import PRESETS
 from .probes import ProbeReading
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE
+from .session import Session
 from .stream import render_to_file, renderer
 
 
@@ -31,14 +33,16 @@ def _db(x: float) -> str:
     return f"{20 * np.log10(x):.1f} dBFS" if x > 0 else "-inf dBFS"
 
 
-def _render_to_file(graph: Graph, seconds: float, out: Path, samplerate: int, blocksize: int) -> str:
+def _render_to_file(
+    graph: Graph, seconds: float, out: Path, samplerate: int, blocksize: int, subtype: str | None = None
+) -> str:
     """Renders straight into ``out``, block by block (memory flat in the length), and sums
     up the result."""
     if not (math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"seconds must be a positive duration, got {seconds}")
     start = time.perf_counter()
     metered = _Metered(renderer(graph, seconds, samplerate, blocksize))
-    render_to_file(metered, out, samplerate)  # type: ignore[arg-type]
+    render_to_file(metered, out, samplerate, subtype)  # type: ignore[arg-type]
     peak, energy, frames, channels = metered.peak, metered.energy, metered.frames, metered.channels
     elapsed = time.perf_counter() - start
     rms = math.sqrt(energy / max(frames * channels, 1))
@@ -71,25 +75,47 @@ class _Metered:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    print(_render_to_file(build_demo(), args.seconds, Path(args.output), args.samplerate, args.blocksize))
+    samplerate = args.samplerate or DEFAULT_SAMPLERATE
+    print(_render_to_file(build_demo(), args.seconds, Path(args.output), samplerate, args.blocksize))
     return 0
+
+
+def _session_rate(session: Session, path: str, samplerate: int | None) -> int:
+    """A session plays at its own rate; asking for another is an error naming the file."""
+    if samplerate is not None and samplerate != session.samplerate:
+        raise ValueError(
+            f"{path} is a session at {session.samplerate} Hz: it renders and plays at that rate, "
+            f"not {samplerate} (leave --samplerate out)"
+        )
+    return session.samplerate
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
     suffix = Path(args.patch).suffix.lower()
+    samplerate = args.samplerate or DEFAULT_SAMPLERATE
     if suffix in (".mid", ".midi"):
         graph, length = _midi_graph(args.patch, args.instrument, whole=args.seconds is None)
         seconds = args.seconds if args.seconds is not None else length
+    elif is_session_file(args.patch):
+        session = load_session(args.patch)
+        samplerate = _session_rate(session, args.patch, args.samplerate)
+        graph = session.graph()
+        seconds = args.seconds if args.seconds is not None else session.duration()
+        if seconds <= 0:
+            raise ValueError(
+                f"{args.patch} has no clip placed on its timeline (only idle ones): give --seconds"
+            )
     elif suffix != ".py":
         raise PatchError(
             f"refusing to run {args.patch}: only Python files ending in .py are run as patches "
-            "(a patch file is code), and MIDI files end in .mid"
+            "(a patch file is code), saved sessions end in .json and MIDI files in .mid"
         )
     else:
         patch = load_patch(args.patch, timeout=args.timeout)
         graph = patch.graph
         seconds = args.seconds if args.seconds is not None else (patch.seconds or 10.0)
-    print(_render_to_file(graph, seconds, Path(args.output), args.samplerate, args.blocksize))
+    subtype = None if args.subtype is None else SUBTYPE_NAMES.get(args.subtype.lower(), args.subtype.upper())
+    print(_render_to_file(graph, seconds, Path(args.output), samplerate, args.blocksize, subtype))
     return 0
 
 
@@ -114,16 +140,27 @@ def _midi_graph(path: str, instrument: str, *, whole: bool = True) -> tuple[Grap
     return graph, song.seconds + 1.5
 
 
+def _load(args: argparse.Namespace) -> tuple[Graph | Session, Patch | None]:
+    """What ``play`` and ``serve`` play: a patch's graph (and the patch) or a session."""
+    source = load_source(args.patch, timeout=getattr(args, "timeout", None))
+    if isinstance(source, Session):
+        _session_rate(source, args.patch, args.samplerate)
+        return source, None
+    return source.graph, source
+
+
 def _cmd_play(args: argparse.Namespace) -> int:
-    patch = load_patch(args.patch, timeout=args.timeout)
+    played, patch = _load(args)
+    if patch is None and args.watch:
+        raise ValueError(f"--watch reloads patch files (.py); {args.patch} is a session")
     with Engine(
-        patch.graph,
+        played,
         backend=args.backend,
         device=args.device,
         samplerate=args.samplerate,
         blocksize=args.blocksize,
         midi_in=args.midi_in,
-        midi_target=patch.midi_target,
+        midi_target=None if patch is None else patch.midi_target,
     ) as live:
         info = live.info
         print(
@@ -131,12 +168,12 @@ def _cmd_play(args: argparse.Namespace) -> int:
             f"block {info['blocksize']} (Ctrl-C stops)"
         )
         start = time.monotonic()
-        watched = _mtime(patch.path)
+        watched = None if patch is None else _mtime(patch.path)
         next_report = start + 1.0
         try:
             while args.seconds is None or time.monotonic() - start < args.seconds:
                 time.sleep(WATCH_PERIOD if args.watch else min(1.0, args.seconds or 1.0))
-                if args.watch and _mtime(patch.path) != watched:
+                if patch is not None and args.watch and _mtime(patch.path) != watched:
                     watched = _mtime(patch.path)
                     _reload(live, patch.path)
                 if time.monotonic() < next_report:
@@ -211,10 +248,10 @@ def _reload(live: Engine, path: Path) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    patch = load_patch(args.patch)
+    played, patch = _load(args)
     signal.signal(signal.SIGTERM, _interrupt)
     with serve(
-        patch.graph,
+        played,
         osc=None if args.no_osc else args.osc,
         http=args.http,
         record_dir=args.record_dir,
@@ -225,7 +262,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         device=args.device,
         samplerate=args.samplerate,
         blocksize=args.blocksize,
-        midi_target=patch.midi_target,
+        midi_target=None if patch is None else patch.midi_target,
     ) as server:
         info = server.engine.info
         print(
@@ -254,11 +291,15 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    graph = load_patch(args.patch).graph
-    if args.json:
-        print(json.dumps(describe(graph, args.samplerate, args.blocksize), indent=2))
+    source = load_source(args.patch)
+    if isinstance(source, Session):
+        graph, samplerate = source.graph(), _session_rate(source, args.patch, args.samplerate)
     else:
-        print(to_dot(graph, args.samplerate, args.blocksize), end="")
+        graph, samplerate = source.graph, args.samplerate or DEFAULT_SAMPLERATE
+    if args.json:
+        print(json.dumps(describe(graph, samplerate, args.blocksize), indent=2))
+    else:
+        print(to_dot(graph, samplerate, args.blocksize), end="")
     return 0
 
 
@@ -296,7 +337,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="chronus",
         description="Chronus audio engine.",
         epilog="Patch files are Python code: render and play run them with your rights, so only "
-        "use patch files you trust.",
+        "use patch files you trust. Saved sessions (.json) are read as data, except effects saved "
+        "as functions, which are imported by name: trust them as well.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -316,7 +358,12 @@ def _parser() -> argparse.ArgumentParser:
         )
 
     def engine_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--samplerate", type=int, default=DEFAULT_SAMPLERATE, help="sample rate in Hz")
+        p.add_argument(
+            "--samplerate",
+            type=int,
+            default=None,
+            help=f"sample rate in Hz (default {DEFAULT_SAMPLERATE}; a session's own for a session)",
+        )
         p.add_argument("--blocksize", type=int, default=DEFAULT_BLOCKSIZE, help="block size in frames")
 
     demo = sub.add_parser("demo", help="render the demo patch to a WAV file and summarize it")
@@ -325,18 +372,29 @@ def _parser() -> argparse.ArgumentParser:
     engine_args(demo)
     demo.set_defaults(func=_cmd_demo)
 
-    rend = sub.add_parser("render", help="render a patch file (Python code) or a MIDI file to an audio file")
+    rend = sub.add_parser(
+        "render", help="render a patch file (Python code), a saved session or a MIDI file to an audio file"
+    )
     rend.add_argument(
         "patch",
         help="patch file ending in .py (Python code, run as is: only run patch files you trust; "
-        "defines patch() or graph), or a MIDI file (.mid)",
+        "defines patch() or graph), a saved session (.json, e.g. song.chronus.json), or a MIDI file (.mid)",
     )
     rend.add_argument(
         "--instrument", default="poly_saw", help=f"instrument for MIDI files ({', '.join(PRESETS)})"
     )
     rend.add_argument("-o", "--output", required=True, help="audio file to write (.wav, .flac, ...)")
     rend.add_argument(
-        "--seconds", type=float, default=None, help="length in seconds (default: the patch's own)"
+        "--seconds",
+        type=float,
+        default=None,
+        help="length in seconds (default: the patch's own; a session's: until its last clip ends)",
+    )
+    rend.add_argument(
+        "--subtype",
+        default=None,
+        help="sample format: 16, 24, 32 (PCM) or 32f (float), or a libsndfile name such as PCM_24 "
+        "(default: 32-bit float for WAV and AIFF, 24-bit for FLAC)",
     )
     timeout_arg(rend)
     engine_args(rend)
@@ -351,10 +409,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--blocksize", type=int, default=DEFAULT_BLOCKSIZE, help="block size in frames")
 
     play = sub.add_parser(
-        "play", help="play a patch file (Python code) live until Ctrl-C, printing load and xruns"
+        "play",
+        help="play a patch file (Python code) or a saved session live until Ctrl-C, printing load and xruns",
     )
     play.add_argument(
-        "patch", help="patch file ending in .py (Python code, run as is: only run patch files you trust)"
+        "patch",
+        help="patch file ending in .py (Python code, run as is: only run patch files you trust), "
+        "or a saved session (.json)",
     )
     play.add_argument("--seconds", type=seconds_arg, default=None, help="stop after this many seconds")
     timeout_arg(play)
@@ -381,9 +442,13 @@ def _parser() -> argparse.ArgumentParser:
     play.set_defaults(func=_cmd_play)
 
     srv = sub.add_parser(
-        "serve", help="play a patch file live and serve it to OSC clients and a browser panel"
+        "serve", help="play a patch file or a session live and serve it to OSC clients and a browser panel"
     )
-    srv.add_argument("patch", help="patch file (defines patch() or graph)")
+    srv.add_argument(
+        "patch",
+        help="patch file (defines patch() or graph), or a saved session (.json: adds /launch, /stop, "
+        "/track and /bus addresses)",
+    )
     srv.add_argument("--osc", default="127.0.0.1:57120", help="where to listen for OSC (UDP host:port)")
     srv.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
     srv.add_argument(
@@ -403,8 +468,8 @@ def _parser() -> argparse.ArgumentParser:
     live_args(srv, "auto")
     srv.set_defaults(func=_cmd_serve)
 
-    gr = sub.add_parser("graph", help="print a patch's graph as DOT (Graphviz) or JSON")
-    gr.add_argument("patch", help="patch file (defines patch() or graph)")
+    gr = sub.add_parser("graph", help="print a patch's (or a session's) graph as DOT (Graphviz) or JSON")
+    gr.add_argument("patch", help="patch file (defines patch() or graph), or a saved session (.json)")
     form = gr.add_mutually_exclusive_group()
     form.add_argument("--dot", action="store_true", help="Graphviz DOT (the default): | dot -Tsvg > g.svg")
     form.add_argument("--json", action="store_true", help="nodes and edges as JSON")

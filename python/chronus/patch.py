@@ -7,6 +7,11 @@ A patch file defines either a function ``patch()`` that returns a :class:`chronu
 or a module-level variable ``graph``. It may also define ``seconds`` (default render
 length in seconds) and ``midi_target`` (the node that hears ``chronus play --midi-in``;
 by default the graph's only voice allocator).
+
+A saved session (:meth:`chronus.Session.save`, a JSON file such as ``song.chronus.json``)
+is not run as a patch is, but an effect saved as a function is imported by its name
+(``module:function``), which runs that module: load sessions you trust, too.
+:func:`load_source` loads either, so the same commands render, play and serve both.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .graph import Graph
+from .session import Session
 from .signal import Node
 
 
@@ -84,7 +90,7 @@ def load_patch(path: str | os.PathLike[str], *, timeout: float | None = None) ->
     if path.suffix.lower() != ".py":
         raise PatchError(
             f"{path} is not a patch file: patch files are Python code ending in .py, and only "
-            "those are run (MIDI files are rendered with --instrument)"
+            "those are run (sessions are .json files; MIDI files are rendered with --instrument)"
         )
     if not path.is_file():
         raise PatchError(f"patch file {path} does not exist")
@@ -116,4 +122,43 @@ def load_patch(path: str | os.PathLike[str], *, timeout: float | None = None) ->
         raise PatchError(f"{path}: `midi_target` must be a node of the graph, got {type(target).__name__}")
     return Patch(
         graph=graph, seconds=None if seconds is None else float(seconds), path=path, midi_target=target
+    )
+
+
+#: What a saved session's file name ends with (``song.chronus.json`` by convention).
+SESSION_SUFFIX = ".json"
+
+
+def is_session_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a saved session (a ``.json`` file) rather than a patch."""
+    return Path(path).suffix.lower() == SESSION_SUFFIX
+
+
+def load_session(path: str | os.PathLike[str]) -> Session:
+    """The session saved at ``path`` (media paths relative to it), or a PatchError naming
+    the file and what is wrong with it."""
+    path = Path(path)
+    if not is_session_file(path):
+        raise PatchError(f"{path} is not a session file: saved sessions end in .json")
+    if not path.is_file():
+        raise PatchError(f"session file {path} does not exist")
+    try:
+        return Session.load(path)
+    except (KeyError, TypeError) as err:
+        raise PatchError(f"{path} is not a valid Chronus session: {type(err).__name__} {err}") from None
+    except Exception as err:
+        raise PatchError(f"{path}: cannot load the session: {err}") from err
+
+
+def load_source(path: str | os.PathLike[str], *, timeout: float | None = None) -> Patch | Session:
+    """A patch file (``.py``, run: see :func:`load_patch`) or a saved session (``.json``,
+    read as data); any other file is refused with a message naming it."""
+    suffix = Path(path).suffix.lower()
+    if suffix == SESSION_SUFFIX:
+        return load_session(path)
+    if suffix == ".py":
+        return load_patch(path, timeout=timeout)
+    raise PatchError(
+        f"cannot play {path}: give a patch file (Python code ending in .py) or a saved session "
+        "(.json, e.g. song.chronus.json)"
     )

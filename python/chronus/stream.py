@@ -67,6 +67,8 @@ def render_to_file(
     file_format = formats[ext]
     if subtype is None and file_format in ("WAV", "AIFF"):
         subtype = "FLOAT"
+    if subtype is None and file_format == "FLAC":
+        subtype = "PCM_24"  # as write_audio (libsndfile's own default is 16-bit)
     channels, frames = renderer.channels, renderer.remaining
     bytes_per_sample = _SAMPLE_BYTES.get(subtype or "", 0)
     size = frames * channels * bytes_per_sample

@@ -15,6 +15,13 @@ Addresses (``<node>`` is the node's OSC name, see :func:`osc_name`)::
     /transport/seek beat | tempo bpm | loop start end (no arguments: stop looping)
     /pattern/<track> "X.x."                 a track's step pattern, replaced from the next bar
     /record/start "take.wav" | /record/stop record the output into the recordings folder
+    /launch/<track>/<clip> [quantize]       (a session) start a clip on the next "bar"
+    /stop/<track>/<clip> [quantize]         (default), "beat", or whole number of bars (int)
+                                            ("now": next block); <clip> is its index in the
+                                            track or its file's stem; replies the beat
+    /track/<name>/gain_db dB | pan -1..1    (a session) a track's fader (glides) and pan,
+    /track/<name>/mute 0|1 | solo 0|1       mute and solo (/bus/<name>/... for buses and
+                                            the master: gain_db, pan, mute)
     /query/<node>/<param>                   replies /reply/query/<node>/<param> value...
     /read/<node>/<output>                   replies /reply/read/<node>/<output> value per channel
                                             (the last frame the node wrote: a meter's peak)
@@ -40,7 +47,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _core
 from ..graph import Graph
@@ -50,6 +57,7 @@ from ..when import check_int, check_real
 
 if TYPE_CHECKING:
     from ..live import Engine
+    from ..session import Clip, Session, _Strip
 
 #: What an OSC message may carry as arguments.
 Arg = int | float | str | bytes | bool | None
@@ -263,6 +271,7 @@ class Controller:
         ]
         for n in s.tracks:
             out.append(Address(f"/pattern/{n}", "s", doc="replace the step pattern from the next bar"))
+        out += self._session_addresses()
         out += [
             Address("/record/start", "s", doc=f"record the output to a .wav/.flac file in {self.record_dir}"),
             Address("/record/stop", "", doc="stop recording; replies the file and its length"),
@@ -351,6 +360,10 @@ class Controller:
             return self._pattern(address, s, parts[2], args)
         if head == "record" and len(parts) == 3:
             return self._record(address, parts[2], args)
+        if head in ("launch", "stop") and len(parts) == 4:
+            return self._launch(address, head == "launch", parts[2], parts[3], args)
+        if head in ("track", "bus") and len(parts) == 4:
+            return self._strip(address, head, parts[2], parts[3], args)
         if head == "query" and len(parts) == 4:
             param = self._param(s, address, parts)
             _arity(address, args, 0, 0)
@@ -390,6 +403,111 @@ class Controller:
         if param is None:
             raise ControlError("unknown", f"no parameter {address} (send /list for every address)")
         return param
+
+    # -- sessions: clips, tracks, buses -----------------------------------------------------
+    def _session(self, address: str) -> Session:
+        session: Session | None = self.engine.session
+        if session is None:
+            raise ControlError("unknown", f"{address}: what is served is not a session (no tracks or clips)")
+        return session
+
+    def _session_addresses(self) -> list[Address]:
+        session: Session | None = self.engine.session
+        if session is None:
+            return []
+        out: list[Address] = []
+        quantize = 'quantize: "bar" (default), "beat", "now" or whole bars (int)'
+        tracks = _strips(session.tracks)
+        for n, track in tracks.items():
+            for i, clip in enumerate(track.clips):
+                what = f"clip {i} of track '{track.name}' ({clip.path.name})"
+                out.append(Address(f"/launch/{n}/{i}", "[s]", doc=f"launch {what}; {quantize}"))
+                out.append(Address(f"/stop/{n}/{i}", "[s]", doc=f"stop {what}; {quantize}"))
+        for prefix, strips in (("track", tracks), ("bus", _strips([*session.buses, session.master]))):
+            for n, strip in strips.items():
+                out += [
+                    Address(
+                        f"/{prefix}/{n}/gain_db", "f", -200.0, 60.0, "dB", f"fader of {strip.name} (glides)"
+                    ),
+                    Address(f"/{prefix}/{n}/pan", "f", -1.0, 1.0, "", f"equal-power pan of {strip.name}"),
+                    Address(f"/{prefix}/{n}/mute", "i", 0, 1, "", f"mute {strip.name} (1) or not (0)"),
+                ]
+                if prefix == "track":
+                    out.append(
+                        Address(f"/track/{n}/solo", "i", 0, 1, "", f"solo {strip.name} (1) or not (0)")
+                    )
+        return out
+
+    def _clip(self, address: str, track_name: str, which: str) -> Clip:
+        session = self._session(address)
+        tracks = _strips(session.tracks)
+        track = tracks.get(track_name)
+        if track is None:
+            raise ControlError(
+                "unknown", f"no track {track_name!r} for {address} (tracks: {', '.join(tracks) or 'none'})"
+            )
+        clips = track.clips
+        if which.isdigit():
+            index = int(which)
+            if index < len(clips):
+                return clips[index]
+            raise ControlError(
+                "unknown", f"{address}: track '{track.name}' has {len(clips)} clips (0 .. {len(clips) - 1})"
+            )
+        named = [c for c in clips if osc_name(c.path.stem) == which]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise ControlError(
+                "unknown",
+                f"{address}: {len(named)} clips of track '{track.name}' play {which!r}; use the index",
+            )
+        raise ControlError(
+            "unknown", f"{address}: track '{track.name}' has no clip {which!r} (an index or a file stem)"
+        )
+
+    def _launch(self, address: str, start: bool, track: str, which: str, args: list[Arg]) -> list[Reply]:
+        clip = self._clip(address, track, which)
+        _arity(address, args, 0, 1)
+        quantize: str | int = "bar"
+        if args:
+            q = args[0]
+            if isinstance(q, str):
+                if q not in ("beat", "bar", "now"):
+                    raise ControlError(
+                        "bad_args", f'{address}: quantize must be "beat", "bar", "now" or bars, got {q!r}'
+                    )
+                quantize = q
+            else:
+                quantize = _int(address, "quantize (bars)", q, 1, 1 << 20)
+        live = self.engine
+        beat = _call(lambda: live.launch(clip, quantize) if start else live.stop(clip, quantize))
+        return [Reply("/reply" + address, () if beat is None else (float(beat),))]
+
+    def _strip(self, address: str, kind: str, name: str, what: str, args: list[Arg]) -> list[Reply]:
+        session = self._session(address)
+        strips = _strips(session.tracks if kind == "track" else [*session.buses, session.master])
+        strip = strips.get(name)
+        if strip is None:
+            raise ControlError(
+                "unknown", f"no {kind} {name!r} for {address} ({kind}s: {', '.join(strips) or 'none'})"
+            )
+        _arity(address, args, 1, 1)
+        if what == "gain_db":
+            value = _real(address, "gain_db", args[0], low=-200.0, high=60.0)
+            _call(lambda: setattr(strip, "gain_db", value))
+        elif what == "pan":
+            value = _real(address, "pan", args[0], low=-1.0, high=1.0)
+            _call(lambda: setattr(strip, "pan", value))
+        elif what == "mute" or (what == "solo" and kind == "track"):
+            on = _real(address, what, args[0], low=0.0, high=1.0) >= 0.5
+            _call(lambda: getattr(strip, what)(on))
+        else:
+            raise ControlError(
+                "unknown",
+                f"unknown address {address} (gain_db, pan, mute{', solo' if kind == 'track' else ''})",
+            )
+        return []
 
     def value(self, param: Param) -> list[Arg]:
         """A parameter's value(s) as the graph holds them: its constant per lane, or the
@@ -521,6 +639,18 @@ class Controller:
             take, self._take = self._take, None
         if take is not None:
             take.stop()
+
+
+_S = TypeVar("_S", bound="_Strip")
+
+
+def _strips(strips: Sequence[_S]) -> dict[str, _S]:
+    """Tracks (or buses) by OSC name (a clash gets the strip's index appended)."""
+    out: dict[str, _S] = {}
+    for i, strip in enumerate(strips):
+        name = osc_name(strip.name)
+        out[name if name not in out else f"{name}_{i}"] = strip
+    return out
 
 
 def _arity(address: str, args: list[Arg], low: int, high: int) -> None:

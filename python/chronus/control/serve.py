@@ -16,6 +16,7 @@ from typing import Any
 
 from ..graph import Graph
 from ..live import Engine
+from ..session import Session
 from .addresses import Controller
 from .osc import OscServer, is_loopback, parse_endpoint
 
@@ -112,7 +113,7 @@ class Server:
 
 
 def serve(
-    target: Graph | Engine,
+    target: Graph | Session | Engine,
     *,
     osc: str | None = f"127.0.0.1:{OSC_PORT}",
     http: str | None = None,
@@ -125,8 +126,10 @@ def serve(
     """Plays ``target`` live and serves it to control surfaces.
 
     Args:
-        target: a graph (played by a new :class:`chronus.Engine` made with
-            ``engine_args``, closed with the server) or an engine already playing.
+        target: a graph or a :class:`chronus.Session` (played by a new
+            :class:`chronus.Engine` made with ``engine_args``, closed with the server), or an
+            engine already playing. A session (served, or played by the engine) adds
+            ``/launch``, ``/stop``, ``/track`` and ``/bus`` addresses.
         osc: ``host:port`` to listen for OSC on (UDP; port 0 picks a free one), or None.
         http: ``host:port`` for the browser panel, or None.
         record_dir: the folder ``/record/start`` writes into (and nowhere else).
@@ -141,10 +144,10 @@ def serve(
                 f"serve() got engine arguments ({', '.join(engine_args)}) for an engine already open"
             )
         engine, owns = target, False
-    elif isinstance(target, Graph):
+    elif isinstance(target, (Graph, Session)):
         engine, owns = Engine(target, **engine_args), True
     else:
-        raise TypeError(f"serve() needs a chronus.Graph or a chronus.Engine, got {type(target).__name__}")
+        raise TypeError(f"serve() needs a chronus.Graph, Session or Engine, got {type(target).__name__}")
     try:
         return Server(
             engine,
