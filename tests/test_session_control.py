@@ -168,6 +168,7 @@ def test_osc_tracks_mute_fade_pan_and_solo(media):
             ("/launch/nosuch/0", ()),
             ("/launch/clicks/7", ()),
             ("/track/noise/volume", (1.0,)),
+            ("/bus/master/solo", ()),
             ("/track/noise/pan", (3.0,)),
             ("/track/noise/gain_db", ("loud",)),
             ("/launch/clicks/0", ("fortnight",)),
@@ -180,7 +181,7 @@ def test_osc_tracks_mute_fade_pan_and_solo(media):
         (error,) = [m for m in c.replies("/error") if m.address == "/error"]
         assert "no track 'nosuch'" in error.params[1] and "noise, clicks" in error.params[1]
         after = srv.counters()
-        assert after["unknown"] - before["unknown"] == 5
+        assert after["unknown"] - before["unknown"] == 6
         assert after["out_of_range"] - before["out_of_range"] == 2
         assert after["bad_args"] - before["bad_args"] == 2
         # A clip by its file's stem, on the next beat.

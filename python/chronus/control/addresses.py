@@ -492,6 +492,11 @@ class Controller:
             raise ControlError(
                 "unknown", f"no {kind} {name!r} for {address} ({kind}s: {', '.join(strips) or 'none'})"
             )
+        if what not in ("gain_db", "pan", "mute") and not (what == "solo" and kind == "track"):
+            raise ControlError(
+                "unknown",
+                f"unknown address {address} (gain_db, pan, mute{', solo' if kind == 'track' else ''})",
+            )
         _arity(address, args, 1, 1)
         if what == "gain_db":
             value = _real(address, "gain_db", args[0], low=-200.0, high=60.0)
@@ -499,14 +504,9 @@ class Controller:
         elif what == "pan":
             value = _real(address, "pan", args[0], low=-1.0, high=1.0)
             _call(lambda: setattr(strip, "pan", value))
-        elif what == "mute" or (what == "solo" and kind == "track"):
+        else:
             on = _real(address, what, args[0], low=0.0, high=1.0) >= 0.5
             _call(lambda: getattr(strip, what)(on))
-        else:
-            raise ControlError(
-                "unknown",
-                f"unknown address {address} (gain_db, pan, mute{', solo' if kind == 'track' else ''})",
-            )
         return []
 
     def value(self, param: Param) -> list[Arg]:
