@@ -13,11 +13,12 @@ run_demo=1
 # System packages (Debian/Ubuntu names), installed only when missing: a C toolchain, ALSA
 # headers for cpal, JACK (server with its dummy driver for headless live audio, and the
 # library the engine loads at run time), libclang for the bindings of Signalsmith Stretch
-# (the time-stretcher's C++ is compiled into the engine); for the control tests an OSC
+# (the time-stretcher's C++ is compiled into the engine), libopus for Opus files (symphonia
+# demuxes Ogg but has no Opus decoder; the engine links the reference one); for the control tests an OSC
 # client nobody here wrote (liblo-tools' oscsend), Graphviz (dot) and a headless browser
 # with its driver.
 APT_PACKAGES=(build-essential pkg-config curl ca-certificates libasound2-dev jackd2 libjack-jackd2-dev coreutils
-    libclang-dev liblo-tools graphviz chromium chromium-driver fonts-dejavu-core)
+    libclang-dev libopus-dev liblo-tools graphviz chromium chromium-driver fonts-dejavu-core)
 if command -v apt-get >/dev/null 2>&1; then
     missing=()
     for p in "${APT_PACKAGES[@]}"; do

@@ -82,7 +82,7 @@ class ClipNodes(NodeBuilders):
                 Signalsmith Stretch, which delays it by ``g.info()["latency"][node.id]`` frames.
             stream: stream the file from disk instead of loading it (long files: memory stays
                 bounded, about 6 s of audio per clip; forwards once, no loop or reverse;
-                formats the engine decodes: WAV, AIFF, FLAC, OGG/Vorbis, MP3, M4A).
+                formats the engine decodes: WAV, AIFF, FLAC, OGG/Vorbis, Opus, MP3, M4A).
             align: with ``stretch`` or ``semitones``, run the stretcher ahead through its
                 latency at each start, so the region's first frame plays on the gate's
                 frame (no latency; a few hops are computed in the gate's block).

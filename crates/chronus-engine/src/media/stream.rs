@@ -102,9 +102,11 @@ impl Source {
     fn open(spec: &StreamSpec, skip: u64) -> Result<Source> {
         let mut reader = MediaReader::open(&spec.path)?;
         let (file_rate, rate) = (reader.samplerate() as u64, spec.samplerate as u64);
-        // Start on a frame where both rates meet, PREROLL output frames early or more.
+        // Start on a frame where both rates meet, PREROLL output frames early or more (the
+        // decoder's own pre-roll if longer).
         let period = file_rate / gcd(file_rate, rate);
-        let start_out = spec.offset.saturating_sub(PREROLL);
+        let preroll = PREROLL.max(reader.preroll() * rate / file_rate);
+        let start_out = spec.offset.saturating_sub(preroll);
         let start_file = start_out * file_rate / rate / period * period;
         let lead = spec.offset - start_file * rate / file_rate;
         let mut drop_file = 0;
