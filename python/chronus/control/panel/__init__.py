@@ -258,7 +258,8 @@ class Panel:
 
     async def _tick(self) -> None:
         period = 1.0 / RATE
-        graph: object = None
+        # Browsers get the structure on connecting; the tick sends it again after an edit.
+        graph: object = self.controller.engine.graph
         count = 0
         while True:
             started = time.monotonic()

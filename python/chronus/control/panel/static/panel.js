@@ -466,9 +466,10 @@ function drawOverview(ctx, ov, x0, width, height) {
 }
 
 function column(ctx, x, lo, hi, height) {
+  // Whole pixels: crisp columns at least one pixel tall.
   const half = height / 2;
-  const top = half - Math.max(-1, Math.min(1, hi)) * half;
-  const bottom = half - Math.max(-1, Math.min(1, lo)) * half;
+  const top = Math.floor(half - Math.max(-1, Math.min(1, hi)) * half);
+  const bottom = Math.ceil(half - Math.max(-1, Math.min(1, lo)) * half);
   ctx.fillRect(x, top, 1, Math.max(1, bottom - top));
 }
 
