@@ -69,9 +69,10 @@ def song(stems: dict[str, Path], *, muted: str | None = None, vocals_at: float |
     return s
 
 
-def served(stems: dict[str, Path]) -> tuple[cx.Session, Any]:
+def served(stems: dict[str, Path], backend: str = "null") -> tuple[cx.Session, Any]:
     s = song(stems)
-    return s, cx.serve(s, backend="null", blocksize=256, osc="127.0.0.1:0", http="127.0.0.1:0")
+    device: dict[str, Any] = {"connect": False} if backend == "jack" else {}
+    return s, cx.serve(s, backend=backend, blocksize=256, osc="127.0.0.1:0", http="127.0.0.1:0", **device)
 
 
 def open_page(browser: Any, url: str) -> Any:
@@ -233,8 +234,11 @@ def test_the_session_view_draws_rows_overviews_and_a_moving_playhead(browser, st
 
 
 @needs_chromium
-def test_the_mute_button_mutes_the_track_as_osc_does_and_it_is_heard(browser, stems):
-    s, srv = served(stems)
+@pytest.mark.parametrize("backend", ["null", "jack"])
+def test_the_mute_button_mutes_the_track_as_osc_does_and_it_is_heard(browser, stems, backend, request):
+    if backend == "jack":
+        assert request.getfixturevalue("jack_server")["samplerate"] == SR
+    s, srv = served(stems, backend)
     page = open_page(browser, srv.url)
     c = Client(srv.osc_port or 0)
     try:
