@@ -9,6 +9,10 @@ clip placed there plays. And ``/probe/<node>`` over OSC against numpy on the ren
 from __future__ import annotations
 
 import importlib
+import json
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -337,6 +341,56 @@ def test_the_panel_sends_overviews_once_per_connection_not_with_snapshots(browse
     finally:
         page.close()
         srv.close()
+
+
+def test_chronus_serve_of_a_saved_session_sends_the_session_view(stems, tmp_path):
+    """``chronus serve song.chronus.json --http``: a WebSocket client (no browser) gets the
+    structure, then the session's layout with its overviews, then snapshots with each row's
+    state; a control message it sends is carried out like OSC's."""
+    from websockets.sync.client import connect
+
+    path = song(stems).save(tmp_path / "song.chronus.json")
+    command = [sys.executable, "-m", "chronus.cli", "serve", str(path), "--backend", "null", "--no-osc"]
+    proc = subprocess.Popen(
+        [*command, "--http", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        assert lines[1].startswith("panel at http://127.0.0.1:"), lines
+        url = lines[1].split()[-1].replace("http://", "ws://").rstrip("/") + "/ws"
+        with connect(url) as ws:
+            kinds = [json.loads(ws.recv(timeout=10)) for _ in range(2)]
+            assert [k["type"] for k in kinds] == ["structure", "session"]
+            layout = kinds[1]
+            assert [r["name"] for r in layout["rows"]] == [
+                "drums",
+                "bass",
+                "vocals",
+                "other",
+                "verb",
+                "master",
+            ]
+            assert len(layout["overviews"]) == 4 and len(layout["overviews"][0]["min"]) == BUCKETS
+            clip = layout["rows"][2]["clips"][0]
+            assert clip["start"] is None and clip["launch"] == "/launch/vocals/0"
+            snapshot = json.loads(ws.recv(timeout=10))
+            assert (
+                snapshot["type"] == "snapshot"
+                and snapshot["session"]["strips"]["track/drums"]["muted"] is False
+            )
+            ws.send(json.dumps({"address": "/track/drums/mute", "args": [1]}))
+            while (reply := json.loads(ws.recv(timeout=10)))["type"] == "snapshot":
+                pass
+            assert reply == {"type": "reply", "address": "/track/drums/mute", "replies": []}
+            while not (snapshot := json.loads(ws.recv(timeout=10)))["session"]["strips"]["track/drums"][
+                "muted"
+            ]:
+                pass
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
 
 
 # -- probes over OSC ------------------------------------------------------------------------
