@@ -338,6 +338,10 @@ def test_the_panel_sends_overviews_once_per_connection_not_with_snapshots(browse
         assert kinds["session"] == 1 and kinds["structure"] == 1, kinds
         snapshot = page.evaluate("JSON.stringify(window.chronus.lastSnapshot)")
         assert "overviews" not in snapshot and len(snapshot) < 20_000
+        # The rows' meters keep node outputs published while a browser is connected only.
+        assert srv.engine.reading
+        page.close()
+        assert wait_until(lambda: not srv.engine.reading, 3.0)
     finally:
         page.close()
         srv.close()
