@@ -304,8 +304,30 @@ def test_a_launch_button_starts_an_idle_clip_on_the_next_bar(browser, stems):
         beat = reply["replies"][0][1]
         assert reply["replies"][0][0] == "/reply/launch/vocals/0"
         assert beat % 4 == 0 and beat >= 4, "on a bar line (4/4)"
+        # The launched clip is drawn where it sounds: its 2 s region from the bar on.
+        vocals = s.tracks[2].clips[0]
+        assert vocals.launched == (s.tempo.seconds(beat), None)
+        page.wait_for_function(
+            "(window.chronus.lastSnapshot.session.strips['track/vocals'].launched || {})['0']", timeout=5_000
+        )
+        time.sleep(0.1)
+        seconds = page.evaluate("window.chronus.session.layout.seconds")
+        lane = np.all(pixels(page, "track/vocals", "cache") == WAVE, axis=-1).sum(axis=0)
+        x0, x1 = (
+            s.tempo.seconds(beat) / seconds * len(lane),
+            (s.tempo.seconds(beat) + 2.0) / seconds * len(lane),
+        )
+        assert lane[: int(x0)].sum() == 0 and lane[int(x1) + 2 :].sum() == 0
+        assert np.mean(lane[int(x0) + 1 : int(x1) - 1] > 0) > 0.99
         assert wait_until(lambda: live.transport.beat > beat + 3.0, timeout=15)
         audio, start = live.stop_capture()
+        page.click('button.stop[data-address="/stop/vocals/0"]')
+        page.wait_for_function(
+            "window.chronus.lastSnapshot.session.strips['track/vocals'].launched['0'][1] !== null",
+            timeout=5_000,
+        )
+        assert vocals.launched is not None and vocals.launched[1] is not None
+        assert vocals.launched[1] >= s.tempo.seconds(beat + 4.0)
     finally:
         page.close()
         srv.close()

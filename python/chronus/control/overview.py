@@ -139,8 +139,13 @@ def layout(session: Session, overviews: Overviews) -> dict[str, Any]:
 def state(session: Session, live: Engine) -> dict[str, Any]:
     """What a snapshot carries about the session: the transport's place on the timeline
     (seconds, from its beat on the session's tempo map) and each row's fader, pan, mute,
-    solo and meter (peak and RMS per channel; None for a strip the graph does not play)."""
+    solo and meter (peak and RMS per channel; None for a strip the graph does not play), and
+    for a track the clips launched live (index: [start, stop or None], seconds)."""
     strips: dict[str, Any] = {}
+    launched = {
+        f"track/{osc}": {str(i): c.launched for i, c in enumerate(track.clips) if c.launched is not None}
+        for osc, track in _strips(session.tracks).items()
+    }
     rows: list[tuple[str, dict[str, _Strip]]] = [
         ("track", dict(_strips(session.tracks))),
         ("bus", dict(_strips([*session.buses, session.master]))),
@@ -159,5 +164,8 @@ def state(session: Session, live: Engine) -> dict[str, Any]:
                 "audible": strip._audible(),
                 "levels": levels,
             }
+            if launched.get(f"{kind}/{osc}"):
+                # Clips launched live: (start, stop or None) on the transport's timeline, s.
+                strips[f"{kind}/{osc}"]["launched"] = launched[f"{kind}/{osc}"]
     beat = float(live.transport.beat)
     return {"seconds": session.tempo.seconds(beat), "strips": strips}

@@ -505,6 +505,22 @@ function drawLane(canvas, clips, layout) {
   }
 }
 
+// The track's clips plus each clip launched live, placed from its launch to its stop (or
+// to the end of its region, or of the timeline for a loop).
+function withLaunches(clips, launched, layout) {
+  const out = [...clips];
+  for (const [index, [start, stop]] of Object.entries(launched)) {
+    const c = clips[Number(index)];
+    if (!c) continue;
+    const ov = layout.overviews[c.file];
+    const region = (c.length !== null ? c.length : ov.seconds - c.offset) * c.ratio;
+    let end = c.loop ? layout.seconds : start + region;
+    if (stop !== null) end = Math.min(end, stop);
+    out.push({ ...c, start, end });
+  }
+  return out;
+}
+
 function drawRowMeter(canvas, levels) {
   const ctx = canvas.getContext("2d");
   const w = canvas.width;
@@ -539,6 +555,12 @@ function drawSession(s) {
       sl.show(state.dragging === sl.address ? Number(sl.input.value) : st[sl.key]);
     }
     drawRowMeter(entry.meter, st.levels);
+    const launched = JSON.stringify(st.launched || {});
+    if (entry.cache && launched !== entry.launched) {
+      // A clip launched or stopped live: drawn where it sounds, from the next snapshot on.
+      entry.launched = launched;
+      drawLane(entry.cache, withLaunches(entry.r.clips, st.launched || {}, session.layout), session.layout);
+    }
     if (entry.canvas) {
       const ctx = entry.canvas.getContext("2d");
       ctx.drawImage(entry.cache, 0, 0);
