@@ -288,6 +288,45 @@ def test_the_mute_button_mutes_the_track_as_osc_does_and_it_is_heard(browser, st
 
 
 @needs_chromium
+def test_faders_pans_and_solo_set_the_strips_as_their_osc_addresses_do(browser, stems):
+    s, srv = served(stems)
+    page = open_page(browser, srv.url)
+    c = Client(srv.osc_port or 0)
+    try:
+        page.locator('input[data-address="/track/bass/gain_db"]').fill("-12.5")
+        page.locator('input[data-address="/track/other/pan"]').fill("0.75")
+        page.locator('input[data-address="/bus/master/gain_db"]').fill("-1")
+        page.click('.row[data-key="track/drums"] button.solo')
+        bass, drums, other = s.tracks[1], s.tracks[0], s.tracks[3]
+        assert wait_until(lambda: (bass.gain_db, other.pan, s.master.gain_db) == (-12.5, 0.75, -1.0), 3.0)
+        assert wait_until(lambda: drums.soloed and not bass._audible(), 3.0)
+        history = {h.address for h in srv.controller.history}
+        assert {
+            "/track/bass/gain_db",
+            "/track/other/pan",
+            "/bus/master/gain_db",
+            "/track/drums/solo",
+        } <= history
+        # The graph plays it: the fader node's gain and the mute of a track soloed away.
+        for address, value in (("/query/bass.fader/gain", -12.5), ("/query/bass.mute/mul", 0.0)):
+            c.send(address)
+            (reply,) = [m for m in c.replies("/reply" + address) if m.address.startswith("/reply")]
+            assert reply.params == [value], address
+        # OSC moves the panel's controls too: the same state, shown.
+        c.send("/track/bass/gain_db", -3.0)
+        page.wait_for_function(
+            "document.querySelector('input[data-address=\"/track/bass/gain_db\"]').value === '-3'",
+            timeout=5_000,
+        )
+        row = page.locator('.row[data-key="track/bass"]')
+        assert float(row.evaluate("r => getComputedStyle(r).opacity")) < 1, "soloed away: dimmed"
+    finally:
+        c.close()
+        page.close()
+        srv.close()
+
+
+@needs_chromium
 def test_a_launch_button_starts_an_idle_clip_on_the_next_bar(browser, stems):
     s, srv = served(stems)
     page = open_page(browser, srv.url)
