@@ -57,10 +57,10 @@ def stems() -> dict[str, Path]:
 
 
 def song(stems: dict[str, Path], *, muted: str | None = None, vocals_at: float | None = None) -> cx.Session:
-    """Drums from 0 s (4 s looped until 8 s), bass from 1 s, an idle vocal phrase (or placed at beat
+    """Drums from 0 s (4 s looped until 16 s), bass from 1 s, an idle vocal phrase (or placed at beat
     ``vocals_at``), other sent to a reverb bus; ``muted`` names a track to mute."""
     s = cx.Session(samplerate=SR, bpm=120)
-    s.track("drums").clip(stems["drums"], at=0.0, length=4.0, loop=True, until=8.0)
+    s.track("drums").clip(stems["drums"], at=0.0, length=4.0, loop=True, until=16.0)
     s.track("bass", gain_db=-3.0, pan=-0.3).clip(stems["bass"], at=1.0, length=6.0, fade_out=0.0)
     s.track("vocals").clip(
         stems["vocals"], offset=1.0, length=2.0, idle=vocals_at is None, beat=vocals_at or 0.0
@@ -197,7 +197,7 @@ def test_the_session_view_draws_rows_overviews_and_a_moving_playhead(browser, st
         # column's painted height follows the bucket's max - min.
         seconds = layout["seconds"]
         assert seconds == pytest.approx(s.duration())
-        for key, start, end in (("track/drums", 0.0, 4.0 * 2), ("track/bass", 1.0, 7.0)):
+        for key, start, end in (("track/drums", 0.0, 16.0), ("track/bass", 1.0, 7.0)):
             lane = pixels(page, key, "cache")
             h, w, _ = lane.shape
             wave = np.all(lane == WAVE, axis=-1)
