@@ -154,7 +154,8 @@ def state(session: Session, live: Engine) -> dict[str, Any]:
         for osc, strip in named.items():
             try:
                 levels: dict[str, list[float]] | None = strip.levels(live)
-            except ValueError:
+            except (ValueError, TimeoutError, RuntimeError):
+                # Not played by this graph, or the audio thread published nothing in time.
                 levels = None
             strips[f"{kind}/{osc}"] = {
                 "gain_db": strip.gain_db,
