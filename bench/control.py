@@ -16,13 +16,19 @@
 3. The panel's cost to the audio thread: the engine's load (busy time over real time) and
    callback p99 while a 64-voice patch plays, with no browser and with five headless
    Chromium pages connected (each receiving 30 snapshots a second), in alternating rounds.
+4. The same for a served session (four real stems from the shared data, looped, one sent
+   to a reverb bus): five browsers on the session view (its rows' meters read node outputs
+   on the audio thread's publication, waveforms drawn, a playhead moved 30 times a second)
+   against none.
 
     .venv/bin/python bench/control.py     # --messages 250 --burst 2000 --rounds 3 --seconds 8
+    .venv/bin/python bench/control.py --only panel --rounds 5 --seconds 5   # 3 and 4 only
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import statistics
@@ -31,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -230,17 +237,50 @@ def against_scsynth(rounds: int, requests: int, burst: int) -> dict[str, dict[st
     return out
 
 
-def panel_cost(rounds: int, seconds: float) -> dict[str, list[float]]:
-    from playwright.sync_api import sync_playwright
-
+def voices_patch() -> cx.Graph:
+    """64 voices: saw -> lowpass -> ADSR, all playing."""
     g = cx.Graph()
     v = g.voices(64)
     g.output((g.lowpass(g.saw(v.freq), 1500.0, q=2.0) * g.adsr(gate=v.gate)).sum() * 0.01)
     for n in range(64):
         g.note(v, 36 + n, at=0.0)
+    return g
+
+
+def stems_session() -> cx.Session:
+    """Four stems of MedleyDB's MusicDelta_Reggae (the shared data: $CHRONUS_DATA,
+    ../shared/data or /work/shared/data), looped; "other" sent to a reverb bus."""
+    here = Path(__file__).resolve().parent.parent
+    candidates = [os.environ.get("CHRONUS_DATA"), here.parent / "shared" / "data", "/work/shared/data"]
+    data = next((Path(c) for c in candidates if c and Path(c).is_dir()), None)
+    if data is None:
+        raise SystemExit("the shared data folder is needed for the session benchmark ($CHRONUS_DATA)")
+    folder = data / "mdb_drums/stems/MusicDelta_Reggae/musdb_style"
+    s = cx.Session(samplerate=48_000, bpm=120)
+    for name in ("drums", "bass", "vocals", "other"):
+        s.track(name).clip(folder / f"{name}.flac", loop=True)
+    s.tracks[3].send(s.bus("verb", fx=("reverb", {"decay": 0.8, "mix": 1.0})), -9.0)
+    return s
+
+
+def histogram_p99_ms(before: list[int], after: list[int]) -> float:
+    """p99 of the callbacks between two snapshots of the engine's callback-time histogram
+    (256 log-spaced buckets from 1 us to 1 s; the upper edge of the bucket, as the engine
+    reports its own p99)."""
+    counts = np.asarray(after, np.int64) - np.asarray(before, np.int64)
+    seen = np.cumsum(counts)
+    if seen[-1] == 0:
+        return 0.0
+    edge = int(np.searchsorted(seen, np.ceil(0.99 * seen[-1]))) + 1
+    return float(1e-6 * 10 ** (edge / len(counts) * 6.0) * 1e3)
+
+
+def panel_cost(target: cx.Graph | cx.Session, rounds: int, seconds: float) -> dict[str, list[float]]:
+    from playwright.sync_api import sync_playwright
+
     out: dict[str, list[float]] = {"load_0": [], "load_5": [], "p99_0": [], "p99_5": []}
     with (
-        cx.serve(g, backend="jack", connect=False, osc=None, http="127.0.0.1:0") as srv,
+        cx.serve(target, backend="jack", connect=False, osc=None, http="127.0.0.1:0") as srv,
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
@@ -251,15 +291,17 @@ def panel_cost(rounds: int, seconds: float) -> dict[str, list[float]]:
                     page.goto(srv.url or "")
                 time.sleep(1.0)
                 before = srv.engine.stats()
+                histogram = srv.engine._core.snapshot()["callback_histogram"]
                 time.sleep(seconds)
                 after = srv.engine.stats()
+                p99 = histogram_p99_ms(histogram, srv.engine._core.snapshot()["callback_histogram"])
                 busy = (
                     after["callback_mean_ms"] * after["callbacks"]
                     - before["callback_mean_ms"] * before["callbacks"]
                 )
                 load = busy * 1e-3 / (after["time"] - before["time"])
                 out[f"load_{clients}"].append(load)
-                out[f"p99_{clients}"].append(after["callback_p99_ms"])
+                out[f"p99_{clients}"].append(p99)
                 for page in pages:
                     page.close()
         browser.close()
@@ -272,7 +314,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--burst", type=int, default=2_000)
+    parser.add_argument("--only", choices=("all", "panel"), default="all", help="panel: parts 3 and 4")
     args = parser.parse_args()
+    if args.only == "all":
+        osc_parts(args)
+    for name, target in (("64-voice patch", voices_patch()), ("session of 4 stems", stems_session())):
+        cost = panel_cost(target, args.rounds, args.seconds)
+        for clients in (0, 5):
+            loads = cost[f"load_{clients}"]
+            print(
+                f"panel on a {name}, {clients} browsers: load median {100 * statistics.median(loads):.2f}% "
+                f"(rounds {', '.join(f'{100 * x:.2f}' for x in loads)}), callback p99 of the round, median "
+                f"{statistics.median(cost[f'p99_{clients}']):.3f} ms"
+            )
+        ratio = [b / a for a, b in zip(cost["load_0"], cost["load_5"], strict=True)]
+        print(
+            f"panel on a {name}: load with five browsers / none, median of rounds "
+            f"{statistics.median(ratio):.2f} (rounds {', '.join(f'{x:.2f}' for x in ratio)})"
+        )
+
+
+def osc_parts(args: argparse.Namespace) -> None:
     for backend in ("jack", "null"):
         r = control_latency(backend, args.messages)
         a, s = r["receive_to_audio_ms"], r["send_to_receive_ms"]
@@ -292,14 +354,6 @@ def main() -> None:
             )
     else:
         print("scsynth is not installed (Debian supercollider-server): no peer comparison")
-    cost = panel_cost(args.rounds, args.seconds)
-    for clients in (0, 5):
-        loads = cost[f"load_{clients}"]
-        print(
-            f"panel, {clients} browsers: load median {100 * statistics.median(loads):.2f}% "
-            f"(rounds {', '.join(f'{100 * x:.2f}' for x in loads)}), callback p99 "
-            f"{statistics.median(cost[f'p99_{clients}']):.3f} ms"
-        )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +114,59 @@ def jack_server() -> dict:
     info = {"samplerate": client.samplerate, "blocksize": client.blocksize}
     client.close()
     return info
+
+
+class Feeder:
+    """A JACK client, ``chronus-feeder``, whose one output port (:attr:`output`) plays
+    ``signal`` once from :meth:`play` on, silence before and after; :attr:`at` counts the
+    frames played since (past the signal's end too)."""
+
+    NAME = "chronus-feeder"
+
+    def __init__(self, signal: np.ndarray) -> None:
+        import jack
+
+        self.signal = np.asarray(signal, np.float32)
+        self.at = 0
+        self.playing = False
+        self.client = jack.Client(self.NAME, no_start_server=True)
+        self.port = self.client.outports.register("out")
+        self.client.set_process_callback(self._process)
+        self.client.activate()
+
+    @property
+    def output(self) -> str:
+        """The full name of the output port, for ``live.connect``."""
+        return f"{self.NAME}:out"
+
+    def _process(self, frames: int) -> None:
+        buf = self.port.get_array()
+        buf[:] = 0.0
+        if self.playing:
+            chunk = self.signal[self.at : self.at + frames]
+            buf[: len(chunk)] = chunk
+            self.at += frames
+
+    def play(self) -> None:
+        """Starts playing the signal at the next JACK period."""
+        self.playing = True
+
+    def close(self) -> None:
+        self.client.deactivate()
+        self.client.close()
+
+
+@pytest.fixture
+def jack_feeder(jack_server: dict) -> Iterator[Callable[[np.ndarray], Feeder]]:
+    """Makes :class:`Feeder` clients on the running JACK server (closed after the test):
+    another program feeding an engine's JACK input."""
+    made: list[Feeder] = []
+
+    def make(signal: np.ndarray) -> Feeder:
+        feeder = Feeder(signal)
+        made.append(feeder)
+        return feeder
+
+    yield make
+    for feeder in made:
+        feeder.close()

@@ -216,35 +216,21 @@ def test_the_analyze_command_writes_json_and_names_bad_input(tmp_path, capsys):
     assert "unknown feature 'onset'" in capsys.readouterr().err
 
 
-def test_live_frames_of_jack_input_fed_by_another_client_equal_the_offline_frames(jack_server):
-    import jack
-
+def test_live_frames_of_jack_input_fed_by_another_client_equal_the_offline_frames(jack_server, jack_feeder):
     sr = jack_server["samplerate"]
     x, _ = clicks(120.0, 3.0, sr)
     x = x + tone(330.0, 3.0, sr, amp=0.3)
-    feeder = jack.Client("chronus-feeder", no_start_server=True)
-    port = feeder.outports.register("out")
-    state = {"playing": False, "at": 0}
-
-    @feeder.set_process_callback
-    def process(frames: int) -> None:
-        buf = port.get_array()
-        buf[:] = 0.0
-        if state["playing"]:
-            chunk = x[state["at"] : state["at"] + frames]
-            buf[: len(chunk)] = chunk
-            state["at"] += frames
-
+    feeder = jack_feeder(x)
     g = cx.Graph()
     heard = g.input()
     onsets, pitch = g.onsets(heard), g.pitch(heard)
     g.output(heard * 0.0)
-    with feeder, cx.Engine(g, backend="jack", connect=False, inputs=1, outputs=1) as live:
-        live.connect("chronus-feeder:out", f"{live.info['device']}:in_1")
+    with cx.Engine(g, backend="jack", connect=False, inputs=1, outputs=1) as live:
+        live.connect(feeder.output, f"{live.info['device']}:in_1")
         streams = {"onsets": live.features(onsets), "pitch": live.features(pitch)}
         live.start_capture(with_input=True)
-        state["playing"] = True
-        assert wait_until(lambda: state["at"] >= len(x) + sr // 2, timeout=20)
+        feeder.play()
+        assert wait_until(lambda: feeder.at >= len(x) + sr // 2, timeout=20)
         audio, start = live.stop_capture()
         got = {name: s.read() for name, s in streams.items()}
         blocksize = live.info["blocksize"]

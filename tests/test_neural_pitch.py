@@ -132,34 +132,20 @@ def test_live_frames_on_the_null_backend_equal_the_offline_frames_bit_for_bit():
 
 
 @needs_neural
-def test_live_frames_of_jack_input_fed_by_another_client_equal_the_offline_frames(jack_server):
-    import jack
-
+def test_live_frames_of_jack_input_fed_by_another_client_equal_the_offline_frames(jack_server, jack_feeder):
     sr = jack_server["samplerate"]
     x = tone(330.0, 3.0, sr, amp=0.3) * np.linspace(0.2, 1.0, 3 * sr, dtype=np.float32)
-    feeder = jack.Client("chronus-feeder", no_start_server=True)
-    port = feeder.outports.register("out")
-    state = {"playing": False, "at": 0}
-
-    @feeder.set_process_callback
-    def process(frames: int) -> None:
-        buf = port.get_array()
-        buf[:] = 0.0
-        if state["playing"]:
-            chunk = x[state["at"] : state["at"] + frames]
-            buf[: len(chunk)] = chunk
-            state["at"] += frames
-
+    feeder = jack_feeder(x)
     g = cx.Graph()
     heard = g.input()
     tap = g.samples(heard)
     g.output(heard * 0.0)
-    with feeder, cx.Engine(g, backend="jack", connect=False, inputs=1, outputs=1) as live:
-        live.connect("chronus-feeder:out", f"{live.info['device']}:in_1")
+    with cx.Engine(g, backend="jack", connect=False, inputs=1, outputs=1) as live:
+        live.connect(feeder.output, f"{live.info['device']}:in_1")
         stream = live.features(tap, pitch_backend="swift-f0")
         live.start_capture(with_input=True)
-        state["playing"] = True
-        assert wait_until(lambda: state["at"] >= len(x) + sr // 2, timeout=20)
+        feeder.play()
+        assert wait_until(lambda: feeder.at >= len(x) + sr // 2, timeout=20)
         audio, start = live.stop_capture()
         # Frames published while running (not flushed): the ones the audio fully decided.
         heard_all = start + audio.shape[1] - 2 * sr // 10

@@ -79,6 +79,16 @@ class Inspecting:
         """Whether :meth:`profile` runs (until :meth:`stop_inspecting`)."""
         return self._inspect_flags[0]
 
+    @property
+    def reading(self) -> bool:
+        """Whether node outputs are kept for :meth:`read` (until :meth:`stop_reading`)."""
+        return self._inspect_flags[1]
+
+    def stop_reading(self) -> None:
+        """Stops keeping node outputs for :meth:`read` (profiling, if on, goes on)."""
+        self._core.inspect(self._inspect_flags[0], False)
+        self._inspect_flags = (self._inspect_flags[0], False)
+
     def stop_inspecting(self) -> None:
         """Stops measuring node outputs and timings (the audio thread's default)."""
         self._core.inspect(False, False)

@@ -155,30 +155,35 @@ def collected(renderer: _core.Renderer, graph: Graph) -> dict[str, ProbeWindows]
     return {label: out[label] for label in labels.values() if label in out}
 
 
+def reading(engine_core: _core.Engine, node_id: int, label: str) -> ProbeReading | None:
+    """The latest complete window of the probe ``node_id`` playing in ``engine_core`` (None
+    before its first window completes, or when the probe was not sent to the engine yet)."""
+    feed = engine_core.feed(node_id)
+    got = None if feed is None else feed.latest()
+    if feed is None or got is None:
+        return None
+    frame, values = got
+    mins, maxs, rms, bad = _figures(np.asarray(values).reshape(1, -1))
+    return ProbeReading(
+        label,
+        int(frame),
+        _window(feed.info()),
+        tuple(float(v) for v in mins[0]),
+        tuple(float(v) for v in maxs[0]),
+        tuple(float(v) for v in rms[0]),
+        tuple(int(v) for v in bad[0]),
+    )
+
+
 def latest(engine_core: _core.Engine, graph: Graph) -> dict[str, ProbeReading | None]:
     """The latest complete window of every probe of ``graph`` playing in ``engine_core``, by
     label (None before a probe's first window completes). Probes not sent to the engine yet
     (no ``update()`` since they were added) are left out."""
     out: dict[str, ProbeReading | None] = {}
     for node_id, label in probe_nodes(graph).items():
-        feed = engine_core.feed(node_id)
-        if feed is None:
+        if engine_core.feed(node_id) is None:
             continue
-        got = feed.latest()
-        if got is None:
-            out[label] = None
-            continue
-        frame, values = got
-        mins, maxs, rms, bad = _figures(np.asarray(values).reshape(1, -1))
-        out[label] = ProbeReading(
-            label,
-            int(frame),
-            _window(feed.info()),
-            tuple(float(v) for v in mins[0]),
-            tuple(float(v) for v in maxs[0]),
-            tuple(float(v) for v in rms[0]),
-            tuple(int(v) for v in bad[0]),
-        )
+        out[label] = reading(engine_core, node_id, label)
     return out
 
 

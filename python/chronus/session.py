@@ -140,6 +140,9 @@ class Clip:
     until_beat: float | None
     #: Placed nowhere: the clip plays when launched (:meth:`chronus.Engine.launch`).
     idle: bool = False
+    #: Where the latest live launch and stop of the clip land on the transport's timeline,
+    #: seconds (None: not launched, or not stopped since), as the panel draws them.
+    launched: tuple[float, float | None] | None = field(default=None, repr=False, compare=False)
     #: The clip node of the last compiled graph.
     node: ClipNode | None = field(default=None, repr=False, compare=False)
     _built: WeakKeyDictionary[Graph, tuple[ClipNode, int]] = field(
@@ -792,12 +795,13 @@ def launch(live: Engine, clip: Clip, quantize: str | int, *, start: bool) -> flo
     gate cued its stretcher's latency earlier, on the session's tempo map); returns that
     beat (None: now)."""
     node, lead = clip._live_node(live)
+    tempo = clip.track.session.tempo
     if quantize == "now":
         if start:
             live.set(node.gate, 0.0, ramp=0)
         live.set(node.gate, 1.0 if start else 0.0, ramp=0)
+        _launched(clip, tempo.seconds(live.transport.beat), start)
         return None
-    tempo = clip.track.session.tempo
     sr = live.samplerate
     # Far enough ahead that the command reaches the audio thread first: two blocks.
     ahead = (2 * live.info["blocksize"] + lead) / sr
@@ -808,4 +812,13 @@ def launch(live: Engine, clip: Clip, quantize: str | int, *, start: bool) -> flo
         # A fall two frames before, so that a clip already playing starts again.
         live.set(node.gate, 0.0, beat=tempo.beat(tempo.seconds(beat) - (lead + 2) / sr), ramp=0)
     live.set(node.gate, 1.0 if start else 0.0, beat=cue, ramp=0)
+    _launched(clip, tempo.seconds(beat), start)
     return beat
+
+
+def _launched(clip: Clip, seconds: float, start: bool) -> None:
+    """Notes a launch (or stop) of ``clip`` at ``seconds`` on the transport's timeline."""
+    if start:
+        clip.launched = (seconds, None)
+    elif clip.launched is not None and clip.launched[1] is None:
+        clip.launched = (clip.launched[0], max(seconds, clip.launched[0]))

@@ -25,6 +25,9 @@ Addresses (``<node>`` is the node's OSC name, see :func:`osc_name`)::
     /query/<node>/<param>                   replies /reply/query/<node>/<param> value...
     /read/<node>/<output>                   replies /reply/read/<node>/<output> value per channel
                                             (the last frame the node wrote: a meter's peak)
+    /probe/<node>                           a probe's latest complete window: replies
+                                            /reply/probe/<node> frame window, then min max
+                                            rms nonfinite per lane (refused before the first)
     /profile | /profile/stop                profile every node on the audio thread; /profile
                                             replies /reply/profile name kind mean_ms worst_ms
                                             share per node, costliest first, then
@@ -51,6 +54,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _core
 from ..graph import Graph
+from ..probes import KIND as PROBE
+from ..probes import reading as probe_reading
 from ..signal import Node, Param
 from ..timed import NoteTarget
 from ..when import check_int, check_real
@@ -283,6 +288,16 @@ class Controller:
                 out.append(
                     Address(f"/read/{n}/{port}", "", doc="replies the output's latest value per channel")
                 )
+        for n, node in s.nodes.items():
+            if node.kind == PROBE:
+                out.append(
+                    Address(
+                        f"/probe/{n}",
+                        "",
+                        doc=f"replies frame, window, then min max rms nonfinite per lane of "
+                        f"probe '{node.name}''s latest window",
+                    )
+                )
         out += [
             Address("/profile", "", doc="profiles every node; replies the costliest first"),
             Address("/profile/stop", "", doc="stops profiling"),
@@ -375,6 +390,8 @@ class Controller:
             _arity(address, args, 0, 0)
             values = _call(lambda: live.read(node.out(parts[3])))
             return [Reply("/reply" + address, tuple(float(v) for v in values))]
+        if head == "probe" and len(parts) == 3:
+            return self._probe(address, s, parts[2], args)
         if address in ("/profile", "/profile/stop"):
             _arity(address, args, 0, 0)
             if address == "/profile/stop":
@@ -396,6 +413,23 @@ class Controller:
             rows = [Reply("/reply/list", tuple(a.row())) for a in self.addresses()]
             return [*rows, Reply("/reply/list/end", (len(rows),))]
         raise ControlError("unknown", f"unknown address {address} (send /list for every address)")
+
+    def _probe(self, address: str, s: _Space, name: str, args: list[Arg]) -> list[Reply]:
+        node = s.nodes.get(name)
+        if node is None or node.kind != PROBE:
+            probes = [n for n, node in s.nodes.items() if node.kind == PROBE]
+            raise ControlError("unknown", f"no probe {address} (probes: {', '.join(probes) or 'none'})")
+        _arity(address, args, 0, 0)
+        live = self.engine
+        r = _call(lambda: probe_reading(live._core, node.id, node.name))
+        if r is None:
+            raise ControlError(
+                "refused", f"{address}: probe '{node.name}' has not completed a window yet; ask again"
+            )
+        values: list[Arg] = [r.frame, r.window]
+        for lane in range(len(r.min)):
+            values += [r.min[lane], r.max[lane], r.rms[lane], r.nonfinite[lane]]
+        return [Reply("/reply" + address, tuple(values))]
 
     @staticmethod
     def _param(s: _Space, address: str, parts: list[str]) -> Param:

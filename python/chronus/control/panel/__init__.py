@@ -9,6 +9,14 @@ and no browser ever touches a live buffer. Browsers send control messages as
 ``{"address": ..., "args": [...]}``, which go through the same :class:`Controller` as OSC:
 the panel can do what the OSC address space can, nothing more.
 
+A served :class:`chronus.Session` adds the session view: a "session" message sent once per
+connection (and again when the graph changes) lays out a row per track, bus and master with
+the addresses of its controls and a waveform overview of each clip's file, computed once per
+file (:mod:`chronus.control.overview`); each snapshot then carries the transport's place on
+the timeline and every row's fader, pan, mute, solo and meter. Reading the rows' meters keeps
+node outputs published on the audio thread (one frame copied per port and callback) while a
+browser is connected; the panel stops that when the last one leaves.
+
 Security: the panel listens on a loopback address unless ``allow_remote``; with a token,
 the page and the WebSocket must carry ``?token=`` (the page passes it on); WebSocket
 upgrades from pages of other origins are refused (a web page elsewhere cannot drive it).
@@ -36,6 +44,8 @@ from websockets.http11 import Request, Response
 from ...probes import table as probe_table
 from ..addresses import ControlError, Controller
 from ..osc import is_loopback
+from ..overview import Overviews, layout
+from ..overview import state as session_state
 from ..structure import describe
 
 #: Snapshots per second sent to browsers.
@@ -94,6 +104,10 @@ class Panel:
         self._errors: list[BaseException] = []
         self._bound: list[tuple[str, int]] = []
         self._structure: tuple[object, str] | None = None
+        self._layout: tuple[object, str] | None = None
+        #: Overviews of the served session's files, each computed once.
+        self.overviews = Overviews()
+        self._reading = False
         self._thread = threading.Thread(
             target=self._run, args=(host, port), name="chronus-panel", daemon=True
         )
@@ -177,7 +191,8 @@ class Panel:
     async def _client(self, ws: ServerConnection) -> None:
         self.clients.add(ws)
         try:
-            await ws.send(self._structure_text())
+            for first in self._structure_messages():
+                await ws.send(first)
             async for text in ws:
                 await ws.send(json.dumps(self._command(text)))
         except ConnectionClosed:
@@ -199,6 +214,18 @@ class Panel:
         except ControlError as err:
             return {"type": "error", "address": address, "message": str(err)}
         return {"type": "reply", "address": address, "replies": [[r.address, *r.args] for r in replies]}
+
+    def _structure_messages(self) -> list[str]:
+        """What a browser is sent on connecting and after an edit: the graph's structure,
+        and for a session its layout (rows, clips, overviews)."""
+        out = [self._structure_text()]
+        session = self.controller.engine.session
+        if session is not None:
+            graph = self.controller.engine.graph
+            if self._layout is None or self._layout[0] is not graph:
+                self._layout = (graph, json.dumps(layout(session, self.overviews)))
+            out.append(self._layout[1])
+        return out
 
     def _structure_text(self) -> str:
         graph = self.controller.engine.graph
@@ -231,7 +258,8 @@ class Panel:
 
     async def _tick(self) -> None:
         period = 1.0 / RATE
-        graph: object = None
+        # Browsers get the structure on connecting; the tick sends it again after an edit.
+        graph: object = self.controller.engine.graph
         count = 0
         while True:
             started = time.monotonic()
@@ -240,13 +268,18 @@ class Panel:
                 messages = []
                 if engine.graph is not graph:
                     graph = engine.graph
-                    messages.append(self._structure_text())
+                    messages += self._structure_messages()
                 messages.append(json.dumps(self.snapshot(params=count % PARAM_EVERY == 0)))
                 count += 1
                 for ws in list(self.clients):
                     for text in messages:
                         with contextlib.suppress(ConnectionClosed):
                             await ws.send(text)
+            elif self._reading:
+                # No browser: the rows' meters are not read, so outputs need not be kept.
+                self._reading = False
+                with contextlib.suppress(Exception):
+                    self.controller.engine.stop_reading()
             await asyncio.sleep(max(0.0, period - (time.monotonic() - started)))
 
     def snapshot(self, *, params: bool = True) -> dict[str, Any]:
@@ -290,6 +323,11 @@ class Panel:
             ]
         if any(n.kind == "probe" for n in engine.graph.nodes()):
             out["probes"] = probe_table(engine.probes())
+        session = engine.session
+        if session is not None:
+            if not engine.reading:
+                self._reading = True
+            out["session"] = session_state(session, engine)
         if params:
             out["params"] = {
                 address: self.controller.value(param) for address, param in self.controller.params().items()

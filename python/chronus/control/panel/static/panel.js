@@ -45,6 +45,7 @@ function connect() {
   socket.onmessage = (event) => {
     const msg = JSON.parse(event.data);
     if (msg.type === "structure") buildStructure(msg);
+    else if (msg.type === "session") buildSession(msg);
     else if (msg.type === "snapshot") drawSnapshot(msg);
     else if (msg.type === "reply" || msg.type === "error") {
       state.replies.push(msg);
@@ -238,6 +239,7 @@ function drawGraph(graph) {
 // -- snapshots ----------------------------------------------------------------------------
 function buildStructure(msg) {
   state.structure = msg;
+  $("session-box").hidden = true;  // a session's layout follows its structure
   const e = msg.engine;
   $("engine").textContent = `${e.backend}:${e.device} · ${e.samplerate} Hz · block ${e.blocksize}`;
   buildParams(msg.addresses);
@@ -340,6 +342,235 @@ function drawSnapshot(msg) {
   if (msg.params) drawParams(msg.params);
   drawProfile(msg.profile);
   drawProbes(msg.probes);
+  if (msg.session) drawSession(msg.session);
+}
+
+// -- session view -------------------------------------------------------------------------
+// One row per track, bus and the master: name, mute/solo, fader and pan (sending the same
+// /track and /bus addresses OSC takes), a meter, and for tracks a timeline with each placed
+// clip's waveform overview where it plays and a launch/stop pair per clip. The overviews
+// arrive once per connection (the "session" message); each row's timeline is drawn once
+// into an offscreen canvas and copied with the playhead on each snapshot.
+const WAVE = "#5fa8d3";
+const CLIP_BG = "#223044";
+const LANE_BG = "#15171c";
+const PLAYHEAD = "#ffcc00";
+const session = { layout: null, rows: [], seconds: 0, drawn: 0 };
+state.session = session;
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;  // names are the session's: text, never markup
+  return el;
+}
+
+function slider(address, min, max, step, unit, entry) {
+  const label = element("label");
+  const input = element("input");
+  Object.assign(input, { type: "range", min, max, step });
+  input.dataset.address = address;
+  const value = element("span");
+  label.append(element("span", "", unit === "dB" ? "gain" : "pan"), input, value);
+  const show = (v) => (value.textContent = unit === "dB" ? `${v.toFixed(1)} dB` : v.toFixed(2));
+  input.addEventListener("pointerdown", () => (state.dragging = address));
+  input.addEventListener("pointerup", () => (state.dragging = null));
+  input.addEventListener("change", () => (state.dragging = null));
+  input.addEventListener("input", () => {
+    show(Number(input.value));
+    sendThrottled(address, Number(input.value));
+  });
+  entry.sliders.push({ input, show, address, key: unit === "dB" ? "gain_db" : "pan" });
+  return label;
+}
+
+function quantize() {
+  const q = $("quantize").value;
+  return /^\d+$/.test(q) ? Number(q) : q;
+}
+
+function buildSession(msg) {
+  session.layout = msg;
+  session.rows = [];
+  $("session-box").hidden = false;
+  const box = $("rows");
+  box.textContent = "";
+  for (const r of msg.rows) {
+    const entry = { r, sliders: [], state: null };
+    const row = element("div", `row ${r.kind}`);
+    row.dataset.key = r.key;
+    const head = element("div", "head");
+    const toggles = element("div", "toggles");
+    entry.mute = element("button", "mute", "M");
+    entry.mute.title = `mute (${r.mute})`;
+    entry.mute.addEventListener("click", () => send(r.mute, [entry.state && entry.state.muted ? 0 : 1]));
+    toggles.append(entry.mute);
+    if (r.solo) {
+      entry.solo = element("button", "solo", "S");
+      entry.solo.title = `solo (${r.solo})`;
+      entry.solo.addEventListener("click", () => send(r.solo, [entry.state && entry.state.soloed ? 0 : 1]));
+      toggles.append(entry.solo);
+    }
+    entry.meter = element("canvas", "meter");
+    Object.assign(entry.meter, { width: 220, height: 14 });
+    head.append(
+      element("span", "name", r.kind === "bus" && r.name !== "master" ? `bus ${r.name}` : r.name),
+      toggles,
+      slider(r.gain_db, -60, 12, 0.1, "dB", entry),
+      slider(r.pan, -1, 1, 0.01, "", entry),
+      entry.meter,
+    );
+    const lane = element("div", "lane");
+    if (r.kind === "track") {
+      entry.canvas = element("canvas", "timeline");
+      Object.assign(entry.canvas, { width: 900, height: 64 });
+      entry.cache = document.createElement("canvas");
+      Object.assign(entry.cache, { width: 900, height: 64 });
+      drawLane(entry.cache, r.clips, msg);
+      entry.canvas.getContext("2d").drawImage(entry.cache, 0, 0);
+      const clips = element("div", "clips");
+      for (const c of r.clips) {
+        const chip = element("span", "clip");
+        chip.title = c.start === null ? `${c.name}: launched only` : `${c.name} at ${c.start.toFixed(2)} s`;
+        const thumb = element("canvas");
+        Object.assign(thumb, { width: 60, height: 18 });
+        drawOverview(thumb.getContext("2d"), msg.overviews[c.file], 0, 60, 18);
+        const play = element("button", "launch", "▶");
+        play.dataset.address = c.launch;
+        play.addEventListener("click", () => send(c.launch, [quantize()]));
+        const stop = element("button", "stop", "■");
+        stop.dataset.address = c.stop;
+        stop.addEventListener("click", () => send(c.stop, [quantize()]));
+        chip.append(thumb, element("span", "", `${c.index} ${c.name}`), play, stop);
+        clips.append(chip);
+      }
+      lane.append(entry.canvas, clips);
+    }
+    row.append(head, lane);
+    box.append(row);
+    entry.row = row;
+    session.rows.push(entry);
+  }
+}
+
+// A file's whole overview across a canvas (the clip chips' thumbnails).
+function drawOverview(ctx, ov, x0, width, height) {
+  ctx.fillStyle = CLIP_BG;
+  ctx.fillRect(x0, 0, width, height);
+  ctx.fillStyle = WAVE;
+  const n = ov.min.length;
+  for (let px = 0; px < width; px++) {
+    const b = Math.min(n - 1, Math.floor(((px + 0.5) / width) * n));
+    column(ctx, x0 + px, ov.min[b], ov.max[b], height);
+  }
+}
+
+function column(ctx, x, lo, hi, height) {
+  // Whole pixels: crisp columns at least one pixel tall.
+  const half = height / 2;
+  const top = Math.floor(half - Math.max(-1, Math.min(1, hi)) * half);
+  const bottom = Math.ceil(half - Math.max(-1, Math.min(1, lo)) * half);
+  ctx.fillRect(x, top, 1, Math.max(1, bottom - top));
+}
+
+// Each placed clip where it sounds: the pixel column at timeline time t shows the bucket of
+// the file time it plays then (its offset, looped over its region, at its stretch ratio).
+function drawLane(canvas, clips, layout) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width;
+  const h = canvas.height;
+  const seconds = layout.seconds;
+  ctx.fillStyle = LANE_BG;
+  ctx.fillRect(0, 0, w, h);
+  for (const c of clips) {
+    if (c.start === null) continue;
+    const ov = layout.overviews[c.file];
+    const n = ov.min.length;
+    const x0 = Math.floor((c.start / seconds) * w);
+    const x1 = Math.min(w, Math.ceil((c.end / seconds) * w));
+    ctx.fillStyle = CLIP_BG;
+    ctx.fillRect(x0, 2, Math.max(1, x1 - x0), h - 4);
+    ctx.fillStyle = WAVE;
+    const region = c.length !== null ? c.length : ov.seconds - c.offset;
+    for (let px = x0; px < x1; px++) {
+      const t = ((px + 0.5) / w) * seconds - c.start;
+      if (t < 0 || t > c.end - c.start) continue;
+      let into = t / c.ratio;
+      if (c.loop && region > 0) into %= region;
+      const at = c.offset + into;
+      if (at >= ov.seconds || n === 0) continue;
+      const b = Math.min(n - 1, Math.floor((at / ov.seconds) * n));
+      column(ctx, px, ov.min[b], ov.max[b], h - 4);
+    }
+  }
+}
+
+// The track's clips plus each clip launched live, placed from its launch to its stop (or
+// to the end of its region, or of the timeline for a loop).
+function withLaunches(clips, launched, layout) {
+  const out = [...clips];
+  for (const [index, [start, stop]] of Object.entries(launched)) {
+    const c = clips[Number(index)];
+    if (!c) continue;
+    const ov = layout.overviews[c.file];
+    const region = (c.length !== null ? c.length : ov.seconds - c.offset) * c.ratio;
+    let end = c.loop ? layout.seconds : start + region;
+    if (stop !== null) end = Math.min(end, stop);
+    out.push({ ...c, start, end });
+  }
+  return out;
+}
+
+function drawRowMeter(canvas, levels) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width;
+  ctx.fillStyle = "#2d3340";
+  ctx.fillRect(0, 0, w, canvas.height);
+  if (!levels) return;
+  const n = levels.peak.length;
+  const h = canvas.height / Math.max(1, n);
+  const db = (x) => (x > 0 ? 20 * Math.log10(x) : -120);
+  for (let c = 0; c < n; c++) {
+    ctx.fillStyle = "#4caf7d";
+    ctx.fillRect(0, c * h, dbToX(db(levels.rms[c]), w), h - 1);
+    ctx.fillStyle = levels.peak[c] >= 1.0 ? "#ff4d4d" : "#e8f0ff";
+    ctx.fillRect(dbToX(db(levels.peak[c]), w) - 1, c * h, 2, h - 1);
+  }
+}
+
+function drawSession(s) {
+  session.seconds = s.seconds;
+  session.drawn += 1;
+  $("session-time").textContent = `${s.seconds.toFixed(2)} s`;
+  const total = session.layout ? session.layout.seconds : 1;
+  for (const entry of session.rows) {
+    const st = s.strips[entry.r.key];
+    if (!st) continue;
+    entry.state = st;
+    entry.mute.classList.toggle("on", st.muted);
+    if (entry.solo) entry.solo.classList.toggle("on", st.soloed);
+    entry.row.style.opacity = st.audible ? "1" : "0.55";
+    for (const sl of entry.sliders) {
+      if (state.dragging !== sl.address) sl.input.value = st[sl.key];
+      sl.show(state.dragging === sl.address ? Number(sl.input.value) : st[sl.key]);
+    }
+    drawRowMeter(entry.meter, st.levels);
+    const launched = JSON.stringify(st.launched || {});
+    if (entry.cache && launched !== entry.launched) {
+      // A clip launched or stopped live: drawn where it sounds, from the next snapshot on.
+      entry.launched = launched;
+      drawLane(entry.cache, withLaunches(entry.r.clips, st.launched || {}, session.layout), session.layout);
+    }
+    if (entry.canvas) {
+      const ctx = entry.canvas.getContext("2d");
+      ctx.drawImage(entry.cache, 0, 0);
+      const x = Math.round((s.seconds / total) * entry.canvas.width);
+      if (x >= 0 && x < entry.canvas.width) {
+        ctx.fillStyle = PLAYHEAD;
+        ctx.fillRect(Math.max(0, x - 1), 0, 2, entry.canvas.height);
+      }
+    }
+  }
 }
 
 $("play").addEventListener("click", () => send("/transport/start"));
