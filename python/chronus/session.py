@@ -34,6 +34,7 @@ from .audio import read_audio
 from .graph import Graph
 from .nodes import Clip as ClipNode
 from .nodes import Meter
+from .progress import ProgressArg
 from .signal import Node, Signal
 from .tempo import TempoMap, TimeSignature
 
@@ -669,16 +670,30 @@ class Session:
         tail: float = 0.0,
         subtype: str | None = None,
         stem: str | None = None,
+        lufs: float | None = None,
+        true_peak_db: float | None = None,
+        progress: ProgressArg = None,
     ) -> Path:
         """Renders the mix (or one ``stem``) to ``path``, block by block (memory flat): WAV,
-        FLAC, OGG/Vorbis, Opus (.opus), MP3, AIFF, ... by extension (what libsndfile
-        writes); ``seconds`` defaults to :meth:`duration` plus ``tail``; ``subtype`` is
-        the sample format ("PCM_16", "PCM_24", "FLOAT"; default float for WAV/AIFF)."""
-        from .render import render
+        FLAC, OGG/Vorbis, Opus (.opus), MP3, AIFF, AAC (.m4a, with PyAV) ... by extension;
+        ``seconds`` defaults to :meth:`duration` plus ``tail``; ``subtype`` is the sample
+        format ("PCM_16", "PCM_24", "FLOAT"; default float for WAV/AIFF).
+
+        ``lufs`` normalizes the integrated loudness (BS.1770-4) to that target and
+        ``true_peak_db`` keeps the true peak (4x oversampled) at or under that ceiling, by
+        lowering the gain (no limiter): two passes, memory flat (see :mod:`chronus.loudness`).
+        ``progress``: a bar on stderr (None: when it is a terminal; True; False) or a
+        function ``progress(done, total)`` of frames (see :mod:`chronus.progress`)."""
+        from .exporting import export_graph, exported_path
 
         length = (self.duration() + tail) if seconds is None else seconds
         g = self.graph(stem)
-        return render(g, length, self.samplerate, out=path, subtype=subtype)
+        return exported_path(
+            export_graph(
+                g, length, self.samplerate, path, subtype=subtype, lufs=lufs,
+                true_peak_db=true_peak_db, progress=progress,
+            )
+        )  # fmt: skip
 
     def export_stems(
         self,
@@ -688,13 +703,22 @@ class Session:
         tail: float = 0.0,
         format: str = "wav",
         subtype: str | None = None,
+        lufs: float | None = None,
+        true_peak_db: float | None = None,
+        progress: ProgressArg = None,
     ) -> list[Path]:
         """Exports every track and bus that plays to ``folder``/<name>.<format>, each
-        after its pan and before the master (so without master effects they sum to the mix)."""
+        after its pan and before the master (so without master effects they sum to the mix).
+
+        With ``lufs``/``true_peak_db`` every stem gets one and the same gain: the one that
+        brings the mix to ``lufs``, lowered if any stem's (or the mix's) true peak would pass
+        the ceiling, so the stems keep their balance and still sum to the normalized mix."""
+        from .exporting import export_stems
+
         base = Path(folder)
         base.mkdir(parents=True, exist_ok=True)
         length = (self.duration() + tail) if seconds is None else seconds
-        written = []
+        graphs = []
         for strip in [*self.tracks, *self.buses]:
             try:
                 g = self.graph(strip.name)
@@ -702,12 +726,12 @@ class Session:
                 if "plays nothing" in str(e):
                     continue
                 raise
-            from .render import render
-
-            written.append(
-                render(g, length, self.samplerate, out=base / f"{strip.name}.{format}", subtype=subtype)
-            )
-        return written
+            graphs.append((g, base / f"{strip.name}.{format}"))
+        mix = self.graph() if lufs is not None or true_peak_db is not None else None
+        return export_stems(
+            graphs, mix, length, self.samplerate, subtype=subtype, lufs=lufs,
+            true_peak_db=true_peak_db, progress=progress,
+        )  # fmt: skip
 
     def to_json(self, base: Path) -> dict[str, Any]:
         """The session as JSON data, media paths relative to ``base``."""

@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
@@ -15,6 +16,9 @@ import soundfile as sf
 from . import _core
 from .graph import Graph
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, DEFAULT_SMOOTHING, _job
+
+if TYPE_CHECKING:
+    from .loudness import FrameSource
 
 #: Frames rendered and written at a time.
 CHUNK = 65_536
@@ -38,7 +42,7 @@ def renderer(
     return _core.Renderer(*_job(graph, seconds, samplerate, blocksize, smoothing, input))
 
 
-def chunks(renderer: _core.Renderer, size: int = CHUNK) -> Iterator[np.ndarray]:
+def chunks(renderer: FrameSource, size: int = CHUNK) -> Iterator[np.ndarray]:
     """Successive float32 (channels, n) chunks of a :class:`chronus._core.Renderer`."""
     while True:
         block = renderer.next(size)
@@ -48,7 +52,7 @@ def chunks(renderer: _core.Renderer, size: int = CHUNK) -> Iterator[np.ndarray]:
 
 
 def render_to_file(
-    renderer: _core.Renderer, out: str | os.PathLike[str], samplerate: float, subtype: str | None = None
+    renderer: FrameSource, out: str | os.PathLike[str], samplerate: float, subtype: str | None = None
 ) -> Path:
     """Writes everything ``renderer`` produces to the audio file ``out`` (format from its
     extension), chunk by chunk, through a temporary name renamed at the end: an
