@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _core, analysis_cli
+from .aac import AacExtraMissingError
 from .audio import SUBTYPE_NAMES
 from .control import describe, serve, to_dot
 from .demo import DEMO_SECONDS, build_demo
@@ -562,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         OSError,
         RuntimeError,
         NeuralExtraMissingError,
+        AacExtraMissingError,
     ) as err:
         print(f"chronus: error: {err}", file=sys.stderr)
         return 1

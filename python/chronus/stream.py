@@ -14,6 +14,7 @@ import numpy as np
 import soundfile as sf
 
 from . import _core
+from .aac import AAC_EXTENSIONS, aac_writer
 from .graph import Graph
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, DEFAULT_SMOOTHING, _job
 
@@ -62,6 +63,13 @@ def render_to_file(
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
     ext = path.suffix.lower().lstrip(".")
+    if f".{ext}" in AAC_EXTENSIONS:
+        if subtype is not None:
+            raise ValueError(f"cannot write {path}: AAC has no subtype (got {subtype!r})")
+        with aac_writer(path, int(samplerate), renderer.channels) as writer:
+            for block in chunks(renderer):
+                writer.write(block)
+        return path
     # Opus goes in an Ogg container; .aif is AIFF too.
     formats = {k.lower(): k for k in sf.available_formats()} | {"opus": "OGG", "aif": "AIFF"}
     if ext == "opus" and subtype is None:
