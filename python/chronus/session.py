@@ -22,7 +22,7 @@ import importlib
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ from .tempo import TempoMap, TimeSignature
 
 if TYPE_CHECKING:
     from .live import Engine, Take
+    from .takes import Arm, Recording, TakeFile
 
 #: An effect: a function ``fx(graph, signal) -> signal`` (any chain of graph nodes), or a
 #: node kind with its parameters, ``("reverb", {"decay": 2.2})``, which a saved session
@@ -336,6 +337,10 @@ class Track(_Strip):
         self.clips: list[Clip] = []
         self.sends: list[Send] = []
         self.soloed = False
+        #: What the track records when armed (:meth:`arm`), or None.
+        self.armed: Arm | None = None
+        #: Every take recorded into the track (:mod:`chronus.takes`), the inactive ones too.
+        self.takes: list[TakeFile] = []
 
     def clip(
         self,
@@ -442,13 +447,51 @@ class Track(_Strip):
         *,
         source: str = "input",
         bits: int | None = None,
-    ) -> TrackTake:
+        punch: tuple[float, float] | None = None,
+        loop: tuple[float, float] | None = None,
+        passes: int | None = None,
+    ) -> TrackTake | Recording:
         """Records a take to ``path`` (WAV or FLAC, written behind the audio thread as it
         plays: see :meth:`chronus.Engine.record`) while ``live`` plays this session; its
-        ``stop()`` puts the file on this track as a clip where the take started."""
+        ``stop()`` puts the file on this track as a clip where the take started.
+
+        With ``punch=(beat_in, beat_out)`` or ``loop=(beat_a, beat_b)`` (and ``passes``) it
+        records what the track is armed for (:meth:`arm`; ``source`` if it is not armed)
+        and returns a :class:`chronus.takes.Recording` whose ``wait()``/``stop()`` cut the
+        takes to the frame (``path`` names them: WAV, ``-1``, ``-2``... per loop pass)."""
         if self.session._live is not live:
             raise ValueError(f"track '{self.name}': record() needs the engine playing this session")
-        return TrackTake(self, live.record(path, source=source, bits=bits))
+        if punch is None and loop is None:
+            return TrackTake(self, live.record(path, source=source, bits=bits))
+        from .takes import Recording
+
+        if self.armed is None:
+            self.arm(source=source)
+        target = Path(path)
+        return Recording(
+            self.session, live, [self], target.parent, punch=punch, loop=loop, passes=passes,
+            name=target.stem, single=True,
+        )  # fmt: skip
+
+    def arm(
+        self, on: bool = True, *, source: str = "input", channels: int | Sequence[int] | None = None
+    ) -> Track:
+        """Arms the track for :meth:`Session.record`: it records ``source`` ("input": the
+        device input; "output": the engine's output) channels ``channels`` (one or two
+        numbers; default the first two). ``arm(False)`` disarms it. Returns the track."""
+        from .takes import check_arm
+
+        self.armed = check_arm(self, source, channels) if on else None
+        return self
+
+    def activate(self, take: TakeFile) -> Clip:
+        """Makes ``take`` (one of :attr:`takes`) the one its region plays: its clip replaces
+        the other takes' there."""
+        from .takes import activate
+
+        if take not in self.takes:
+            raise ValueError(f"track '{self.name}': that take is not one of this track's")
+        return activate(take)
 
     def solo(self, on: bool = True) -> None:
         """Solos the track: while any track is soloed, tracks that are not are muted
@@ -732,6 +775,26 @@ class Session:
             graphs, mix, length, self.samplerate, subtype=subtype, lufs=lufs,
             true_peak_db=true_peak_db, progress=progress,
         )  # fmt: skip
+
+    def record(
+        self,
+        live: Engine,
+        folder: str | os.PathLike[str],
+        *,
+        punch: tuple[float, float] | None = None,
+        loop: tuple[float, float] | None = None,
+        passes: int | None = None,
+        name: str = "take",
+    ) -> Recording:
+        """Records every armed track (:meth:`Track.arm`) while ``live`` plays the session,
+        into ``folder``/<name>-<track>.wav: from now until ``stop()``; between the beats
+        ``punch=(in, out)`` (the take becomes a clip at ``in``); or a take per pass of
+        ``loop=(a, b)`` (all kept, the last complete one active; ``passes`` ends it). See
+        :mod:`chronus.takes`."""
+        from .takes import Recording
+
+        armed = [t for t in self.tracks if t.armed is not None]
+        return Recording(self, live, armed, Path(folder), punch=punch, loop=loop, passes=passes, name=name)
 
     def to_json(self, base: Path) -> dict[str, Any]:
         """The session as JSON data, media paths relative to ``base``."""
