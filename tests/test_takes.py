@@ -40,9 +40,13 @@ def rendered(s: cx.Session, seconds: float = 6.0) -> np.ndarray:
         takes.mute(False)
 
 
-def test_a_punch_is_cut_to_its_frames_and_lands_at_the_punch_in(session, tmp_path):
+@pytest.mark.parametrize("backend", ["null", "jack"])
+def test_a_punch_is_cut_to_its_frames_and_lands_at_the_punch_in(session, tmp_path, backend, request):
     takes = session.tracks[1].arm(source="output")
-    with cx.Engine(session, backend="null", blocksize=256) as live:
+    if backend == "jack":
+        request.getfixturevalue("jack_server")
+    kwargs = {"connect": False} if backend == "jack" else {}
+    with cx.Engine(session, backend=backend, blocksize=256, **kwargs) as live:
         recording = session.record(live, tmp_path, punch=(2.0, 5.0))
         assert recording.status()["state"] in ("waiting", "recording")
         made = recording.wait(timeout=20)
