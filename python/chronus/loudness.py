@@ -15,7 +15,9 @@ measuring, then again (the engine is deterministic: the same samples) with one c
 gain applied as it is written. The ceiling is kept by *reducing that gain*, never by a
 limiter: the result is the mix scaled, no sample shaped, so when the mix's peak-to-loudness
 ratio does not allow both, the true peak sits on the ceiling and the loudness stays under
-the target (the report says so, and a :class:`LoudnessWarning` is issued).
+the target (the report says so, and a :class:`LoudnessWarning` is issued). The ceiling
+holds for the samples given to the file writer: a lossy encoder (MP3, Vorbis, Opus, AAC)
+may move the decoded peaks, so leave it room there (-1 dBTP or lower).
 
 >>> import numpy as np
 >>> sr = 48_000

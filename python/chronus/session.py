@@ -25,7 +25,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -439,6 +439,32 @@ class Track(_Strip):
         send = Send(bus, _db(f"track '{self.name}' send to '{bus.name}'", db), bool(pre))
         self.sends.append(send)
         return send
+
+    @overload
+    def record(
+        self,
+        live: Engine,
+        path: str | os.PathLike[str],
+        *,
+        source: str = ...,
+        bits: int | None = ...,
+        punch: None = None,
+        loop: None = None,
+        passes: None = None,
+    ) -> TrackTake: ...
+
+    @overload
+    def record(
+        self,
+        live: Engine,
+        path: str | os.PathLike[str],
+        *,
+        source: str = ...,
+        bits: int | None = ...,
+        punch: tuple[float, float] | None = ...,
+        loop: tuple[float, float] | None = ...,
+        passes: int | None = ...,
+    ) -> TrackTake | Recording: ...
 
     def record(
         self,
