@@ -271,3 +271,10 @@ def test_the_cli_renders_to_a_loudness_target(song, tmp_path):
         timeout=120,
     )
     assert bad.returncode != 0 and "lufs must be in" in bad.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "chronus.cli", "render", str(session), "-o", str(out), "--progress"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shown.returncode == 0 and "cli.flac" in shown.stderr and "100%" in shown.stderr

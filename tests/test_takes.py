@@ -147,3 +147,25 @@ def test_bad_recordings_are_named(session, tmp_path):
             session.record(live, tmp_path, loop=(8.0, 9.0), passes=0)
     takes.arm(False)
     assert takes.armed is None
+
+
+def test_cutting_takes_holds_a_chunk_not_the_take(session, tmp_path, monkeypatch):
+    """Ten seconds recorded (3.8 MB of stereo float32) are cut a chunk at a time. (Placing
+    the take then reads it whole, as the session reads every clip: clip nodes play arrays;
+    that is left out here.)"""
+    import tracemalloc
+
+    import chronus.takes
+
+    placed = []
+    monkeypatch.setattr(chronus.takes, "activate", placed.append)
+    session.tracks[1].arm(source="output")
+    with cx.Engine(session, backend="null", blocksize=256) as live:
+        recording = session.record(live, tmp_path)
+        assert wait_until(lambda: live.frame() > 10 * SR, timeout=30)
+        tracemalloc.start()
+        [take] = recording.stop()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert placed == [take] and take.frames >= 9 * SR
+    assert peak < 2.5e6, f"cutting allocated {peak / 1e6:.1f} MB at its peak"
