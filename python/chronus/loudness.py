@@ -40,7 +40,6 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import signal as sps
 
 from .progress import Progress, ProgressArg
 
@@ -118,6 +117,10 @@ class LoudnessMeter:
             raise ValueError(f"samplerate must be a whole number of Hz >= 1000, got {samplerate!r}")
         if not (isinstance(channels, int) and 1 <= channels <= 256):
             raise ValueError(f"channels must be 1 .. 256, got {channels!r}")
+        from scipy import signal  # imported here: it takes a second or two to import
+
+        self._lfilter = signal.lfilter
+        self._upfirdn = signal.upfirdn
         self.samplerate = samplerate
         self.channels = channels
         self._stages = _k_weighting(samplerate)
@@ -143,7 +146,7 @@ class LoudnessMeter:
         self._true_peak(x)
         y = x
         for i, (b, a, gain) in enumerate(self._stages):
-            y, self._states[i] = sps.lfilter(b, a, y, axis=1, zi=self._states[i])
+            y, self._states[i] = self._lfilter(b, a, y, axis=1, zi=self._states[i])
             y = y * gain
         squares = y * y
         at = 0
@@ -161,7 +164,7 @@ class LoudnessMeter:
     def _true_peak(self, x: NDArray[np.float64]) -> None:
         joined = np.concatenate([self._history, x], axis=1)
         self._history = joined[:, -(_TAPS - 1) :]
-        up = sps.upfirdn(_INTERPOLATOR, joined, up=4, axis=1)
+        up = self._upfirdn(_INTERPOLATOR, joined, up=4, axis=1)
         # Outputs that have every tap over real (or earlier) input: from the first new sample.
         start = 4 * (_TAPS - 1)
         window = up[:, start : 4 * joined.shape[1]]
@@ -171,7 +174,7 @@ class LoudnessMeter:
     def _flush_peak(self) -> float:
         """The true peak including the filter's tail past the last sample (zeros after it)."""
         tail = np.concatenate([self._history, np.zeros((self.channels, _TAPS - 1))], axis=1)
-        up = sps.upfirdn(_INTERPOLATOR, tail, up=4, axis=1)[:, 4 * (_TAPS - 1) : 4 * tail.shape[1]]
+        up = self._upfirdn(_INTERPOLATOR, tail, up=4, axis=1)[:, 4 * (_TAPS - 1) : 4 * tail.shape[1]]
         return max(self._peak, self._sample_peak, float(np.max(np.abs(up))) if up.size else 0.0)
 
     def integrated(self) -> float:
