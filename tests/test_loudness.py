@@ -149,7 +149,13 @@ def test_a_ceiling_alone_only_ever_lowers_the_gain(song, tmp_path):
 
 def test_stems_share_one_gain_and_sum_to_the_normalized_mix(song, tmp_path):
     mix, _ = cx.read_audio(song.export(tmp_path / "mix.wav", lufs=-16.0, true_peak_db=-1.0))
-    paths = song.export_stems(tmp_path / "stems", lufs=-16.0, true_peak_db=-1.0)
+    seen: list[tuple[int, int]] = []
+    paths = song.export_stems(
+        tmp_path / "stems", lufs=-16.0, true_peak_db=-1.0, progress=lambda d, t: seen.append((d, t))
+    )
+    # Measured: both stems and the mix; written: both stems.
+    frames = round(song.duration() * SR)
+    assert seen[-1] == (5 * frames, 5 * frames)
     stems = [cx.read_audio(p)[0] for p in paths]
     np.testing.assert_allclose(sum(stems), mix, atol=1e-5)
     for stem in stems:
