@@ -284,3 +284,13 @@ def test_the_cli_renders_to_a_loudness_target(song, tmp_path):
         timeout=120,
     )
     assert shown.returncode == 0 and "cli.flac" in shown.stderr and "100%" in shown.stderr
+
+
+@pytest.mark.parametrize(("rate", "channels"), [(44_100, 1), (32_000, 5), (96_000, 2)])
+def test_the_meter_equals_pyloudnorm_at_other_rates_and_layouts(rate, channels):
+    rng = np.random.default_rng(rate)
+    x = rng.standard_normal((channels, rate * 3)) * np.linspace(0.02, 0.2, channels)[:, None]
+    meter = LoudnessMeter(rate, channels)
+    for i in range(0, x.shape[1], 10_000):
+        meter.add(x[:, i : i + 10_000])
+    assert meter.integrated() == pytest.approx(pyloudnorm_lufs(x, rate), abs=1e-6)
