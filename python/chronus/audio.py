@@ -29,6 +29,7 @@ import soundfile as sf
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
+from .aac import AAC_EXTENSIONS, write_m4a
 
 __all__ = ["FORMATS", "read_audio", "write_audio", "write_wav"]
 
@@ -54,7 +55,8 @@ def write_audio(
     path: str | os.PathLike[str], audio: ArrayLike, samplerate: int, *, subtype: str | None = None
 ) -> Path:
     """Writes ``audio`` (shape (channels, frames) or (frames,)) to ``path``, in the format
-    its extension names: .wav, .flac, .ogg (Vorbis), .opus, .mp3, .aiff/.aif.
+    its extension names: .wav, .flac, .ogg (Vorbis), .opus, .mp3, .aiff/.aif, and AAC in
+    .m4a/.mp4 (with PyAV, the ``[aac]`` extra; mono or stereo, 128 kbit/s per channel).
 
     ``subtype`` picks the sample format where the container offers a choice: "16", "24",
     "32" (PCM) or "32f" (float) for WAV and AIFF, "16" or "24" for FLAC (default: 32-bit
@@ -64,6 +66,14 @@ def write_audio(
     """
     target = Path(path)
     ext = target.suffix.lower()
+    if ext in AAC_EXTENSIONS:
+        if subtype is not None:
+            raise ValueError(f"cannot write {target}: AAC has no subtype (got {subtype!r})")
+        if not isinstance(samplerate, (int, np.integer)) or isinstance(samplerate, bool):
+            raise ValueError(
+                f"cannot write {target}: samplerate must be a whole number of Hz, got {samplerate!r}"
+            )
+        return write_m4a(target, _checked_audio(audio, "audio"), int(samplerate))
     if ext not in FORMATS:
         known = ", ".join(FORMATS)
         raise ValueError(f"cannot write {target}: unknown audio file extension {ext!r} (known: {known})")

@@ -13,17 +13,21 @@ from pathlib import Path
 import numpy as np
 
 from . import _core, analysis_cli
+from .aac import AacExtraMissingError
 from .audio import SUBTYPE_NAMES
 from .control import describe, serve, to_dot
 from .demo import DEMO_SECONDS, build_demo
+from .exporting import export_graph
 from .graph import Graph
 from .inspect_live import NodeProfile
 from .live import Engine, devices, measure_latency, midi_inputs
+from .loudness import Scaled
 from .midi import MidiFileError, read_midi
 from .neural import NeuralExtraMissingError
 from .patch import DEFAULT_TIMEOUT, Patch, PatchError, is_session_file, load_patch, load_session, load_source
 from .presets import PRESETS
 from .probes import ProbeReading
+from .progress import Progress
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE
 from .session import Session
 from .stream import render_to_file, renderer
@@ -34,7 +38,13 @@ def _db(x: float) -> str:
 
 
 def _render_to_file(
-    graph: Graph, seconds: float, out: Path, samplerate: int, blocksize: int, subtype: str | None = None
+    graph: Graph,
+    seconds: float,
+    out: Path,
+    samplerate: int,
+    blocksize: int,
+    subtype: str | None = None,
+    progress: bool | None = None,
 ) -> str:
     """Renders straight into ``out``, block by block (memory flat in the length), and sums
     up the result."""
@@ -42,7 +52,10 @@ def _render_to_file(
         raise ValueError(f"seconds must be a positive duration, got {seconds}")
     start = time.perf_counter()
     metered = _Metered(renderer(graph, seconds, samplerate, blocksize))
-    render_to_file(metered, out, samplerate, subtype)  # type: ignore[arg-type]
+    bar = Progress.make(progress, metered.remaining, samplerate, label=out.name)
+    render_to_file(Scaled(metered, 1.0, bar), out, samplerate, subtype)
+    if bar is not None:
+        bar.finish()
     peak, energy, frames, channels = metered.peak, metered.energy, metered.frames, metered.channels
     elapsed = time.perf_counter() - start
     rms = math.sqrt(energy / max(frames * channels, 1))
@@ -115,8 +128,32 @@ def _cmd_render(args: argparse.Namespace) -> int:
         graph = patch.graph
         seconds = args.seconds if args.seconds is not None else (patch.seconds or 10.0)
     subtype = None if args.subtype is None else SUBTYPE_NAMES.get(args.subtype.lower(), args.subtype.upper())
-    print(_render_to_file(graph, seconds, Path(args.output), samplerate, args.blocksize, subtype))
+    if args.lufs is not None or args.true_peak is not None:
+        print(_render_normalized(graph, seconds, Path(args.output), samplerate, subtype, args))
+        return 0
+    print(
+        _render_to_file(graph, seconds, Path(args.output), samplerate, args.blocksize, subtype, args.progress)
+    )
     return 0
+
+
+def _render_normalized(
+    graph: Graph, seconds: float, out: Path, samplerate: int, subtype: str | None, args: argparse.Namespace
+) -> str:
+    """Renders to a loudness target and/or under a true-peak ceiling (two passes) and sums up."""
+    from .loudness import LoudnessReport
+
+    start = time.perf_counter()
+    report = export_graph(
+        graph, seconds, samplerate, out, subtype=subtype, lufs=args.lufs, true_peak_db=args.true_peak,
+        progress=args.progress, blocksize=args.blocksize,
+    )  # fmt: skip
+    assert isinstance(report, LoudnessReport)
+    elapsed = time.perf_counter() - start
+    return (
+        f"wrote {out}: {seconds:.2f} s, {samplerate} Hz | {report.summary()} | "
+        f"rendered twice in {elapsed:.3f} s = {seconds / elapsed:.0f}x real time"
+    )
 
 
 #: Longest MIDI song ``chronus render`` plays by itself, in seconds.
@@ -396,6 +433,27 @@ def _parser() -> argparse.ArgumentParser:
         help="sample format: 16, 24, 32 (PCM) or 32f (float), or a libsndfile name such as PCM_24 "
         "(default: 32-bit float for WAV and AIFF, 24-bit for FLAC)",
     )
+    rend.add_argument(
+        "--lufs",
+        type=float,
+        default=None,
+        help="normalize to this integrated loudness (ITU-R BS.1770-4 / EBU R128), e.g. -14; "
+        "renders twice (measuring, then writing), memory flat",
+    )
+    rend.add_argument(
+        "--true-peak",
+        type=float,
+        default=None,
+        metavar="DBTP",
+        help="keep the true peak (4x oversampled) at or under this many dBTP, e.g. -1, by lowering "
+        "the gain (no limiter: a mix too peaky for both stays under --lufs)",
+    )
+    rend.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: when stderr is a terminal)",
+    )
     timeout_arg(rend)
     engine_args(rend)
     rend.set_defaults(func=_cmd_render)
@@ -505,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
         OSError,
         RuntimeError,
         NeuralExtraMissingError,
+        AacExtraMissingError,
     ) as err:
         print(f"chronus: error: {err}", file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ from . import _core
 from .audio import _checked_audio
 from .graph import Graph
 from .probes import Probed, ProbedFile
+from .progress import ProgressArg
 from .session import Session
 
 DEFAULT_SAMPLERATE = 48_000
@@ -32,6 +33,9 @@ def render(
     out: None = None,
     subtype: str | None = ...,
     probes: Literal[False] = False,
+    lufs: float | None = ...,
+    true_peak_db: float | None = ...,
+    progress: ProgressArg = ...,
 ) -> np.ndarray: ...
 
 
@@ -47,6 +51,9 @@ def render(
     out: str | os.PathLike[str],
     subtype: str | None = ...,
     probes: Literal[False] = False,
+    lufs: float | None = ...,
+    true_peak_db: float | None = ...,
+    progress: ProgressArg = ...,
 ) -> Path: ...
 
 
@@ -91,6 +98,9 @@ def render(
     out: str | os.PathLike[str] | None = None,
     subtype: str | None = None,
     probes: bool = False,
+    lufs: float | None = None,
+    true_peak_db: float | None = None,
+    progress: ProgressArg = None,
 ) -> np.ndarray | Path | Probed | ProbedFile:
     """Renders ``seconds`` of ``graph`` offline: its timeline, tracks and tempo map play from
     the first frame with the transport running, exactly as a live :class:`chronus.Engine`
@@ -131,13 +141,29 @@ def render(
         graph = graph.graph()
     if samplerate is None:
         samplerate = DEFAULT_SAMPLERATE
+    normalize = lufs is not None or true_peak_db is not None
+    if normalize and probes:
+        raise ValueError("render(): lufs/true_peak_db and probes=True do not go together")
+    if not probes and out is not None:
+        from .exporting import export_graph, exported_path
+
+        return exported_path(
+            export_graph(
+                graph, seconds, samplerate, out, subtype=subtype, lufs=lufs, true_peak_db=true_peak_db,
+                progress=progress, blocksize=blocksize, smoothing=smoothing, input=input,
+            )
+        )  # fmt: skip
     args = _job(graph, seconds, samplerate, blocksize, smoothing, input)
     if not probes:
-        if out is not None:
-            from .stream import render_to_file
+        audio = _core.render(*args)
+        if normalize:
+            from .loudness import LoudnessMeter, check_targets, gain_for
 
-            return render_to_file(_core.Renderer(*args), out, samplerate, subtype)
-        return _core.render(*args)
+            check_targets(lufs, true_peak_db)
+            meter = LoudnessMeter(int(samplerate), audio.shape[0])
+            meter.add(audio)
+            audio = audio * np.float32(10 ** (gain_for(meter, [meter], lufs, true_peak_db) / 20))
+        return audio
     from .probes import collect, collected
 
     renderer = _core.Renderer(*args)

@@ -22,10 +22,10 @@ import importlib
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -34,11 +34,13 @@ from .audio import read_audio
 from .graph import Graph
 from .nodes import Clip as ClipNode
 from .nodes import Meter
+from .progress import ProgressArg
 from .signal import Node, Signal
 from .tempo import TempoMap, TimeSignature
 
 if TYPE_CHECKING:
     from .live import Engine, Take
+    from .takes import Arm, Recording, TakeFile
 
 #: An effect: a function ``fx(graph, signal) -> signal`` (any chain of graph nodes), or a
 #: node kind with its parameters, ``("reverb", {"decay": 2.2})``, which a saved session
@@ -338,6 +340,10 @@ class Track(_Strip):
         self.clips: list[Clip] = []
         self.sends: list[Send] = []
         self.soloed = False
+        #: What the track records when armed (:meth:`arm`), or None.
+        self.armed: Arm | None = None
+        #: Every take recorded into the track (:mod:`chronus.takes`), the inactive ones too.
+        self.takes: list[TakeFile] = []
 
     def clip(
         self,
@@ -437,6 +443,32 @@ class Track(_Strip):
         self.sends.append(send)
         return send
 
+    @overload
+    def record(
+        self,
+        live: Engine,
+        path: str | os.PathLike[str],
+        *,
+        source: str = ...,
+        bits: int | None = ...,
+        punch: None = None,
+        loop: None = None,
+        passes: None = None,
+    ) -> TrackTake: ...
+
+    @overload
+    def record(
+        self,
+        live: Engine,
+        path: str | os.PathLike[str],
+        *,
+        source: str = ...,
+        bits: int | None = ...,
+        punch: tuple[float, float] | None = ...,
+        loop: tuple[float, float] | None = ...,
+        passes: int | None = ...,
+    ) -> TrackTake | Recording: ...
+
     def record(
         self,
         live: Engine,
@@ -444,13 +476,51 @@ class Track(_Strip):
         *,
         source: str = "input",
         bits: int | None = None,
-    ) -> TrackTake:
+        punch: tuple[float, float] | None = None,
+        loop: tuple[float, float] | None = None,
+        passes: int | None = None,
+    ) -> TrackTake | Recording:
         """Records a take to ``path`` (WAV or FLAC, written behind the audio thread as it
         plays: see :meth:`chronus.Engine.record`) while ``live`` plays this session; its
-        ``stop()`` puts the file on this track as a clip where the take started."""
+        ``stop()`` puts the file on this track as a clip where the take started.
+
+        With ``punch=(beat_in, beat_out)`` or ``loop=(beat_a, beat_b)`` (and ``passes``) it
+        records what the track is armed for (:meth:`arm`; ``source`` if it is not armed)
+        and returns a :class:`chronus.takes.Recording` whose ``wait()``/``stop()`` cut the
+        takes to the frame (``path`` names them: WAV, ``-1``, ``-2``... per loop pass)."""
         if self.session._live is not live:
             raise ValueError(f"track '{self.name}': record() needs the engine playing this session")
-        return TrackTake(self, live.record(path, source=source, bits=bits))
+        if punch is None and loop is None:
+            return TrackTake(self, live.record(path, source=source, bits=bits))
+        from .takes import Recording
+
+        if self.armed is None:
+            self.arm(source=source)
+        target = Path(path)
+        return Recording(
+            self.session, live, [self], target.parent, punch=punch, loop=loop, passes=passes,
+            name=target.stem, single=True,
+        )  # fmt: skip
+
+    def arm(
+        self, on: bool = True, *, source: str = "input", channels: int | Sequence[int] | None = None
+    ) -> Track:
+        """Arms the track for :meth:`Session.record`: it records ``source`` ("input": the
+        device input; "output": the engine's output) channels ``channels`` (one or two
+        numbers; default the first two). ``arm(False)`` disarms it. Returns the track."""
+        from .takes import check_arm
+
+        self.armed = check_arm(self, source, channels) if on else None
+        return self
+
+    def activate(self, take: TakeFile) -> Clip:
+        """Makes ``take`` (one of :attr:`takes`) the one its region plays: its clip replaces
+        the other takes' there."""
+        from .takes import activate
+
+        if take not in self.takes:
+            raise ValueError(f"track '{self.name}': that take is not one of this track's")
+        return activate(take)
 
     def solo(self, on: bool = True) -> None:
         """Solos the track: while any track is soloed, tracks that are not are muted
@@ -672,16 +742,30 @@ class Session:
         tail: float = 0.0,
         subtype: str | None = None,
         stem: str | None = None,
+        lufs: float | None = None,
+        true_peak_db: float | None = None,
+        progress: ProgressArg = None,
     ) -> Path:
         """Renders the mix (or one ``stem``) to ``path``, block by block (memory flat): WAV,
-        FLAC, OGG/Vorbis, Opus (.opus), MP3, AIFF, ... by extension (what libsndfile
-        writes); ``seconds`` defaults to :meth:`duration` plus ``tail``; ``subtype`` is
-        the sample format ("PCM_16", "PCM_24", "FLOAT"; default float for WAV/AIFF)."""
-        from .render import render
+        FLAC, OGG/Vorbis, Opus (.opus), MP3, AIFF, AAC (.m4a, with PyAV) ... by extension;
+        ``seconds`` defaults to :meth:`duration` plus ``tail``; ``subtype`` is the sample
+        format ("PCM_16", "PCM_24", "FLOAT"; default float for WAV/AIFF).
+
+        ``lufs`` normalizes the integrated loudness (BS.1770-4) to that target and
+        ``true_peak_db`` keeps the true peak (4x oversampled) at or under that ceiling, by
+        lowering the gain (no limiter): two passes, memory flat (see :mod:`chronus.loudness`).
+        ``progress``: a bar on stderr (None: when it is a terminal; True; False) or a
+        function ``progress(done, total)`` of frames (see :mod:`chronus.progress`)."""
+        from .exporting import export_graph, exported_path
 
         length = (self.duration() + tail) if seconds is None else seconds
         g = self.graph(stem)
-        return render(g, length, self.samplerate, out=path, subtype=subtype)
+        return exported_path(
+            export_graph(
+                g, length, self.samplerate, path, subtype=subtype, lufs=lufs,
+                true_peak_db=true_peak_db, progress=progress,
+            )
+        )  # fmt: skip
 
     def export_stems(
         self,
@@ -691,13 +775,22 @@ class Session:
         tail: float = 0.0,
         format: str = "wav",
         subtype: str | None = None,
+        lufs: float | None = None,
+        true_peak_db: float | None = None,
+        progress: ProgressArg = None,
     ) -> list[Path]:
         """Exports every track and bus that plays to ``folder``/<name>.<format>, each
-        after its pan and before the master (so without master effects they sum to the mix)."""
+        after its pan and before the master (so without master effects they sum to the mix).
+
+        With ``lufs``/``true_peak_db`` every stem gets one and the same gain: the one that
+        brings the mix to ``lufs``, lowered if any stem's (or the mix's) true peak would pass
+        the ceiling, so the stems keep their balance and still sum to the normalized mix."""
+        from .exporting import export_stems
+
         base = Path(folder)
         base.mkdir(parents=True, exist_ok=True)
         length = (self.duration() + tail) if seconds is None else seconds
-        written = []
+        graphs = []
         for strip in [*self.tracks, *self.buses]:
             try:
                 g = self.graph(strip.name)
@@ -705,12 +798,32 @@ class Session:
                 if "plays nothing" in str(e):
                     continue
                 raise
-            from .render import render
+            graphs.append((g, base / f"{strip.name}.{format}"))
+        mix = self.graph() if lufs is not None or true_peak_db is not None else None
+        return export_stems(
+            graphs, mix, length, self.samplerate, subtype=subtype, lufs=lufs,
+            true_peak_db=true_peak_db, progress=progress,
+        )  # fmt: skip
 
-            written.append(
-                render(g, length, self.samplerate, out=base / f"{strip.name}.{format}", subtype=subtype)
-            )
-        return written
+    def record(
+        self,
+        live: Engine,
+        folder: str | os.PathLike[str],
+        *,
+        punch: tuple[float, float] | None = None,
+        loop: tuple[float, float] | None = None,
+        passes: int | None = None,
+        name: str = "take",
+    ) -> Recording:
+        """Records every armed track (:meth:`Track.arm`) while ``live`` plays the session,
+        into ``folder``/<name>-<track>.wav: from now until ``stop()``; between the beats
+        ``punch=(in, out)`` (the take becomes a clip at ``in``); or a take per pass of
+        ``loop=(a, b)`` (all kept, the last complete one active; ``passes`` ends it). See
+        :mod:`chronus.takes`."""
+        from .takes import Recording
+
+        armed = [t for t in self.tracks if t.armed is not None]
+        return Recording(self, live, armed, Path(folder), punch=punch, loop=loop, passes=passes, name=name)
 
     def to_json(self, base: Path) -> dict[str, Any]:
         """The session as JSON data, media paths relative to ``base``."""

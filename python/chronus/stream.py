@@ -8,13 +8,18 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
 
 from . import _core
+from .aac import AAC_EXTENSIONS, aac_writer
 from .graph import Graph
 from .render import DEFAULT_BLOCKSIZE, DEFAULT_SAMPLERATE, DEFAULT_SMOOTHING, _job
+
+if TYPE_CHECKING:
+    from .loudness import FrameSource
 
 #: Frames rendered and written at a time.
 CHUNK = 65_536
@@ -38,7 +43,7 @@ def renderer(
     return _core.Renderer(*_job(graph, seconds, samplerate, blocksize, smoothing, input))
 
 
-def chunks(renderer: _core.Renderer, size: int = CHUNK) -> Iterator[np.ndarray]:
+def chunks(renderer: FrameSource, size: int = CHUNK) -> Iterator[np.ndarray]:
     """Successive float32 (channels, n) chunks of a :class:`chronus._core.Renderer`."""
     while True:
         block = renderer.next(size)
@@ -48,7 +53,7 @@ def chunks(renderer: _core.Renderer, size: int = CHUNK) -> Iterator[np.ndarray]:
 
 
 def render_to_file(
-    renderer: _core.Renderer, out: str | os.PathLike[str], samplerate: float, subtype: str | None = None
+    renderer: FrameSource, out: str | os.PathLike[str], samplerate: float, subtype: str | None = None
 ) -> Path:
     """Writes everything ``renderer`` produces to the audio file ``out`` (format from its
     extension), chunk by chunk, through a temporary name renamed at the end: an
@@ -58,6 +63,13 @@ def render_to_file(
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
     ext = path.suffix.lower().lstrip(".")
+    if f".{ext}" in AAC_EXTENSIONS:
+        if subtype is not None:
+            raise ValueError(f"cannot write {path}: AAC has no subtype (got {subtype!r})")
+        with aac_writer(path, int(samplerate), renderer.channels) as writer:
+            for block in chunks(renderer):
+                writer.write(block)
+        return path
     # Opus goes in an Ogg container; .aif is AIFF too.
     formats = {k.lower(): k for k in sf.available_formats()} | {"opus": "OGG", "aif": "AIFF"}
     if ext == "opus" and subtype is None:
