@@ -333,7 +333,15 @@ class Engine(Timed, Inspecting):
         play on until they have faded out); the old schedule is freed here, never on the
         audio thread. Changed tracks, patterns, tempo map, timeline and controller mappings
         carry on from the current beat and frame.
+
+        An engine playing a session (``Engine(session)``) first brings its graph up to date
+        with the session: clips, tracks, instruments and effects added, changed or removed
+        since are built in, while the parts that did not change keep their nodes (a clip
+        playing carries on from where it is, a reverb keeps its tail).
         """
+        if self.session is not None and self.session._live is self:
+            # Swapped in at the next callback or the one after.
+            self.session._rebuild(self.graph, self.frame() + 2 * int(self.info["blocksize"]))
         self._core.swap(self.graph._core)
         self._continue_song()
 
@@ -374,7 +382,12 @@ class Engine(Timed, Inspecting):
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[Graph]:
-        """Edit the graph inside the ``with`` block; the changes swap in together at its end."""
+        """Edit the graph (or the session this engine plays) inside the ``with`` block; the
+        changes swap in together at its end (see :meth:`update`).
+
+        >>> with live.edit():                      # doctest: +SKIP
+        ...     session.track("pad").clip("pad.wav", beat=16)
+        """
         yield self.graph
         self.update()
 
