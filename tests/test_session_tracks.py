@@ -223,3 +223,36 @@ def test_a_playing_session_takes_new_tracks_clips_and_effects_in_place(media):
     # Before the edit it played the unedited session.
     before = cx.render(edited_session(media, edited=False), seconds=(start + audio.shape[1]) / SR)
     np.testing.assert_array_equal(audio[:, : SR // 2], before[:, start : start + SR // 2])
+
+
+# -- launches under live tempo changes ----------------------------------------------------
+
+
+def test_a_stretched_launch_lands_on_its_bar_after_a_live_tempo_change(media):
+    # A plain click and a stretched one (whose gate is cued its stretcher's latency early)
+    # launched on the same bar, after the tempo went from 96 to 120 bpm live: the stretched
+    # one sounds where it does when both are placed on one beat offline. On the session's
+    # 96 bpm map the cue would be 0.128 beats early, 768 frames late at 120 bpm.
+    def session(idle: bool) -> cx.Session:
+        s = cx.Session(samplerate=SR, bpm=96)
+        s.track("plain", pan=-1.0).clip(media["click"], idle=idle, beat=0.0 if idle else 4.0)
+        s.track("stretched", pan=1.0).clip(media["click"], idle=idle, beat=0.0 if idle else 4.0, stretch=1.25)
+        return s
+
+    def offset(audio: np.ndarray) -> int:
+        plain = int(np.flatnonzero(np.abs(audio[0]) > 1e-3)[0])
+        return int(np.argmax(np.abs(audio[1, plain - SR // 10 : plain + SR // 10]))) - SR // 10
+
+    placed = cx.render(session(idle=False), seconds=4.0)
+    s = session(idle=True)
+    with cx.Engine(s, backend="null", blocksize=256) as live:
+        live.start_capture()
+        assert wait_until(lambda: live.transport.beat > 0.5, timeout=10)
+        live.transport.tempo(120)
+        assert live.tempo_map.bpm(live.transport.beat + 1.0) == 120.0
+        assert wait_until(lambda: live.transport.beat > 1.0, timeout=10)
+        beats = [live.launch(t.clips[0], quantize="bar") for t in s.tracks]
+        assert beats == [4.0, 4.0]
+        assert wait_until(lambda: live.transport.beat > 5.5, timeout=15)
+        audio, _ = live.stop_capture()
+    assert offset(audio) == offset(placed)

@@ -1335,15 +1335,16 @@ def next_boundary(tempo: TempoMap, beat: float, quantize: str | int) -> float:
 
 def launch(live: Engine, clip: Clip, quantize: str | int, *, start: bool) -> float | None:
     """Starts (or stops) ``clip`` on the next grid line of the engine's transport (the
-    gate cued its stretcher's latency earlier, on the session's tempo map); returns that
-    beat (None: now)."""
+    gate cued its stretcher's latency earlier, on the tempo map in effect: the session's,
+    with live tempo changes); returns that beat (None: now)."""
     node, lead = clip._live_node(live)
     if quantize == "now":
         if start:
             live.set(node.gate, 0.0, ramp=0)
         live.set(node.gate, 1.0 if start else 0.0, ramp=0)
         return None
-    tempo = clip.track.session.tempo
+    # The tempo map in effect: the session's, with the transport's live tempo changes.
+    tempo = live.tempo_map
     sr = live.samplerate
     # Far enough ahead that the command reaches the audio thread first: two blocks.
     ahead = (2 * live.info["blocksize"] + lead) / sr
