@@ -19,14 +19,14 @@ exported is what is heard.
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -131,6 +131,31 @@ def _effect_from_json(data: Mapping[str, Any]) -> Effect:
     return (str(data["kind"]), dict(data["params"]))
 
 
+T = TypeVar("T")
+_stores = itertools.count()
+
+
+class _PerGraph(Generic[T]):
+    """A value per compiled graph, kept in the graph itself (so that a graph, the nodes a
+    value names and the audio its clip nodes hold are freed together, which a weak-keyed
+    dictionary whose values hold the graph's nodes would prevent)."""
+
+    def __init__(self) -> None:
+        self._key = f"_session_{next(_stores)}"
+
+    def __contains__(self, g: object) -> bool:
+        return isinstance(g, Graph) and self._key in g.__dict__
+
+    def __getitem__(self, g: Graph) -> T:
+        return g.__dict__[self._key]  # type: ignore[no-any-return]
+
+    def __setitem__(self, g: Graph, value: T) -> None:
+        g.__dict__[self._key] = value
+
+    def get(self, g: Graph) -> T | None:
+        return g.__dict__.get(self._key)
+
+
 @dataclass
 class Clip:
     """A region of an audio file placed on a track (made by :meth:`Track.clip`)."""
@@ -155,9 +180,7 @@ class Clip:
     idle: bool = False
     #: The clip node of the last compiled graph.
     node: ClipNode | None = field(default=None, repr=False, compare=False)
-    _built: WeakKeyDictionary[Graph, tuple[ClipNode, int]] = field(
-        default_factory=WeakKeyDictionary, repr=False, compare=False
-    )
+    _built: _PerGraph[tuple[ClipNode, int]] = field(default_factory=_PerGraph, repr=False, compare=False)
 
     def _live_node(self, live: Engine) -> tuple[ClipNode, int]:
         """The clip's node in the graph ``live`` plays, and how early its gate moves (frames)."""
@@ -218,7 +241,7 @@ class _Strip:
         #: The meter node (peak and RMS of the strip's output) of the last compiled graph.
         self.meter: Meter | None = None
         # The mute, fader and pan nodes of each graph compiled (what a live engine plays).
-        self._built: WeakKeyDictionary[Graph, tuple[Node, Node, Node, Meter]] = WeakKeyDictionary()
+        self._built: _PerGraph[tuple[Node, Node, Node, Meter]] = _PerGraph()
 
     def _live_node(self, which: int) -> tuple[Engine, Node] | None:
         """The engine playing the session and this strip's mute (0), fader (1) or pan (2) in it."""
@@ -861,10 +884,12 @@ class Session:
         self._live: Engine | None = None
         self._cache: dict[Path, np.ndarray] = {}
         self._last: Graph | None = None
+        # The last graph compiled with a master (not a stem): what latency() reports on.
+        self._mix: Graph | None = None
         self._latency: int | None = None
         # The parts each compiled graph was built from (reused by live edits), and its latencies.
-        self._parts: WeakKeyDictionary[Graph, dict[tuple[Any, ...], _Part]] = WeakKeyDictionary()
-        self._latencies: WeakKeyDictionary[Graph, dict[str, int]] = WeakKeyDictionary()
+        self._parts: _PerGraph[dict[tuple[Any, ...], _Part]] = _PerGraph()
+        self._latencies: _PerGraph[dict[str, int]] = _PerGraph()
 
     @property
     def bpm(self) -> float:
@@ -939,6 +964,8 @@ class Session:
         g = Graph()
         self._assemble(g, stem, None)
         self._last = g
+        if stem is None:
+            self._mix = g
         return g
 
     def _rebuild(self, g: Graph, frame: int) -> None:
@@ -952,23 +979,22 @@ class Session:
         if old is None:
             raise ValueError("this graph was not compiled from the session")
         self._assemble(g, None, dict(old), frame)
+        self._mix = g
 
     def latency(self) -> int:
         """Frames by which the master lags the timeline after compensation (the longest
         track chain, plus the longest bus chain when a bus plays, plus the master's effects),
-        as of the last compiled graph (compiles one if none was)."""
-        if self._last is None or self._last not in self._latencies:
-            self.graph()
-        assert self._last is not None
-        return self._latencies[self._last]["total"]
+        as of the graph last compiled with a master (compiles one if none was)."""
+        return self.latencies()["total"]
 
     def latencies(self) -> dict[str, int]:
         """Each playing strip's own effects latency in frames (by name; "master" too), and
-        "total" (:meth:`latency`), as of the last compiled graph."""
-        if self._last is None or self._last not in self._latencies:
+        "total" (:meth:`latency`), as of the graph last compiled with a master (a render,
+        an export, the graph an engine plays after its last edit)."""
+        if self._mix is None:
             self.graph()
-        assert self._last is not None
-        return dict(self._latencies[self._last])
+        assert self._mix is not None
+        return dict(self._latencies[self._mix])
 
     def _assemble(
         self, g: Graph, stem: str | None, old: dict[tuple[Any, ...], _Part] | None, frame: int = 0
