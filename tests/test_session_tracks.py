@@ -256,3 +256,32 @@ def test_a_stretched_launch_lands_on_its_bar_after_a_live_tempo_change(media):
         assert wait_until(lambda: live.transport.beat > 5.5, timeout=15)
         audio, _ = live.stop_capture()
     assert offset(audio) == offset(placed)
+
+
+def test_a_latent_effect_added_live_realigns_the_other_tracks(media):
+    # Two tracks of the same looping click; a limiter (240 frames of lookahead) added to one
+    # while playing delays the other by as much, so that after the edit the clicks still
+    # meet on one frame, as in a render of the edited session.
+    def clicks(limited: bool) -> cx.Session:
+        s = cx.Session(samplerate=SR)
+        for name in ("a", "b"):
+            s.track(name).clip(media["click"], loop=True, fade_out=0.0)
+        if limited:
+            s.tracks[1].fx(LIMITER)
+        return s
+
+    s = clicks(limited=False)
+    with cx.Engine(s, backend="null", blocksize=256) as live:
+        live.start_capture()
+        assert wait_until(lambda: live.frame() > SR // 2, timeout=10)
+        with live.edit():
+            s.tracks[1].fx(LIMITER)
+        edit = live.frame()
+        assert s.latency() == round(0.005 * SR)
+        assert wait_until(lambda: live.frame() > edit + 2 * SR, timeout=10)
+        audio, start = live.stop_capture()
+    after = edit - start + SR // 10
+    reference = cx.render(clicks(limited=True), seconds=(start + audio.shape[1]) / SR)[:, start:]
+    np.testing.assert_array_equal(audio[:, after:], reference[:, after:])
+    hits = np.flatnonzero(audio[0, after:]) + after + start
+    assert len(hits) >= 3 and set(hits % (SR // 2)) == {round(0.005 * SR)}

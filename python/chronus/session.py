@@ -2,9 +2,10 @@
 
 A :class:`Session` is a description: tracks holding clips (regions of audio files placed
 at seconds or beats, looped, time-stretched, pitch-shifted, or brought to the session's
-tempo from their own), each track with an effects chain, a fader (dB, smoothed), an
-equal-power pan, mute and solo, and sends to buses that have effects of their own; all of
-it sums into a master. It is not a second engine: :meth:`Session.graph` compiles it to an
+tempo from their own) and optionally an instrument played by MIDI files, patterns and
+notes, each track with an effects chain (latency compensated across tracks and buses), a
+fader (dB, smoothed), an equal-power pan, mute and solo, and sends to buses that have
+effects of their own; all of it sums into a master. It is not a second engine: :meth:`Session.graph` compiles it to an
 ordinary :class:`chronus.Graph` (clip nodes -> effects -> mute -> fader -> pan -> master
 sum), which :func:`chronus.render` renders and :class:`chronus.Engine` plays, so what is
 exported is what is heard.
@@ -590,7 +591,7 @@ class Track(_Strip):
 
     def _build_instrument(self, g: Graph) -> tuple[Signal, None]:
         """The instrument built into ``g`` with its parts as tracks of the graph's song; its
-        output on two channels."""
+        output (the session makes it stereo once its channels are compiled)."""
         assert self._instrument is not None
         owner = f"track '{self.name}'"
         target, out = self._instrument.build(g, owner)
