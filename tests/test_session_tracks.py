@@ -77,7 +77,13 @@ def test_instruments_sit_beside_clips_and_save_with_their_parts(media, tmp_path)
     assert (path.parent / midi["midi"]).resolve() == media["song"].resolve()
     again = cx.Session.load(path)
     np.testing.assert_array_equal(cx.render(again, seconds=3.0), cx.render(s, seconds=3.0))
-    # A lambda cannot be saved: refused by the track's name, as effects are.
+    # A pattern whose steps no pattern string holds (an accent chained to a ghost note)
+    # is refused by the track's name; so is a lambda instrument, as lambda effects are.
+    bass = s.track("bass").instrument("subtractive", voices=2)
+    bass.pattern(cx.Pattern("X...") + cx.Pattern("o..."))
+    with pytest.raises(ValueError, match="track 'bass': cannot save the pattern"):
+        s.save(tmp_path / "bad.json")
+    bass.parts.clear()
     s.track("lead").instrument(lambda g: g.subtractive(voices=2))
     with pytest.raises(ValueError, match="track 'lead': cannot save the instrument"):
         s.save(tmp_path / "bad.json")

@@ -5,10 +5,11 @@ at seconds or beats, looped, time-stretched, pitch-shifted, or brought to the se
 tempo from their own) and optionally an instrument played by MIDI files, patterns and
 notes, each track with an effects chain (latency compensated across tracks and buses), a
 fader (dB, smoothed), an equal-power pan, mute and solo, and sends to buses that have
-effects of their own; all of it sums into a master. It is not a second engine: :meth:`Session.graph` compiles it to an
-ordinary :class:`chronus.Graph` (clip nodes -> effects -> mute -> fader -> pan -> master
-sum), which :func:`chronus.render` renders and :class:`chronus.Engine` plays, so what is
-exported is what is heard.
+effects of their own; all of it sums into a master. It is not a second engine:
+:meth:`Session.graph` compiles it to an ordinary :class:`chronus.Graph` (clip nodes and
+instruments -> effects -> alignment -> mute -> fader -> pan -> master sum), which
+:func:`chronus.render` renders and :class:`chronus.Engine` plays, so what is exported is
+what is heard.
 
 >>> import chronus as cx
 >>> s = cx.Session(samplerate=48_000, bpm=96)
