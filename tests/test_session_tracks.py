@@ -291,3 +291,19 @@ def test_a_latent_effect_added_live_realigns_the_other_tracks(media):
     np.testing.assert_array_equal(audio[:, after:], reference[:, after:])
     hits = np.flatnonzero(audio[0, after:]) + after + start
     assert len(hits) >= 3 and set(hits % (SR // 2)) == {round(0.005 * SR)}
+
+
+def test_a_clip_stopped_live_stays_stopped_through_an_edit(media):
+    s = cx.Session(samplerate=SR)
+    loop = s.track("loop")
+    loop.clip(media["noise"], loop=True, fade_out=0.0)
+    with cx.Engine(s, backend="null", blocksize=256) as live:
+        assert wait_until(lambda: live.frame() > SR // 4, timeout=10)
+        live.stop(loop.clips[0], quantize="now")
+        assert wait_until(lambda: live.frame() > SR // 2, timeout=10)
+        with live.edit():
+            s.track("clicks").clip(media["click"], at=10.0)
+        live.start_capture()
+        assert wait_until(lambda: live.frame() > SR, timeout=10)
+        audio, _ = live.stop_capture()
+    assert np.all(audio == 0.0)

@@ -183,6 +183,8 @@ class Clip:
     #: The clip node of the last compiled graph.
     node: ClipNode | None = field(default=None, repr=False, compare=False)
     _built: _PerGraph[tuple[ClipNode, int]] = field(default_factory=_PerGraph, repr=False, compare=False)
+    # Started or stopped live (Engine.launch/stop): its gate is the engine's, not the timeline's.
+    _launched: bool = field(default=False, repr=False, compare=False)
 
     def _live_node(self, live: Engine) -> tuple[ClipNode, int]:
         """The clip's node in the graph ``live`` plays, and how early its gate moves (frames)."""
@@ -1077,7 +1079,7 @@ class Session:
                 p = part(("clip", track.name, id(clip)), clip_fp, self._clip, g, clip)
                 clip.node, lead, on, off = p.extra
                 clip._built[g] = (clip.node, lead)
-                if old is not None and not clip.idle:
+                if old is not None and not clip.idle and not clip._launched:
                     clip.node.set_param("gate", 1.0 if on <= frame < off else 0.0)
                 sources.append(p.out)
             if track._instrument is not None:
@@ -1366,6 +1368,7 @@ def launch(live: Engine, clip: Clip, quantize: str | int, *, start: bool) -> flo
     gate cued its stretcher's latency earlier, on the tempo map in effect: the session's,
     with live tempo changes); returns that beat (None: now)."""
     node, lead = clip._live_node(live)
+    clip._launched = True
     if quantize == "now":
         if start:
             live.set(node.gate, 0.0, ramp=0)
