@@ -134,6 +134,10 @@ class Engine(Timed, Inspecting):
             channels = graph.info(samplerate or 48_000, blocksize)["output_channels"]
             outputs = max(channels, 2)
         self.graph = graph
+        #: The tempo map the transport plays by: the graph's, changed from the beat
+        #: playing on by :meth:`Transport.tempo` (an edit that changes the song, or
+        #: :meth:`Transport.reload`, brings back the graph's).
+        self.tempo_map: TempoMap = graph.tempo
         self._core = _core.Engine(
             graph._core,
             backend,
@@ -333,7 +337,15 @@ class Engine(Timed, Inspecting):
         play on until they have faded out); the old schedule is freed here, never on the
         audio thread. Changed tracks, patterns, tempo map, timeline and controller mappings
         carry on from the current beat and frame.
+
+        An engine playing a session (``Engine(session)``) first brings its graph up to date
+        with the session: clips, tracks, instruments and effects added, changed or removed
+        since are built in, while the parts that did not change keep their nodes (a clip
+        playing carries on from where it is, a reverb keeps its tail).
         """
+        if self.session is not None and self.session._live is self:
+            # Swapped in at the next callback or the one after.
+            self.session._rebuild(self.graph, self.frame() + 2 * int(self.info["blocksize"]))
         self._core.swap(self.graph._core)
         self._continue_song()
 
@@ -342,6 +354,7 @@ class Engine(Timed, Inspecting):
         if song != self._song:
             self._core.continue_song(song)
             self._song = song
+            self.tempo_map = self.graph.tempo
 
     def replace(self, graph: Graph, *, midi_target: Node | None = None) -> None:
         """Plays ``graph`` instead of the current graph, as one edit.
@@ -374,7 +387,12 @@ class Engine(Timed, Inspecting):
 
     @contextlib.contextmanager
     def edit(self) -> Iterator[Graph]:
-        """Edit the graph inside the ``with`` block; the changes swap in together at its end."""
+        """Edit the graph (or the session this engine plays) inside the ``with`` block; the
+        changes swap in together at its end (see :meth:`update`).
+
+        >>> with live.edit():                      # doctest: +SKIP
+        ...     session.track("pad").clip("pad.wav", beat=16)
+        """
         yield self.graph
         self.update()
 
@@ -558,12 +576,20 @@ class Transport:
         value = check_real("tempo (bpm)", bpm, low=0.0, high=10_000.0)
         if value == 0:
             raise ValueError("tempo must be > 0 bpm")
-        self._engine._core.transport_tempo(value)
+        engine = self._engine
+        # Where it changes: the beat now, a block on (when the command is applied).
+        ahead = engine.info["blocksize"] / engine.samplerate
+        beat = engine.tempo_map.beat(engine.tempo_map.seconds(self.beat) + ahead)
+        engine._core.transport_tempo(value)
+        kept = [(b, t) for b, t in engine.tempo_map.changes if b < beat]
+        changes = [*kept, (beat, value)] if kept else [(0.0, value)]
+        engine.tempo_map = TempoMap(changes, list(engine.tempo_map.signatures))
 
     def reload(self) -> None:
         """Sends the graph's tracks and tempo map again (stopped at beat 0; events cued
         for beats are forgotten)."""
         self._engine._core.reset_transport(self._engine.graph.song(self._engine.samplerate))
+        self._engine.tempo_map = self._engine.graph.tempo
 
     @property
     def beat(self) -> float:

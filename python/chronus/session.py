@@ -2,12 +2,14 @@
 
 A :class:`Session` is a description: tracks holding clips (regions of audio files placed
 at seconds or beats, looped, time-stretched, pitch-shifted, or brought to the session's
-tempo from their own), each track with an effects chain, a fader (dB, smoothed), an
-equal-power pan, mute and solo, and sends to buses that have effects of their own; all of
-it sums into a master. It is not a second engine: :meth:`Session.graph` compiles it to an
-ordinary :class:`chronus.Graph` (clip nodes -> effects -> mute -> fader -> pan -> master
-sum), which :func:`chronus.render` renders and :class:`chronus.Engine` plays, so what is
-exported is what is heard.
+tempo from their own) and optionally an instrument played by MIDI files, patterns and
+notes, each track with an effects chain (latency compensated across tracks and buses), a
+fader (dB, smoothed), an equal-power pan, mute and solo, and sends to buses that have
+effects of their own; all of it sums into a master. It is not a second engine:
+:meth:`Session.graph` compiles it to an ordinary :class:`chronus.Graph` (clip nodes and
+instruments -> effects -> alignment -> mute -> fader -> pan -> master sum), which
+:func:`chronus.render` renders and :class:`chronus.Engine` plays, so what is exported is
+what is heard.
 
 >>> import chronus as cx
 >>> s = cx.Session(samplerate=48_000, bpm=96)
@@ -19,31 +21,35 @@ exported is what is heard.
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
 
 from .audio import read_audio
 from .graph import Graph
+from .midi import MidiSong, read_midi
 from .nodes import Clip as ClipNode
 from .nodes import Meter
+from .pattern import Note, Pattern
 from .progress import ProgressArg
-from .signal import Node, Signal
+from .signal import SPECS, Node, Signal
 from .tempo import TempoMap, TimeSignature
+from .timed import note_node
 
 if TYPE_CHECKING:
     from .live import Engine, Take
     from .takes import Arm, Recording, TakeFile
 
 #: An effect: a function ``fx(graph, signal) -> signal`` (any chain of graph nodes), or a
-#: node kind with its parameters, ``("reverb", {"decay": 2.2})``, which a saved session
+#: node kind with its parameters and options, ``("reverb", {"decay": 2.2})``,
+#: ``("limiter", {"ceiling": -1.0, "lookahead": 0.005})``, which a saved session
 #: keeps (a function is kept by its importable name, ``module:function``).
 Effect = Callable[[Graph, Signal], Signal] | tuple[str, Mapping[str, Any]]
 
@@ -91,7 +97,11 @@ def _apply(g: Graph, x: Signal, fx: Effect, owner: str) -> Signal:
         y = fx(g, x)
     else:
         kind, params = fx
-        y = g.add_node(kind, inputs={"in": x}, params=dict(params))
+        # Construction-time options (a limiter's lookahead, oversampling) ride with the params.
+        names = {o["name"] for o in SPECS[kind]["options"]} if kind in SPECS else set()
+        options = {k: v for k, v in params.items() if k in names}
+        values = {k: v for k, v in params.items() if k not in names}
+        y = g.add_node(kind, inputs={"in": x}, params=values, options=options)
     if not isinstance(y, Signal):
         raise TypeError(f"{owner}: an effect must return a signal, got {type(y).__name__}")
     return y
@@ -110,14 +120,44 @@ def _effect_json(fx: Effect, owner: str) -> object:
     return {"kind": kind, "params": dict(params)}
 
 
+def _import(path: str) -> Any:
+    """The object an importable name ``module:qualname`` names."""
+    module, _, name = path.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 def _effect_from_json(data: Mapping[str, Any]) -> Effect:
     if "function" in data:
-        module, _, name = str(data["function"]).partition(":")
-        obj: Any = importlib.import_module(module)
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        return obj  # type: ignore[no-any-return]
+        return _import(str(data["function"]))  # type: ignore[no-any-return]
     return (str(data["kind"]), dict(data["params"]))
+
+
+T = TypeVar("T")
+_stores = itertools.count()
+
+
+class _PerGraph(Generic[T]):
+    """A value per compiled graph, kept in the graph itself (so that a graph, the nodes a
+    value names and the audio its clip nodes hold are freed together, which a weak-keyed
+    dictionary whose values hold the graph's nodes would prevent)."""
+
+    def __init__(self) -> None:
+        self._key = f"_session_{next(_stores)}"
+
+    def __contains__(self, g: object) -> bool:
+        return isinstance(g, Graph) and self._key in g.__dict__
+
+    def __getitem__(self, g: Graph) -> T:
+        return g.__dict__[self._key]  # type: ignore[no-any-return]
+
+    def __setitem__(self, g: Graph, value: T) -> None:
+        g.__dict__[self._key] = value
+
+    def get(self, g: Graph) -> T | None:
+        return g.__dict__.get(self._key)
 
 
 @dataclass
@@ -147,9 +187,9 @@ class Clip:
     launched: tuple[float, float | None] | None = field(default=None, repr=False, compare=False)
     #: The clip node of the last compiled graph.
     node: ClipNode | None = field(default=None, repr=False, compare=False)
-    _built: WeakKeyDictionary[Graph, tuple[ClipNode, int]] = field(
-        default_factory=WeakKeyDictionary, repr=False, compare=False
-    )
+    _built: _PerGraph[tuple[ClipNode, int]] = field(default_factory=_PerGraph, repr=False, compare=False)
+    # Started or stopped live (Engine.launch/stop): its gate is the engine's, not the timeline's.
+    _launched: bool = field(default=False, repr=False, compare=False)
 
     def _live_node(self, live: Engine) -> tuple[ClipNode, int]:
         """The clip's node in the graph ``live`` plays, and how early its gate moves (frames)."""
@@ -210,7 +250,7 @@ class _Strip:
         #: The meter node (peak and RMS of the strip's output) of the last compiled graph.
         self.meter: Meter | None = None
         # The mute, fader and pan nodes of each graph compiled (what a live engine plays).
-        self._built: WeakKeyDictionary[Graph, tuple[Node, Node, Node, Meter]] = WeakKeyDictionary()
+        self._built: _PerGraph[tuple[Node, Node, Node, Meter]] = _PerGraph()
 
     def _live_node(self, which: int) -> tuple[Engine, Node] | None:
         """The engine playing the session and this strip's mute (0), fader (1) or pan (2) in it."""
@@ -268,18 +308,20 @@ class _Strip:
     def _audible(self) -> bool:
         return not self.muted
 
-    def _strip(self, g: Graph, x: Signal) -> tuple[Signal, Signal]:
-        """Effects, mute, fader and pan after ``x``; returns (pre-fader, post-fader) signals."""
+    def _effects(self, g: Graph, x: Signal) -> Signal:
+        """The effects after ``x`` (which may change its channels: the session makes the
+        result stereo), ending on a node's main output."""
         for fx in self.effects:
             x = _apply(g, x, fx, f"{self.kind} '{self.name}'")
-        # What reaches a strip is stereo; effects may change that.
-        x = _to_stereo(g, self.session.samplerate, x, f"{self.name}.stereo", None if self.effects else 2)
+        return _main(g, x)
+
+    def _fader(self, g: Graph, x: Signal) -> tuple[Signal, tuple[Node, Node, Node, Meter]]:
+        """Mute, fader, pan and meter after ``x``: the meter, and the four nodes."""
         mute = g.muladd(x, mul=1.0 if self._audible() else 0.0, name=f"{self.name}.mute")
         fader = g.gain(mute, gain=self._gain_db, name=f"{self.name}.fader")
         panner = g.muladd(fader, mul=list(pan_gains(self._pan)), name=f"{self.name}.pan")
-        self.meter = g.meter(panner, name=f"{self.name}.meter")
-        self._built[g] = (mute, fader, panner, self.meter)
-        return mute, self.meter
+        meter = g.meter(panner, name=f"{self.name}.meter")
+        return meter, (mute, fader, panner, meter)
 
 
 class Bus(_Strip):
@@ -307,6 +349,123 @@ class Send:
     db: float
     pre: bool
     node: Node | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class Instrument:
+    """What plays a track's notes (made by :meth:`Track.instrument`): ``builder`` is the name
+    of a graph builder that returns an instrument handle (``"subtractive"``), an importable
+    function ``"module:function"``, or a function; it is called ``builder(graph, **params)``
+    (a name: ``graph.<name>(**params)``) and returns a signal that takes notes (an
+    instrument handle, or an instrument built with ``voices=``), or a pair
+    ``(note target, signal)``."""
+
+    builder: str | Callable[..., Any]
+    params: dict[str, Any]
+
+    def fingerprint(self) -> object:
+        key = self.builder if isinstance(self.builder, str) else ("function", id(self.builder))
+        return (key, json.dumps(self.params, sort_keys=True, default=repr))
+
+    def build(self, g: Graph, owner: str) -> tuple[Any, Signal]:
+        """The instrument built into ``g``: (note target, output signal)."""
+        builder = self.builder
+        if isinstance(builder, str):
+            if ":" in builder:
+                made = _import(builder)(g, **self.params)
+            else:
+                made = getattr(g, builder)(**self.params)
+        else:
+            made = builder(g, **self.params)
+        target, out = made if isinstance(made, tuple) and len(made) == 2 else (made, made)
+        if not isinstance(out, Signal):
+            raise TypeError(f"{owner}: the instrument must return a signal, got {type(out).__name__}")
+        try:
+            note_node(target)
+        except TypeError as e:
+            raise TypeError(f"{owner}: the instrument takes no notes: {e}") from None
+        return target, out
+
+    def to_json(self, owner: str) -> dict[str, Any]:
+        builder = self.builder
+        if callable(builder):
+            module, qualname = getattr(builder, "__module__", None), getattr(builder, "__qualname__", "")
+            if not module or "<" in qualname or module == "__main__":
+                raise ValueError(
+                    f"{owner}: cannot save the instrument {qualname or builder!r}: save needs an "
+                    'instrument given as a builder name ("subtractive") with params, or a function '
+                    "importable by name (module:function)"
+                )
+            builder = f"{module}:{qualname}"
+        try:
+            params = json.loads(json.dumps(self.params))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{owner}: cannot save the instrument's params {self.params!r}: not JSON"
+            ) from None
+        return {"builder": builder, "params": params}
+
+
+@dataclass
+class Part:
+    """What an instrument track plays: a MIDI file from ``beat``, a looping pattern, or
+    notes (made by :meth:`Track.midi`, :meth:`Track.pattern`, :meth:`Track.note`)."""
+
+    kind: str  # "midi", "pattern" or "notes"
+    what: MidiSong | Pattern | list[Note]
+    beat: float = 0.0
+    loop: float | None = None
+    transpose: int = 0
+    channel: int | None = None
+
+    def fingerprint(self) -> object:
+        notes = tuple(self.what) if isinstance(self.what, list) else id(self.what)
+        return (self.kind, notes, self.beat, self.loop, self.transpose, self.channel)
+
+    def playable(self) -> MidiSong | Pattern | list[Note]:
+        """What :meth:`chronus.Graph.play` takes, moved to start at ``beat``."""
+        if isinstance(self.what, MidiSong) and self.beat:
+            b = self.beat
+            return MidiSong(
+                [replace(n, beat=n.beat + b) for n in self.what.notes],
+                self.what.tempo,
+                [replace(c, beat=c.beat + b) for c in self.what.controls],
+                [replace(e, beat=e.beat + b) for e in self.what.bends],
+                self.what.path,
+            )
+        return self.what
+
+    def end_beat(self) -> float:
+        """Where the last note ends (a pattern: one pass)."""
+        if isinstance(self.what, Pattern):
+            return self.what.beats
+        notes = self.what.notes if isinstance(self.what, MidiSong) else self.what
+        return self.beat + max((n.beat + n.length for n in notes), default=0.0)
+
+    def to_json(self, base: Path, owner: str) -> dict[str, Any]:
+        data: dict[str, Any] = {"transpose": self.transpose, "channel": self.channel}
+        if isinstance(self.what, MidiSong):
+            assert self.what.path is not None
+            data.update(midi=os.path.relpath(self.what.path, base), beat=self.beat)
+        elif isinstance(self.what, Pattern):
+            p = self.what
+            accent, velocity, soft, probability = p._levels
+            fields = {
+                "steps": p.text, "note": p.note, "steps_per_beat": p.steps_per_beat, "swing": p.swing,
+                "accent": accent, "velocity": velocity, "soft": soft, "probability": probability,
+                "gate": p.gate, "channel": p.channel,
+            }  # fmt: skip
+            if Pattern(**fields).notes() != p.notes():  # type: ignore[arg-type]
+                raise ValueError(
+                    f"{owner}: cannot save the pattern {p!r}: its steps are not one pattern string "
+                    "(chained or repeated patterns keep velocities a string cannot)"
+                )
+            data.update(pattern=fields, loop=self.loop)
+        else:
+            data["notes"] = [
+                [n.pitch, n.beat, n.length, n.velocity, n.channel, n.probability] for n in self.what
+            ]
+        return data
 
 
 class TrackTake:
@@ -344,6 +503,121 @@ class Track(_Strip):
         self.armed: Arm | None = None
         #: Every take recorded into the track (:mod:`chronus.takes`), the inactive ones too.
         self.takes: list[TakeFile] = []
+        self._instrument: Instrument | None = None
+        #: What the track's instrument plays (:meth:`midi`, :meth:`pattern`, :meth:`note`).
+        self.parts: list[Part] = []
+
+    # -- instruments ------------------------------------------------------------------------
+    def instrument(self, builder: str | Callable[..., Any], **params: Any) -> Track:
+        """Puts an instrument on the track, beside its clips, played by its MIDI files,
+        patterns and notes on the session's tempo map; returns this track.
+
+        ``builder`` is the name of a graph builder returning an instrument handle
+        (``t.instrument("subtractive", voices=8, cutoff=900)`` calls
+        ``g.subtractive(voices=8, cutoff=900)``), an importable ``"module:function"``, or a
+        function called ``builder(g, **params)``; a function returns a signal that takes
+        notes (an instrument handle, or an instrument built with ``voices=``) or a pair
+        ``(note target, signal)``. A saved session keeps names and importable functions and
+        refuses lambdas by the track's name, as for effects."""
+        if isinstance(builder, str):
+            if ":" not in builder and not callable(getattr(Graph, builder, None)):
+                raise ValueError(f"track '{self.name}': the graph has no builder named '{builder}'")
+        elif not callable(builder):
+            raise TypeError(
+                f"track '{self.name}': an instrument is a builder name or a function, got {builder!r}"
+            )
+        self._instrument = Instrument(builder, dict(params))
+        return self
+
+    def _check_instrument(self, what: str) -> None:
+        if self._instrument is None:
+            raise ValueError(
+                f"track '{self.name}': {what}() needs an instrument first (track.instrument(...))"
+            )
+
+    def midi(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        beat: float = 0.0,
+        transpose: int = 0,
+        channel: int | None = None,
+    ) -> Part:
+        """Plays the notes, controllers and bends of the MIDI file ``path`` on the track's
+        instrument from ``beat`` on, in beats (the session's tempo map sets their times; the
+        file's own tempo is not used); ``transpose`` in semitones; ``channel`` forces one."""
+        self._check_instrument("midi")
+        if not (isinstance(beat, (int, float)) and math.isfinite(beat) and beat >= 0):
+            raise ValueError(f"track '{self.name}': midi beat must be a finite number >= 0, got {beat!r}")
+        song = read_midi(Path(path).resolve())
+        return self._add_part(Part("midi", song, float(beat), None, int(transpose), channel))
+
+    def pattern(self, pattern: Pattern | str, *, loop: float | None = None, transpose: int = 0) -> Part:
+        """Loops a step pattern (:class:`chronus.Pattern`, or its string) on the track's
+        instrument from beat 0, every pattern length (or ``loop`` beats)."""
+        self._check_instrument("pattern")
+        if isinstance(pattern, str):
+            pattern = Pattern(pattern)
+        if not isinstance(pattern, Pattern):
+            raise TypeError(f"track '{self.name}': pattern() takes a Pattern or a string, got {pattern!r}")
+        return self._add_part(Part("pattern", pattern, 0.0, loop, int(transpose)))
+
+    def note(
+        self,
+        pitch: int,
+        beat: float,
+        length: float = 1.0,
+        velocity: float = 0.8,
+        *,
+        channel: int = 0,
+    ) -> Note:
+        """Plays MIDI note ``pitch`` on the track's instrument at ``beat`` for ``length``
+        beats with ``velocity`` in (0, 1]."""
+        self._check_instrument("note")
+        for name, value in (("beat", beat), ("length", length)):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(
+                    f"track '{self.name}': note {name} must be a finite number >= 0, got {value!r}"
+                )
+        if not (isinstance(pitch, int) and 0 <= pitch <= 127):
+            raise ValueError(f"track '{self.name}': note pitch must be a MIDI note 0..127, got {pitch!r}")
+        if not 0.0 < velocity <= 1.0:
+            raise ValueError(f"track '{self.name}': note velocity must be in (0, 1], got {velocity!r}")
+        n = Note(pitch, float(beat), float(length), float(velocity), int(channel))
+        notes = next((p for p in self.parts if p.kind == "notes"), None)
+        if notes is None:
+            notes = self._add_part(Part("notes", []))
+        assert isinstance(notes.what, list)
+        notes.what.append(n)
+        return n
+
+    def _add_part(self, part: Part) -> Part:
+        if part.channel is not None and not (isinstance(part.channel, int) and 0 <= part.channel <= 15):
+            raise ValueError(f"track '{self.name}': channel must be 0..15 or None, got {part.channel!r}")
+        if part.loop is not None and not (
+            isinstance(part.loop, (int, float)) and math.isfinite(part.loop) and part.loop > 0
+        ):
+            raise ValueError(f"track '{self.name}': loop must be a length > 0 in beats, got {part.loop!r}")
+        self.parts.append(part)
+        return part
+
+    def _build_instrument(self, g: Graph) -> tuple[Signal, None]:
+        """The instrument built into ``g`` with its parts as tracks of the graph's song; its
+        output (the session makes it stereo once its channels are compiled)."""
+        assert self._instrument is not None
+        owner = f"track '{self.name}'"
+        target, out = self._instrument.build(g, owner)
+        for part in self.parts:
+            g.play(target, part.playable(), loop=part.loop, transpose=part.transpose, channel=part.channel)
+        return _main(g, out), None
+
+    def end_seconds(self) -> float:
+        """Where the track's last clip or note ends (a pattern: one pass)."""
+        tempo = self.session.tempo
+        ends = [c.end_seconds() for c in self.clips]
+        if self._instrument is not None:
+            ends += [tempo.seconds(p.end_beat()) for p in self.parts]
+        return max(ends, default=0.0)
 
     def clip(
         self,
@@ -544,6 +818,8 @@ class Track(_Strip):
             "fx": [_effect_json(f, owner) for f in self.effects],
             "sends": [{"bus": s.bus.name, "db": s.db, "pre": s.pre} for s in self.sends],
             "clips": [c.to_json(base) for c in self.clips],
+            "instrument": None if self._instrument is None else self._instrument.to_json(owner),
+            "parts": [p.to_json(base, owner) for p in self.parts],
         }
 
 
@@ -564,6 +840,102 @@ def _to_stereo(g: Graph, samplerate: int, x: Signal, name: str, channels: int | 
     if channels == 1:
         return g.stack(x, x, name=name)
     return g.sum(x, channels=2, name=name)
+
+
+@dataclass
+class _Part:
+    """Nodes one part of a session (a clip, an instrument, a strip's effects ...) became in a
+    graph: what they were built from (``fingerprint``), the nodes, the output, and extras."""
+
+    fingerprint: object
+    nodes: list[Node]
+    out: Signal
+    extra: Any
+
+
+def _drop(g: Graph, part: _Part) -> None:
+    for node in part.nodes:
+        if g._core.has(node.id):
+            g.remove(node)
+
+
+def _sum(g: Graph, name: str) -> Node:
+    return g.muladd(None, name=name)
+
+
+def _connect_all(g: Graph, node: Signal, sources: list[Signal]) -> None:
+    """Makes ``sources`` exactly what feeds ``node``'s input (a sum)."""
+    wanted = {(s._node, s.port) for s in sources}
+    have = set()
+    for src, port, kind, dst, name in g._core.edges():
+        if kind == "input" and dst == node._node and name == "in":
+            if (src, port) in wanted:
+                have.add((src, port))
+            else:
+                g._core.disconnect_input(src, port, node._node, "in")
+    for s in sources:
+        if (s._node, s.port) not in have:
+            g._core.connect_input(s._node, s.port, node._node, "in")
+            have.add((s._node, s.port))
+
+
+def _effect_key(fx: Effect) -> object:
+    if callable(fx):
+        return ("function", id(fx))
+    kind, params = fx
+    return (kind, json.dumps(dict(params), sort_keys=True, default=repr))
+
+
+def _node_latencies(g: Graph, samplerate: int) -> dict[int, int]:
+    return {int(k): int(v or 0) for k, v in g.info(samplerate)["latency"].items()}
+
+
+def _path_latency(
+    edges: list[tuple[int, str, str, int | None, str | None]], latency: dict[int, int], source: int, sink: int
+) -> int:
+    """Frames of the longest path from node ``source`` to node ``sink``: the sum of the
+    latencies its nodes report (``source``'s own excluded); 0 if ``sink`` is ``source``."""
+    feeds: dict[int, list[int]] = {}
+    for src, _, kind, dst, _ in edges:
+        if kind in ("input", "param") and dst is not None:
+            feeds.setdefault(dst, []).append(src)
+    memo: dict[int, int | None] = {source: 0}
+
+    def longest(node: int, seen: frozenset[int]) -> int | None:
+        if node in memo:
+            return memo[node]
+        found = [
+            x
+            for x in (longest(s, seen | {node}) for s in feeds.get(node, ()) if s not in seen)
+            if x is not None
+        ]
+        result = max(found) + latency.get(node, 0) if found else None
+        memo[node] = result
+        return result
+
+    return longest(sink, frozenset()) or 0
+
+
+def _gain(g: Graph, x: Signal, name: str) -> Node:
+    return g.gain(x, name=name)
+
+
+def _main(g: Graph, x: Signal) -> Signal:
+    """``x``, through a unity muladd when it is not a node's main output."""
+    return g.muladd(x) if x.port != "out" else x
+
+
+def _delay(g: Graph, x: Signal, frames: int, samplerate: int, name: str) -> Node:
+    """``x`` delayed by exactly ``frames`` (a delay line read at a whole number of frames:
+    the time is the float32 whose product with the rate is exactly ``frames``)."""
+    rate = np.float32(samplerate)
+    time = np.float32(frames / samplerate)
+    for _ in range(8):
+        product = time * rate
+        if product == frames:
+            break
+        time = np.nextafter(time, np.float32(np.inf if product < frames else -np.inf), dtype=np.float32)
+    return g.delay(x, time=float(time), mix=1.0, max_time=frames / samplerate + 0.01, name=name)
 
 
 class Session:
@@ -589,7 +961,12 @@ class Session:
         self._live: Engine | None = None
         self._cache: dict[Path, np.ndarray] = {}
         self._last: Graph | None = None
+        # The last graph compiled with a master (not a stem): what latency() reports on.
+        self._mix: Graph | None = None
         self._latency: int | None = None
+        # The parts each compiled graph was built from (reused by live edits), and its latencies.
+        self._parts: _PerGraph[dict[tuple[Any, ...], _Part]] = _PerGraph()
+        self._latencies: _PerGraph[dict[str, int]] = _PerGraph()
 
     @property
     def bpm(self) -> float:
@@ -639,55 +1016,233 @@ class Session:
                 live.set(mute.param("mul"), 1.0 if strip._audible() else 0.0)
 
     def duration(self) -> float:
-        """Seconds until the last clip ends (a loop without ``until``: one pass)."""
-        return max((c.end_seconds() for t in self.tracks for c in t.clips), default=0.0)
+        """Seconds until the last clip or note ends (a loop without ``until``, a pattern: one pass)."""
+        return max((t.end_seconds() for t in self.tracks), default=0.0)
 
     # -- compiling ------------------------------------------------------------------------
     def graph(self, stem: str | None = None) -> Graph:
-        """The session compiled to a graph: per track, its clips summed (each on two
-        channels) -> effects -> mute -> fader -> pan -> meter; sends (a gain in dB after
-        the pan, or after the mute with ``pre=True``) into buses, which run the same strip;
-        tracks and buses sum into the master strip, the graph's output. Clip starts and
-        stops are timeline events on their exact frames.
+        """The session compiled to a graph: per track, its clips and instrument summed (each
+        on two channels) -> effects -> latency alignment -> mute -> fader -> pan -> meter;
+        sends (a gain in dB after the pan, or after the mute with ``pre=True``) into buses,
+        which run the same strip; tracks and buses sum into the master strip, the graph's
+        output. Clip starts and stops are timeline events on their exact frames; an
+        instrument's MIDI files, patterns and notes are tracks of the graph's song.
+
+        Effects that report latency (a limiter's lookahead, oversampling, a pitch shifter)
+        are compensated: every track's chain is delayed to the longest track chain, every
+        bus's to the longest bus chain, and tracks reach the master that bus latency later,
+        so parallel paths (a dry track and its send through a latent bus) stay aligned to the
+        sample at the master; :meth:`latency` reports the total.
 
         With ``stem`` (a track or bus name) the output is that strip alone, after its pan
-        (no master), which is what :meth:`export_stems` writes."""
+        and alignment (no master), which is what :meth:`export_stems` writes."""
         if stem is not None and stem not in self._names() - {"master"}:
             raise ValueError(f"the session has no track or bus named '{stem}'")
         g = Graph()
-        g.tempo = self.tempo
-        to_bus: dict[str, list[Signal]] = {b.name: [] for b in self.buses}
-        to_master: list[Signal] = []
-        outputs: dict[str, Signal] = {}
-        for track in self.tracks:
-            played = [self._clip(g, c) for c in track.clips]
-            if not played:
-                continue
-            summed = g.muladd(played, name=f"{track.name}.clips")
-            pre, post = track._strip(g, summed)
-            for send in track.sends:
-                tap = pre if send.pre else post
-                send.node = g.gain(tap, gain=send.db, name=f"{track.name}.send.{send.bus.name}")
-                to_bus[send.bus.name].append(send.node)
-            to_master.append(post)
-            outputs[track.name] = post
-        for bus in self.buses:
-            if not to_bus[bus.name]:
-                continue
-            _, post = bus._strip(g, g.muladd(to_bus[bus.name], name=f"{bus.name}.in"))
-            to_master.append(post)
-            outputs[bus.name] = post
-        if stem is not None:
-            if stem not in outputs:
-                raise ValueError(f"'{stem}' plays nothing: it has no clips (or nothing is sent to it)")
-            g.output(outputs[stem])
-        elif to_master:
-            _, out = self.master._strip(g, g.muladd(to_master, name="master.in"))
-            g.output(out)
-        else:
-            raise ValueError("the session plays nothing: add a clip to a track")
+        self._assemble(g, stem, None)
         self._last = g
+        if stem is None:
+            self._mix = g
         return g
+
+    def _rebuild(self, g: Graph, frame: int) -> None:
+        """Brings graph ``g`` (compiled from this session and playing, about to be swapped
+        in at ``frame``) up to date with the session: parts that did not change (a clip, an
+        instrument, a strip's effects) keep their nodes, so their state (a clip's position,
+        a reverb's tail) carries on across the edit; changed parts are rebuilt; parts gone
+        are removed. A kept clip's gate is set to where its timeline has moved it by
+        ``frame`` (a swap sets parameters to the graph's values)."""
+        old = self._parts.get(g)
+        if old is None:
+            raise ValueError("this graph was not compiled from the session")
+        self._assemble(g, None, dict(old), frame)
+        self._mix = g
+
+    def latency(self) -> int:
+        """Frames by which the master lags the timeline after compensation (the longest
+        track chain, plus the longest bus chain when a bus plays, plus the master's effects),
+        as of the graph last compiled with a master (compiles one if none was)."""
+        return self.latencies()["total"]
+
+    def latencies(self) -> dict[str, int]:
+        """Each playing strip's own effects latency in frames (by name; "master" too), and
+        "total" (:meth:`latency`), as of the graph last compiled with a master (a render,
+        an export, the graph an engine plays after its last edit)."""
+        if self._mix is None:
+            self.graph()
+        assert self._mix is not None
+        return dict(self._latencies[self._mix])
+
+    def _assemble(
+        self, g: Graph, stem: str | None, old: dict[tuple[Any, ...], _Part] | None, frame: int = 0
+    ) -> None:
+        """Builds the session into ``g`` part by part; with ``old`` (the parts ``g`` was last
+        built from) unchanged parts are kept, changed ones rebuilt and the rest removed."""
+        sr = self.samplerate
+        parts: dict[tuple[Any, ...], _Part] = {}
+
+        def part(key: tuple[Any, ...], fingerprint: object, build: Callable[..., Any], *args: Any) -> _Part:
+            """The part ``key``: kept if built from the same ``fingerprint``, else built by
+            ``build(*args)`` (a signal, or a signal and extras)."""
+            prev = old.pop(key, None) if old is not None else None
+            if prev is not None:
+                if prev.fingerprint == fingerprint and all(g._core.has(n.id) for n in prev.nodes):
+                    parts[key] = prev
+                    return prev
+                _drop(g, prev)
+            mark = len(g._nodes)
+            made = build(*args)
+            out, extra = made if isinstance(made, tuple) else (made, None)
+            built = _Part(fingerprint, [n for n in g._nodes[mark:] if g._core.has(n.id)], out, extra)
+            parts[key] = built
+            return built
+
+        g.tempo = self.tempo
+        playing = [t for t in self.tracks if t.clips or t._instrument is not None]
+        sent = {s.bus.name for t in playing for s in t.sends}
+        buses = [b for b in self.buses if b.name in sent]
+        if not playing:
+            raise ValueError("the session plays nothing: add a clip or an instrument to a track")
+        sums: dict[str, _Part] = {}
+        own: dict[str, int] = {}
+        outs: dict[str, Signal] = {}
+
+        def chains(strips: list[_Strip]) -> dict[str, Signal]:
+            """Each strip's effects after its sum, made stereo (one compile tells the
+            channels and the latencies); fills ``own`` with each chain's latency."""
+            raw: dict[str, Signal] = {}
+            for strip in strips:
+                x = sums[strip.name].out
+                if strip.effects:
+                    fp = (x._node, tuple(_effect_key(f) for f in strip.effects))
+                    x = part(("chain", strip.name), fp, strip._effects, g, x).out
+                raw[strip.name] = x
+                own[strip.name] = 0
+            if not any(s.effects for s in strips):
+                return raw
+            info = g.info(sr)
+            latency = {int(k): int(v or 0) for k, v in info["latency"].items()}
+            edges = g._core.edges()
+            for strip in strips:
+                x = raw[strip.name]
+                if strip.effects:
+                    own[strip.name] = _path_latency(edges, latency, sums[strip.name].out._node, x._node)
+                    channels = int(info["channels"][x._node][0])
+                    if channels != 2:
+                        stereo = part(
+                            ("stereo", strip.name),
+                            (x._node, channels),
+                            _to_stereo,
+                            g,
+                            sr,
+                            x,
+                            f"{strip.name}.stereo",
+                            channels,
+                        )
+                        raw[strip.name] = stereo.out
+            return raw
+
+        # Tracks: clips (stereo) and instruments (made stereo) summed, then effects.
+        raw_sources: dict[str, Signal] = {}
+        track_sources: dict[str, list[Signal]] = {}
+        for track in playing:
+            sources: list[Signal] = []
+            for index, clip in enumerate(track.clips):
+                clip_fp = (clip.to_json(Path("/")), self.tempo.changes, index)
+                p = part(("clip", track.name, id(clip)), clip_fp, self._clip, g, clip)
+                clip.node, lead, on, off = p.extra
+                clip._built[g] = (clip.node, lead)
+                if old is not None and not clip.idle and not clip._launched:
+                    clip.node.set_param("gate", 1.0 if on <= frame < off else 0.0)
+                sources.append(p.out)
+            if track._instrument is not None:
+                fp = (track._instrument.fingerprint(), tuple(x.fingerprint() for x in track.parts))
+                p = part(("instrument", track.name), fp, track._build_instrument, g)
+                raw_sources[track.name] = p.out
+            track_sources[track.name] = sources
+            sums[track.name] = part(("sum", track.name), None, _sum, g, f"{track.name}.clips")
+        if raw_sources:
+            # Instruments' channels are known once compiled: made stereo before the sums.
+            info = g.info(sr)
+            for key, x in raw_sources.items():
+                channels = int(info["channels"][x._node][0])
+                if channels != 2:
+                    name = f"{key}.instrument.stereo"
+                    x = part(
+                        ("instrument.stereo", key), (x._node, channels), _to_stereo, g, sr, x, name, channels
+                    ).out
+                track_sources[key].append(x)
+        for track in playing:
+            _connect_all(g, sums[track.name].out, track_sources[track.name])
+        chained = chains(list(playing))
+        track_max = max(own[t.name] for t in playing)
+        for track in playing:
+            meter, mute = self._fader_part(g, part, track, chained[track.name], track_max - own[track.name])
+            outs[track.name] = meter
+            for i, send in enumerate(track.sends):
+                tap = mute if send.pre else meter
+                name = f"{track.name}.send.{send.bus.name}"
+                p = part(("send", track.name, i), (tap._node, send.bus.name), _gain, g, tap, name)
+                assert isinstance(p.out, Node)
+                send.node = p.out
+                p.out.set_param("gain", send.db)
+        # Buses: what is sent to them, then their effects; aligned with each other.
+        for bus in buses:
+            sums[bus.name] = part(("sum", bus.name), None, _sum, g, f"{bus.name}.in")
+            _connect_all(
+                g,
+                sums[bus.name].out,
+                [s.node for t in playing for s in t.sends if s.bus is bus and s.node is not None],
+            )
+        chained = chains(list(buses))
+        bus_max = max((own[b.name] for b in buses), default=0)
+        for bus in buses:
+            outs[bus.name], _ = self._fader_part(g, part, bus, chained[bus.name], bus_max - own[bus.name])
+        # Tracks reach the master as late as the buses' effects make what they send.
+        if bus_max:
+            for track in playing:
+                m = outs[track.name]
+                name = f"{track.name}.out"
+                outs[track.name] = part(
+                    ("out", track.name), (m._node, bus_max), _delay, g, m, bus_max, sr, name
+                ).out
+        if stem is not None:
+            if stem not in outs:
+                raise ValueError(f"'{stem}' plays nothing: it has no clips (or nothing is sent to it)")
+            out = outs[stem]
+            own["master"] = 0
+        else:
+            master = self.master
+            sums["master"] = part(("sum", "master"), None, _sum, g, "master.in")
+            _connect_all(g, sums["master"].out, [outs[s.name] for s in [*playing, *buses]])
+            chained = chains([master])
+            out, _ = self._fader_part(g, part, master, chained["master"], 0)
+        for src, port, kind, _, _ in g._core.edges():
+            if kind == "output" and (src, port) != (out._node, out.port):
+                g._core.disconnect_output(src, port)
+        if not any(k == "output" for _, _, k, _, _ in g._core.edges()):
+            g.output(out)
+        for leftover in (old or {}).values():
+            _drop(g, leftover)
+        self._parts[g] = parts
+        self._latencies[g] = {**own, "total": track_max + bus_max + own["master"]}
+
+    def _fader_part(
+        self, g: Graph, part: Callable[..., _Part], strip: _Strip, x: Signal, align: int
+    ) -> tuple[Signal, Node]:
+        """``strip``'s alignment delay (``align`` frames, if any), mute, fader, pan and
+        meter after ``x``, set to the strip's current values: (meter, mute)."""
+        if align:
+            name = f"{strip.name}.align"
+            x = part(("align", strip.name), (x._node, align), _delay, g, x, align, self.samplerate, name).out
+        p = part(("strip", strip.name), x._node, strip._fader, g, x)
+        mute, gain, panner, meter = p.extra
+        strip._built[g] = p.extra
+        strip.meter = meter
+        mute.set_param("mul", 1.0 if strip._audible() else 0.0)
+        gain.set_param("gain", strip._gain_db)
+        panner.set_param("mul", list(pan_gains(strip._pan)))
+        return meter, mute
 
     def stretch_latency(self) -> int:
         """Frames by which the stretcher delays a clip at the session's rate."""
@@ -698,7 +1253,8 @@ class Session:
             self._latency = int(g.info(self.samplerate)["latency"][probe.id])
         return self._latency
 
-    def _clip(self, g: Graph, clip: Clip) -> Signal:
+    def _clip(self, g: Graph, clip: Clip) -> tuple[Signal, tuple[ClipNode, int, int, float]]:
+        """The clip's node (made stereo), and (node, lead, frame its gate rises, frame it falls)."""
         sr = self.samplerate
         audio = self._audio(clip.path)
         ratio = clip.ratio()
@@ -724,14 +1280,15 @@ class Session:
             semitones=clip.semitones if stretched else None,
             align=align,
         )
-        clip.node = node
-        clip._built[g] = (node, lead)
+        off: float = math.inf
         if not clip.idle:
             g.set(node.gate, 1.0, frame=start - lead, ramp=0)
         if not clip.idle and (clip.until is not None or clip.until_beat is not None):
-            g.set(node.gate, 0.0, frame=max(round(clip.end_seconds() * sr) - lead, start - lead), ramp=0)
+            off = max(round(clip.end_seconds() * sr) - lead, start - lead)
+            g.set(node.gate, 0.0, frame=int(off), ramp=0)
         index = clip.track.clips.index(clip)
-        return _to_stereo(g, sr, node, f"{clip.track.name}.clip{index}.stereo", audio.shape[0])
+        stereo = _to_stereo(g, sr, node, f"{clip.track.name}.clip{index}.stereo", audio.shape[0])
+        return stereo, (node, lead, start - lead, off)
 
     # -- files ----------------------------------------------------------------------------
     def export(
@@ -877,6 +1434,25 @@ class Session:
                 )
             for snd in t["sends"]:
                 track.send(buses[snd["bus"]], snd["db"], pre=snd["pre"])
+            if t.get("instrument") is not None:
+                track.instrument(t["instrument"]["builder"], **t["instrument"]["params"])
+            for p in t.get("parts", []):
+                if "midi" in p:
+                    track.midi(
+                        source.parent / p["midi"],
+                        beat=p["beat"],
+                        transpose=p["transpose"],
+                        channel=p["channel"],
+                    )
+                elif "pattern" in p:
+                    track.pattern(Pattern(**p["pattern"]), loop=p["loop"], transpose=p["transpose"])
+                else:
+                    for pitch, beat, length, velocity, channel, probability in p["notes"]:
+                        note = track.note(pitch, beat, length, velocity, channel=channel)
+                        if probability != 1.0:
+                            notes = track.parts[-1].what
+                            assert isinstance(notes, list)
+                            notes[-1] = replace(note, probability=probability)
         return s
 
 
@@ -905,15 +1481,17 @@ def next_boundary(tempo: TempoMap, beat: float, quantize: str | int) -> float:
 
 def launch(live: Engine, clip: Clip, quantize: str | int, *, start: bool) -> float | None:
     """Starts (or stops) ``clip`` on the next grid line of the engine's transport (the
-    gate cued its stretcher's latency earlier, on the session's tempo map); returns that
-    beat (None: now)."""
+    gate cued its stretcher's latency earlier, on the tempo map in effect: the session's,
+    with live tempo changes); returns that beat (None: now)."""
     node, lead = clip._live_node(live)
-    tempo = clip.track.session.tempo
+    clip._launched = True
+    # The tempo map in effect: the session's, with the transport's live tempo changes.
+    tempo = live.tempo_map
     if quantize == "now":
         if start:
             live.set(node.gate, 0.0, ramp=0)
         live.set(node.gate, 1.0 if start else 0.0, ramp=0)
-        _launched(clip, tempo.seconds(live.transport.beat), start)
+        _show_launch(clip, tempo.seconds(live.transport.beat), start)
         return None
     sr = live.samplerate
     # Far enough ahead that the command reaches the audio thread first: two blocks.
@@ -925,11 +1503,11 @@ def launch(live: Engine, clip: Clip, quantize: str | int, *, start: bool) -> flo
         # A fall two frames before, so that a clip already playing starts again.
         live.set(node.gate, 0.0, beat=tempo.beat(tempo.seconds(beat) - (lead + 2) / sr), ramp=0)
     live.set(node.gate, 1.0 if start else 0.0, beat=cue, ramp=0)
-    _launched(clip, tempo.seconds(beat), start)
+    _show_launch(clip, tempo.seconds(beat), start)
     return beat
 
 
-def _launched(clip: Clip, seconds: float, start: bool) -> None:
+def _show_launch(clip: Clip, seconds: float, start: bool) -> None:
     """Notes a launch (or stop) of ``clip`` at ``seconds`` on the transport's timeline."""
     if start:
         clip.launched = (seconds, None)
