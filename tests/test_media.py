@@ -177,11 +177,10 @@ def test_read_audio_reads_m4a_and_converts_rates_through_the_engine(encoded):
 
 @pytest.mark.parametrize("offset", [0.0, 0.665, 2.5])
 def test_a_streamed_opus_clip_plays_the_decoded_file(encoded, offset):
-    """An Opus file streamed from disk (read-ahead worker, seek to the region) plays the frames
-    the whole-file decode holds, from the region's first frame: exactly from the file's
-    start; after a seek, aligned to the frame (0.665 s once landed one frame early) and
-    within 60 dB SNR, since libopus restarted 4,096 frames ahead of the region converges
-    to the continuous decode but not bit for bit (measured 72 dB or more)."""
+    """An Opus file streamed from disk (read-ahead worker, seek to the region) plays exactly
+    the frames the whole-file decode holds, from the region's first frame: libopus restarts
+    a second ahead of the region (with the spec's 80 ms it stayed about 55 dB SNR off), and
+    the seek lands on the frame (at 0.665 s it once landed one frame early)."""
     audio, rate = load_audio(encoded["opus"])
     renders = []
     for source in (encoded["opus"], audio):
@@ -192,8 +191,4 @@ def test_a_streamed_opus_clip_plays_the_decoded_file(encoded, offset):
         renders.append(cx.render(g, seconds=1.6, samplerate=rate))
     streamed, held = renders
     assert np.abs(held).max() > 0.01
-    if offset == 0.0:
-        np.testing.assert_array_equal(streamed, held)
-    else:
-        snr = 10 * np.log10(np.sum(held**2) / np.sum((streamed - held) ** 2))
-        assert snr > 60, f"{snr:.1f} dB"
+    np.testing.assert_array_equal(streamed, held)
