@@ -2,10 +2,11 @@
 
 A :class:`Session` is a description: tracks holding clips (regions of audio files placed
 at seconds or beats, looped, time-stretched, pitch-shifted, or brought to the session's
-tempo from their own) and optionally an instrument played by MIDI files, patterns and
-notes, each track with an effects chain (latency compensated across tracks and buses), a
-fader (dB, smoothed), an equal-power pan, mute and solo, and sends to buses that have
-effects of their own; all of it sums into a master. It is not a second engine:
+tempo from their own; files longer than :data:`STREAM_SECONDS` that do not loop stream from
+disk, so memory stays bounded whatever their length) and optionally an instrument played
+by MIDI files, patterns and notes, each track with an effects chain (latency compensated
+across tracks and buses), a fader (dB, smoothed), an equal-power pan, mute and solo, and
+sends to buses that have effects of their own; all of it sums into a master. It is not a second engine:
 :meth:`Session.graph` compiles it to an ordinary :class:`chronus.Graph` (clip nodes and
 instruments -> effects -> alignment -> mute -> fader -> pan -> master sum), which
 :func:`chronus.render` renders and :class:`chronus.Engine` plays, so what is exported is
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
+import soundfile as sf
 
 from .audio import read_audio
 from .graph import Graph
@@ -55,6 +57,11 @@ Effect = Callable[[Graph, Signal], Signal] | tuple[str, Mapping[str, Any]]
 
 #: Version of the saved-session format.
 FORMAT = 1
+
+#: Clips of files longer than this, seconds, that do not loop play streamed from disk (a
+#: read-ahead worker, about 6 s of audio in memory per clip: 2.3 MB at 48 kHz stereo) rather
+#: than held whole (a 60-minute stereo file would take 1.4 GB); loops are held.
+STREAM_SECONDS = 60.0
 
 
 def _db(name: str, value: float) -> float:
@@ -219,7 +226,7 @@ class Clip:
         if self.until_beat is not None:
             return self.track.session.tempo.seconds(self.until_beat)
         sr = self.track.session.samplerate
-        frames = self.track.session._audio(self.path).shape[1]
+        frames = self.track.session._shape(self.path)[1]
         region = frames / sr - self.offset if self.length is None else self.length
         return self.start_seconds() + max(region, 0.0) * self.ratio()
 
@@ -704,7 +711,7 @@ class Track(_Strip):
             )
         if not -36.0 <= clip.semitones <= 36.0:
             raise ValueError(f"track '{self.name}': clip semitones must be in -36 .. 36, got {semitones!r}")
-        self.session._audio(clip.path)  # read now: a bad file is named here
+        self.session._check(clip)  # a bad file is named here
         self.clips.append(clip)
         return clip
 
@@ -960,6 +967,7 @@ class Session:
         self.master = Bus(self, "master", 0.0, 0.0)
         self._live: Engine | None = None
         self._cache: dict[Path, np.ndarray] = {}
+        self._shapes: dict[Path, tuple[int, int]] = {}
         self._last: Graph | None = None
         # The last graph compiled with a master (not a stem): what latency() reports on.
         self._mix: Graph | None = None
@@ -1007,6 +1015,41 @@ class Session:
             audio, _ = read_audio(path, self.samplerate)
             self._cache[path] = audio
         return audio
+
+    def _shape(self, path: Path) -> tuple[int, int]:
+        """(channels, frames at the session's rate) of the file at ``path``: from its header
+        when libsndfile reads the format (frames converted as the engine's resampler converts
+        them), else from the decoded file."""
+        if path in self._cache:
+            return self._cache[path].shape
+        shape = self._shapes.get(path)
+        if shape is None:
+            try:
+                info = sf.info(os.fspath(path))
+                shape = (info.channels, -(-info.frames * self.samplerate // info.samplerate))
+            except (sf.LibsndfileError, RuntimeError):
+                shape = self._audio(path).shape
+            self._shapes[path] = shape
+        return shape
+
+    def streams(self, clip: Clip) -> bool:
+        """Whether ``clip`` plays streamed from disk: it does not loop and its file is longer
+        than :data:`STREAM_SECONDS` (and not held already, for a loop of it)."""
+        return not clip.loop and not self.holds(clip.path)
+
+    def holds(self, path: Path) -> bool:
+        """Whether the file at ``path`` is held in memory (read whole, at the session's rate):
+        it is short, or a clip loops it."""
+        return path in self._cache or not self._long(path)
+
+    def _long(self, path: Path) -> bool:
+        return self._shape(path)[1] > STREAM_SECONDS * self.samplerate
+
+    def _check(self, clip: Clip) -> None:
+        """Reads ``clip``'s file now (or, streamed, its header), so a bad file is named
+        where the clip is added."""
+        if not self.streams(clip):
+            self._audio(clip.path)
 
     def _update_mutes(self) -> None:
         for strip in [*self.tracks, *self.buses, self.master]:
@@ -1256,7 +1299,9 @@ class Session:
     def _clip(self, g: Graph, clip: Clip) -> tuple[Signal, tuple[ClipNode, int, int, float]]:
         """The clip's node (made stereo), and (node, lead, frame its gate rises, frame it falls)."""
         sr = self.samplerate
-        audio = self._audio(clip.path)
+        streamed = self.streams(clip)
+        source: Path | np.ndarray = clip.path if streamed else self._audio(clip.path)
+        channels = self._shape(clip.path)[0]
         ratio = clip.ratio()
         stretched = ratio != 1.0 or clip.semitones != 0.0
         start = round(clip.start_seconds() * sr)
@@ -1268,8 +1313,9 @@ class Session:
         if align:
             lead = 0
         node = g.clip(
-            audio,
+            source,
             samplerate=sr,
+            stream=streamed,
             gain_db=clip.gain_db,
             offset=clip.offset,
             length=clip.length,
@@ -1287,7 +1333,7 @@ class Session:
             off = max(round(clip.end_seconds() * sr) - lead, start - lead)
             g.set(node.gate, 0.0, frame=int(off), ramp=0)
         index = clip.track.clips.index(clip)
-        stereo = _to_stereo(g, sr, node, f"{clip.track.name}.clip{index}.stereo", audio.shape[0])
+        stereo = _to_stereo(g, sr, node, f"{clip.track.name}.clip{index}.stereo", channels)
         return stereo, (node, lead, start - lead, off)
 
     # -- files ----------------------------------------------------------------------------

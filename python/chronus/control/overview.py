@@ -3,7 +3,8 @@ its place on the session's timeline with a waveform overview of its file, and ea
 controls as the OSC addresses they send (so the panel can do what OSC can and no more).
 
 An overview is computed once per file on the control side, from the audio the session plays
-(the file at the session's rate): the smallest and largest sample of each of a few hundred
+(the file at the session's rate; a file the session streams is read block by block, at its
+own rate, never whole): the smallest and largest sample of each of a few hundred
 buckets of consecutive frames, over all channels. The panel sends it once per connection;
 the browser draws it wherever the clip plays (offset, loop, stretch) and never sees audio.
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import soundfile as sf
 
 from .addresses import _strips
 
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 #: Buckets of an overview: about one per pixel column of the panel's timeline.
 BUCKETS = 600
+#: Frames read at a time from a file too long to hold.
+BLOCK = 1 << 16
 #: Decimals an overview's values keep in JSON (1/10000 of full scale: below a pixel).
 DECIMALS = 4
 
@@ -51,6 +55,29 @@ def overview(audio: np.ndarray, buckets: int = BUCKETS) -> tuple[np.ndarray, np.
     return lows, highs
 
 
+def file_overview(path: Path, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`overview` of the file at ``path`` (at its own rate), read :data:`BLOCK` frames
+    at a time: memory stays flat whatever the file's length."""
+    frames = sf.info(str(path)).frames
+    count = min(buckets, frames)
+    edges = (np.arange(count, dtype=np.int64) * frames) // count
+    lows = np.full(count, np.inf, np.float32)
+    highs = np.full(count, -np.inf, np.float32)
+    done = 0
+    for block in sf.blocks(str(path), blocksize=BLOCK, dtype="float32", always_2d=True):
+        x = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+        end = done + x.shape[0]
+        # The buckets this block touches, and where each starts within it.
+        first = int(np.searchsorted(edges, done, "right")) - 1
+        last = int(np.searchsorted(edges, end - 1, "right")) - 1
+        starts = np.concatenate([[0], edges[first + 1 : last + 1] - done])
+        span = slice(first, last + 1)
+        lows[span] = np.minimum(lows[span], np.minimum.reduceat(x.min(axis=1), starts))
+        highs[span] = np.maximum(highs[span], np.maximum.reduceat(x.max(axis=1), starts))
+        done = end
+    return lows, highs
+
+
 class Overviews:
     """Overviews by file, each computed once (from the audio a session plays)."""
 
@@ -64,11 +91,14 @@ class Overviews:
         key = (path, session.samplerate)
         found = self._done.get(key)
         if found is None:
-            audio = session._audio(path)
-            lows, highs = overview(audio, self.buckets)
+            frames = session._shape(path)[1]
+            if session.holds(path):
+                lows, highs = overview(session._audio(path), self.buckets)
+            else:
+                lows, highs = file_overview(path, self.buckets)
             found = {
                 "file": path.name,
-                "seconds": audio.shape[1] / session.samplerate,
+                "seconds": frames / session.samplerate,
                 "min": [round(float(v), DECIMALS) for v in lows],
                 "max": [round(float(v), DECIMALS) for v in highs],
             }
