@@ -188,8 +188,6 @@ def _load(args: argparse.Namespace) -> tuple[Graph | Session, Patch | None]:
 
 def _cmd_play(args: argparse.Namespace) -> int:
     played, patch = _load(args)
-    if patch is None and args.watch:
-        raise ValueError(f"--watch reloads patch files (.py); {args.patch} is a session")
     with Engine(
         played,
         backend=args.backend,
@@ -205,14 +203,15 @@ def _cmd_play(args: argparse.Namespace) -> int:
             f"block {info['blocksize']} (Ctrl-C stops)"
         )
         start = time.monotonic()
-        watched = None if patch is None else _mtime(patch.path)
+        path = Path(args.patch)
+        watched = _mtime(path)
         next_report = start + 1.0
         try:
             while args.seconds is None or time.monotonic() - start < args.seconds:
                 time.sleep(WATCH_PERIOD if args.watch else min(1.0, args.seconds or 1.0))
-                if patch is not None and args.watch and _mtime(patch.path) != watched:
-                    watched = _mtime(patch.path)
-                    _reload(live, patch.path)
+                if args.watch and _mtime(path) != watched:
+                    watched = _mtime(path)
+                    _reload(live, path)
                 if time.monotonic() < next_report:
                     continue
                 next_report += 1.0
@@ -274,10 +273,15 @@ def _mtime(path: Path) -> int | None:
 
 
 def _reload(live: Engine, path: Path) -> None:
-    """Runs the patch file again and swaps its graph in; a broken file keeps the old one."""
+    """Runs the patch file again (or loads the session file again) and swaps it in; a
+    broken file keeps the old one playing."""
     try:
-        patch = load_patch(path, timeout=DEFAULT_TIMEOUT)
-        live.replace(patch.graph, midi_target=patch.midi_target)
+        source = load_source(path, timeout=DEFAULT_TIMEOUT)
+        if isinstance(source, Session):
+            _session_rate(source, str(path), round(live.samplerate))
+            live.replace(source)
+        else:
+            live.replace(source.graph, midi_target=source.midi_target)
     except (PatchError, _core.GraphError, _core.CycleError, _core.QueueFullError, ValueError) as err:
         print(f"not reloaded, still playing the previous graph: {err}", flush=True)
         return
@@ -480,8 +484,9 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument(
         "--watch",
         action="store_true",
-        help="reload the patch file whenever it is saved: nodes keep their state, changed "
-        "connections crossfade, the song carries on from the current beat",
+        help="reload the patch (or session) file whenever it is saved: nodes keep their state, "
+        "changed connections crossfade, the song carries on from the current beat (clips playing "
+        "play on)",
     )
     play.add_argument(
         "--profile",

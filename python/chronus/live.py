@@ -356,17 +356,38 @@ class Engine(Timed, Inspecting):
             self._song = song
             self.tempo_map = self.graph.tempo
 
-    def replace(self, graph: Graph, *, midi_target: Node | None = None) -> None:
-        """Plays ``graph`` instead of the current graph, as one edit.
+    def replace(self, graph: Graph | Session, *, midi_target: Node | None = None) -> None:
+        """Plays ``graph`` (or a session) instead of the current graph, as one edit.
 
         Nodes are matched by id, so a patch file run again (which builds its nodes in the
         same order) keeps the state of every node whose kind and options did not change;
         connections that change crossfade over ``edit_fade``. The song (tempo map, tracks,
         timeline, controller mappings) carries on from the current beat and frame. Incoming
         MIDI goes to ``midi_target`` (default: the new graph's only voice allocator).
+
+        A session (a saved one loaded again, say) becomes the session this engine plays:
+        its clips that the timeline has playing at the swap play on from where they are,
+        and, replacing a session, what the two share keeps its nodes (see
+        :meth:`chronus.Session.graph_from`).
         """
-        if not isinstance(graph, Graph):
-            raise TypeError(f"replace() needs a chronus.Graph, got {type(graph).__name__}")
+        if isinstance(graph, Session):
+            if graph.samplerate != self.samplerate:
+                raise ValueError(f"the session runs at {graph.samplerate} Hz, not {self.samplerate}")
+            frame = self.frame() + 2 * int(self.info["blocksize"])
+            if self.session is not None and self.session._live is self:
+                self.session._live = None
+                compiled = graph.graph_from(frame, (self.session, self.graph))
+            else:
+                compiled = graph.graph_from(frame)
+            self.session, graph._live = graph, self
+            graph = compiled
+        elif not isinstance(graph, Graph):
+            raise TypeError(f"replace() needs a chronus.Graph or Session, got {type(graph).__name__}")
+        elif self.session is not None:
+            # A graph of its own: the session no longer plays here.
+            if self.session._live is self:
+                self.session._live = None
+            self.session = None
         self._core.swap(graph._core)
         self.graph = graph
         self._continue_song()

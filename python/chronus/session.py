@@ -1088,6 +1088,26 @@ class Session:
             self._mix = g
         return g
 
+    def graph_from(self, frame: int, playing: tuple[Session, Graph] | None = None) -> Graph:
+        """The session compiled (as :meth:`graph`) to take over at ``frame`` from a graph
+        already playing (:meth:`chronus.Engine.replace`): each placed clip's gate is set to
+        where its timeline has it at that frame, since the timeline's past events do not
+        fire again after a swap. With ``playing``, (another session, the graph compiled
+        from it that plays), that graph is edited into this session instead: the parts
+        the two sessions share (a clip placed alike, a track's strip, its effects) keep
+        their nodes and so their state, as in a live edit."""
+        if playing is None:
+            g = Graph()
+            self._assemble(g, None, {}, frame)
+        else:
+            other, g = playing
+            parts = other._parts.get(g)
+            if parts is None:
+                raise ValueError("this graph was not compiled from the session it is said to be")
+            self._assemble(g, None, dict(parts), frame)
+        self._last = self._mix = g
+        return g
+
     def _rebuild(self, g: Graph, frame: int) -> None:
         """Brings graph ``g`` (compiled from this session and playing, about to be swapped
         in at ``frame``) up to date with the session: parts that did not change (a clip, an
@@ -1192,7 +1212,7 @@ class Session:
             sources: list[Signal] = []
             for index, clip in enumerate(track.clips):
                 clip_fp = (clip.to_json(Path("/")), self.tempo.changes, index)
-                p = part(("clip", track.name, id(clip)), clip_fp, self._clip, g, clip)
+                p = part(("clip", track.name, index), clip_fp, self._clip, g, clip)
                 clip.node, lead, on, off = p.extra
                 clip._built[g] = (clip.node, lead)
                 if old is not None and not clip.idle and not clip._launched:
