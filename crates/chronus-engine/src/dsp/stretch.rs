@@ -6,6 +6,12 @@
 //! preset (0.12 s, 30 ms) transposes pure tones up to 6 cents off (measured on sawtooth
 //! lines shifted -12 to +12 semitones); this setting keeps them within 3 cents, at twice the
 //! preset's cost.
+//!
+//! Split (the library's `splitComputation`): each hop's spectral work (two analyses, the
+//! phase-vocoder steps, one synthesis) is done a step at a time over the output frames of
+//! the following hop, so a caller that feeds a hop in pieces does a share of it per piece,
+//! at one hop of extra output latency. Without it the whole hop's work is done in the call
+//! whose output needs it.
 
 use signalsmith_stretch::Stretch;
 
@@ -29,10 +35,10 @@ pub struct Stretcher {
 
 impl Stretcher {
     /// A stretcher whose `process` calls take at most `max_input` input frames and give at
-    /// most `max_output` output frames (control thread: it allocates).
-    pub fn new(channels: usize, samplerate: f64, max_input: usize, max_output: usize) -> Stretcher {
+    /// most `max_output` output frames, split or not (control thread: it allocates).
+    pub fn new(channels: usize, samplerate: f64, max_input: usize, max_output: usize, split: bool) -> Stretcher {
         let (block, hop) = ((BLOCK * samplerate) as usize, Stretcher::hop_at(samplerate));
-        let mut stretch = Stretch::new(channels as u32, block, hop);
+        let mut stretch = Stretch::new_split(channels as u32, block, hop, split);
         let preroll = block + hop;
         // The library grows its scratch vectors to what a call needs: make them as large
         // as any call will, here, then forget the primed state.

@@ -41,6 +41,9 @@ pub const MAX_CHANNELS: usize = 8;
 /// even hop, no hop takes fewer than half a hop of input).
 const MIN_RATIO: f32 = 0.25;
 const MAX_RATIO: f32 = 2.0;
+/// Output frames of a hop computed together by a stretched clip (the last piece of a hop
+/// may be shorter).
+const PIECE: usize = 64;
 
 /// `clip(gate, gain, stretch, semitones; data, offset, length, loop, reverse, fade_in,
 /// fade_out, stretcher)`.
@@ -331,6 +334,13 @@ impl Player {
 /// locked to the frames it started on), at the ratio and transposition of the frame the hop
 /// starts on. Hops start on the gate's frame and follow each other, whatever the engine's
 /// blocks, so the output does not depend on the block size.
+///
+/// The stretcher is split (see [`crate::dsp::stretch`]) and each hop is fed in pieces of
+/// [`PIECE`] output frames (and the matching share of its input), cut at fixed frames of the
+/// hop, each when its first frame is to be played: so a hop's spectral work is spread over
+/// the blocks that play it (stretched loops started on the same beat no longer all compute a
+/// whole hop in the same block), and the calls made, hence the output, are the same for any
+/// block size.
 struct Stretched {
     stretcher: Stretcher,
     channels: usize,
@@ -338,9 +348,12 @@ struct Stretched {
     position: f64,
     /// Input scratch: room for the most input frames a hop can take.
     input: Box<[f32]>,
-    /// The current hop's output, and how much of it has been played.
+    /// The current hop's output, how much of it has been computed, and played.
     output: Box<[f32]>,
+    done: usize,
     played: usize,
+    /// Input frames of the current hop (the first `take` frames of `input`).
+    take: usize,
     /// What a start primes the stretcher with.
     preroll: Box<[f32]>,
     /// Output frames since the player went idle (the stretcher rings on for a while).
@@ -358,13 +371,15 @@ impl Stretched {
     fn new(channels: usize, samplerate: f64, aligned: bool) -> Stretched {
         let hop = Stretcher::hop_at(samplerate);
         let max_input = (hop as f64 / MIN_RATIO as f64).ceil() as usize + 2;
-        let stretcher = Stretcher::new(channels, samplerate, max_input, hop);
+        let stretcher = Stretcher::new(channels, samplerate, max_input, hop, true);
         Stretched {
             channels,
             position: 0.0,
             input: vec![0.0; max_input * channels].into(),
             output: vec![0.0; hop * channels].into(),
+            done: hop,
             played: hop,
+            take: 0,
             preroll: vec![0.0; stretcher.preroll() * channels].into(),
             idle: usize::MAX,
             aligned,
@@ -377,6 +392,11 @@ impl Stretched {
     /// Starts the region: primes the stretcher with the region's first input-latency
     /// frames, so its first frame comes out after exactly the output latency.
     fn start(&mut self, player: &mut Player, ratio: f32) {
+        // A hop cut short still has its remaining pieces computed (their output unused), so
+        // that the stretcher's hops stay on the frames its pieces start on.
+        while self.done < self.stretcher.hop() {
+            self.piece();
+        }
         let n = self.preroll.len();
         let ahead = self.stretcher.input_latency() * self.channels;
         self.preroll[..n - ahead].fill(0.0);
@@ -384,6 +404,7 @@ impl Stretched {
         self.stretcher.seek(&self.preroll, 1.0 / ratio.clamp(MIN_RATIO, MAX_RATIO) as f64);
         self.position = 0.0;
         self.played = self.stretcher.hop();
+        self.done = self.played;
         self.idle = 0;
         let latency = self.stretcher.output_latency();
         (self.skip, self.hush) = if self.aligned { (latency, 0) } else { (0, latency) };
@@ -396,6 +417,15 @@ impl Stretched {
         } else {
             self.stretcher.output_latency()
         }
+    }
+
+    /// Computes the current hop's next piece of output.
+    fn piece(&mut self) {
+        let (ch, hop) = (self.channels, self.stretcher.hop());
+        let end = (self.done + PIECE).min(hop);
+        let (a, b) = (self.take * self.done / hop, self.take * end / hop);
+        self.stretcher.process(&self.input[a * ch..b * ch], &mut self.output[self.done * ch..end * ch]);
+        self.done = end;
     }
 
     /// Fills `out` (frames `from..` of the block) from the player, reading the ratio and
@@ -412,6 +442,7 @@ impl Stretched {
                 if self.idle > self.stretcher.output_latency() + self.stretcher.preroll() + hop {
                     self.output.fill(0.0);
                     self.played = 0;
+                    self.done = hop;
                 }
             }
             if self.played == hop {
@@ -419,20 +450,22 @@ impl Stretched {
                 self.stretcher.set_semitones(p.semitones.at(from + f, 0, 1).clamp(-36.0, 36.0));
                 let before = self.position.floor();
                 self.position += hop as f64 / ratio as f64;
-                let take = (self.position.floor() - before) as usize;
-                let input = &mut self.input[..take * ch];
-                player.pull(input);
-                self.stretcher.process(input, &mut self.output);
+                self.take = (self.position.floor() - before) as usize;
+                player.pull(&mut self.input[..self.take * ch]);
                 self.played = 0;
+                self.done = 0;
+            }
+            if self.played == self.done {
+                self.piece();
             }
             if self.skip > 0 {
                 // Aligned start: the latency's worth of output is computed and dropped.
-                let drop = (hop - self.played).min(self.skip);
+                let drop = (self.done - self.played).min(self.skip);
                 self.played += drop;
                 self.skip -= drop;
                 continue;
             }
-            let n = (hop - self.played).min(frames - f);
+            let n = (self.done - self.played).min(frames - f);
             let quiet = n.min(self.hush);
             out[f * ch..(f + quiet) * ch].fill(0.0);
             out[(f + quiet) * ch..(f + n) * ch]

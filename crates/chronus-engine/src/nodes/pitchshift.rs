@@ -45,7 +45,7 @@ pub static PITCHSHIFT: NodeSpec = NodeSpec {
         }
         let hop = Stretcher::hop_at(ctx.samplerate);
         let node = PitchShift {
-            stretcher: Stretcher::new(channels, ctx.samplerate, hop, hop),
+            stretcher: Stretcher::new(channels, ctx.samplerate, hop, hop, false),
             channels,
             input: vec![0.0; hop * channels].into(),
             output: vec![0.0; hop * channels].into(),

@@ -1,0 +1,1 @@
+#include "../../stft.h"

@@ -1,0 +1,1 @@
+#include "../../signalsmith-stretch.h"
