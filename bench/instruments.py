@@ -38,12 +38,24 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 import chronus as cx
-from chronus.instruments import VoicesNode
+from chronus.nodes import Voices
 
 SR = 48_000
 BLOCK = 256
 SECONDS = 10.0
-FLUTE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinysol" / "Fl-ord-C4-mf-N-T14d.flac"
+
+
+def _data() -> Path:
+    """The shared data folder, found as tests/conftest.py finds it: $CHRONUS_DATA,
+    ../shared/data beside the checkout, or /work/shared/data."""
+    repo = Path(__file__).resolve().parents[1]
+    for c in (os.environ.get("CHRONUS_DATA"), repo.parent / "shared" / "data", "/work/shared/data"):
+        if c and Path(c).is_dir():
+            return Path(c)
+    return repo.parent / "shared" / "data"
+
+
+FLUTE = _data() / "tinysol" / "Fl-ord-C4-mf-N-T14d.flac"
 
 
 def reference_notes(n: int) -> list[tuple[int, int, float]]:
@@ -54,7 +66,7 @@ def reference_notes(n: int) -> list[tuple[int, int, float]]:
     return [(33 + s // 16, s % 16, (s % 16) / 16) for s in sixteenths]
 
 
-def play_reference(g: cx.Graph, v: VoicesNode, n: int) -> None:
+def play_reference(g: cx.Graph, v: Voices, n: int) -> None:
     for channel in range(16):
         g.bend(v, channel / 16, frame=0, channel=channel)
     for note, channel, _ in reference_notes(n):
@@ -89,7 +101,7 @@ def check_pitches(n: int) -> float:
     return float(np.max(np.abs(1200 * np.log2(freqs / ideal))))
 
 
-def held_notes(g: cx.Graph, v: VoicesNode, n: int, low: int = 48, octaves: int = 4) -> None:
+def held_notes(g: cx.Graph, v: Voices, n: int, low: int = 48, octaves: int = 4) -> None:
     """n held notes spread over `octaves` octaves from MIDI note `low`."""
     for i in range(n):
         g.note(v, low + (12 * octaves * i) // n, frame=0, channel=i % 16)
