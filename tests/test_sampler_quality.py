@@ -79,10 +79,10 @@ def test_sinc_matches_exact_values_and_resample_poly(up, down):
     ratio = down / up
     freqs, amps = (0.021, 0.093, 0.207), (0.5, 0.3, 0.2)
     n = np.arange(80_000)
-    x = sum(a * np.sin(2 * np.pi * f * n) for f, a in zip(freqs, amps))
+    x = sum(a * np.sin(2 * np.pi * f * n) for f, a in zip(freqs, amps, strict=True))
     y = play(x, ratio, seconds=1.0).astype(np.float64)
     m = np.arange(len(y))
-    exact = sum(a * np.sin(2 * np.pi * f * m * ratio) for f, a in zip(freqs, amps))
+    exact = sum(a * np.sin(2 * np.pi * f * m * ratio) for f, a in zip(freqs, amps, strict=True))
     inner = slice(200, len(y) - 200)
     error = np.max(np.abs(y[inner] - exact[inner]))
     assert error < 3e-5, f"{up}/{down}: {error:.2e} from the exact values"

@@ -329,7 +329,8 @@ class InstrumentNodes(HandBuilders):
         per voice for stereo ones: ``.sum(channels=2)`` mixes stereo voices to a pair.
         Reading with the default quality is band-limited (windowed sinc, exact at the root
         pitch, alias-free when pitching up; more than an octave up it reads copies of the
-        recording halved in rate, at every quality) and a note taking over a sounding voice fades the old one out in 5 ms.
+        recording halved in rate, at every quality) and a note taking over a sounding
+        voice fades the old one out in 5 ms.
         """
         if isinstance(zones, (str, os.PathLike)):
             zones = [Zone.load(zones, root=root)]

@@ -1,6 +1,8 @@
 //! Band-limited reading of sampled audio between its samples, at any playback rate.
 //!
-//! The kernel is a Kaiser-windowed sinc over 20 zero crossings each side (40 taps at
+//! [`Kernel`] (used to halve recordings, and for reads faster than twice the recorded speed
+//! that cannot use a halved copy: near a loop's or a recording's edges, or of recordings
+//! without copies) is a Kaiser-windowed sinc over 20 zero crossings each side (40 taps at
 //! rates up to 1): flat within 0.0001 dB up to 0.42 of the input rate (20 kHz at 48 kHz)
 //! and at least 100 dB down on the images from 0.58 on. It is 1 at its centre and 0 at
 //! every other integer, so reading on a sample gives that sample exactly. Played faster
@@ -11,7 +13,7 @@
 //! [`Polyphase`] tables serve reads at rates up to 2 with a fixed number of taps and no
 //! arithmetic per tap beyond one interpolation: a 32-tap Kaiser-windowed sinc (beta 10;
 //! flat within 0.0001 dB to 0.4 of the input rate, at least 100 dB down from 0.6 on)
-//! tabulated at [`PHASES`] + 1 phases, the weights for a reading position interpolated
+//! tabulated at 513 phases (a unit of its argument in 512 steps), the weights for a reading position interpolated
 //! linearly between the two nearest phases. Above a rate of 1 a table holds the same
 //! kernel stretched by `s = 2^(j/4)` (`32 s` taps rounded up to a multiple of 8): a read
 //! at rate `r` takes the table with the smallest stretch at or above `r`, whose band

@@ -934,8 +934,10 @@ mod tests {
         }];
         let copies = octaves(&data, 1, &zones);
         let none: Vec<Octave> = (0..OCTAVES).map(|_| Octave { data: Box::new([]), first: Box::new([None]) }).collect();
-        let with = Reader { data: &data, octaves: &copies, channels: 1, zones: &zones, quality: Quality::Sinc, avx2: false };
-        let without = Reader { data: &data, octaves: &none, channels: 1, zones: &zones, quality: Quality::Sinc, avx2: false };
+        let with =
+            Reader { data: &data, octaves: &copies, channels: 1, zones: &zones, quality: Quality::Sinc, avx2: false };
+        let without =
+            Reader { data: &data, octaves: &none, channels: 1, zones: &zones, quality: Quality::Sinc, avx2: false };
         let mut weights = vec![0.0; MAX_TAPS];
         for rate in [2.0, 2.7, 4.0, 5.3, 9.9, 16.0] {
             let (mut error, mut energy) = (0.0f64, 0.0f64);
