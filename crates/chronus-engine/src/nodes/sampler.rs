@@ -573,13 +573,16 @@ fn in_place(
     Some(if ch == 1 { [dot(w, frames), 0.0] } else { dot_pairs(w, frames) })
 }
 
-/// A stretch of `sinc` reads at one rate that all lie clear of every edge: the frames read
-/// (the zone's recording or a halved copy of it) and the table reading them.
+/// A stretch of reads at one rate that all lie clear of every edge: the frames read (the
+/// zone's recording or a halved copy of it) and how.
 struct Steady<'a> {
     frames: &'a [f32],
     /// The copy's rate divisor (1 for the recording itself).
     scale: f64,
-    table: &'static Polyphase,
+    /// The rate in the frames read.
+    rate: f64,
+    /// The table of a `sinc` read.
+    table: Option<&'static Polyphase>,
 }
 
 impl<'a> Reader<'a> {
@@ -589,7 +592,7 @@ impl<'a> Reader<'a> {
     /// exactly what frame-by-frame reads would.
     #[inline(always)]
     fn steady(&self, head: &Head, rate: f64, count: usize) -> Option<Steady<'a>> {
-        if self.quality != Quality::Sinc || head.leaving {
+        if head.leaving {
             return None;
         }
         let z = &self.zones[head.zone];
@@ -600,26 +603,35 @@ impl<'a> Reader<'a> {
         };
         // The last position, with a frame to spare for the rounding of the running sum.
         let last = head.pos + count as f64 * rate + 1.0;
+        // Frames a read takes before and after the one at or before its position.
+        let reach = |rate: f64| match self.quality {
+            Quality::Sinc => {
+                let table = polyphase_for(rate);
+                (Some(table), table.lead() as i64, table.lead() as i64 + 1)
+            }
+            Quality::Cubic => (None, 1, 2),
+            Quality::Linear => (None, 0, 1),
+        };
         if rate < 2.0 {
-            let table = polyphase_for(rate);
-            let (lo, hi) = (head.pos.floor() as i64 - table.lead() as i64, last.floor() as i64 + table.lead() as i64);
-            if lo < behind || hi + 2 > ahead {
+            let (table, before, after) = reach(rate);
+            if head.pos.floor() as i64 - before < behind || last.floor() as i64 + after + 1 > ahead {
                 return None;
             }
-            return Some(Steady { frames: &self.data[z.first * ch..(z.first + z.frames) * ch], scale: 1.0, table });
+            let frames = &self.data[z.first * ch..(z.first + z.frames) * ch];
+            return Some(Steady { frames, scale: 1.0, rate, table });
         }
         let rate = rate.min(MAX_STRETCH);
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
         let start = self.octaves[k - 1].first[head.zone]?;
         let scale = (1u32 << k) as f64;
-        let table = polyphase_for(rate / scale);
-        let lo = (head.pos / scale).floor() as i64 - table.lead() as i64;
-        let hi = (last / scale).floor() as i64 + table.lead() as i64 + 2;
+        let (table, before, after) = reach(rate / scale);
+        let lo = (head.pos / scale).floor() as i64 - before;
+        let hi = (last / scale).floor() as i64 + after + 1;
         let spread = (2 * HALF_TAPS) as i64 * ((1 << k) - 1);
         if lo * (1 << k) - spread < behind || hi * (1 << k) + spread >= ahead {
             return None;
         }
-        Some(Steady { frames: &self.octaves[k - 1].data[start * ch..], scale, table })
+        Some(Steady { frames: &self.octaves[k - 1].data[start * ch..], scale, rate: rate / scale, table })
     }
 
     /// Frame `i` (any integer) of the playback `head` as heard: zero outside the zone;
@@ -831,15 +843,29 @@ impl Bank {
             if let (Some(head), None, true) = (&mut v.head, &v.handover, steady_freq) {
                 let rate = rate_of(head, f);
                 if let Some(s) = reader.steady(head, rate, to - f) {
-                    // The frame-by-frame loop below, reduced to what these frames need.
-                    let (lead, taps) = (s.table.lead(), s.table.taps());
+                    // The frame-by-frame loop below, reduced to what these frames need
+                    // (the same arithmetic as Reader::read).
                     for (g, env) in (f..to).zip(&level[f - from..]) {
                         let pos = head.pos / s.scale;
-                        let n = pos.floor();
-                        let first = n as usize - lead;
-                        let (a, b, d) = s.table.rows((pos - n) as f32);
-                        let x = &s.frames[first * ch..(first + taps) * ch];
-                        let value = lerp_read(reader.avx2, a, b, d, x, ch);
+                        let value = match s.table {
+                            Some(table) => {
+                                let n = pos.floor();
+                                let first = n as usize - table.lead();
+                                let (a, b, d) = table.rows((pos - n) as f32);
+                                let x = &s.frames[first * ch..(first + table.taps()) * ch];
+                                lerp_read(reader.avx2, a, b, d, x, ch)
+                            }
+                            None => {
+                                let (first, count) = weights_at(reader.quality, pos, s.rate, weights);
+                                let (w, first) = (&weights[..count], first as usize);
+                                let x = &s.frames[first * ch..(first + count) * ch];
+                                if ch == 1 {
+                                    [dot(w, x), 0.0]
+                                } else {
+                                    dot_pairs(w, x)
+                                }
+                            }
+                        };
                         let gain = v.gain * env;
                         let mut mix = [0.0f32; 2];
                         mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
