@@ -8,6 +8,7 @@ use chronus_engine::spec::InstanceRef;
 use chronus_engine::{ArrayData, CompileOptions, Graph, NodeId, OptValue};
 
 pub mod kinds;
+pub mod manual;
 
 pub const SR: f64 = 48_000.0;
 
