@@ -39,10 +39,13 @@
 //! recording at half, a quarter and an eighth of its rate ([`Octave`]): a playback more
 //! than twice as fast as recorded reads the copy that brings its rate under 2 (at every
 //! quality), with a kernel stretched by less than 2 instead of by the whole rate, so its
-//! cost stops growing with the transposition. Within a kernel's reach of a loop's edges
-//! (or a zone's) it reads the recording itself, as slower playbacks always do; there, and
-//! for zones without copies played faster than twice their speed, `sinc` computes the
-//! 40-tap kernel of [`crate::dsp::sinc::Kernel`] stretched by the rate, tap by tap.
+//! cost stops growing with the transposition. Looped zones also keep copies of the loop
+//! as heard ([`unroll`]: the recording to the loop end, then the loop twice more), which
+//! looping playbacks read, so that reads across the loop's seam stay on the copies too.
+//! Within a kernel's reach of a zone's edges it reads the recording itself, as slower
+//! playbacks always do; there, and for zones without copies played faster than twice their
+//! speed, `sinc` computes the 40-tap kernel of [`crate::dsp::sinc::Kernel`] stretched by
+//! the rate, tap by tap.
 
 use std::sync::Arc;
 
