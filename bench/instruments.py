@@ -15,11 +15,12 @@ frequencies against the formula before timing.
 With ``--instruments`` it also times the other instruments at 64 held voices: the
 4-operator FM synth and a 64-frame wavetable (notes over four octaves), a stereo sampler
 (a TinySOL flute note looped with a crossfade, notes an octave either side of it; then the
-same two to three octaves up, read from the recording's halved copies) and the
-subtractive preset with its LFO on pitch and cutoff.
+same two to three octaves up, read from the recording's halved copies; each at the
+three reading qualities) and the subtractive preset with its LFO on pitch and cutoff.
 
     .venv/bin/python bench/instruments.py                  # --voices 16 64 256 --runs 5
     .venv/bin/python bench/instruments.py --instruments
+    .venv/bin/python bench/instruments.py --sampler --runs 5   # the sampler rows at each quality
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 # OpenBLAS spins idle threads after numpy uses it; they would compete with the engine.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -38,12 +40,24 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 import chronus as cx
-from chronus.instruments import VoicesNode
+from chronus.nodes import Voices
 
 SR = 48_000
 BLOCK = 256
 SECONDS = 10.0
-FLUTE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinysol" / "Fl-ord-C4-mf-N-T14d.flac"
+
+
+def _data() -> Path:
+    """The shared data folder, found as tests/conftest.py finds it: $CHRONUS_DATA,
+    ../shared/data beside the checkout, or /work/shared/data."""
+    repo = Path(__file__).resolve().parents[1]
+    for c in (os.environ.get("CHRONUS_DATA"), repo.parent / "shared" / "data", "/work/shared/data"):
+        if c and Path(c).is_dir():
+            return Path(c)
+    return repo.parent / "shared" / "data"
+
+
+FLUTE = _data() / "tinysol" / "Fl-ord-C4-mf-N-T14d.flac"
 
 
 def reference_notes(n: int) -> list[tuple[int, int, float]]:
@@ -54,7 +68,7 @@ def reference_notes(n: int) -> list[tuple[int, int, float]]:
     return [(33 + s // 16, s % 16, (s % 16) / 16) for s in sixteenths]
 
 
-def play_reference(g: cx.Graph, v: VoicesNode, n: int) -> None:
+def play_reference(g: cx.Graph, v: Voices, n: int) -> None:
     for channel in range(16):
         g.bend(v, channel / 16, frame=0, channel=channel)
     for note, channel, _ in reference_notes(n):
@@ -89,7 +103,7 @@ def check_pitches(n: int) -> float:
     return float(np.max(np.abs(1200 * np.log2(freqs / ideal))))
 
 
-def held_notes(g: cx.Graph, v: VoicesNode, n: int, low: int = 48, octaves: int = 4) -> None:
+def held_notes(g: cx.Graph, v: Voices, n: int, low: int = 48, octaves: int = 4) -> None:
     """n held notes spread over `octaves` octaves from MIDI note `low`."""
     for i in range(n):
         g.note(v, low + (12 * octaves * i) // n, frame=0, channel=i % 16)
@@ -116,20 +130,31 @@ def wavetable(n: int) -> cx.Graph:
     return g
 
 
-def sampler(n: int, low: int = 48, octaves: int = 2) -> cx.Graph:
+Quality = Literal["sinc", "cubic", "linear"]
+
+
+def sampler(n: int, low: int = 48, octaves: int = 2, quality: Quality = "sinc") -> cx.Graph:
     recording, rate = cx.read_audio(FLUTE)
     stereo = np.stack([recording[0], recording[0]])
     zone = cx.Zone(stereo, rate, root=60, loop=(44_100, 200_000), crossfade=2000)
     g = cx.Graph()
     v = g.voices(n)
-    g.output(g.sampler(zone, voices=v).sum(channels=2))
+    g.output(g.sampler(zone, voices=v, quality=quality).sum(channels=2))
     held_notes(g, v, n, low=low, octaves=octaves)  # default: an octave either side of its pitch
     return g
 
 
-def sampler_up(n: int) -> cx.Graph:
+def sampler_up(n: int, quality: Quality = "sinc") -> cx.Graph:
     """The sampler two to three octaves above the recording's pitch."""
-    return sampler(n, low=84, octaves=1)
+    return sampler(n, low=84, octaves=1, quality=quality)
+
+
+def sampler_rows(runs: int) -> None:
+    """The sampler rows at each reading quality, 64 held voices."""
+    for quality in ("sinc", "cubic", "linear"):
+        for build in (sampler, sampler_up):
+            wall, cpu = median_cpu_speed(lambda b=build, q=quality: b(64, quality=q), runs)
+            print(f"  {build.__name__:12s} {quality:6s} {wall:6.1f}x real time ({cpu:.1f}x by CPU time)")
 
 
 def subtractive(n: int) -> cx.Graph:
@@ -151,12 +176,31 @@ def median_speed(build: Callable[[], cx.Graph], runs: int) -> tuple[float, list[
     return statistics.median(speeds), speeds
 
 
+def median_cpu_speed(build: Callable[[], cx.Graph], runs: int) -> tuple[float, float]:
+    """Median times real time by the wall clock and by the process's CPU time (which a
+    machine shared with other work inflates less)."""
+    graph = build()
+    cx.render(graph, 0.5, SR, BLOCK)
+    wall, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        cx.render(graph, SECONDS, SR, BLOCK)
+        wall.append(SECONDS / (time.perf_counter() - start))
+        cpu.append(SECONDS / (time.process_time() - start_cpu))
+    return statistics.median(wall), statistics.median(cpu)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--voices", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--instruments", action="store_true", help="also time the other instruments")
+    parser.add_argument("--sampler", action="store_true", help="only the sampler rows, at each quality")
     args = parser.parse_args()
+    if args.sampler:
+        print(f"sampler, 64 held voices, median of {args.runs}")
+        sampler_rows(args.runs)
+        return
     print(f"reference patch through the voice allocator, {SECONDS:g} s at {SR} Hz, block {BLOCK}")
     for n in args.voices:
         cents = check_pitches(n)
@@ -169,9 +213,10 @@ def main() -> None:
         print(f"             {median:6.1f}x for the same patch with its lanes set directly (no allocator)")
     if args.instruments:
         print(f"instruments, 64 held voices, median of {args.runs}")
-        for build in (fm, wavetable, sampler, sampler_up, subtractive):
+        for build in (fm, wavetable, subtractive):
             median, _ = median_speed(lambda b=build: b(64), args.runs)
             print(f"  {build.__name__:12s} {median:6.1f}x real time")
+        sampler_rows(args.runs)
 
 
 if __name__ == "__main__":

@@ -297,6 +297,7 @@ class InstrumentNodes(HandBuilders):
         attack: ParamValue = 0.0,
         release: ParamValue = 0.05,
         dynamics: ParamValue = 1.0,
+        quality: Literal["sinc", "cubic", "linear"] = "sinc",
         name: str | None = None,
     ) -> Sampler:
         """A sampler: recordings played back per voice, from the exact frame a note starts.
@@ -317,11 +318,19 @@ class InstrumentNodes(HandBuilders):
             release: exponential fade after a note ends, 60 dB in this many seconds.
             dynamics: how much velocity sets the level (gain ``1 - dynamics + dynamics *
                 velocity``).
+            quality: interpolation between recorded frames. ``"sinc"`` (default): tabulated
+                polyphase windowed sinc, 32 taps (up to 64 when pitching up), exact at the
+                root pitch, images and aliases of tones in the passband under -90 dB.
+                ``"cubic"`` (4-point Hermite) and ``"linear"`` cost less and are not
+                band-limited: their images and aliases are measured in
+                tests/test_sampler_quality.py.
 
         The output has one channel per voice for mono recordings and a left/right pair
         per voice for stereo ones: ``.sum(channels=2)`` mixes stereo voices to a pair.
-        Reading is band-limited (windowed sinc, exact at the root pitch, alias-free when
-        pitching up) and a note taking over a sounding voice fades the old one out in 5 ms.
+        Reading with the default quality is band-limited (windowed sinc, exact at the root
+        pitch, alias-free when pitching up; more than an octave up it reads copies of the
+        recording halved in rate, at every quality) and a note taking over a sounding
+        voice fades the old one out in 5 ms.
         """
         if isinstance(zones, (str, os.PathLike)):
             zones = [Zone.load(zones, root=root)]
@@ -333,7 +342,9 @@ class InstrumentNodes(HandBuilders):
         data, table = _zone_arrays(zones)
         params = _voice_params(voices, freq=freq, note=note, velocity=velocity, gate=gate, trigger=trigger)
         params.update(attack=attack, release=release, dynamics=dynamics)
-        options: dict[str, object] = {"data": data, "zones": table}
+        if quality not in ("sinc", "cubic", "linear"):
+            raise _core.GraphError(f"sampler quality must be 'sinc', 'cubic' or 'linear', got {quality!r}")
+        options: dict[str, object] = {"data": data, "zones": table, "quality": quality}
         return _played_by(self._add(Sampler, {}, params, options, name), voices)
 
 

@@ -518,9 +518,10 @@ class Wavetable(PlayedMixin, Node):
 class Sampler(PlayedMixin, Node):
     """Sampler: plays recordings (zones chosen by key and velocity) one voice per lane, from
     the exact frame a note starts, pitched by freq relative to each zone's root through a
-    windowed-sinc kernel (alias-free when pitching up), with no-loop, one-shot, continuous
-    and sustain loop modes, crossfaded loop points, and an attack/release envelope. Output:
-    one channel per voice for mono recordings, a left/right pair per voice for stereo ones.
+    tabulated windowed-sinc kernel (alias-free when pitching up; or cubic or linear
+    interpolation, cheaper), with no-loop, one-shot, continuous and sustain loop modes,
+    crossfaded loop points, and an attack/release envelope. Output: one channel per voice
+    for mono recordings, a left/right pair per voice for stereo ones.
 
     Parameters (numbers, one number per lane, or signals):
         freq: Pitch: a zone plays at freq / (its root's frequency) of its recorded
@@ -546,6 +547,10 @@ class Sampler(PlayedMixin, Node):
         zones: One row per zone: frames, sample rate, root, key range, velocity range,
             loop start and end, crossfade, loop mode (see the node's documentation). (an
             array of 11 to 11 columns)
+        quality: Interpolation between recorded frames: 'sinc' (polyphase windowed sinc,
+            32 to 64 taps, images and aliases of tones in the passband under -90 dB),
+            'cubic' (4-point Hermite) or 'linear' (cheaper, not band-limited). One of
+            'sinc', 'cubic', 'linear' (default 'sinc').
     """
 
     kind: ClassVar[str] = "sampler"

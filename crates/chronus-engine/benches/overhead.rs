@@ -8,35 +8,19 @@
 
 use std::time::Instant;
 
-use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig};
 use chronus_engine::{Graph, Song};
+
+#[path = "../tests/common/manual.rs"]
+mod manual;
+use manual::manual_config;
 
 const BLOCK: usize = 256;
 const BLOCKS: usize = 20_000;
 const RUNS: usize = 5;
 
 fn config() -> EngineConfig {
-    EngineConfig {
-        stream: StreamRequest {
-            backend: "manual".into(),
-            device: None,
-            samplerate: Some(48_000),
-            blocksize: BLOCK,
-            outputs: 2,
-            inputs: 0,
-            client_name: "bench".into(),
-            connect: false,
-            midi_in: false,
-            midi_out: false,
-        },
-        blocksize: BLOCK,
-        smoothing: 0.005,
-        edit_fade: 0.005,
-        command_capacity: 1024,
-        event_capacity: 1024,
-        autoplay: true,
-    }
+    EngineConfig { smoothing: 0.005, edit_fade: 0.005, ..manual_config(2, BLOCK) }
 }
 
 fn chain(nodes: usize) -> Graph {

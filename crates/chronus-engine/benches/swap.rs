@@ -8,34 +8,18 @@
 
 use std::time::{Duration, Instant};
 
-use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig};
 use chronus_engine::{compile, CompileOptions, Graph, Processor, Song};
+
+#[path = "../tests/common/manual.rs"]
+mod manual;
+use manual::manual_config;
 
 const BLOCK: usize = 256;
 const EDITS: usize = 15;
 
 fn config(edit_fade: f64) -> EngineConfig {
-    EngineConfig {
-        stream: StreamRequest {
-            backend: "manual".into(),
-            device: None,
-            samplerate: Some(48_000),
-            blocksize: BLOCK,
-            outputs: 2,
-            inputs: 0,
-            client_name: "bench".into(),
-            connect: false,
-            midi_in: false,
-            midi_out: false,
-        },
-        blocksize: BLOCK,
-        smoothing: 0.005,
-        edit_fade,
-        command_capacity: 1024,
-        event_capacity: 1024,
-        autoplay: true,
-    }
+    EngineConfig { smoothing: 0.005, edit_fade, ..manual_config(2, BLOCK) }
 }
 
 /// 5,000 chains of two nodes (a sine for 30 % of them, else a constant, scaled into the

@@ -2,39 +2,22 @@
 //! panicking node, a flood of commands, a looping track denser than a block can play, and
 //! a stop requested while callbacks run.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig, COMMANDS_PER_CALLBACK};
 use chronus_engine::node::{BuildCtx, Built, Node, ProcessIo};
 use chronus_engine::processor::TransportCommand;
 use chronus_engine::sequence::{TempoMap, Track, TrackEvent, MAX_TRACK_EVENTS_PER_BLOCK};
 use chronus_engine::spec::{InputRule, NodeSpec, PortSpec};
 use chronus_engine::{Error, EventKind, Graph, NodeEvent, Ramp, Song};
+use common::manual::manual_config;
 
 fn config(command_capacity: usize) -> EngineConfig {
-    EngineConfig {
-        stream: StreamRequest {
-            backend: "manual".into(),
-            device: None,
-            samplerate: Some(48_000),
-            blocksize: 256,
-            outputs: 1,
-            inputs: 0,
-            client_name: "chronus-test".into(),
-            connect: false,
-            midi_in: false,
-            midi_out: false,
-        },
-        blocksize: 256,
-        smoothing: 0.0,
-        edit_fade: 0.0,
-        command_capacity,
-        event_capacity: 4096,
-        autoplay: true,
-    }
+    EngineConfig { command_capacity, event_capacity: 4096, ..manual_config(1, 256) }
 }
 
 /// Outputs 1.0 for `after` blocks, then panics (a stand-in for a node with a bug).

@@ -4,10 +4,10 @@
 
 mod common;
 
-use chronus_engine::backend::StreamRequest;
 use chronus_engine::live::{Engine, EngineConfig};
 use chronus_engine::schedule::{PROFILE, VALUES};
 use chronus_engine::{compile, Graph, NodeId, OptValue, Processor, Song};
+use common::manual::manual_config;
 use common::{node, opts};
 
 /// A sine at 1 kHz straight to the output, a constant 0.25, and a 64-lane filter bank.
@@ -80,26 +80,8 @@ fn timings_count_every_pass_find_the_expensive_node_and_survive_an_edit() {
 
 #[test]
 fn a_live_engine_reads_outputs_across_swaps() {
-    let config = EngineConfig {
-        stream: StreamRequest {
-            backend: "manual".into(),
-            device: None,
-            samplerate: Some(48_000),
-            blocksize: 256,
-            outputs: 1,
-            inputs: 0,
-            client_name: "chronus-test".into(),
-            connect: false,
-            midi_in: false,
-            midi_out: false,
-        },
-        blocksize: 256,
-        smoothing: 0.0,
-        edit_fade: 0.0,
-        command_capacity: 16,
-        event_capacity: 64,
-        autoplay: true,
-    };
+    let config = EngineConfig { command_capacity: 16, event_capacity: 64, ..manual_config(1, 256) };
+
     let (g, [_, level, _]) = graph(0.25);
     let (mut engine, mut side) = Engine::start_manual(&g, Song::default(), &config).unwrap();
     let mut out = vec![0.0f32; 256];

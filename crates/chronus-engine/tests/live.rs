@@ -266,11 +266,29 @@ fn the_null_device_advances_at_the_real_rate() {
     let s = node(&mut g, "sine", &[], &[]);
     g.connect_output(s, "out").unwrap();
     let mut engine = Engine::start(&g, Song::default(), &config("null", 2, 0)).unwrap();
-    let t0 = Instant::now();
-    let c0 = engine.snapshot().clock;
-    std::thread::sleep(Duration::from_millis(1500));
-    let frames = engine.snapshot().clock - c0;
-    let expected = t0.elapsed().as_secs_f64() * 48_000.0;
-    assert!((frames as f64 / expected - 1.0).abs() < 0.03, "{frames} frames for {expected}");
-    engine.stop().unwrap();
+    // The null device keeps absolute deadlines, so a late wake-up is made up for, unless it
+    // comes more than a whole period (5.3 ms) late: then, like a real device running dry, it
+    // drops the lost time and counts an xrun. On a loaded machine its clock is then slow
+    // by as long as the scheduler kept its thread waiting, which says nothing about its
+    // pacing. So a window of one second is judged on the rate only if it had no xrun (within
+    // 3 %); one with xruns is retried, up to 8 times. In every window the clock must not run
+    // fast (it never makes up more than it lost), and if every window had xruns the test
+    // fails with each window's figures.
+    let mut windows = Vec::new();
+    for _ in 0..8 {
+        let (x0, t0, c0) = (engine.xruns(), Instant::now(), engine.snapshot().clock);
+        std::thread::sleep(Duration::from_millis(1000));
+        let frames = engine.snapshot().clock - c0;
+        let expected = t0.elapsed().as_secs_f64() * 48_000.0;
+        let (xruns, ratio) = (engine.xruns() - x0, frames as f64 / expected);
+        // A block (256 frames) may complete between the two readings of the wall clock.
+        assert!(frames as f64 <= expected * 1.03 + 256.0, "runs fast: {frames} frames for {expected:.0}");
+        if xruns == 0 {
+            assert!(ratio > 0.97, "{frames} frames for {expected:.0} with no xrun");
+            engine.stop().unwrap();
+            return;
+        }
+        windows.push(format!("{frames} frames for {expected:.0} ({xruns} xruns)"));
+    }
+    panic!("every window had xruns, the rate could not be judged: {}", windows.join("; "));
 }

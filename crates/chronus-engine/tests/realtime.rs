@@ -237,3 +237,58 @@ fn aligned_clip_starts_do_not_allocate() {
     assert_eq!(c_calls, 0, "an aligned start called malloc or free");
     assert!(buffer.iter().all(|x| x.is_finite()) && buffer.iter().any(|x| *x != 0.0));
 }
+
+#[test]
+fn sampler_reads_do_not_allocate_at_any_quality() {
+    use chronus_engine::{ArrayData, Graph, OptValue};
+    // A stereo zone with copies (keys reach far above the root), looped with a crossfade,
+    // played with its pitch swept from three octaves down to four up (through the copies,
+    // the stretched tables and the reads near the loop's edges) and held steady (the
+    // steady path), at every quality.
+    let tone: Vec<f32> = (0..20_000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.31).cos()]).collect();
+    let zones = vec![20_000.0, 44_100.0, 60.0, 0.0, 127.0, 0.0, 1.0, 3_000.0, 15_000.0, 500.0, 2.0];
+    for quality in ["sinc", "cubic", "linear"] {
+        let mut g = Graph::new();
+        let lfo = common::node(&mut g, "sine", &[("freq", &[0.7])], &[]);
+        // 2^(x) over x in [-3, 4]: an exponential sweep from 33 Hz to 4.2 kHz about middle C.
+        let sweep = common::node(&mut g, "muladd", &[("mul", &[2_100.0]), ("add", &[2_130.0])], &[]);
+        g.connect_input(lfo, "out", sweep, "in").unwrap();
+        let swept = common::node(
+            &mut g,
+            "sampler",
+            &[("gate", &[1.0])],
+            &[
+                ("data", OptValue::Array(ArrayData::new(tone.clone(), 2).unwrap())),
+                ("zones", OptValue::Array(ArrayData::new(zones.clone(), 11).unwrap())),
+                ("quality", OptValue::Text(quality.into())),
+            ],
+        );
+        g.connect_param(sweep, "out", swept, "freq").unwrap();
+        let held = common::node(
+            &mut g,
+            "sampler",
+            &[("gate", &[1.0, 1.0, 1.0]), ("freq", &[200.0, 400.0, 2_000.0])],
+            &[
+                ("data", OptValue::Array(ArrayData::new(tone.clone(), 2).unwrap())),
+                ("zones", OptValue::Array(ArrayData::new(zones.clone(), 11).unwrap())),
+                ("quality", OptValue::Text(quality.into())),
+            ],
+        );
+        let mix = common::node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
+        g.connect_input(held, "out", mix, "in").unwrap();
+        let both = common::node(&mut g, "mixer", &[], &[]);
+        g.connect_input(swept, "out", both, "in1").unwrap();
+        g.connect_input(mix, "out", both, "in2").unwrap();
+        g.connect_output(both, "out").unwrap();
+        let mut proc = Processor::new(compile(&g, &opts(256)).unwrap(), 64);
+        let mut out = vec![0.0f32; 2 * 256];
+        reset_violation_count();
+        assert_no_alloc(|| {
+            for frames in [256usize, 100, 1, 17, 255].iter().cycle().take(2_000) {
+                proc.process(&mut out[..2 * frames], 2);
+            }
+        });
+        assert_eq!(violation_count(), 0, "sampler, quality {quality}: the audio thread allocated or freed");
+        assert!(out.iter().all(|x| x.is_finite()) && out.iter().any(|x| *x != 0.0), "{quality}");
+    }
+}

@@ -1,12 +1,24 @@
 //! Band-limited reading of sampled audio between its samples, at any playback rate.
 //!
-//! The kernel is a Kaiser-windowed sinc over 20 zero crossings each side (40 taps at
+//! [`Kernel`] (used to halve recordings, and for reads faster than twice the recorded speed
+//! that cannot use a halved copy: near a loop's or a recording's edges, or of recordings
+//! without copies) is a Kaiser-windowed sinc over 20 zero crossings each side (40 taps at
 //! rates up to 1): flat within 0.0001 dB up to 0.42 of the input rate (20 kHz at 48 kHz)
 //! and at least 100 dB down on the images from 0.58 on. It is 1 at its centre and 0 at
 //! every other integer, so reading on a sample gives that sample exactly. Played faster
 //! than recorded (rate `r > 1`), content above the output's Nyquist frequency would fold
 //! back: the kernel is then stretched by `r` (its cutoff lowered to `1 / r`), costing
 //! `40 r` taps.
+//!
+//! [`Polyphase`] tables serve reads at rates up to 2 with a fixed number of taps and no
+//! arithmetic per tap beyond one interpolation: a 32-tap Kaiser-windowed sinc (beta 10;
+//! flat within 0.0001 dB to 0.4 of the input rate, at least 100 dB down from 0.6 on)
+//! tabulated at 513 phases (a unit of its argument in 512 steps), the weights for a reading position interpolated
+//! linearly between the two nearest phases. Above a rate of 1 a table holds the same
+//! kernel stretched by `s = 2^(j/4)` (`32 s` taps rounded up to a multiple of 8): a read
+//! at rate `r` takes the table with the smallest stretch at or above `r`, whose band
+//! edges are `0.4 r / s` and `0.6 r / s` of the output rate (so the passband reaches at
+//! least 0.336 of the output rate, 16 kHz at 48 kHz, and what folds back lands above 0.4).
 
 use std::sync::OnceLock;
 
@@ -25,9 +37,6 @@ const BETA: f64 = 10.0;
 pub struct Kernel {
     /// `h(m / PHASES)` for `m` in `0..=HALF_TAPS * PHASES`, plus a zero.
     proto: Box<[f32]>,
-    /// `PHASES + 1` rows of `TAPS` weights: row `p` holds the weights for a reading
-    /// position `p / PHASES` past a sample.
-    bank: Box<[f32]>,
 }
 
 /// The zeroth-order modified Bessel function of the first kind (power series).
@@ -43,12 +52,104 @@ fn bessel_i0(x: f64) -> f64 {
 
 /// The kernel at `x` input samples from the reading position.
 fn h(x: f64) -> f64 {
-    let u = x / HALF_TAPS as f64;
+    kaiser_sinc(x, HALF_TAPS, BETA)
+}
+
+/// A sinc (zeros on the integers) under a Kaiser window of shape `beta` reaching `half`
+/// samples either side.
+fn kaiser_sinc(x: f64, half: usize, beta: f64) -> f64 {
+    let u = x / half as f64;
     if u.abs() >= 1.0 || (x != 0.0 && x.fract() == 0.0) {
         return 0.0; // exactly, on the sinc's zeros
     }
     let sinc = if x == 0.0 { 1.0 } else { (std::f64::consts::PI * x).sin() / (std::f64::consts::PI * x) };
-    sinc * bessel_i0(BETA * (1.0 - u * u).sqrt()) / bessel_i0(BETA)
+    sinc * bessel_i0(beta * (1.0 - u * u).sqrt()) / bessel_i0(beta)
+}
+
+/// Taps each side of the polyphase kernel at rates up to 1.
+pub const POLY_HALF: usize = 16;
+/// Kaiser window shape of the polyphase kernel.
+const POLY_BETA: f64 = 10.0;
+/// Polyphase tables per octave of stretch.
+const STRETCHES_PER_OCTAVE: usize = 4;
+/// Polyphase tables: stretch 1 (rates up to 1) to stretch 2.
+pub const POLY_TABLES: usize = STRETCHES_PER_OCTAVE + 1;
+
+/// One polyphase table: the kernel stretched by `stretch`, at `PHASES + 1` phases.
+pub struct Polyphase {
+    taps: usize,
+    stretch: f64,
+    /// `PHASES + 1` rows of `taps` weights: row `p` holds the weights for the samples
+    /// `n - (taps / 2 - 1) ..= n + taps / 2` when reading at `n + p / PHASES`.
+    rows: Box<[f32]>,
+}
+
+impl Polyphase {
+    fn new(stretch: f64) -> Polyphase {
+        let taps = (2.0 * POLY_HALF as f64 * stretch / 8.0).ceil() as usize * 8;
+        let lead = (taps / 2 - 1) as f64;
+        let rows = (0..=PHASES)
+            .flat_map(|p| {
+                (0..taps).map(move |j| {
+                    let x = (j as f64 - lead - p as f64 / PHASES as f64) / stretch;
+                    (kaiser_sinc(x, POLY_HALF, POLY_BETA) / stretch) as f32
+                })
+            })
+            .collect();
+        Polyphase { taps, stretch, rows }
+    }
+
+    /// Taps of a read (a multiple of 8).
+    #[inline]
+    pub fn taps(&self) -> usize {
+        self.taps
+    }
+
+    /// Frames before the reading position's frame `n` that a read starts at.
+    #[inline]
+    pub fn lead(&self) -> usize {
+        self.taps / 2 - 1
+    }
+
+    /// The stretch of the kernel (its cutoff is `0.5 / stretch` of the input rate).
+    pub fn stretch(&self) -> f64 {
+        self.stretch
+    }
+
+    /// The two rows around a reading position `t` past a sample (`t` in [0, 1)) and how far
+    /// it lies from the first to the second: the weights are `a + d (b - a)`.
+    #[inline(always)]
+    pub fn rows(&self, t: f32) -> (&[f32], &[f32], f32) {
+        let taps = self.taps;
+        let x = t * PHASES as f32;
+        let p = (x as usize).min(PHASES - 1);
+        let (a, b) = self.rows[p * taps..(p + 2) * taps].split_at(taps);
+        (a, b, x - p as f32)
+    }
+
+    /// Weights for the samples `n - lead ..= n + taps / 2` when reading at `n + t` (`t` in
+    /// [0, 1)); `out` holds `taps` of them.
+    #[inline]
+    pub fn weights(&self, t: f32, out: &mut [f32]) {
+        let (a, b, d) = self.rows(t);
+        for ((o, a), b) in out[..self.taps].iter_mut().zip(a).zip(b) {
+            *o = a + d * (b - a);
+        }
+    }
+}
+
+/// The polyphase tables, by stretch: `2^(j / 4)` for table `j`.
+pub fn polyphase() -> &'static [Polyphase; POLY_TABLES] {
+    static T: OnceLock<[Polyphase; POLY_TABLES]> = OnceLock::new();
+    T.get_or_init(|| std::array::from_fn(|j| Polyphase::new((j as f64 / STRETCHES_PER_OCTAVE as f64).exp2())))
+}
+
+/// The table for reads at `rate` (at most 2): the one with the smallest stretch at or
+/// above it.
+#[inline]
+pub fn polyphase_for(rate: f64) -> &'static Polyphase {
+    let tables = polyphase();
+    tables.iter().find(|t| t.stretch >= rate).unwrap_or(&tables[POLY_TABLES - 1])
 }
 
 /// The shared kernel tables.
@@ -56,29 +157,11 @@ pub fn kernel() -> &'static Kernel {
     static K: OnceLock<Kernel> = OnceLock::new();
     K.get_or_init(|| {
         let proto = (0..=HALF_TAPS * PHASES + 1).map(|m| h(m as f64 / PHASES as f64) as f32).collect();
-        let bank = (0..=PHASES)
-            .flat_map(|p| {
-                (0..TAPS).map(move |j| h(j as f64 - (HALF_TAPS - 1) as f64 - p as f64 / PHASES as f64) as f32)
-            })
-            .collect();
-        Kernel { proto, bank }
+        Kernel { proto }
     })
 }
 
 impl Kernel {
-    /// Weights at rates up to 1 for the samples `n - 19 ..= n + 20` when reading at `n + t`
-    /// (`t` in [0, 1)).
-    #[inline]
-    pub fn weights(&self, t: f32, out: &mut [f32; TAPS]) {
-        let x = t * PHASES as f32;
-        let p = (x as usize).min(PHASES - 1);
-        let d = x - p as f32;
-        let (a, b) = (&self.bank[p * TAPS..(p + 1) * TAPS], &self.bank[(p + 1) * TAPS..(p + 2) * TAPS]);
-        for ((o, a), b) in out.iter_mut().zip(a).zip(b) {
-            *o = a + d * (b - a);
-        }
-    }
-
     /// Weights, normalized to unit gain, of the kernel stretched by `stretch` (at least 1)
     /// for consecutive samples, the first `first` input samples from the reading position
     /// (`first` in `[-HALF_TAPS * stretch, 0]`, `out` no longer than the kernel's reach).
@@ -132,43 +215,54 @@ pub fn halve(frames: &[f32], channels: usize) -> Vec<f32> {
 mod tests {
     use super::*;
 
-    /// Reads `signal(n)` at `pos` with the rate-1 weights.
-    fn read(signal: impl Fn(i64) -> f64, pos: f64) -> f64 {
+    /// Reads `signal(n)` at `pos` with the polyphase table for `rate`.
+    fn read(signal: impl Fn(i64) -> f64, pos: f64, rate: f64) -> f64 {
         let n = pos.floor();
-        let mut w = [0.0; TAPS];
-        kernel().weights((pos - n) as f32, &mut w);
-        w.iter().enumerate().map(|(j, w)| *w as f64 * signal(n as i64 - (HALF_TAPS as i64 - 1) + j as i64)).sum()
+        let table = polyphase_for(rate);
+        let mut w = vec![0.0; table.taps()];
+        table.weights((pos - n) as f32, &mut w);
+        w.iter().enumerate().map(|(j, w)| *w as f64 * signal(n as i64 - table.lead() as i64 + j as i64)).sum()
     }
 
     #[test]
-    fn reads_samples_exactly_and_sines_in_the_passband_closely() {
+    fn polyphase_reads_samples_exactly_and_sines_in_the_passband_closely() {
         let signal = |n: i64| (0.3 * n as f64).sin() + 0.1 * n as f64;
         for n in -5..5 {
-            assert_eq!(read(signal, n as f64), signal(n));
+            assert_eq!(read(signal, n as f64, 1.0), signal(n));
         }
-        for f in [0.01, 0.1, 0.25, 0.4, 0.42] {
-            let mut worst = 0.0f64;
-            for i in 0..500 {
-                let pos = i as f64 * 0.7319 + 0.013;
-                let exact = (2.0 * std::f64::consts::PI * f * pos).sin();
-                worst = worst.max((read(|n| (2.0 * std::f64::consts::PI * f * n as f64).sin(), pos) - exact).abs());
+        // Every table: a sine in its passband (0.4 / stretch of the input rate) read at
+        // arbitrary positions, against its exact value.
+        for table in polyphase() {
+            assert_eq!(table.taps() % 8, 0);
+            assert!(table.taps() as f64 >= 2.0 * POLY_HALF as f64 * table.stretch());
+            for f in [0.01, 0.1, 0.25, 0.4] {
+                let f = f / table.stretch();
+                let mut worst = 0.0f64;
+                for i in 0..500 {
+                    let pos = i as f64 * 0.7319 + 0.013;
+                    let exact = (std::f64::consts::TAU * f * pos).sin();
+                    let sine = |n: i64| (std::f64::consts::TAU * f * n as f64).sin();
+                    worst = worst.max((read(sine, pos, table.stretch()) - exact).abs());
+                }
+                assert!(worst < 3e-5, "stretch {}, {f} cycles/sample: error {worst}", table.stretch());
             }
-            assert!(worst < 3e-5, "{f} cycles/sample: error {worst}");
+        }
+    }
+
+    #[test]
+    fn polyphase_tables_cover_rates_up_to_2() {
+        assert_eq!(polyphase_for(0.3).stretch(), 1.0);
+        assert_eq!(polyphase_for(1.0).stretch(), 1.0);
+        for rate in [1.0001, 1.1, 1.19, 1.2, 1.5, 1.9, 2.0] {
+            let s = polyphase_for(rate).stretch();
+            assert!(s >= rate && s < rate * 2f64.powf(0.25) + 1e-9, "rate {rate}: stretch {s}");
         }
     }
 
     #[test]
     fn stretched_weights_follow_the_kernel_and_sum_to_one() {
         let k = kernel();
-        let mut w = [0.0; TAPS];
-        k.weights(0.3, &mut w);
-        let mut s = [0.0; TAPS];
-        k.stretched(-(HALF_TAPS as f32 - 1.0) - 0.3, 1.0, &mut s);
-        let sum: f32 = w.iter().sum();
-        for (w, s) in w.iter().zip(&s) {
-            assert!((w / sum - s).abs() < 1e-5, "{} vs {s}", w / sum);
-        }
-        for stretch in [1.5f32, 2.0, 3.7] {
+        for stretch in [1.0f32, 1.5, 2.0, 3.7] {
             let first = (-(HALF_TAPS as f32) * stretch + 0.25).ceil() - 0.25;
             let mut s = vec![0.0; (2.0 * HALF_TAPS as f32 * stretch) as usize];
             k.stretched(first, stretch, &mut s);

@@ -8,6 +8,7 @@ use chronus_engine::spec::InstanceRef;
 use chronus_engine::{ArrayData, CompileOptions, Graph, NodeId, OptValue};
 
 pub mod kinds;
+pub mod manual;
 
 pub const SR: f64 = 48_000.0;
 
@@ -100,22 +101,26 @@ pub fn every_node_graph() -> (Graph, Vec<NodeId>) {
         1500.0, 44_100.0, 60.0, 0.0, 64.0, 0.0, 1.0, 500.0, 1400.0, 200.0, 2.0,
         500.0, 48_000.0, 72.0, 65.0, 127.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0,
     ];
-    let sampler = node(
-        &mut g,
-        "sampler",
-        &[("release", &[0.01])],
-        &[
-            ("data", OptValue::Array(ArrayData::new(tone, 2).unwrap())),
-            ("zones", OptValue::Array(ArrayData::new(zones, 11).unwrap())),
-        ],
-    );
-    for port in ["freq", "note", "velocity", "gate", "trigger"] {
-        g.connect_param(voices, port, sampler, port).unwrap();
+    // Played at every reading quality.
+    let sampled = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
+    for quality in ["sinc", "cubic", "linear"] {
+        let sampler = node(
+            &mut g,
+            "sampler",
+            &[("release", &[0.01])],
+            &[
+                ("data", OptValue::Array(ArrayData::new(tone.clone(), 2).unwrap())),
+                ("zones", OptValue::Array(ArrayData::new(zones.clone(), 11).unwrap())),
+                ("quality", OptValue::Text(quality.into())),
+            ],
+        );
+        for port in ["freq", "note", "velocity", "gate", "trigger"] {
+            g.connect_param(voices, port, sampler, port).unwrap();
+        }
+        g.connect_input(sampler, "out", sampled, "in").unwrap();
     }
     let clips = clips(&mut g, sine);
     g.connect_input(clips, "out", mixer, "in8").unwrap();
-    let sampled = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
-    g.connect_input(sampler, "out", sampled, "in").unwrap();
     let sum = node(&mut g, "sum", &[], &[("channels", OptValue::Num(2.0))]);
     g.connect_input(delay, "out", sum, "in").unwrap();
     let out = node(&mut g, "muladd", &[("mul", &[0.25])], &[]);
