@@ -110,4 +110,5 @@ def test_array_options_are_checked_before_they_reach_the_engine():
     with pytest.raises(cx.GraphError, match=r"option 'table' has 2 columns; it takes 4"):
         g.add_node("wavetable", options={"table": np.zeros((3, 2))})
     spec = cx.node_kinds()["sampler"]
-    assert {o["name"]: o.get("columns") for o in spec["options"]} == {"data": (1, 2), "zones": (11, 11)}
+    arrays = {o["name"]: o["columns"] for o in spec["options"] if "columns" in o}
+    assert arrays == {"data": (1, 2), "zones": (11, 11)}
