@@ -50,6 +50,24 @@ def wait_until(ready: Callable[[], bool], timeout: float = 5.0) -> bool:
     return ready()
 
 
+def assert_live_equals_render(played, backend: str, seconds: float, peak: float) -> None:
+    """Plays ``played`` (a graph or session) live on ``backend`` ("null", or "jack" with the
+    jack_server fixture running) in blocks of 256 for ``seconds``, and asserts the capture
+    equals, sample for sample, its render over the same frames, whose peak exceeds ``peak``."""
+    import chronus as cx
+
+    kwargs = {"connect": False} if backend == "jack" else {}
+    with cx.Engine(played, backend=backend, blocksize=256, **kwargs) as live:
+        live.start_capture()
+        start = live.frame()
+        assert wait_until(lambda: live.frame() > start + seconds * SR, timeout=15 + seconds)
+        audio, start = live.stop_capture()
+    reference = cx.render(played, seconds=(start + audio.shape[1]) / SR, blocksize=256)[:, start:]
+    assert audio.shape == reference.shape
+    assert np.max(np.abs(reference)) > peak
+    np.testing.assert_array_equal(audio, reference)
+
+
 def pulses(row: np.ndarray) -> list[int]:
     """Frames of trigger pulses, repeated when several notes start on the same frame."""
     frames = np.flatnonzero(row > 0.5)

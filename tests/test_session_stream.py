@@ -15,7 +15,7 @@ import soundfile as sf
 import chronus as cx
 import chronus.session as session_module
 from chronus.control.overview import file_overview, overview
-from conftest import DATA, SR, wait_until
+from conftest import DATA, SR, assert_live_equals_render, wait_until
 
 STEM = DATA / "mdb_drums" / "stems" / "MusicDelta_Rock" / "musdb_style" / "bass.flac"
 
@@ -70,16 +70,7 @@ def test_a_streamed_session_played_live_equals_its_render(stem, monkeypatch, bac
         request.getfixturevalue("jack_server")
     monkeypatch.setattr(session_module, "STREAM_SECONDS", 5.0)
     s = session(stem)
-    kwargs = {"connect": False} if backend == "jack" else {}
-    with cx.Engine(s, backend=backend, blocksize=256, **kwargs) as live:
-        live.start_capture()
-        start = live.frame()
-        assert wait_until(lambda: live.frame() > start + 4 * SR, timeout=20)
-        audio, start = live.stop_capture()
-    reference = cx.render(s, seconds=(start + audio.shape[1]) / SR, blocksize=256)[:, start:]
-    assert audio.shape == reference.shape
-    assert np.max(np.abs(reference)) > 0.05
-    np.testing.assert_array_equal(audio, reference)
+    assert_live_equals_render(s, backend, seconds=4, peak=0.05)
 
 
 def test_a_five_minute_file_on_a_track_is_never_read_whole(tmp_path):

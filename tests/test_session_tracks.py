@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 
 import chronus as cx
-from conftest import SR, wait_until
+from conftest import SR, assert_live_equals_render, wait_until
 
 SYNTH = {"voices": 4, "cutoff": 900.0, "release": 0.1}
 
@@ -106,16 +106,7 @@ def test_an_instrument_track_played_live_equals_its_render(media, backend, reque
     if backend == "jack":
         request.getfixturevalue("jack_server")
     s = keys_session(media)
-    kwargs = {"connect": False} if backend == "jack" else {}
-    with cx.Engine(s, backend=backend, blocksize=256, **kwargs) as live:
-        live.start_capture()
-        start = live.frame()
-        assert wait_until(lambda: live.frame() > start + 2.5 * SR, timeout=15)
-        audio, start = live.stop_capture()
-    reference = cx.render(s, seconds=(start + audio.shape[1]) / SR, blocksize=256)[:, start:]
-    assert audio.shape == reference.shape
-    assert np.max(np.abs(reference)) > 1e-2
-    np.testing.assert_array_equal(audio, reference)
+    assert_live_equals_render(s, backend, seconds=2.5, peak=1e-2)
 
 
 # -- latency compensation ----------------------------------------------------------------

@@ -375,8 +375,9 @@ class Engine(Timed, Inspecting):
                 raise ValueError(f"the session runs at {graph.samplerate} Hz, not {self.samplerate}")
             frame = self.frame() + 2 * int(self.info["blocksize"])
             if self.session is not None and self.session._live is self:
-                self.session._live = None
+                # Built first: a session that fails to build leaves the old one playing.
                 compiled = graph.graph_from(frame, (self.session, self.graph))
+                self.session._live = None
             else:
                 compiled = graph.graph_from(frame)
             self.session, graph._live = graph, self
