@@ -51,6 +51,7 @@ class ClipNodes(NodeBuilders):
         gain_db: ParamValue = 0.0,
         offset: float = 0.0,
         length: float | None = None,
+        start: float = 0.0,
         loop: bool = False,
         reverse: bool = False,
         fade_in: float = 0.0,
@@ -72,6 +73,9 @@ class ClipNodes(NodeBuilders):
             gain_db: gain in dB (smoothed).
             offset: start of the region in the recording, seconds.
             length: length of the region, seconds (None: to the end).
+            start: seconds of the region counted as played when the gate rises: a start
+                resumes there (a loop carries on at that phase, fades as if it had played
+                them); not for a stream (give it a later ``offset``).
             loop: repeat the region without a gap while the gate is up.
             reverse: play the region backwards.
             fade_in: equal-power fade at the start, seconds.
@@ -102,6 +106,7 @@ class ClipNodes(NodeBuilders):
         options |= {
             "offset": round(offset * samplerate),
             "length": 0 if length is None else max(1, round(length * samplerate)),
+            "start": round(start * samplerate),
             "loop": "on" if loop else "off",
             "reverse": "on" if reverse else "off",
             "fade_in": fade_in,

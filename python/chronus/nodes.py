@@ -591,6 +591,10 @@ class Clip(Node):
             1000000000000, default 0]
         length: Frames in the region (0: to the end of the recording). [0 ..
             1000000000000, default 0]
+        start: Frames of the region already played when the gate rises: a start resumes
+            there (a loop counts on from it, fades as if it had played those frames; a
+            session's cycle re-enters a clip that started before the cycle). Needs
+            'data'. [0 .. 1000000000000, default 0]
         loop: 'on' repeats the region without a gap until the gate falls. (default
             False)
         reverse: 'on' plays the region from its last frame to its first. (default False)

@@ -35,6 +35,7 @@ import numpy as np
 import soundfile as sf
 
 from .audio import read_audio
+from .cycle import ENDLESS_PASSES, Cycle, Segment, segments
 from .graph import Graph
 from .midi import MidiSong, read_midi
 from .nodes import Clip as ClipNode
@@ -608,15 +609,23 @@ class Track(_Strip):
         self.parts.append(part)
         return part
 
-    def _build_instrument(self, g: Graph) -> tuple[Signal, None]:
-        """The instrument built into ``g`` with its parts as tracks of the graph's song; its
-        output (the session makes it stereo once its channels are compiled)."""
+    def _build_instrument(self, g: Graph) -> tuple[Signal, Any]:
+        """The instrument built into ``g``: its output (the session makes it stereo once its
+        channels are compiled) and what takes its notes (see :meth:`_play_parts`)."""
         assert self._instrument is not None
-        owner = f"track '{self.name}'"
-        target, out = self._instrument.build(g, owner)
+        target, out = self._instrument.build(g, f"track '{self.name}'")
+        return _main(g, out), target
+
+    def _play_parts(self, g: Graph, target: Any, cycle: Cycle | None) -> None:
+        """Makes the track's parts the tracks of ``g``'s song that play ``target`` (the
+        instrument's note target), replacing those it had: unrolled over ``cycle``, if any."""
+        node = note_node(target)
+        g.tracks = [t for t in g.tracks if t.target is None or t.target.id != node.id]
         for part in self.parts:
-            g.play(target, part.playable(), loop=part.loop, transpose=part.transpose, channel=part.channel)
-        return _main(g, out), None
+            what, loop = (
+                (part.playable(), part.loop) if cycle is None else cycle.part(part, f"track '{self.name}'")
+            )
+            g.play(target, what, loop=loop, transpose=part.transpose, channel=part.channel)
 
     def end_seconds(self) -> float:
         """Where the track's last clip or note ends (a pattern: one pass)."""
@@ -966,6 +975,7 @@ class Session:
         #: The master bus: every track and bus sums into it; ``s.master.fx(...)`` adds effects.
         self.master = Bus(self, "master", 0.0, 0.0)
         self._live: Engine | None = None
+        self._cycle: Cycle | None = None
         self._cache: dict[Path, np.ndarray] = {}
         self._shapes: dict[Path, tuple[int, int]] = {}
         self._last: Graph | None = None
@@ -980,6 +990,41 @@ class Session:
     def bpm(self) -> float:
         """The tempo at beat 0."""
         return float(self.tempo.changes[0][1])
+
+    @property
+    def cycle(self) -> Cycle | None:
+        """The cycle the session plays (:meth:`set_cycle`), or None."""
+        return self._cycle
+
+    def set_cycle(self, start: float | None, end: float | None = None, *, passes: int | None = None) -> None:
+        """Plays the timeline in a cycle over beats ``[start, end)``, ``passes`` times (None:
+        :data:`chronus.cycle.ENDLESS_PASSES`), then on from ``end``, as a DAW's cycle region
+        (see :mod:`chronus.cycle`): every pass plays the region's clips, notes and tempo
+        again, to the frame. ``set_cycle(None)`` plays the timeline straight. Compiled into
+        every graph made after (a render, an export, an engine's next ``update()``); an
+        engine playing the session takes it at its next edit, which must come before the
+        region's end for the first pass to wrap."""
+        if start is None:
+            self._cycle = None
+            return
+        for name, value in (("cycle start", start), ("cycle end", end)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise ValueError(f"{name} must be a finite beat >= 0, got {value!r}")
+        assert end is not None
+        if passes is not None and (isinstance(passes, bool) or not isinstance(passes, int) or passes < 1):
+            raise ValueError(f"passes is a whole number >= 1 of cycle passes, got {passes!r}")
+        cycle = Cycle(float(start), float(end), ENDLESS_PASSES if passes is None else passes)
+        fa, fb = cycle.frames(self.tempo, self.samplerate)
+        if fb <= fa:
+            raise ValueError(
+                f"a cycle must end after it starts (by a frame at least), got {start!r} .. {end!r}"
+            )
+        self._cycle = cycle
 
     def _names(self) -> set[str]:
         return {t.name for t in self.tracks} | {b.name for b in self.buses} | {"master"}
@@ -1160,7 +1205,9 @@ class Session:
             parts[key] = built
             return built
 
-        g.tempo = self.tempo
+        cycle = self._cycle if self._cycle is not None and self._cycle.passes > 1 else None
+        g.tempo = self.tempo if cycle is None else cycle.tempo(self.tempo)
+        region = cycle.frames(self.tempo, sr) if cycle is not None else (0, 0)
         playing = [t for t in self.tracks if t.clips or t._instrument is not None]
         sent = {s.bus.name for t in playing for s in t.sends}
         buses = [b for b in self.buses if b.name in sent]
@@ -1212,15 +1259,38 @@ class Session:
             sources: list[Signal] = []
             for index, clip in enumerate(track.clips):
                 clip_fp = (clip.to_json(Path("/")), self.tempo.changes, index)
-                p = part(("clip", track.name, index), clip_fp, self._clip, g, clip)
-                clip.node, lead, on, off = p.extra
-                clip._built[g] = (clip.node, lead)
-                if old is not None and not clip.idle and not clip._launched:
-                    clip.node.set_param("gate", 1.0 if on <= frame < off else 0.0)
-                sources.append(p.out)
+                for key, phase, align, played in self._players(clip, cycle, region):
+                    p = part(
+                        ("clip", track.name, index, *key),
+                        (clip_fp, phase, align),
+                        self._clip,
+                        g,
+                        clip,
+                        phase,
+                        align,
+                        key,
+                    )
+                    node, lead = p.extra
+                    if not key:
+                        clip.node = node
+                        clip._built[g] = (node, lead)
+                    # The gates the (cycled) timeline moves, in place of those it had.
+                    g.timeline = [t for t in g.timeline if t.node is None or t.node.id != node.id]
+                    on = False
+                    for seg in played:
+                        g.set(node.gate, 1.0, frame=seg.rise - lead, ramp=0)
+                        off = math.inf if seg.fall is None else max(seg.fall, seg.rise) - lead
+                        if seg.fall is not None:
+                            g.set(node.gate, 0.0, frame=int(off), ramp=0)
+                        on = on or seg.rise - lead <= frame < off
+                    if old is not None and not clip.idle and not clip._launched:
+                        node.set_param("gate", 1.0 if on else 0.0)
+                    sources.append(p.out)
             if track._instrument is not None:
-                fp = (track._instrument.fingerprint(), tuple(x.fingerprint() for x in track.parts))
-                p = part(("instrument", track.name), fp, track._build_instrument, g)
+                p = part(
+                    ("instrument", track.name), track._instrument.fingerprint(), track._build_instrument, g
+                )
+                track._play_parts(g, p.extra, cycle)
                 raw_sources[track.name] = p.out
             track_sources[track.name] = sources
             sums[track.name] = part(("sum", track.name), None, _sum, g, f"{track.name}.clips")
@@ -1316,45 +1386,89 @@ class Session:
             self._latency = int(g.info(self.samplerate)["latency"][probe.id])
         return self._latency
 
-    def _clip(self, g: Graph, clip: Clip) -> tuple[Signal, tuple[ClipNode, int, int, float]]:
-        """The clip's node (made stereo), and (node, lead, frame its gate rises, frame it falls)."""
+    def _players(
+        self, clip: Clip, cycle: Cycle | None, region: tuple[int, int]
+    ) -> list[tuple[tuple[int, ...], int, bool, list[Segment]]]:
+        """The clip players ``clip`` needs on the (cycled) timeline: for each, its part key
+        suffix (empty: the clip's own node), how far into the clip it starts (frames of the
+        timeline), whether its stretcher runs aligned, and the stretches it plays. Stretches
+        that start at the same point share a player when it is free by then (its gate fell
+        and its fade-out rang out), else another one alternates with it."""
+        sr = self.samplerate
+        stretched = clip.ratio() != 1.0 or clip.semitones != 0.0
+        latency = self.stretch_latency() if stretched else 0
+        if clip.idle:
+            return [((), 0, False, [])]
+        start = round(clip.start_seconds() * sr)
+        timed = clip.until is not None or clip.until_beat is not None
+        ends = round(clip.end_seconds() * sr)
+        until = max(ends, start) if timed else None
+        played = segments(start, until, math.inf if clip.loop and not timed else ends, cycle, region)
+        ring = math.ceil(clip.fade_out * sr * clip.ratio()) + latency + 1
+        slots: dict[int, list[float]] = {}
+        plan: dict[tuple[int, int], list[Segment]] = {}
+        for seg in played:
+            free = slots.setdefault(seg.phase, [])
+            slot = next((i for i, f in enumerate(free) if f <= seg.rise), len(free))
+            busy = seg.ends if seg.fall is None else seg.fall + ring
+            if slot == len(free):
+                free.append(busy)
+            else:
+                free[slot] = busy
+            plan.setdefault((seg.phase, slot), []).append(seg)
+        # A stretched player whose first start comes before its latency runs aligned.
+        return [
+            ((), 0, stretched and segs[0].rise < latency, segs)
+            if key == (0, 0)
+            else (key, key[0], stretched and segs[0].rise < latency, segs)
+            for key, segs in plan.items()
+        ]
+
+    def _clip(
+        self, g: Graph, clip: Clip, phase: int = 0, align: bool = False, player: tuple[int, ...] = ()
+    ) -> tuple[Signal, tuple[ClipNode, int]]:
+        """A player of the clip (made stereo), started ``phase`` frames of the timeline into
+        it (a cycle's re-entry; ``player``: which, (phase, slot), none for the clip's own),
+        and (node, lead: how early its gate moves, frames). A stretched clip's gate rises
+        (and falls) its latency early, so that it sounds on its frame; ``align`` runs the
+        stretcher ahead instead (for a first start before its latency: exact too, but those
+        hops are computed in the gate's block)."""
         sr = self.samplerate
         streamed = self.streams(clip)
         source: Path | np.ndarray = clip.path if streamed else self._audio(clip.path)
         channels = self._shape(clip.path)[0]
         ratio = clip.ratio()
         stretched = ratio != 1.0 or clip.semitones != 0.0
-        start = round(clip.start_seconds() * sr)
-        # A stretched clip's gate rises (and falls) its latency early, so that it sounds on
-        # its frame; one starting before its latency runs the stretcher ahead instead
-        # (aligned: exact too, but those hops are computed in the gate's block).
-        lead = self.stretch_latency() if stretched else 0
-        align = stretched and not clip.idle and start < lead
-        if align:
-            lead = 0
+        lead = self.stretch_latency() if stretched and not align else 0
+        # Frames of the file the clip played before the re-entry.
+        skip = round(phase / ratio)
+        offset, length, start, fade_in = clip.offset, clip.length, 0.0, clip.fade_in
+        if streamed and skip:
+            # A stream starts later by its offset (its fade-in is not resumed).
+            offset += skip / sr
+            length = None if length is None else length - skip / sr
+            fade_in = 0.0
+        elif skip:
+            start = skip / sr
         node = g.clip(
             source,
             samplerate=sr,
             stream=streamed,
             gain_db=clip.gain_db,
-            offset=clip.offset,
-            length=clip.length,
+            offset=offset,
+            length=length,
+            start=start,
             loop=clip.loop,
-            fade_in=clip.fade_in,
+            fade_in=fade_in,
             fade_out=clip.fade_out,
             stretch=ratio if stretched else None,
             semitones=clip.semitones if stretched else None,
             align=align,
         )
-        off: float = math.inf
-        if not clip.idle:
-            g.set(node.gate, 1.0, frame=start - lead, ramp=0)
-        if not clip.idle and (clip.until is not None or clip.until_beat is not None):
-            off = max(round(clip.end_seconds() * sr) - lead, start - lead)
-            g.set(node.gate, 0.0, frame=int(off), ramp=0)
         index = clip.track.clips.index(clip)
-        stereo = _to_stereo(g, sr, node, f"{clip.track.name}.clip{index}.stereo", channels)
-        return stereo, (node, lead, start - lead, off)
+        name = f"{clip.track.name}.clip{index}" + "".join(f".{k}" for k in player)
+        stereo = _to_stereo(g, sr, node, f"{name}.stereo", channels)
+        return stereo, (node, lead)
 
     # -- files ----------------------------------------------------------------------------
     def export(

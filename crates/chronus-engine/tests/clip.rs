@@ -79,6 +79,40 @@ fn a_looped_region_repeats_without_a_gap() {
 }
 
 #[test]
+fn a_start_resumes_the_region_where_a_clip_that_had_played_it_would_be() {
+    // What a session's cycle relies on: a clip started `start` frames into its region plays,
+    // from its gate on, exactly what the same clip gated `start` frames earlier plays there
+    // (loops wrapping, fades included).
+    let data = recording(10_000);
+    let (offset, length, start) = (300usize, 1777usize, 2500usize);
+    let options = |looping: &str, start: usize| {
+        vec![
+            ("offset", OptValue::Num(offset as f64)),
+            ("length", OptValue::Num(length as f64)),
+            ("loop", text(looping)),
+            ("fade_in", OptValue::Num(0.06)),
+            ("fade_out", OptValue::Num(0.01)),
+            ("start", OptValue::Num(start as f64)),
+        ]
+    };
+    for (looping, start) in [("on", start), ("off", 1000), ("off", 10)] {
+        let mut g = Graph::new();
+        let c = clip(&mut g, data.clone(), 1, &options(looping, 0));
+        let whole = run(&g, 64, 12_000, &[gate(c, 1.0, 100), gate(c, 0.0, 9_000)]);
+        let mut g = Graph::new();
+        let c = clip(&mut g, data.clone(), 1, &options(looping, start));
+        let resumed = run(&g, 64, 12_000, &[gate(c, 1.0, 100 + start as u64), gate(c, 0.0, 9_000)]);
+        assert!(resumed[..100 + start].iter().all(|x| *x == 0.0));
+        assert_eq!(&resumed[100 + start..], &whole[100 + start..], "loop {looping}, start {start}");
+    }
+    let mut g = Graph::new();
+    let id = clip(&mut g, data, 1, &[("length", OptValue::Num(100.0)), ("start", OptValue::Num(100.0))]);
+    let err = compile(&g, &opts(64)).err().expect("an error").to_string();
+    assert!(err.contains("start 100 is past the region's 100 frames"), "{err}");
+    g.remove(id).unwrap();
+}
+
+#[test]
 fn reverse_plays_the_region_backwards_and_stereo_keeps_its_channels() {
     let left = recording(4_000);
     let data: Vec<f32> = left.iter().flat_map(|x| [*x, -2.0 * x]).collect();

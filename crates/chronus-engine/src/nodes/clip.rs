@@ -81,6 +81,13 @@ pub static CLIP: NodeSpec = NodeSpec {
             doc: "Frames in the region (0: to the end of the recording).",
         },
         OptionSpec {
+            name: "start",
+            default: OptDefault::Num { default: 0.0, min: 0.0, max: 1e12 },
+            doc: "Frames of the region already played when the gate rises: a start resumes there \
+                  (a loop counts on from it, fades as if it had played those frames; a session's \
+                  cycle re-enters a clip that started before the cycle). Needs 'data'.",
+        },
+        OptionSpec {
             name: "loop",
             default: OptDefault::Choice(&["off", "on"]),
             doc: "'on' repeats the region without a gap until the gate falls.",
@@ -178,8 +185,10 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             (Source::Memory(data.share()), data.columns(), length)
         }
         (true, false) => {
-            if looping || reverse {
-                return Err(ctx.invalid("loops and reverse play from memory: give 'data' rather than 'file'"));
+            if looping || reverse || ctx.num("start") > 0.0 {
+                return Err(ctx.invalid(
+                    "loops, reverse and start play from memory: give 'data' rather than 'file' (a stream starts later by its offset)",
+                ));
             }
             let spec = StreamSpec {
                 path: file.into(),
@@ -202,6 +211,10 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         (false, false) => return Err(ctx.invalid("give option 'data' or option 'file', not both")),
     };
     let fade = |name: &str| ((ctx.num(name) * ctx.samplerate).round() as usize).min(length);
+    let start = ctx.num("start") as usize;
+    if !looping && start >= length {
+        return Err(ctx.invalid(format!("start {start} is past the region's {length} frames")));
+    }
     let player = Player {
         source,
         channels,
@@ -211,6 +224,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         reverse,
         fade_in: fade("fade_in"),
         fade_out: fade("fade_out"),
+        start,
         state: State::Idle,
         played: 0,
     };
@@ -252,8 +266,11 @@ struct Player {
     reverse: bool,
     fade_in: usize,
     fade_out: usize,
+    /// Frames of the region counted as played when a start begins (a loop: any count;
+    /// unlooped: fewer than `length`).
+    start: usize,
     state: State,
-    /// Frames of the region played since the start (loops keep counting).
+    /// Frames of the region played since the start (loops keep counting), from `start`.
     played: usize,
 }
 
@@ -266,7 +283,7 @@ fn rise(t: f64) -> f32 {
 impl Player {
     fn start(&mut self) {
         self.state = State::Playing;
-        self.played = 0;
+        self.played = self.start;
         if let Source::Stream(reader) = &mut self.source {
             reader.restart();
         }
