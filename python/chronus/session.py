@@ -1409,12 +1409,17 @@ class Session:
         plan: dict[tuple[int, int], list[Segment]] = {}
         for seg in played:
             free = slots.setdefault(seg.phase, [])
-            slot = next((i for i, f in enumerate(free) if f <= seg.rise), len(free))
-            busy = seg.ends if seg.fall is None else seg.fall + ring
+            slot = next((i for i, f in enumerate(free) if f < seg.rise), len(free))
+            busy = (seg.ends if seg.fall is None else seg.fall) + ring
             if slot == len(free):
                 free.append(busy)
             else:
+                # A player that ran out by itself: its gate falls once it rang out, so that
+                # it rises again.
                 free[slot] = busy
+                prev = plan[seg.phase, slot][-1]
+                if prev.fall is None:
+                    plan[seg.phase, slot][-1] = replace(prev, fall=int(prev.ends) + ring)
             plan.setdefault((seg.phase, slot), []).append(seg)
         # A stretched player whose first start comes before its latency runs aligned.
         return [

@@ -1,0 +1,152 @@
+"""A session's cycle (``Session.set_cycle``): every pass over the region plays what the
+timeline plays there, sample for sample: clips straddling the region's start re-entered at
+their offset (held loops, plain and streamed clips), clips cut at the end, instruments'
+notes repeated; stretched clips re-entered alike in every later pass; live equals the render
+on the null backend and on JACK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import chronus as cx
+import chronus.session as session_module
+from conftest import SR, assert_live_equals_render
+
+BEAT = SR // 2  # frames per beat at 120 bpm
+A, B = 4.0, 8.0  # the cycle, beats
+FA, FB = 4 * BEAT, 8 * BEAT
+L = FB - FA
+
+
+def write(path: Path, seconds: float, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    sf.write(path, (0.2 * rng.standard_normal((int(seconds * SR), 2))).astype(np.float32), SR, subtype="FLOAT")
+    return path
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> cx.Session:
+    s = cx.Session(samplerate=SR, bpm=120)
+    loop = write(tmp_path / "loop.wav", 0.7, 1)  # a loop of 0.7 s: not a whole number per pass
+    hit = write(tmp_path / "hit.wav", 0.3, 2)
+    long = write(tmp_path / "long.wav", 6.0, 3)
+    s.track("loop").clip(loop, beat=1.0, loop=True, until_beat=20.0)  # straddles a and b
+    hits = s.track("hits")
+    hits.clip(hit, beat=5.5, fade_out=0.0)  # inside the region
+    hits.clip(hit, beat=7.75)  # cut at the end
+    s.track("long", gain_db=-6.0).clip(long, beat=2.0, offset=0.25, fade_in=0.01)  # straddles a
+    synth = s.track("synth").instrument("subtractive")
+    synth.note(60, 2.0, 1.0)  # before the region
+    synth.note(64, 4.5, 1.0)
+    synth.note(67, 7.5, 2.0)  # held past the end: cut there but in the last pass
+    return s
+
+
+def passes(audio: np.ndarray, count: int) -> list[np.ndarray]:
+    return [audio[:, FA + k * L : FB + k * L] for k in range(count)]
+
+
+def stem(s: cx.Session, name: str, seconds: float) -> np.ndarray:
+    return cx.render(s.graph(stem=name), seconds, samplerate=SR)
+
+
+CLIPS = ("loop", "hits", "long")
+
+
+def test_every_pass_plays_the_region_sample_for_sample(session):
+    plain = {name: stem(session, name, 5.0) for name in CLIPS}
+    session.set_cycle(A, B, passes=4)
+    for name in CLIPS:
+        cycled = stem(session, name, 10.0)
+        # Before the cycle: the timeline as it is.
+        np.testing.assert_array_equal(cycled[:, :FA], plain[name][:, :FA])
+        for k, played in enumerate(passes(cycled, 4)):
+            # Clips cut at the end fade out over their 5 ms into the next pass (a declick):
+            # the passes after the first equal the region after that.
+            tail = 0 if k == 0 else int(0.005 * SR)
+            np.testing.assert_allclose(
+                played[:, tail:], plain[name][:, FA + tail : FB], atol=1e-6, err_msg=f"{name}, pass {k}"
+            )
+    # The synth's notes repeat with the region (held past its end: cut but in the last
+    # pass); the note before it plays once. (Its oscillators run free, as a synth's do, so
+    # its passes are alike in notes, not in samples.)
+    [track] = session.graph().tracks
+    assert sorted((n.beat, n.length) for n in track.notes) == [
+        (2.0, 1.0), (4.5, 1.0), (7.5, 0.5), (8.5, 1.0), (11.5, 0.5), (12.5, 1.0), (15.5, 0.5),
+        (16.5, 1.0), (19.5, 2.0),
+    ]  # fmt: skip
+
+
+def test_after_the_last_pass_the_session_plays_on_from_the_end(session):
+    plain = {name: stem(session, name, 11.0) for name in CLIPS}
+    session.set_cycle(A, B, passes=3)
+    shift = 2 * L
+    for name in CLIPS:
+        cycled = stem(session, name, 11.0 + shift / SR)
+        # From the end on, the timeline as it is, two passes late (the clips playing at the
+        # end play on in the last pass).
+        np.testing.assert_allclose(cycled[:, FB + shift :], plain[name][:, FB:], atol=1e-6, err_msg=name)
+
+
+def test_the_cycle_wraps_without_a_gap_in_clips_held_whole(tmp_path):
+    # Just the straddling loop, no fade at the cut: each wrap joins pass k's last frame to
+    # the region's first exactly as the region itself is.
+    s = cx.Session(samplerate=SR, bpm=120)
+    s.track("loop").clip(write(tmp_path / "l.wav", 0.7, 4), beat=1.0, loop=True, fade_out=0.0)
+    reference = cx.render(s, 5.0)[:, FA:FB]
+    s.set_cycle(A, B, passes=5)
+    for k, played in enumerate(passes(cx.render(s, 12.0), 5)):
+        np.testing.assert_array_equal(played, reference, err_msg=f"pass {k}")
+
+
+def test_a_streamed_clip_is_reentered_at_its_offset(tmp_path, monkeypatch):
+    monkeypatch.setattr(session_module, "STREAM_SECONDS", 3.0)
+    s = cx.Session(samplerate=SR, bpm=120)
+    clip = s.track("long").clip(write(tmp_path / "long.wav", 8.0, 5), beat=1.0, offset=0.5, fade_out=0.0)
+    assert s.streams(clip)
+    reference = cx.render(s, 5.0)[:, FA:FB]
+    s.set_cycle(A, B, passes=3)
+    for k, played in enumerate(passes(cx.render(s, 9.0), 3)):
+        np.testing.assert_array_equal(played, reference, err_msg=f"pass {k}")
+
+
+def test_a_stretched_loop_is_reentered_alike_in_every_later_pass(tmp_path):
+    s = cx.Session(samplerate=SR, bpm=120)
+    s.track("loop").clip(write(tmp_path / "l.wav", 0.5, 6), beat=1.0, loop=True, bpm=100, fade_out=0.0)
+    first = cx.render(s, 5.0)[:, FA:FB]
+    s.set_cycle(A, B, passes=4)
+    played = passes(cx.render(s, 10.0), 4)
+    # The first pass is the region as it plays uncycled, up to the cut at its end, which the
+    # stretcher's window reaches back from by its latency.
+    latency = s.stretch_latency()
+    np.testing.assert_array_equal(played[0][:, : L - latency], first[:, : L - latency])
+    for k in (2, 3):
+        np.testing.assert_array_equal(played[k], played[1], err_msg=f"pass {k}")
+    # The re-entered stretcher starts afresh: the same signal, not the same samples.
+    rms = [float(np.sqrt(np.mean(p**2))) for p in played[:2]]
+    assert abs(rms[1] / rms[0] - 1) < 0.1
+
+
+def test_bad_cycles_are_named(session):
+    with pytest.raises(ValueError, match="end after it starts"):
+        session.set_cycle(4.0, 4.0)
+    with pytest.raises(ValueError, match="passes is a whole number"):
+        session.set_cycle(4.0, 8.0, passes=0)
+    session.track("drums").instrument("subtractive").pattern("x.x.x..x")  # loops every 2 beats
+    session.set_cycle(4.0, 7.0, passes=2)
+    with pytest.raises(ValueError, match="whole number of its loops"):
+        session.graph()
+    session.set_cycle(4.0, 8.0, passes=2)
+    session.graph()
+
+
+@pytest.mark.parametrize("backend", ["null", "jack"])
+def test_a_cycle_plays_live_as_it_renders(session, backend, request):
+    if backend == "jack":
+        request.getfixturevalue("jack_server")
+    session.set_cycle(A, B, passes=3)
+    assert_live_equals_render(session, backend, seconds=6.5, peak=0.05)
