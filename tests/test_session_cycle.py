@@ -124,11 +124,13 @@ def test_a_stretched_loop_is_reentered_alike_in_every_later_pass(tmp_path):
     # stretcher's window reaches back from by its latency.
     latency = s.stretch_latency()
     np.testing.assert_array_equal(played[0][:, : L - latency], first[:, : L - latency])
+    # Re-entered passes restart a stretcher (fresh, or one that played before): the same
+    # signal within -25 dB, not the same samples (documented in chronus.cycle).
+    # (Pass 1's start also holds the first pass's stretcher ringing out: after that.)
     for k in (2, 3):
-        np.testing.assert_array_equal(played[k], played[1], err_msg=f"pass {k}")
-    # The re-entered stretcher starts afresh: the same signal, not the same samples.
-    rms = [float(np.sqrt(np.mean(p**2))) for p in played[:2]]
-    assert abs(rms[1] / rms[0] - 1) < 0.1
+        a, b = played[k][:, 2 * latency :], played[1][:, 2 * latency :]
+        error = np.sqrt(np.mean((a - b) ** 2)) / np.sqrt(np.mean(b**2))
+        assert error < 0.06, (k, error)
 
 
 def test_bad_cycles_are_named(session):

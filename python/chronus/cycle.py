@@ -15,8 +15,9 @@ passes late. Every pass hears the same backing, to the frame:
   DAW's declick), except in the last pass, where it plays on. Two players alternate per
   re-entry (so a clip cut at the end and started again on the same frame, at the region's
   start, does not lose its fade or its restart). A stretched clip re-entered in the middle
-  restarts its stretcher there: every re-entered pass is alike, and close to (not sample
-  for sample) the first pass, whose stretcher had been running since the clip began. A
+  restarts its stretcher there: re-entered passes are close to each other and to the
+  first pass (within about -25 dB), not sample for sample, and a stretched clip cut at the
+  end differs from the uncut one over the stretcher's latency before the cut. A
   streamed clip (:data:`chronus.session.STREAM_SECONDS`) restarts from the head its
   stream keeps in memory (a re-entry mid-file opens a second stream at that offset);
 * instruments' MIDI files and notes are unrolled: notes in the region repeat each pass
