@@ -24,7 +24,8 @@ L = FB - FA
 
 def write(path: Path, seconds: float, seed: int) -> Path:
     rng = np.random.default_rng(seed)
-    sf.write(path, (0.2 * rng.standard_normal((int(seconds * SR), 2))).astype(np.float32), SR, subtype="FLOAT")
+    audio = (0.2 * rng.standard_normal((int(seconds * SR), 2))).astype(np.float32)
+    sf.write(path, audio, SR, subtype="FLOAT")
     return path
 
 
