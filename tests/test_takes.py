@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 
 import chronus as cx
+from chronus.cycle import Cycle
 from chronus.takes import RecordingWarning
 from conftest import SR, wait_until
 
@@ -87,6 +88,52 @@ def test_loop_recording_keeps_a_take_per_pass_and_the_last_one_plays(session, tm
     assert [c.path for c in takes.clips] == [made[0].path] and clip.start_seconds() == 1.0
     with pytest.raises(ValueError, match="not one of this track's"):
         session.tracks[0].activate(made[1])
+
+
+@pytest.mark.parametrize("backend", ["null", "jack"])
+def test_loop_recording_cycles_the_backing_and_each_take_is_its_pass(session, tmp_path, backend, request):
+    """The session cycles over the loop while it records: every pass plays the same backing
+    (the drum loop, a second long, straddling the region's start re-entered at its phase),
+    as the session renders with that cycle; on JACK an input track's takes are what came
+    in, pass by pass."""
+    length = 3 * BEAT // 2  # the region, 1.5 beats: not a whole number of the drum loop
+    session.tracks[1].arm(source="output")
+    kwargs: dict = {}
+    signal = feeder = None
+    if backend == "jack":
+        request.getfixturevalue("jack_server")
+        # Every frame of the input differs from every other: where a take came from shows.
+        signal = (np.arange(8 * SR) / (8 * SR) * 0.5).astype(np.float32)
+        feeder = request.getfixturevalue("jack_feeder")(signal)
+        session.track("vocal").arm(source="input", channels=[0])
+        kwargs = {"connect": False, "inputs": 1}
+    with cx.Engine(session, backend=backend, blocksize=256, **kwargs) as live:
+        if feeder is not None:
+            live.connect(feeder.output, f"{live.info['device']}:in_1")
+            feeder.play()
+        recording = session.record(live, tmp_path, loop=(2.0, 3.5), passes=3)
+        assert session.cycle == Cycle(2.0, 3.5, 3)
+        made = recording.wait(timeout=30)
+    out = [t for t in made if t.track is session.tracks[1]]
+    assert [t.index for t in out] == [0, 1, 2] and all(t.complete for t in out)
+    for track in session.tracks[1:]:
+        track.mute()
+    cycled = cx.render(session, 6.0)
+    audio = [sf.read(t.path, dtype="float32")[0].T for t in out]
+    fade = int(0.005 * SR)  # the loop's fade-out at its cut rings into the next pass
+    for take, played in zip(out, audio, strict=True):
+        a = 2 * BEAT + take.index * length
+        np.testing.assert_array_equal(played, cycled[:, a : a + length])
+        np.testing.assert_array_equal(played[:, fade:], audio[0][:, fade:])
+    # Uncycled, the drum loop would have moved on: the passes would differ.
+    session.set_cycle(None)
+    straight = cx.render(session, 6.0)
+    assert not np.allclose(straight[:, 2 * BEAT + length + fade : 2 * BEAT + 2 * length], audio[0][:, fade:])
+    if signal is not None:
+        sung = [sf.read(t.path, dtype="float32")[0] for t in made if t.track.name == "vocal"]
+        [first] = np.flatnonzero(signal == sung[0][0])
+        for k, take in enumerate(sung):
+            np.testing.assert_array_equal(take, signal[first + k * length : first + (k + 1) * length])
 
 
 def test_armed_tracks_record_output_and_input_together_until_stopped(session, tmp_path):

@@ -15,9 +15,11 @@ passes late. Every pass hears the same backing, to the frame:
   DAW's declick), except in the last pass, where it plays on. Two players alternate per
   re-entry (so a clip cut at the end and started again on the same frame, at the region's
   start, does not lose its fade or its restart). A stretched clip re-entered in the middle
-  restarts its stretcher there: re-entered passes are close to each other and to the
-  first pass (within about -25 dB), not sample for sample, and a stretched clip cut at the
-  end differs from the uncut one over the stretcher's latency before the cut. A
+  restarts its stretcher there, reset: every re-entered pass plays the same samples (but
+  the first one's start, where the first pass's stretcher rings out), and the same loop
+  as the first pass at the same level, not the same samples (a phase vocoder's phases
+  follow what it played before); a stretched clip cut at the end differs from the uncut
+  one over the stretcher's latency before the cut. A
   streamed clip (:data:`chronus.session.STREAM_SECONDS`) restarts from the head its
   stream keeps in memory (a re-entry mid-file opens a second stream at that offset);
 * instruments' MIDI files and notes are unrolled: notes in the region repeat each pass

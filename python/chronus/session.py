@@ -777,7 +777,8 @@ class Track(_Strip):
         With ``punch=(beat_in, beat_out)`` or ``loop=(beat_a, beat_b)`` (and ``passes``) it
         records what the track is armed for (:meth:`arm`; ``source`` if it is not armed)
         and returns a :class:`chronus.takes.Recording` whose ``wait()``/``stop()`` cut the
-        takes to the frame (``path`` names them: WAV, ``-1``, ``-2``... per loop pass)."""
+        takes to the frame (``path`` names them: WAV, ``-1``, ``-2``... per loop pass; the
+        session cycles over a loop while it records, see :meth:`Session.set_cycle`)."""
         if self.session._live is not live:
             raise ValueError(f"track '{self.name}': record() needs the engine playing this session")
         if punch is None and loop is None:
@@ -1259,19 +1260,19 @@ class Session:
             sources: list[Signal] = []
             for index, clip in enumerate(track.clips):
                 clip_fp = (clip.to_json(Path("/")), self.tempo.changes, index)
-                for key, phase, align, played in self._players(clip, cycle, region):
+                for player, phase, align, played in self._players(clip, cycle, region):
                     p = part(
-                        ("clip", track.name, index, *key),
+                        ("clip", track.name, index, *player),
                         (clip_fp, phase, align),
                         self._clip,
                         g,
                         clip,
                         phase,
                         align,
-                        key,
+                        player,
                     )
                     node, lead = p.extra
-                    if not key:
+                    if not player:
                         clip.node = node
                         clip._built[g] = (node, lead)
                     # The gates the (cycled) timeline moves, in place of those it had.
@@ -1560,8 +1561,9 @@ class Session:
         """Records every armed track (:meth:`Track.arm`) while ``live`` plays the session,
         into ``folder``/<name>-<track>.wav: from now until ``stop()``; between the beats
         ``punch=(in, out)`` (the take becomes a clip at ``in``); or a take per pass of
-        ``loop=(a, b)`` (all kept, the last complete one active; ``passes`` ends it). See
-        :mod:`chronus.takes`."""
+        ``loop=(a, b)``, over which the session cycles (:meth:`set_cycle`) so that every
+        pass plays the same backing (all takes kept, the last complete one active;
+        ``passes`` ends it). See :mod:`chronus.takes`."""
         from .takes import Recording
 
         armed = [t for t in self.tracks if t.armed is not None]

@@ -6,18 +6,26 @@ armed track at once (``track.record`` one track) while an engine plays the sessi
 
 * ``punch=(beat_in, beat_out)``: the take is the audio between those beats, to the frame,
   and becomes a clip on its track at ``beat_in``;
-* ``loop=(beat_a, beat_b)``: each pass over the region is a take of its own; all are kept
+* ``loop=(beat_a, beat_b)``: the session cycles over the region, as a DAW's cycle does
+  (:meth:`chronus.Session.set_cycle`, ``passes`` times, or
+  :data:`chronus.cycle.ENDLESS_PASSES` when recording until ``stop()``; the engine
+  takes the cycle at once, before the region starts): every pass plays the same backing,
+  sample for sample, and each pass over the region is a take of its own; all are kept
   (files and :attr:`Track.takes`), the last complete one is the active clip at ``beat_a``
-  (:meth:`Track.activate` swaps another in);
+  (:meth:`Track.activate` swaps another in), which the cycle then plays in every pass
+  (from the next compile: a render, the engine's next edit). The cycle stays set when the recording ends (after its passes the session plays on from
+  ``beat_b``); ``session.set_cycle(None)`` and an edit of the engine end it (the timeline
+  then plays straight on, from the frame the engine has reached);
 * neither: from now until ``stop()``, the clip where the take started.
 
 Beats are placed on the engine's frame clock through the session's tempo map (the
-timeline plays from the engine's first frame; the region is not looped by the engine: a
-loop region's passes follow one another on the clock). One capture runs for all armed
-tracks: the engine's write-behind recorder streams it to a WAV file beside the takes
-(crash safe: readable up to the last second), started a little before the punch-in by a
-watcher thread and stopped after the punch-out; at the end each take is cut from it on
-its exact frames, a chunk at a time (memory flat), and the capture file is removed.
+timeline plays from the engine's first frame; a loop's passes follow one another on the
+clock, each a region's length later, while the cycle plays the region again in each one).
+One capture runs for all armed tracks: the engine's write-behind recorder streams it to a
+WAV file beside the takes (crash safe: readable up to the last second), started a little
+before the punch-in by a watcher thread and stopped after the punch-out; at the end each
+take is cut from it on its exact frames, a chunk at a time (memory flat), and the capture
+file is removed.
 Frames the writer lost (overruns) are counted and reported in :attr:`Recording.overruns`
 and a :class:`RecordingWarning`; the takes are still cut (from that point on they are no
 longer sample accurate).
@@ -37,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import soundfile as sf
+
+from .cycle import ENDLESS_PASSES, Cycle
 
 if TYPE_CHECKING:
     from .live import Engine
@@ -168,7 +178,7 @@ class Recording:
         if punch is not None:
             _, _, self.start_frame, self.end_frame = _region(session, punch, "punch")
         elif loop is not None:
-            _, _, a, b = _region(session, loop, "loop")
+            beat_a, beat_b, a, b = _region(session, loop, "loop")
             self.start_frame, self.pass_frames = a, b - a
             self.end_frame = None if passes is None else a + passes * (b - a)
         now = live.frame()
@@ -177,6 +187,13 @@ class Recording:
                 f"the recording region starts at frame {self.start_frame} of the engine clock, "
                 f"which is already at {now}: punch in later"
             )
+        if loop is not None:
+            # The session cycles over the region while it records: each pass hears the same
+            # backing (swapped in at the next block or the one after, before the region).
+            cycle = Cycle(beat_a, beat_b, ENDLESS_PASSES if passes is None else passes)
+            if session.cycle != cycle:
+                session.set_cycle(beat_a, beat_b, passes=passes)
+                live.update()
         wanted = {t.armed.source for t in self.tracks if t.armed is not None}
         self._source = "both" if len(wanted) == 2 else wanted.pop()
         outputs, inputs = int(live.info["outputs"]), int(live.info["inputs"])

@@ -202,8 +202,9 @@ fn nan_input_and_wild_modulation_do_not_allocate_in_any_kind() {
 
 #[test]
 fn aligned_clip_starts_do_not_allocate() {
-    // An aligned stretcher runs ahead through its latency at every start: gates rising and
-    // falling again and again, with the ratio and transposition moving, stay off the heap.
+    // An aligned stretcher is reset and runs ahead through its latency at every start (from
+    // `start` frames into its loop): gates rising and falling again and again, with the
+    // ratio and transposition moving, stay off the heap.
     let mut g = chronus_engine::Graph::new();
     let data: Vec<f32> = (0..6000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
     let clip = common::node(
@@ -213,6 +214,7 @@ fn aligned_clip_starts_do_not_allocate() {
         &[
             ("data", chronus_engine::OptValue::Array(chronus_engine::ArrayData::new(data, 2).unwrap())),
             ("loop", chronus_engine::OptValue::Text("on".into())),
+            ("start", chronus_engine::OptValue::Num(1000.0)),
             ("stretcher", chronus_engine::OptValue::Text("aligned".into())),
         ],
     );

@@ -91,6 +91,12 @@ impl Stretcher {
         }
     }
 
+    /// Forgets everything played (the input history, the phases, the output in flight), as
+    /// a new stretcher would; never allocates.
+    pub fn reset(&mut self) {
+        self.stretch.reset();
+    }
+
     /// Fills the stretcher's input history with `input` (at most [`Stretcher::preroll`]
     /// frames, the last being the newest) without producing output, for playback going on
     /// at `rate` input frames per output frame.

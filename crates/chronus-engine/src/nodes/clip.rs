@@ -406,14 +406,17 @@ impl Stretched {
         }
     }
 
-    /// Starts the region: primes the stretcher with the region's first input-latency
-    /// frames, so its first frame comes out after exactly the output latency.
+    /// Starts the region: resets the stretcher and primes it with the region's first
+    /// input-latency frames, so its first frame comes out after exactly the output latency.
     fn start(&mut self, player: &mut Player, ratio: f32) {
         // A hop cut short still has its remaining pieces computed (their output unused), so
         // that the stretcher's hops stay on the frames its pieces start on.
         while self.done < self.stretcher.hop() {
             self.piece();
         }
+        // Every start sounds as the first one did, whatever played before (a session's
+        // cycle re-enters clips and expects each pass alike).
+        self.stretcher.reset();
         let n = self.preroll.len();
         let ahead = self.stretcher.input_latency() * self.channels;
         self.preroll[..n - ahead].fill(0.0);
