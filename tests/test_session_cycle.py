@@ -139,6 +139,14 @@ def test_a_stretched_loop_is_reentered_alike_in_every_later_pass(tmp_path):
     assert abs(rms[1] / rms[0] - 1) < 0.05, rms
 
 
+def test_a_cycle_lengthens_the_session_by_its_passes_after_the_first(session):
+    plain = session.duration()
+    session.set_cycle(A, B, passes=3)
+    assert session.duration() == pytest.approx(plain + 2 * L / SR)
+    session.set_cycle(40.0, 44.0, passes=3)  # after everything: nothing repeats
+    assert session.duration() == plain
+
+
 def test_bad_cycles_are_named(session):
     with pytest.raises(ValueError, match="end after it starts"):
         session.set_cycle(4.0, 4.0)

@@ -1105,8 +1105,15 @@ class Session:
                 live.set(mute.param("mul"), 1.0 if strip._audible() else 0.0)
 
     def duration(self) -> float:
-        """Seconds until the last clip or note ends (a loop without ``until``, a pattern: one pass)."""
-        return max((t.end_seconds() for t in self.tracks), default=0.0)
+        """Seconds until the last clip or note ends (a loop without ``until``, a pattern: one
+        pass), on the timeline as the session's cycle plays it (its passes after the first
+        delay what comes after it)."""
+        end = max((t.end_seconds() for t in self.tracks), default=0.0)
+        cycle = self._cycle
+        if cycle is None or self.tempo.seconds(cycle.start) >= end:
+            return end
+        fa, fb = cycle.frames(self.tempo, self.samplerate)
+        return max(end, self.tempo.seconds(cycle.end)) + (cycle.passes - 1) * (fb - fa) / self.samplerate
 
     # -- compiling ------------------------------------------------------------------------
     def graph(self, stem: str | None = None) -> Graph:
