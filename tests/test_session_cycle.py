@@ -147,6 +147,13 @@ def test_a_cycle_lengthens_the_session_by_its_passes_after_the_first(session):
     assert session.duration() == plain
 
 
+def test_a_saved_session_keeps_its_cycle(session, tmp_path):
+    session.set_cycle(A, B, passes=3)
+    loaded = cx.Session.load(session.save(tmp_path / "song.chronus.json"))
+    assert loaded.cycle == session.cycle
+    np.testing.assert_array_equal(stem(loaded, "loop", 9.0), stem(session, "loop", 9.0))
+
+
 def test_bad_cycles_are_named(session):
     with pytest.raises(ValueError, match="end after it starts"):
         session.set_cycle(4.0, 4.0)

@@ -1578,6 +1578,7 @@ class Session:
 
     def to_json(self, base: Path) -> dict[str, Any]:
         """The session as JSON data, media paths relative to ``base``."""
+        cycle = self._cycle
         return {
             "chronus_session": FORMAT,
             "samplerate": self.samplerate,
@@ -1586,6 +1587,7 @@ class Session:
             "tracks": [t.to_json(base) for t in self.tracks],
             "buses": [b.to_json() for b in self.buses],
             "master": self.master.to_json(),
+            "cycle": None if cycle is None else [cycle.start, cycle.end, cycle.passes],
         }
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -1647,6 +1649,9 @@ class Session:
                             notes = track.parts[-1].what
                             assert isinstance(notes, list)
                             notes[-1] = replace(note, probability=probability)
+        if data.get("cycle") is not None:  # files saved before cycles have none
+            start, end, passes = data["cycle"]
+            s.set_cycle(start, end, passes=passes)
         return s
 
 
