@@ -159,12 +159,15 @@ def test_bad_cycles_are_named(session):
         session.set_cycle(4.0, 4.0)
     with pytest.raises(ValueError, match="passes is a whole number"):
         session.set_cycle(4.0, 8.0, passes=0)
-    session.track("drums").instrument("subtractive").pattern("x.x.x..x")  # loops every 2 beats
-    session.set_cycle(4.0, 7.0, passes=2)
+    drums = session.track("drums").instrument("subtractive")
+    drums.pattern("x.x.x..x")  # loops every 2 beats
+    with pytest.raises(ValueError, match=r"track 'drums'.*whole number of its loops"):
+        session.set_cycle(4.0, 7.0, passes=2)
+    assert session.cycle is None
+    session.set_cycle(4.0, 8.0, passes=2)
+    drums.pattern("x..", loop=3.0)  # added after: named where the cycle is compiled
     with pytest.raises(ValueError, match="whole number of its loops"):
         session.graph()
-    session.set_cycle(4.0, 8.0, passes=2)
-    session.graph()
 
 
 @pytest.mark.parametrize("backend", ["null", "jack"])

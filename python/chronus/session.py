@@ -1025,6 +1025,9 @@ class Session:
             raise ValueError(
                 f"a cycle must end after it starts (by a frame at least), got {start!r} .. {end!r}"
             )
+        for track in self.tracks:
+            for part in track.parts:
+                cycle.part(part, f"track '{track.name}'")  # a pattern it cannot follow is named here
         self._cycle = cycle
 
     def _names(self) -> set[str]:
