@@ -14,6 +14,7 @@ import soundfile as sf
 
 import chronus as cx
 import chronus.session as session_module
+from chronus.cycle import Cycle
 from conftest import SR, assert_live_equals_render
 
 BEAT = SR // 2  # frames per beat at 120 bpm
@@ -152,6 +153,25 @@ def test_a_saved_session_keeps_its_cycle(session, tmp_path):
     loaded = cx.Session.load(session.save(tmp_path / "song.chronus.json"))
     assert loaded.cycle == session.cycle
     np.testing.assert_array_equal(stem(loaded, "loop", 9.0), stem(session, "loop", 9.0))
+
+
+def test_the_tempo_map_cycles_with_the_region():
+    # Tempo changes before, inside and after the region: every pass keeps the region's
+    # tempo, and what comes after the region keeps its own, passes late.
+    tempo = cx.TempoMap([(0.0, 120.0), (2.0, 90.0), (5.0, 150.0), (9.0, 60.0)])
+    cycle = Cycle(4.0, 8.0, 3)
+    cycled = cycle.tempo(tempo)
+    span = tempo.seconds(8.0) - tempo.seconds(4.0)
+    for beat in (0.0, 1.5, 3.0):
+        assert cycled.seconds(beat) == pytest.approx(tempo.seconds(beat), abs=1e-12)
+    for k in range(3):
+        for beat in (4.0, 4.5, 5.0, 6.25, 7.99):
+            expected = tempo.seconds(beat) + k * span
+            assert cycled.seconds(beat + 4.0 * k) == pytest.approx(expected, abs=1e-12), (k, beat)
+    for beat in (8.0, 9.0, 10.5):
+        assert cycled.seconds(beat + 8.0) == pytest.approx(tempo.seconds(beat) + 2 * span, abs=1e-12)
+    assert cycle.beats_of(3.0) == [3.0] and cycle.beats_of(5.0) == [5.0, 9.0, 13.0]
+    assert cycle.beats_of(9.0) == [17.0]
 
 
 def test_bad_cycles_are_named(session):

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 import chronus as cx
-from chronus.cycle import Cycle
+from chronus.cycle import ENDLESS_PASSES, Cycle
 from chronus.takes import RecordingWarning
 from conftest import SR, wait_until
 
@@ -98,6 +98,11 @@ def test_loop_recording_cycles_the_backing_and_each_take_is_its_pass(session, tm
     in, pass by pass."""
     length = 3 * BEAT // 2  # the region, 1.5 beats: not a whole number of the drum loop
     session.tracks[1].arm(source="output")
+    # An instrument too: its notes and the tempo map change with the cycle, mid-play.
+    synth = session.track("synth", gain_db=-12.0).instrument("subtractive")
+    synth.note(60, 1.0, 1.25)  # held into the region: once
+    synth.note(64, 2.5, 0.5)
+    synth.note(67, 3.0, 1.0)  # held past its end: cut there but in the last pass
     kwargs: dict = {}
     signal = feeder = None
     if backend == "jack":
@@ -117,23 +122,54 @@ def test_loop_recording_cycles_the_backing_and_each_take_is_its_pass(session, tm
     out = [t for t in made if t.track is session.tracks[1]]
     assert [t.index for t in out] == [0, 1, 2] and all(t.complete for t in out)
     for track in session.tracks[1:]:
-        track.mute()
+        if track.name != "synth":
+            track.mute()
     cycled = cx.render(session, 6.0)
     audio = [sf.read(t.path, dtype="float32")[0].T for t in out]
     fade = int(0.005 * SR)  # the loop's fade-out at its cut rings into the next pass
     for take, played in zip(out, audio, strict=True):
         a = 2 * BEAT + take.index * length
         np.testing.assert_array_equal(played, cycled[:, a : a + length])
-        np.testing.assert_array_equal(played[:, fade:], audio[0][:, fade:])
+    # Every pass the same drums (the synth's oscillators run free: its notes repeat, its
+    # samples do not).
+    synth.mute()
+    drums = cx.render(session, 6.0)
+    for k in (1, 2):
+        np.testing.assert_array_equal(
+            drums[:, 2 * BEAT + k * length + fade : 2 * BEAT + (k + 1) * length],
+            drums[:, 2 * BEAT + fade : 2 * BEAT + length],
+        )
     # Uncycled, the drum loop would have moved on: the passes would differ.
     session.set_cycle(None)
     straight = cx.render(session, 6.0)
-    assert not np.allclose(straight[:, 2 * BEAT + length + fade : 2 * BEAT + 2 * length], audio[0][:, fade:])
+    assert not np.allclose(
+        straight[:, 2 * BEAT + length + fade : 2 * BEAT + 2 * length],
+        drums[:, 2 * BEAT + fade : 2 * BEAT + length],
+    )
     if signal is not None:
         sung = [sf.read(t.path, dtype="float32")[0] for t in made if t.track.name == "vocal"]
         [first] = np.flatnonzero(signal == sung[0][0])
         for k, take in enumerate(sung):
             np.testing.assert_array_equal(take, signal[first + k * length : first + (k + 1) * length])
+
+
+def test_an_endless_loop_recording_cycles_until_stopped(session, tmp_path):
+    takes = session.tracks[1].arm(source="output")
+    length = 3 * BEAT // 2
+    with cx.Engine(session, backend="null", blocksize=256) as live:
+        recording = session.record(live, tmp_path, loop=(2.0, 3.5))
+        assert session.cycle == Cycle(2.0, 3.5, ENDLESS_PASSES)
+        assert wait_until(lambda: live.frame() > 2 * BEAT + 3 * length + BEAT // 4, timeout=20)
+        made = recording.stop()
+    assert [t.index for t in made] == [0, 1, 2, 3] and [t.complete for t in made] == [True] * 3 + [False]
+    takes.mute()
+    cycled = cx.render(session, 5.0)
+    fade = int(0.005 * SR)
+    for take in made[:3]:
+        a = 2 * BEAT + take.index * length
+        played = sf.read(take.path, dtype="float32")[0].T
+        np.testing.assert_array_equal(played, cycled[:, a : a + length])
+        np.testing.assert_array_equal(played[:, fade:], cycled[:, 2 * BEAT + fade : 2 * BEAT + length])
 
 
 def test_armed_tracks_record_output_and_input_together_until_stopped(session, tmp_path):
