@@ -1266,6 +1266,8 @@ class Session:
         # Tracks: clips (stereo) and instruments (made stereo) summed, then effects.
         raw_sources: dict[str, Signal] = {}
         track_sources: dict[str, list[Signal]] = {}
+        # Each clip player's gates on the (cycled) timeline, which replace those it had.
+        gates: list[tuple[ClipNode, int, list[Segment]]] = []
         for track in playing:
             sources: list[Signal] = []
             for index, clip in enumerate(track.clips):
@@ -1285,16 +1287,12 @@ class Session:
                     if not player:
                         clip.node = node
                         clip._built[g] = (node, lead)
-                    # The gates the (cycled) timeline moves, in place of those it had.
-                    g.timeline = [t for t in g.timeline if t.node is None or t.node.id != node.id]
-                    on = False
-                    for seg in played:
-                        g.set(node.gate, 1.0, frame=seg.rise - lead, ramp=0)
-                        off = math.inf if seg.fall is None else max(seg.fall, seg.rise) - lead
-                        if seg.fall is not None:
-                            g.set(node.gate, 0.0, frame=int(off), ramp=0)
-                        on = on or seg.rise - lead <= frame < off
+                    gates.append((node, lead, played))
                     if old is not None and not clip.idle and not clip._launched:
+                        on = any(
+                            seg.rise - lead <= frame < (math.inf if seg.fall is None else seg.fall - lead)
+                            for seg in played
+                        )
                         node.set_param("gate", 1.0 if on else 0.0)
                     sources.append(p.out)
             if track._instrument is not None:
@@ -1305,6 +1303,13 @@ class Session:
                 raw_sources[track.name] = p.out
             track_sources[track.name] = sources
             sums[track.name] = part(("sum", track.name), None, _sum, g, f"{track.name}.clips")
+        players = {node.id for node, _, _ in gates}
+        g.timeline = [t for t in g.timeline if t.node is None or t.node.id not in players]
+        for node, lead, played in gates:
+            for seg in played:
+                g.set(node.gate, 1.0, frame=seg.rise - lead, ramp=0)
+                if seg.fall is not None:
+                    g.set(node.gate, 0.0, frame=max(seg.fall, seg.rise) - lead, ramp=0)
         if raw_sources:
             # Instruments' channels are known once compiled: made stereo before the sums.
             info = g.info(sr)
@@ -1456,8 +1461,14 @@ class Session:
         ratio = clip.ratio()
         stretched = ratio != 1.0 or clip.semitones != 0.0
         lead = self.stretch_latency() if stretched and not align else 0
-        # Frames of the file the clip played before the re-entry.
+        # Frames of the file the clip played before the re-entry (an unlooped region's last
+        # at most, should rounding reach past it).
         skip = round(phase / ratio)
+        if skip and not clip.loop:
+            region = self._shape(clip.path)[1] - round(clip.offset * sr)
+            if clip.length is not None:
+                region = min(region, round(clip.length * sr))
+            skip = min(skip, region - 1)
         offset, length, start, fade_in = clip.offset, clip.length, 0.0, clip.fade_in
         if streamed and skip:
             # A stream starts later by its offset (its fade-in is not resumed).
