@@ -24,7 +24,8 @@ passes late. Every pass hears the same backing, to the frame:
   stream keeps in memory (a re-entry mid-file opens a second stream at that offset);
 * instruments' MIDI files and notes are unrolled: notes in the region repeat each pass
   (a note held past the end is cut there, except in the last pass), controllers and
-  bends too; notes started before the region are not played again. A looping pattern
+  bends too; notes started before the region are not played again, and controllers set
+  before it are not chased (a pass starts with the values the last one left). A looping pattern
   must loop a whole number of times in the region (it then repeats with it as it is);
 * the tempo map is cycled with the region, so beats keep their frames.
 

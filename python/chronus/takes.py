@@ -188,13 +188,6 @@ class Recording:
                 f"the recording region starts at frame {self.start_frame} of the engine clock, "
                 f"which is already at {now}: punch in later"
             )
-        if loop is not None:
-            # The session cycles over the region while it records: each pass hears the same
-            # backing (swapped in at the next block or the one after, before the region).
-            cycle = Cycle(beat_a, beat_b, ENDLESS_PASSES if passes is None else passes)
-            if session.cycle != cycle:
-                session.set_cycle(beat_a, beat_b, passes=passes)
-                live.update()
         wanted = {t.armed.source for t in self.tracks if t.armed is not None}
         self._source = "both" if len(wanted) == 2 else wanted.pop()
         outputs, inputs = int(live.info["outputs"]), int(live.info["inputs"])
@@ -224,6 +217,23 @@ class Recording:
         #: The takes cut, in order (after ``stop()``).
         self.takes: list[TakeFile] = []
         self._samplerate = sr
+        if loop is not None:
+            # The session cycles over the region while it records: each pass hears the same
+            # backing (swapped in at the next block or the one after, before the region).
+            cycle = Cycle(beat_a, beat_b, ENDLESS_PASSES if passes is None else passes)
+            if session.cycle != cycle:
+                session.set_cycle(beat_a, beat_b, passes=passes)
+                live.update()
+                assert self.start_frame is not None and self.pass_frames is not None
+                wrap = self.start_frame + self.pass_frames
+                if live.frame() + 2 * live.info["blocksize"] >= wrap:
+                    warnings.warn(
+                        f"the cycle reached the engine at frame {live.frame()}, about the first pass's "
+                        f"end {wrap} (the session took long to compile): the first passes may not "
+                        "hear the same backing",
+                        RecordingWarning,
+                        stacklevel=3,
+                    )
         self._free = self.start_frame is None
         if self._free:
             # From now: the region starts where the capture does (known when it stops).
