@@ -174,6 +174,24 @@ def test_the_tempo_map_cycles_with_the_region():
     assert cycle.beats_of(9.0) == [17.0]
 
 
+def test_a_bus_tail_rings_over_the_wrap_and_later_passes_agree(tmp_path):
+    # A delay bus: its echoes of a pass ring into the next one, as in a DAW (the engine is
+    # not reset at the wrap). The first pass is the region as it plays uncycled; the later
+    # ones are alike once the echoes of what came before the first have died away.
+    s = cx.Session(samplerate=SR, bpm=120)
+    echo = s.bus("echo", fx=("delay", {"time": 0.3, "feedback": 0.2, "mix": 1.0}))
+    hits = s.track("hits")
+    hits.clip(write(tmp_path / "hit.wav", 0.1, 7), beat=5.0, fade_out=0.0)
+    hits.send(echo, -6.0)
+    reference = cx.render(s, 5.0)[:, FA:FB]
+    s.set_cycle(A, B, passes=4)
+    played = passes(cx.render(s, 10.0), 4)
+    np.testing.assert_array_equal(played[0], reference)
+    assert np.max(np.abs(played[1][:, :BEAT] - reference[:, :BEAT])) > 1e-4  # pass 0's echoes
+    # (What differs between later passes is the echoes' echoes, decayed by 0.2 per repeat.)
+    np.testing.assert_allclose(played[3], played[2], atol=1e-6)
+
+
 def test_bad_cycles_are_named(session):
     with pytest.raises(ValueError, match="end after it starts"):
         session.set_cycle(4.0, 4.0)
