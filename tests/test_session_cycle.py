@@ -1,8 +1,10 @@
 """A session's cycle (``Session.set_cycle``): every pass over the region plays what the
 timeline plays there, sample for sample: clips straddling the region's start re-entered at
 their offset (held loops, plain and streamed clips), clips cut at the end, instruments'
-notes repeated; stretched clips re-entered alike in every later pass; live equals the render
-on the null backend and on JACK."""
+notes repeated, the tempo map cycled; after the last pass the session plays on from the
+end; stretched clips re-entered alike in every later pass (close to the first); a bus's
+echoes ring over the wrap; a saved session keeps its cycle; live equals the render on the
+null backend and on JACK."""
 
 from __future__ import annotations
 
