@@ -125,8 +125,8 @@ class Cycle:
         """What ``part`` plays over the cycle, and its loop (beats): a looping part as it is
         (it must loop a whole number of times in the region), the rest unrolled."""
         what = part.playable()
-        if isinstance(what, Pattern) or part.loop is not None:
-            loop = part.loop if part.loop is not None else what.beats  # type: ignore[union-attr]
+        loop = part.loop if part.loop is not None else what.beats if isinstance(what, Pattern) else None
+        if loop is not None:
             turns = self.beats / loop
             if not math.isclose(turns, round(turns), abs_tol=1e-9) or round(turns) < 1:
                 raise ValueError(
@@ -138,7 +138,8 @@ class Cycle:
             controls = [replace(c, beat=x) for c in what.controls for x in self.beats_of(c.beat)]
             bends = [replace(e, beat=x) for e in what.bends for x in self.beats_of(e.beat)]
             return MidiSong(self.notes(what.notes), what.tempo, controls, bends, what.path), None
-        return self.notes(list(what)), None
+        assert isinstance(what, list)  # a pattern loops
+        return self.notes(what), None
 
 
 @dataclass(frozen=True)
