@@ -118,6 +118,17 @@ def test_a_streamed_clip_is_reentered_at_its_offset(tmp_path, monkeypatch):
         np.testing.assert_array_equal(played, reference, err_msg=f"pass {k}")
 
 
+def test_a_clip_started_into_its_region_plays_from_memory(tmp_path):
+    path = write(tmp_path / "x.wav", 1.0, 8)
+    g = cx.Graph()
+    late = g.clip(path, samplerate=SR, start=0.25, gate=1.0, fade_out=0.0)
+    g.output(late)
+    audio = cx.render(g, 1.0, samplerate=SR)
+    np.testing.assert_array_equal(audio[:, : 3 * SR // 4], sf.read(path, dtype="float32")[0].T[:, SR // 4 :])
+    with pytest.raises(ValueError, match="start into it"):
+        cx.Graph().clip(path, samplerate=SR, stream=True, start=0.25)
+
+
 def test_a_stretched_loop_is_reentered_alike_in_every_later_pass(tmp_path):
     s = cx.Session(samplerate=SR, bpm=120)
     s.track("loop").clip(write(tmp_path / "l.wav", 0.5, 6), beat=1.0, loop=True, bpm=100, fade_out=0.0)

@@ -95,9 +95,10 @@ class ClipNodes(NodeBuilders):
         if stream:
             if isinstance(source, np.ndarray):
                 raise ValueError("clip: stream=True needs a file, not an array")
-            if loop or reverse:
+            if loop or reverse or start:
                 raise ValueError(
-                    "clip: a streamed clip plays forwards once; load it (stream=False) to loop or reverse"
+                    "clip: a streamed clip plays forwards once from its offset; load it (stream=False) "
+                    "to loop, reverse or start into it"
                 )
             options["file"] = os.fspath(Path(source).resolve())
         else:
