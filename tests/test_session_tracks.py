@@ -298,3 +298,24 @@ def test_a_clip_stopped_live_stays_stopped_through_an_edit(media):
         assert wait_until(lambda: live.frame() > SR, timeout=10)
         audio, _ = live.stop_capture()
     assert np.all(audio == 0.0)
+
+
+def test_an_edit_keeps_the_instrument_and_a_swapped_pattern_until_its_parts_change(media):
+    s = cx.Session(samplerate=SR, bpm=120)
+    drums = s.track("drums").instrument("subtractive", **SYNTH)
+    drums.pattern("x.x.x.x.")
+    with cx.Engine(s, backend="null", blocksize=256) as live:
+        g = live.graph
+        [index] = [i for i, t in enumerate(g.tracks) if t.pattern is not None]
+        synth = s._parts[g]["instrument", "drums"].nodes
+        # What a control surface does (/pattern/<name>): the graph's track swapped, an update.
+        swapped = g.tracks[index].with_pattern(cx.Pattern("x..."))
+        g.tracks[index] = swapped
+        live.update()
+        with live.edit():
+            s.track("other").clip(media["click"], beat=4)
+        assert g.tracks[index] is swapped, "an edit that leaves the parts alone keeps the swap"
+        with live.edit():
+            drums.note(72, 1.0, 0.5)
+        assert s._parts[g]["instrument", "drums"].nodes == synth, "new notes keep the voices"
+        assert [t.pattern.text if t.pattern else None for t in g.tracks] == ["x.x.x.x.", None]

@@ -616,9 +616,10 @@ class Track(_Strip):
         target, out = self._instrument.build(g, f"track '{self.name}'")
         return _main(g, out), target
 
-    def _play_parts(self, g: Graph, target: Any, cycle: Cycle | None) -> None:
+    def _play_parts(self, g: Graph, target: Any, cycle: Cycle | None, out: Signal) -> Signal:
         """Makes the track's parts the tracks of ``g``'s song that play ``target`` (the
-        instrument's note target), replacing those it had: unrolled over ``cycle``, if any."""
+        instrument's note target, whose output is ``out``, returned), replacing those it
+        had: unrolled over ``cycle``, if any."""
         node = note_node(target)
         g.tracks = [t for t in g.tracks if t.target is None or t.target.id != node.id]
         for part in self.parts:
@@ -626,6 +627,7 @@ class Track(_Strip):
                 (part.playable(), part.loop) if cycle is None else cycle.part(part, f"track '{self.name}'")
             )
             g.play(target, what, loop=loop, transpose=part.transpose, channel=part.channel)
+        return out
 
     def end_seconds(self) -> float:
         """Where the track's last clip or note ends (a pattern: one pass)."""
@@ -1299,8 +1301,12 @@ class Session:
                 p = part(
                     ("instrument", track.name), track._instrument.fingerprint(), track._build_instrument, g
                 )
-                track._play_parts(g, p.extra, cycle)
-                raw_sources[track.name] = p.out
+                # Its parts: the song's tracks for it, replaced only when they change (a pattern
+                # swapped in over OSC stays where it is until then).
+                target, out = p.extra, p.out
+                song_fp = (note_node(target).id, tuple(x.fingerprint() for x in track.parts), cycle)
+                part(("song", track.name), song_fp, track._play_parts, g, target, cycle, out)
+                raw_sources[track.name] = out
             track_sources[track.name] = sources
             sums[track.name] = part(("sum", track.name), None, _sum, g, f"{track.name}.clips")
         players = {node.id for node, _, _ in gates}
