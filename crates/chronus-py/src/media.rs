@@ -66,3 +66,12 @@ pub(crate) fn resample<'py>(
     }
     Ok(PyArray1::from_vec(py, planar).reshape([channels, n])?.into_any())
 }
+
+/// Channels, sample rate (Hz) and frames (at that rate) of `path`, from its header (see
+/// `chronus_engine::media::probe`): the frames decoding it yields, without decoding it.
+/// The GIL is released while it reads.
+#[pyfunction]
+pub(crate) fn probe_audio(py: Python<'_>, path: PathBuf) -> PyResult<(usize, u32, u64)> {
+    let probe = py.detach(move || engine::media::probe(&path)).map_err(|e| AudioFileError::new_err(e.to_string()))?;
+    Ok((probe.channels, probe.samplerate, probe.frames))
+}
