@@ -163,3 +163,15 @@ def test_a_long_m4a_file_played_live_equals_its_render(long_m4a, backend, reques
     s = long_m4a_session(long_m4a)
     assert all(s.streams(c) for t in s.tracks for c in t.clips)
     assert_live_equals_render(s, backend, seconds=4, peak=0.05)
+
+
+def test_the_overview_of_a_streamed_m4a_file_is_read_through_the_engine(long_m4a):
+    """The panel draws a streamed file from an overview read block by block: for M4A
+    (libsndfile cannot read it) through the engine's decoder, equal to the whole file's."""
+    s = long_m4a_session(long_m4a)
+    assert not s.holds(long_m4a)
+    lows, highs = file_overview(long_m4a, 600)
+    audio, _ = cx.read_audio(long_m4a)
+    want_lows, want_highs = overview(audio, 600)
+    np.testing.assert_array_equal(lows, want_lows)
+    np.testing.assert_array_equal(highs, want_highs)
