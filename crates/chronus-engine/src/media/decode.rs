@@ -143,9 +143,9 @@ impl MediaReader {
             (n, None) => n,
         };
         // The decoder stops there: an MP4 track's duration (its samples' durations summed)
-        // ends its last AAC packet, which decodes to 1024 frames, short of them; the length
-        // of an AIFF file's sound data is 8 bytes too long in symphonia (it counts the
-        // chunk's offset and block size), which would make a frame of the next chunk's bytes.
+        // ends within its last AAC packet, which decodes to a whole 1024 frames; symphonia
+        // takes an AIFF file's sound data as 8 bytes longer than it is (it counts the chunk's
+        // offset and block size fields), which would make a frame of the next chunk's bytes.
         let edit = edit.map(|e| Edit { keep: frames, ..e });
         let mut reader = MediaReader {
             edit,
