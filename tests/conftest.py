@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,6 +41,23 @@ def needs_tool(tool: str, package: str) -> pytest.MarkDecorator:
     fails instead of vanishing."""
     missing = shutil.which(tool) is None and not IN_CI
     return pytest.mark.skipif(missing, reason=f"{tool} is not installed (Debian package {package})")
+
+
+#: The browser the panel tests drive (Debian's chromium).
+CHROMIUM = "/usr/bin/chromium"
+needs_chromium = needs_tool(CHROMIUM, "chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright, one per test module (requirements-dev.txt
+    installs Playwright, which downloads no browser)."""
+    sync_api = "playwright.sync_api"
+    playwright = importlib.import_module(sync_api) if IN_CI else pytest.importorskip(sync_api)
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
 
 
 def wait_until(ready: Callable[[], bool], timeout: float = 5.0) -> bool:

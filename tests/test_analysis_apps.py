@@ -122,6 +122,39 @@ cx.record.record_live(sys.argv[1], ["pitch", "rms"], 60.0, backend="null", chunk
 """
 
 
+# The recorder killed where a SIGKILL can land between its writes of one chunk: after
+# `values` grew by the chunk, before the chunk's data and the time axes were written.
+KILLED_MID_WRITE = """
+import os, signal
+from chronus.record import ZarrRecorder
+write = ZarrRecorder._write
+def _write(self, name, clock, values, samplerate):
+    n = self._groups[name]["times"].shape[0]
+    if name == "pitch" and n >= 96:
+        self._groups[name]["values"].resize((n + len(clock), values.shape[1]))
+        os.kill(os.getpid(), signal.SIGKILL)
+    write(self, name, clock, values, samplerate)
+ZarrRecorder._write = _write
+"""
+
+
+def assert_whole_chunks_of_the_tone(path) -> None:
+    """The store holds whole chunks of frames, as many as ``times`` says (rows of ``values``
+    past them are the chunk in flight: unwritten, they read as zeros), at least 96 pitch
+    frames, and the second half of them found the tone's 330 Hz."""
+    store = zarr.open_group(str(path), mode="r")
+    for name, width in (("pitch", 3), ("rms", 1)):
+        times = store[name]["times"][:]
+        n = len(times)
+        assert n % 32 == 0 and (name == "rms" or n >= 96), (name, n)
+        values = store[name]["values"][:n]
+        assert values.shape == (n, width) and np.isfinite(values).all()
+        assert np.all(np.diff(store[name]["clock"][:n]) > 0)
+        if name == "pitch":
+            f0 = values[:, 0]
+            assert np.median(f0[n // 2 :]) == pytest.approx(330, abs=2)
+
+
 def test_a_killed_recorder_leaves_a_readable_store_of_whole_chunks(tmp_path):
     path = tmp_path / "live.zarr"
     proc = subprocess.Popen([sys.executable, "-c", RECORDER, str(path)], env=dict(os.environ))
@@ -137,16 +170,18 @@ def test_a_killed_recorder_leaves_a_readable_store_of_whole_chunks(tmp_path):
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=10)
+    assert_whole_chunks_of_the_tone(path)
+
+
+def test_a_recorder_killed_between_the_writes_of_a_chunk_leaves_whole_chunks(tmp_path):
+    """Where the kill above lands when it fails: `values` grown past `times` by a chunk
+    never written (reading those rows, zeros, as frames: after 96 frames, a median f0 of
+    165 Hz over the last 64 rows, half zeros and half 330 Hz)."""
+    path = tmp_path / "live.zarr"
+    subprocess.run([sys.executable, "-c", KILLED_MID_WRITE + RECORDER, str(path)], timeout=60)
     store = zarr.open_group(str(path), mode="r")
-    for name, width in (("pitch", 3), ("rms", 1)):
-        times = store[name]["times"][:]
-        n = len(times)
-        assert n % 32 == 0 and (name == "rms" or n >= 96), (name, n)
-        values = store[name]["values"][:n]
-        assert values.shape == (n, width) and np.isfinite(values).all()
-        assert np.all(np.diff(store[name]["clock"][:n]) > 0)
-    f0 = store["pitch"]["values"][:, 0]
-    assert np.median(f0[len(f0) // 2 :]) == pytest.approx(330, abs=2)
+    assert store["pitch/values"].shape[0] > store["pitch/times"].shape[0] >= 96
+    assert_whole_chunks_of_the_tone(path)
 
 
 def test_recording_live_for_a_while_keeps_every_frame(tmp_path):

@@ -5,7 +5,6 @@ and a screenshot shows a drawn page."""
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import re
@@ -13,7 +12,6 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -23,23 +21,11 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from scipy.signal import hilbert
 
 import chronus as cx
-from conftest import IN_CI, needs_tool, wait_until
+from conftest import needs_chromium, wait_until
 
-CHROMIUM = "/usr/bin/chromium"
 SR = 48_000
 
-# requirements-dev.txt installs Playwright (it drives Debian's chromium, downloading no browser).
-SYNC_API = "playwright.sync_api"
-playwright = importlib.import_module(SYNC_API) if IN_CI else pytest.importorskip(SYNC_API)
-pytestmark = needs_tool(CHROMIUM, "chromium")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
+pytestmark = needs_chromium
 
 
 def pulsing_tone() -> cx.Graph:

@@ -8,7 +8,6 @@ clip placed there plays. And ``/probe/<node>`` over OSC against numpy on the ren
 
 from __future__ import annotations
 
-import importlib
 import json
 import signal
 import subprocess
@@ -24,28 +23,12 @@ from test_control_osc import Client
 
 import chronus as cx
 from chronus.control.overview import BUCKETS, overview
-from conftest import DATA, IN_CI, SR, needs_tool, wait_until
+from conftest import DATA, SR, needs_chromium, wait_until
 
-CHROMIUM = "/usr/bin/chromium"
 STEMS = "mdb_drums/stems/MusicDelta_Reggae/musdb_style"
 #: The panel's colours (panel.js): waveform columns and the playhead.
 WAVE = (0x5F, 0xA8, 0xD3)
 PLAYHEAD = (0xFF, 0xCC, 0x00)
-
-SYNC_API = "playwright.sync_api"
-
-
-needs_chromium = needs_tool(CHROMIUM, "chromium")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    # requirements-dev.txt installs Playwright (it drives Debian's chromium, downloading no browser).
-    playwright = importlib.import_module(SYNC_API) if IN_CI else pytest.importorskip(SYNC_API)
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -73,17 +56,48 @@ def song(stems: dict[str, Path], *, muted: str | None = None, vocals_at: float |
     return s
 
 
-def served(stems: dict[str, Path], backend: str = "null") -> tuple[cx.Session, Any]:
+@pytest.fixture
+def backend() -> str:
+    """The backend the served song plays on (a test parametrizes it to run on JACK too)."""
+    return "null"
+
+
+@pytest.fixture
+def served(
+    stems: dict[str, Path], backend: str, request: pytest.FixtureRequest
+) -> Iterator[tuple[cx.Session, Any]]:
+    """The song and its server (OSC and the panel on free ports), playing; closed after."""
+    if backend == "jack":
+        assert request.getfixturevalue("jack_server")["samplerate"] == SR
     s = song(stems)
     device: dict[str, Any] = {"connect": False} if backend == "jack" else {}
-    return s, cx.serve(s, backend=backend, blocksize=256, osc="127.0.0.1:0", http="127.0.0.1:0", **device)
+    srv = cx.serve(s, backend=backend, blocksize=256, osc="127.0.0.1:0", http="127.0.0.1:0", **device)
+    try:
+        yield s, srv
+    finally:
+        srv.close()
 
 
-def open_page(browser: Any, url: str) -> Any:
+@pytest.fixture
+def page(browser: Any, served: tuple[cx.Session, Any]) -> Iterator[Any]:
+    """The served panel in a page, once its session view drew its rows; closed after."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
-    page.goto(url)
-    page.wait_for_function("window.chronus.session.drawn > 3", timeout=15_000)
-    return page
+    try:
+        page.goto(served[1].url)
+        page.wait_for_function("window.chronus.session.drawn > 3", timeout=15_000)
+        yield page
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def osc(served: tuple[cx.Session, Any]) -> Iterator[Client]:
+    """An OSC client of the served song; closed after."""
+    c = Client(served[1].osc_port or 0)
+    try:
+        yield c
+    finally:
+        c.close()
 
 
 def pixels(page: Any, key: str, which: str = "canvas", row: int | None = None) -> np.ndarray:
@@ -143,233 +157,203 @@ def test_an_overview_is_the_min_and_max_of_each_bucket_as_numpy_finds_them(stems
 
 
 @needs_chromium
-def test_the_session_view_draws_rows_overviews_and_a_moving_playhead(browser, stems):
-    s, srv = served(stems)
-    page = open_page(browser, srv.url)
-    try:
-        layout_seconds = page.evaluate("window.chronus.session.layout.seconds")
-        # The playhead moves with the transport (its seconds on the session's tempo map).
-        first = playhead_x(page, "track/drums")
-        t0 = page.evaluate("window.chronus.session.seconds")
-        time.sleep(0.6)
-        page.wait_for_function(f"window.chronus.session.seconds > {t0 + 0.4}", timeout=5_000)
-        t1 = page.evaluate("window.chronus.session.seconds")
-        second = playhead_x(page, "track/drums")
-        assert second > first + 0.3 / layout_seconds * 900
-        assert second == pytest.approx(t1 / layout_seconds * 900, abs=60)  # within 2 snapshots and a pixel
-        # Meters: every playing row has levels; a bus without sends would have none.
-        strips = page.evaluate("window.chronus.lastSnapshot.session.strips")
-        assert strips["track/drums"]["levels"]["rms"][0] > 0.01
-        assert set(strips) == {
-            "track/drums",
-            "track/bass",
-            "track/vocals",
-            "track/other",
-            "bus/verb",
-            "bus/master",
-        }
-        assert srv.engine.reading
-        # A row per track, bus and master, named; launch and stop per clip.
-        names = page.locator("#rows .row .name").all_inner_texts()
-        assert names == ["drums", "bass", "vocals", "other", "bus verb", "master"]
-        assert page.locator("#rows button.launch").count() == 4
-        assert page.locator("#rows .row.track .solo").count() == 4
-        assert page.locator("#rows .row.bus .solo").count() == 0
+def test_the_session_view_draws_rows_overviews_and_a_moving_playhead(served, page, stems):
+    s, srv = served
+    layout_seconds = page.evaluate("window.chronus.session.layout.seconds")
+    # The playhead moves with the transport (its seconds on the session's tempo map).
+    first = playhead_x(page, "track/drums")
+    t0 = page.evaluate("window.chronus.session.seconds")
+    time.sleep(0.6)
+    page.wait_for_function(f"window.chronus.session.seconds > {t0 + 0.4}", timeout=5_000)
+    t1 = page.evaluate("window.chronus.session.seconds")
+    second = playhead_x(page, "track/drums")
+    assert second > first + 0.3 / layout_seconds * 900
+    assert second == pytest.approx(t1 / layout_seconds * 900, abs=60)  # within 2 snapshots and a pixel
+    # Meters: every playing row has levels; a bus without sends would have none.
+    strips = page.evaluate("window.chronus.lastSnapshot.session.strips")
+    assert strips["track/drums"]["levels"]["rms"][0] > 0.01
+    assert set(strips) == {
+        "track/drums",
+        "track/bass",
+        "track/vocals",
+        "track/other",
+        "bus/verb",
+        "bus/master",
+    }
+    assert srv.engine.reading
+    # A row per track, bus and master, named; launch and stop per clip.
+    names = page.locator("#rows .row .name").all_inner_texts()
+    assert names == ["drums", "bass", "vocals", "other", "bus verb", "master"]
+    assert page.locator("#rows button.launch").count() == 4
+    assert page.locator("#rows .row.track .solo").count() == 4
+    assert page.locator("#rows .row.bus .solo").count() == 0
 
-        # The overviews the browser got are numpy's min/max per bucket of each file as the
-        # session plays it (at 48 kHz), once per file, to 4 decimals.
-        layout = page.evaluate("window.chronus.session.layout")
-        assert [o["file"] for o in layout["overviews"]] == [
-            "drums.flac",
-            "bass.flac",
-            "vocals.flac",
-            "other.flac",
-        ]
-        assert len(srv.panel.overviews) == 4
-        for ov in layout["overviews"]:
-            audio, _ = cx.read_audio(stems[ov["file"][:-5]], SR)
-            lows, highs = overview(audio, BUCKETS)
-            np.testing.assert_allclose(ov["min"], lows, rtol=0, atol=5e-5)
-            np.testing.assert_allclose(ov["max"], highs, rtol=0, atol=5e-5)
-            assert ov["seconds"] == pytest.approx(audio.shape[1] / SR)
+    # The overviews the browser got are numpy's min/max per bucket of each file as the
+    # session plays it (at 48 kHz), once per file, to 4 decimals.
+    layout = page.evaluate("window.chronus.session.layout")
+    assert [o["file"] for o in layout["overviews"]] == [
+        "drums.flac",
+        "bass.flac",
+        "vocals.flac",
+        "other.flac",
+    ]
+    assert len(srv.panel.overviews) == 4
+    for ov in layout["overviews"]:
+        audio, _ = cx.read_audio(stems[ov["file"][:-5]], SR)
+        lows, highs = overview(audio, BUCKETS)
+        np.testing.assert_allclose(ov["min"], lows, rtol=0, atol=5e-5)
+        np.testing.assert_allclose(ov["max"], highs, rtol=0, atol=5e-5)
+        assert ov["seconds"] == pytest.approx(audio.shape[1] / SR)
 
-        # Each placed clip's waveform is drawn where it plays, and it is the overview: a
-        # column's painted height follows the bucket's max - min.
-        seconds = layout["seconds"]
-        assert seconds == pytest.approx(s.duration())
-        for key, start, end in (("track/drums", 0.0, 16.0), ("track/bass", 1.0, 7.0)):
-            lane = pixels(page, key, "cache")
-            h, w, _ = lane.shape
-            wave = np.all(lane == WAVE, axis=-1)
-            x0, x1 = int(np.ceil(start / seconds * w)) + 1, int(end / seconds * w) - 1
-            painted = wave[:, x0:x1].sum(axis=0)
-            assert np.mean(painted > 0) > 0.99, key
-            assert (
-                wave[:, : int(start / seconds * w)].sum() == 0
-                and wave[:, int(end / seconds * w) + 2 :].sum() == 0
-            )
-            assert painted.std() > 2.0, "columns differ: not a flat band"
-        drums = layout["overviews"][0]
-        lane = pixels(page, "track/drums", "cache")
+    # Each placed clip's waveform is drawn where it plays, and it is the overview: a
+    # column's painted height follows the bucket's max - min.
+    seconds = layout["seconds"]
+    assert seconds == pytest.approx(s.duration())
+    for key, start, end in (("track/drums", 0.0, 16.0), ("track/bass", 1.0, 7.0)):
+        lane = pixels(page, key, "cache")
         h, w, _ = lane.shape
-        cols = np.arange(2, int(4.0 / seconds * w) - 2)  # the loop's first pass: file time = timeline time
-        buckets = np.minimum(
-            ((cols + 0.5) / w * seconds / drums["seconds"] * BUCKETS).astype(int), BUCKETS - 1
+        wave = np.all(lane == WAVE, axis=-1)
+        x0, x1 = int(np.ceil(start / seconds * w)) + 1, int(end / seconds * w) - 1
+        painted = wave[:, x0:x1].sum(axis=0)
+        assert np.mean(painted > 0) > 0.99, key
+        assert (
+            wave[:, : int(start / seconds * w)].sum() == 0
+            and wave[:, int(end / seconds * w) + 2 :].sum() == 0
         )
-        expected = (
-            (np.clip(drums["max"], -1, 1)[buckets] - np.clip(drums["min"], -1, 1)[buckets]) * (h - 4) / 2
-        )
-        drawn = np.all(lane[:, cols] == WAVE, axis=-1).sum(axis=0)
-        assert np.corrcoef(drawn, expected)[0, 1] > 0.98
-        # The looped drums repeat their first 4 s drawing after 4 s.
-        period = 4.0 / seconds * w
-        a = np.all(lane == WAVE, axis=-1).sum(axis=0)
-        shifted = [a[int(x + period)] for x in cols[5:-5]]
-        assert np.corrcoef(a[cols[5:-5]], shifted)[0, 1] > 0.9
-        # An idle clip is drawn only in its chip.
-        vocals = pixels(page, "track/vocals", "cache")
-        assert np.all(vocals == vocals[0, 0]) and np.all(vocals[0, 0] == (0x15, 0x17, 0x1C))
+        assert painted.std() > 2.0, "columns differ: not a flat band"
+    drums = layout["overviews"][0]
+    lane = pixels(page, "track/drums", "cache")
+    h, w, _ = lane.shape
+    cols = np.arange(2, int(4.0 / seconds * w) - 2)  # the loop's first pass: file time = timeline time
+    buckets = np.minimum(((cols + 0.5) / w * seconds / drums["seconds"] * BUCKETS).astype(int), BUCKETS - 1)
+    expected = (np.clip(drums["max"], -1, 1)[buckets] - np.clip(drums["min"], -1, 1)[buckets]) * (h - 4) / 2
+    drawn = np.all(lane[:, cols] == WAVE, axis=-1).sum(axis=0)
+    assert np.corrcoef(drawn, expected)[0, 1] > 0.98
+    # The looped drums repeat their first 4 s drawing after 4 s.
+    period = 4.0 / seconds * w
+    a = np.all(lane == WAVE, axis=-1).sum(axis=0)
+    shifted = [a[int(x + period)] for x in cols[5:-5]]
+    assert np.corrcoef(a[cols[5:-5]], shifted)[0, 1] > 0.9
+    # An idle clip is drawn only in its chip.
+    vocals = pixels(page, "track/vocals", "cache")
+    assert np.all(vocals == vocals[0, 0]) and np.all(vocals[0, 0] == (0x15, 0x17, 0x1C))
 
-        beat = srv.engine.transport.beat
-        assert beat / 2.0 == pytest.approx(page.evaluate("window.chronus.session.seconds"), abs=0.2)
-    finally:
-        page.close()
-        srv.close()
+    beat = srv.engine.transport.beat
+    assert beat / 2.0 == pytest.approx(page.evaluate("window.chronus.session.seconds"), abs=0.2)
 
 
 @needs_chromium
 @pytest.mark.parametrize("backend", ["null", "jack"])
-def test_the_mute_button_mutes_the_track_as_osc_does_and_it_is_heard(browser, stems, backend, request):
-    if backend == "jack":
-        assert request.getfixturevalue("jack_server")["samplerate"] == SR
-    s, srv = served(stems, backend)
-    page = open_page(browser, srv.url)
-    c = Client(srv.osc_port or 0)
-    try:
-        live = srv.engine
-        assert wait_until(lambda: live.transport.beat > 3.0, timeout=10)  # the bass plays from 1 s
-        meter = "window.chronus.lastSnapshot.session.strips['track/bass'].levels.rms[0]"
-        assert page.evaluate(meter) > 0.01
-        live.start_capture()
-        time.sleep(0.3)
-        page.click('.row[data-key="track/bass"] button.mute')
-        assert wait_until(lambda: s.tracks[1].muted, 3.0)
-        (received,) = [h for h in srv.controller.history if h.address == "/track/bass/mute"]
-        time.sleep(0.8)
-        audio, start = live.stop_capture()
-        # Read back over OSC: the mute node's gain is 0; the session says muted; the button
-        # shows it; the row's meter falls (0.3 s RMS).
-        c.send("/query/bass.mute/mul")
-        (reply,) = [m for m in c.replies("/reply/query/bass.mute/mul") if m.address.startswith("/reply")]
-        assert reply.params == [0.0]
-        page.wait_for_function(
-            "document.querySelector('.row[data-key=\"track/bass\"] button.mute').classList.contains('on')",
-            timeout=5_000,
-        )
-        page.wait_for_function(f"{meter} < 1e-4", timeout=5_000)
-        assert page.evaluate("window.chronus.lastSnapshot.session.strips['track/bass'].muted") is True
-        # Heard: before the click the mix of all tracks, 0.1 s after it the mix without the bass.
-        end = (start + audio.shape[1]) / SR
-        full = cx.render(song(stems), seconds=end, blocksize=256)[:, start:]
-        without = cx.render(song(stems, muted="bass"), seconds=end, blocksize=256)[:, start:]
-        at = received.frame - start
-        np.testing.assert_array_equal(audio[:, : at - 256], full[:, : at - 256])
-        after = at + SR // 10
-        np.testing.assert_allclose(audio[:, after:], without[:, after:], rtol=0, atol=1e-6)
-        assert np.max(np.abs(full[:, after:] - without[:, after:])) > 0.05, "the bass was audible"
-        # Unmuting from the panel is /track/bass/mute 0, counted with OSC's messages.
-        page.click('.row[data-key="track/bass"] button.mute')
-        assert wait_until(lambda: not s.tracks[1].muted, 3.0)
-        assert srv.counters()["applied"] >= 3
-    finally:
-        c.close()
-        page.close()
-        srv.close()
+def test_the_mute_button_mutes_the_track_as_osc_does_and_it_is_heard(served, page, osc, stems, backend):
+    s, srv = served
+    live = srv.engine
+    assert wait_until(lambda: live.transport.beat > 3.0, timeout=10)  # the bass plays from 1 s
+    meter = "window.chronus.lastSnapshot.session.strips['track/bass'].levels.rms[0]"
+    assert page.evaluate(meter) > 0.01
+    live.start_capture()
+    time.sleep(0.3)
+    page.click('.row[data-key="track/bass"] button.mute')
+    assert wait_until(lambda: s.tracks[1].muted, 3.0)
+    (received,) = [h for h in srv.controller.history if h.address == "/track/bass/mute"]
+    time.sleep(0.8)
+    audio, start = live.stop_capture()
+    # Read back over OSC: the mute node's gain is 0; the session says muted; the button
+    # shows it; the row's meter falls (0.3 s RMS).
+    osc.send("/query/bass.mute/mul")
+    (reply,) = [m for m in osc.replies("/reply/query/bass.mute/mul") if m.address.startswith("/reply")]
+    assert reply.params == [0.0]
+    page.wait_for_function(
+        "document.querySelector('.row[data-key=\"track/bass\"] button.mute').classList.contains('on')",
+        timeout=5_000,
+    )
+    page.wait_for_function(f"{meter} < 1e-4", timeout=5_000)
+    assert page.evaluate("window.chronus.lastSnapshot.session.strips['track/bass'].muted") is True
+    # Heard: before the click the mix of all tracks, 0.1 s after it the mix without the bass.
+    end = (start + audio.shape[1]) / SR
+    full = cx.render(song(stems), seconds=end, blocksize=256)[:, start:]
+    without = cx.render(song(stems, muted="bass"), seconds=end, blocksize=256)[:, start:]
+    at = received.frame - start
+    np.testing.assert_array_equal(audio[:, : at - 256], full[:, : at - 256])
+    after = at + SR // 10
+    np.testing.assert_allclose(audio[:, after:], without[:, after:], rtol=0, atol=1e-6)
+    assert np.max(np.abs(full[:, after:] - without[:, after:])) > 0.05, "the bass was audible"
+    # Unmuting from the panel is /track/bass/mute 0, counted with OSC's messages.
+    page.click('.row[data-key="track/bass"] button.mute')
+    assert wait_until(lambda: not s.tracks[1].muted, 3.0)
+    assert srv.counters()["applied"] >= 3
 
 
 @needs_chromium
-def test_faders_pans_and_solo_set_the_strips_as_their_osc_addresses_do(browser, stems):
-    s, srv = served(stems)
-    page = open_page(browser, srv.url)
-    c = Client(srv.osc_port or 0)
-    try:
-        page.locator('input[data-address="/track/bass/gain_db"]').fill("-12.5")
-        page.locator('input[data-address="/track/other/pan"]').fill("0.75")
-        page.locator('input[data-address="/bus/master/gain_db"]').fill("-1")
-        page.click('.row[data-key="track/drums"] button.solo')
-        bass, drums, other = s.tracks[1], s.tracks[0], s.tracks[3]
-        assert wait_until(lambda: (bass.gain_db, other.pan, s.master.gain_db) == (-12.5, 0.75, -1.0), 3.0)
-        assert wait_until(lambda: drums.soloed and not bass._audible(), 3.0)
-        history = {h.address for h in srv.controller.history}
-        assert {
-            "/track/bass/gain_db",
-            "/track/other/pan",
-            "/bus/master/gain_db",
-            "/track/drums/solo",
-        } <= history
-        # The graph plays it: the fader node's gain and the mute of a track soloed away.
-        for address, value in (("/query/bass.fader/gain", -12.5), ("/query/bass.mute/mul", 0.0)):
-            c.send(address)
-            (reply,) = [m for m in c.replies("/reply" + address) if m.address.startswith("/reply")]
-            assert reply.params == [value], address
-        # OSC moves the panel's controls too: the same state, shown.
-        c.send("/track/bass/gain_db", -3.0)
-        page.wait_for_function(
-            "document.querySelector('input[data-address=\"/track/bass/gain_db\"]').value === '-3'",
-            timeout=5_000,
-        )
-        row = page.locator('.row[data-key="track/bass"]')
-        assert float(row.evaluate("r => getComputedStyle(r).opacity")) < 1, "soloed away: dimmed"
-    finally:
-        c.close()
-        page.close()
-        srv.close()
+def test_faders_pans_and_solo_set_the_strips_as_their_osc_addresses_do(served, page, osc):
+    s, srv = served
+    page.locator('input[data-address="/track/bass/gain_db"]').fill("-12.5")
+    page.locator('input[data-address="/track/other/pan"]').fill("0.75")
+    page.locator('input[data-address="/bus/master/gain_db"]').fill("-1")
+    page.click('.row[data-key="track/drums"] button.solo')
+    bass, drums, other = s.tracks[1], s.tracks[0], s.tracks[3]
+    assert wait_until(lambda: (bass.gain_db, other.pan, s.master.gain_db) == (-12.5, 0.75, -1.0), 3.0)
+    assert wait_until(lambda: drums.soloed and not bass._audible(), 3.0)
+    history = {h.address for h in srv.controller.history}
+    assert {
+        "/track/bass/gain_db",
+        "/track/other/pan",
+        "/bus/master/gain_db",
+        "/track/drums/solo",
+    } <= history
+    # The graph plays it: the fader node's gain and the mute of a track soloed away.
+    for address, value in (("/query/bass.fader/gain", -12.5), ("/query/bass.mute/mul", 0.0)):
+        osc.send(address)
+        (reply,) = [m for m in osc.replies("/reply" + address) if m.address.startswith("/reply")]
+        assert reply.params == [value], address
+    # OSC moves the panel's controls too: the same state, shown.
+    osc.send("/track/bass/gain_db", -3.0)
+    page.wait_for_function(
+        "document.querySelector('input[data-address=\"/track/bass/gain_db\"]').value === '-3'",
+        timeout=5_000,
+    )
+    row = page.locator('.row[data-key="track/bass"]')
+    assert float(row.evaluate("r => getComputedStyle(r).opacity")) < 1, "soloed away: dimmed"
 
 
 @needs_chromium
-def test_a_launch_button_starts_an_idle_clip_on_the_next_bar(browser, stems):
-    s, srv = served(stems)
-    page = open_page(browser, srv.url)
-    try:
-        live = srv.engine
-        assert wait_until(lambda: live.transport.beat > 1.2, timeout=10)
-        live.start_capture()
-        page.click('button.launch[data-address="/launch/vocals/0"]')
-        page.wait_for_function(
-            "window.chronus.replies.some((r) => r.address === '/launch/vocals/0')", timeout=5_000
-        )
-        (reply,) = [r for r in page.evaluate("window.chronus.replies") if r["address"] == "/launch/vocals/0"]
-        assert reply["type"] == "reply", reply
-        beat = reply["replies"][0][1]
-        assert reply["replies"][0][0] == "/reply/launch/vocals/0"
-        assert beat % 4 == 0 and beat >= 4, "on a bar line (4/4)"
-        # The launched clip is drawn where it sounds: its 2 s region from the bar on.
-        vocals = s.tracks[2].clips[0]
-        assert vocals.launched == (s.tempo.seconds(beat), None)
-        page.wait_for_function(
-            "(window.chronus.lastSnapshot.session.strips['track/vocals'].launched || {})['0']", timeout=5_000
-        )
-        time.sleep(0.1)
-        seconds = page.evaluate("window.chronus.session.layout.seconds")
-        lane = np.all(pixels(page, "track/vocals", "cache") == WAVE, axis=-1).sum(axis=0)
-        x0, x1 = (
-            s.tempo.seconds(beat) / seconds * len(lane),
-            (s.tempo.seconds(beat) + 2.0) / seconds * len(lane),
-        )
-        assert lane[: int(x0)].sum() == 0 and lane[int(x1) + 2 :].sum() == 0
-        assert np.mean(lane[int(x0) + 1 : int(x1) - 1] > 0) > 0.99
-        assert wait_until(lambda: live.transport.beat > beat + 3.0, timeout=15)
-        audio, start = live.stop_capture()
-        page.click('button.stop[data-address="/stop/vocals/0"]')
-        page.wait_for_function(
-            "window.chronus.lastSnapshot.session.strips['track/vocals'].launched['0'][1] !== null",
-            timeout=5_000,
-        )
-        assert vocals.launched is not None and vocals.launched[1] is not None
-        assert vocals.launched[1] >= s.tempo.seconds(beat + 4.0)
-    finally:
-        page.close()
-        srv.close()
+def test_a_launch_button_starts_an_idle_clip_on_the_next_bar(served, page, stems):
+    s, srv = served
+    live = srv.engine
+    assert wait_until(lambda: live.transport.beat > 1.2, timeout=10)
+    live.start_capture()
+    page.click('button.launch[data-address="/launch/vocals/0"]')
+    page.wait_for_function(
+        "window.chronus.replies.some((r) => r.address === '/launch/vocals/0')", timeout=5_000
+    )
+    (reply,) = [r for r in page.evaluate("window.chronus.replies") if r["address"] == "/launch/vocals/0"]
+    assert reply["type"] == "reply", reply
+    beat = reply["replies"][0][1]
+    assert reply["replies"][0][0] == "/reply/launch/vocals/0"
+    assert beat % 4 == 0 and beat >= 4, "on a bar line (4/4)"
+    # The launched clip is drawn where it sounds: its 2 s region from the bar on.
+    vocals = s.tracks[2].clips[0]
+    assert vocals.launched == (s.tempo.seconds(beat), None)
+    page.wait_for_function(
+        "(window.chronus.lastSnapshot.session.strips['track/vocals'].launched || {})['0']", timeout=5_000
+    )
+    time.sleep(0.1)
+    seconds = page.evaluate("window.chronus.session.layout.seconds")
+    lane = np.all(pixels(page, "track/vocals", "cache") == WAVE, axis=-1).sum(axis=0)
+    x0, x1 = (
+        s.tempo.seconds(beat) / seconds * len(lane),
+        (s.tempo.seconds(beat) + 2.0) / seconds * len(lane),
+    )
+    assert lane[: int(x0)].sum() == 0 and lane[int(x1) + 2 :].sum() == 0
+    assert np.mean(lane[int(x0) + 1 : int(x1) - 1] > 0) > 0.99
+    assert wait_until(lambda: live.transport.beat > beat + 3.0, timeout=15)
+    audio, start = live.stop_capture()
+    page.click('button.stop[data-address="/stop/vocals/0"]')
+    page.wait_for_function(
+        "window.chronus.lastSnapshot.session.strips['track/vocals'].launched['0'][1] !== null",
+        timeout=5_000,
+    )
+    assert vocals.launched is not None and vocals.launched[1] is not None
+    assert vocals.launched[1] >= s.tempo.seconds(beat + 4.0)
     end = (start + audio.shape[1]) / SR
     reference = cx.render(song(stems, vocals_at=beat), seconds=end, blocksize=256)
     np.testing.assert_array_equal(audio, reference[:, start:])
@@ -380,8 +364,8 @@ def test_a_launch_button_starts_an_idle_clip_on_the_next_bar(browser, stems):
 
 
 @needs_chromium
-def test_the_panel_sends_overviews_once_per_connection_not_with_snapshots(browser, stems):
-    _, srv = served(stems)
+def test_the_panel_sends_overviews_once_per_connection_not_with_snapshots(browser, served):
+    _, srv = served
     page = browser.new_page(bypass_csp=True)
     try:
         page.add_init_script(

@@ -132,6 +132,41 @@ def test_files_are_converted_to_the_requested_rate(encoded):
     assert 10 * np.log10(power[0] / power[1]) > 100
 
 
+@pytest.mark.parametrize(
+    "ext",
+    ["wav", "aiff", "flac", "ogg", "mp3", "opus", "m4a", "m4a-unedited", "mp3-no-tag", "flac-no-count"],
+)
+def test_the_header_probe_gives_the_decoded_length(encoded, original, tmp_path, ext):
+    """``_core.probe_audio`` reads channels, rate and frames from the header (what a
+    session learns of a long file without decoding it) and they are what decoding gives:
+    an Ogg Opus file's pre-skip dropped, an MP4 track's edit list and duration applied
+    (FFmpeg's muxer with the priming in its edit list, and Chronus's writer, without), an
+    AIFF file's COMM count (symphonia's sound-data length is 8 bytes long), an MP3 file
+    without a Xing/Info tag estimated from its (constant) bit rate; a FLAC file whose
+    STREAMINFO gives no total (0, as a streaming encoder writes it) counted by decoding."""
+    path = encoded.get(ext)
+    if ext == "m4a-unedited":
+        path = cx.write_audio(tmp_path / "unedited.m4a", original[0], original[1])
+    elif ext == "flac-no-count":
+        data = bytearray(encoded["flac"].read_bytes())
+        # STREAMINFO's rate, channels, bits and total samples: the low 36 of 64 bits at byte 18.
+        fields = int.from_bytes(data[18:26], "big")
+        data[18:26] = (fields & ~((1 << 36) - 1)).to_bytes(8, "big")
+        path = tmp_path / "uncounted.flac"
+        path.write_bytes(bytes(data))
+    elif ext == "mp3-no-tag":
+        av = pytest.importorskip("av")
+        path = tmp_path / "untagged.mp3"
+        with av.open(os.fspath(path), "w", format="mp3", options={"write_xing": "0"}) as f:
+            stream = f.add_stream("libmp3lame", rate=original[1], layout="stereo")
+            frame = av.AudioFrame.from_ndarray(original[0], format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts = original[1], 0
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                f.mux(packet)
+    decoded, rate = load_audio(path)
+    assert _core.probe_audio(path) == (decoded.shape[0], rate, decoded.shape[1])
+
+
 def test_bad_files_raise_errors_that_name_them_and_the_problem(tmp_path, encoded):
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")

@@ -14,6 +14,7 @@ import soundfile as sf
 
 import chronus as cx
 import chronus.session as session_module
+from chronus.audio import probe_audio
 from chronus.control.overview import file_overview, overview
 from conftest import DATA, SR, assert_live_equals_render, wait_until
 
@@ -108,3 +109,69 @@ def test_the_overview_of_a_streamed_file_is_the_overview_of_the_whole_file(stem,
     lows, highs = file_overview(stem, 600)
     np.testing.assert_array_equal(lows, overview(audio.T, 600)[0])
     np.testing.assert_array_equal(highs, overview(audio.T, 600)[1])
+
+
+@pytest.fixture(scope="module")
+def long_m4a(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three minutes of AAC in M4A at 44.1 kHz stereo (the real bass stem over and over),
+    written a chunk at a time through PyAV: libsndfile cannot read it, the engine can."""
+    pytest.importorskip("av", reason="PyAV (the [aac] extra) is not installed")
+    from chronus.aac import aac_writer
+
+    stem, rate = cx.read_audio(STEM)
+    path = tmp_path_factory.mktemp("m4a") / "long.m4a"
+    with aac_writer(path, rate, 2) as writer:
+        for _ in range(-(-180 * rate // stem.shape[1])):
+            writer.write(stem)
+    return path
+
+
+def long_m4a_session(path: Path) -> cx.Session:
+    s = cx.Session(samplerate=SR)
+    s.track("bass", gain_db=-3.0, pan=-0.2).clip(path, at=0.5, offset=61.0)
+    s.track("again").clip(path, at=2.0)
+    return s
+
+
+def test_a_long_m4a_file_streams_from_its_header_and_plays_what_a_held_copy_plays(long_m4a, monkeypatch):
+    """Three minutes of 44.1 kHz stereo held whole at 48 kHz is 69 MB of float32: the
+    session learns the file's length from its header (the engine's probe: libsndfile does
+    not read M4A) and streams both clips, and their render equals the held copy's."""
+    held_bytes = 180 * SR * 2 * 4
+    before = rss()
+    s = long_m4a_session(long_m4a)
+    assert all(s.streams(c) for t in s.tracks for c in t.clips) and not s.holds(long_m4a)
+    channels, rate, frames = probe_audio(long_m4a)
+    assert (channels, rate) == (2, 44_100) and frames >= 180 * rate
+    assert s.duration() == pytest.approx(2.0 + frames / rate, abs=1 / SR)
+    streamed = cx.render(s, seconds=6.0)
+    grown = rss() - before
+    assert not s._cache, "a streamed file was read whole"
+    assert grown < held_bytes / 4, f"memory grew {grown / 1e6:.0f} MB"
+    monkeypatch.setattr(session_module, "STREAM_SECONDS", 1e9)
+    held_session = long_m4a_session(long_m4a)
+    assert not any(held_session.streams(c) for t in held_session.tracks for c in t.clips)
+    held = cx.render(held_session, seconds=6.0)
+    assert np.abs(held).max() > 0.05
+    np.testing.assert_allclose(streamed, held, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["null", "jack"])
+def test_a_long_m4a_file_played_live_equals_its_render(long_m4a, backend, request):
+    if backend == "jack":
+        request.getfixturevalue("jack_server")
+    s = long_m4a_session(long_m4a)
+    assert all(s.streams(c) for t in s.tracks for c in t.clips)
+    assert_live_equals_render(s, backend, seconds=4, peak=0.05)
+
+
+def test_the_overview_of_a_streamed_m4a_file_is_read_through_the_engine(long_m4a):
+    """The panel draws a streamed file from an overview read block by block: for M4A
+    (libsndfile cannot read it) through the engine's decoder, equal to the whole file's."""
+    s = long_m4a_session(long_m4a)
+    assert not s.holds(long_m4a)
+    lows, highs = file_overview(long_m4a, 600)
+    audio, _ = cx.read_audio(long_m4a)
+    want_lows, want_highs = overview(audio, 600)
+    np.testing.assert_array_equal(lows, want_lows)
+    np.testing.assert_array_equal(highs, want_highs)

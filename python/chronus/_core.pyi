@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 __all__ = [
     "Action",
+    "AudioBlocks",
     "AudioFileError",
     "CcMap",
     "CycleError",
@@ -32,6 +33,7 @@ __all__ = [
     "load_audio",
     "midi_inputs",
     "node_specs",
+    "probe_audio",
     "render",
     "resample",
 ]
@@ -317,3 +319,10 @@ def devices() -> list[_DeviceDict]: ...
 def midi_inputs() -> list[str]: ...
 def load_audio(path: str | os.PathLike[str], samplerate: int | None = None) -> tuple[_F32Array, int]: ...
 def resample(audio: _F32Array, source: int, target: int) -> _F32Array: ...
+def probe_audio(path: str | os.PathLike[str]) -> tuple[int, int, int]: ...
+
+@final
+class AudioBlocks:
+    def __new__(cls, path: str | os.PathLike[str], block: int) -> AudioBlocks: ...
+    def __iter__(self) -> AudioBlocks: ...
+    def __next__(self) -> _F32Array: ...

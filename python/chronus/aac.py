@@ -3,8 +3,9 @@ at a time as a render streams. An optional extra: ``pip install 'chronus-audio[a
 (or ``pip install av``); without it, writing .m4a says so. Reading M4A needs nothing
 extra (the engine's decoder).
 
-The encoder starts with 1024 frames of priming that decoders which ignore the file's
-edit list (the engine's among them) read as silence before the audio.
+The encoder starts with 1024 frames of priming, which the file's edit list does not skip
+(the frames are written without timestamps): decoders, the engine's among them, read them
+as silence before the audio.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import _core
 from .aac import AAC_EXTENSIONS, write_m4a
 
-__all__ = ["FORMATS", "read_audio", "write_audio", "write_wav"]
+__all__ = ["FORMATS", "probe_audio", "read_audio", "write_audio", "write_wav"]
 
 #: Container, default subtype and the subtypes offered for each file extension.
 FORMATS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -132,12 +132,7 @@ def read_audio(
         not isinstance(samplerate, (int, np.integer)) or not 1_000 <= samplerate <= 768_000
     ):
         raise ValueError(f"cannot read {source}: samplerate must be in 1000..768000 Hz, got {samplerate!r}")
-    if not source.exists():
-        raise FileNotFoundError(f"cannot read {source}: it does not exist")
-    if source.is_dir():
-        raise IsADirectoryError(f"cannot read {source}: it is a folder")
-    if source.stat().st_size == 0:
-        raise ValueError(f"cannot read {source}: the file is empty")
+    _check_file(source)
     if source.suffix.lower() in ENGINE_DECODED:
         audio, rate = _core.load_audio(os.fspath(source), None if samplerate is None else int(samplerate))
         return audio, rate
@@ -145,6 +140,25 @@ def read_audio(
     if samplerate is not None and samplerate != rate:
         return _core.resample(audio, rate, int(samplerate)), int(samplerate)
     return audio, rate
+
+
+def probe_audio(path: str | os.PathLike[str]) -> tuple[int, int, int]:
+    """Channels, sample rate (Hz) and frames (at that rate) of an audio file in any format
+    :func:`read_audio` reads, from its header and without decoding it: the frames the
+    engine's decoder yields (what a streamed session clip plays). Errors as
+    :func:`read_audio`'s."""
+    source = Path(path)
+    _check_file(source)
+    return _core.probe_audio(os.fspath(source))
+
+
+def _check_file(source: Path) -> None:
+    if not source.exists():
+        raise FileNotFoundError(f"cannot read {source}: it does not exist")
+    if source.is_dir():
+        raise IsADirectoryError(f"cannot read {source}: it is a folder")
+    if source.stat().st_size == 0:
+        raise ValueError(f"cannot read {source}: the file is empty")
 
 
 def _read_libsndfile(source: Path) -> tuple[NDArray[np.float32], int]:

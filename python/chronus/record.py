@@ -6,7 +6,8 @@ columns, units, samplerate, hop and latency as attributes; the root holds the sa
 and the engine clock of the first frame. A reader needs zarr alone. Frames are written a
 chunk at a time (values first, then the time axes), so a killed recorder leaves a readable
 store that has lost at most the chunk in flight: the length of ``times`` is the number of
-complete frames.
+complete frames (``values`` and ``clock`` may have grown by the chunk in flight, rows that
+read as zeros: read them up to that length).
 
 Needs zarr (``pip install chronus-audio[analysis]``).
 

@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import numpy as np
-import soundfile as sf
 
-from .audio import read_audio
+from .audio import probe_audio, read_audio
 from .cycle import ENDLESS_PASSES, Cycle, Segment, segments
 from .graph import Graph
 from .midi import MidiSong, read_midi
@@ -1068,18 +1067,15 @@ class Session:
         return audio
 
     def _shape(self, path: Path) -> tuple[int, int]:
-        """(channels, frames at the session's rate) of the file at ``path``: from its header
-        when libsndfile reads the format (frames converted as the engine's resampler converts
-        them), else from the decoded file."""
+        """(channels, frames at the session's rate) of the file at ``path``: the held copy's,
+        else from its header (:func:`chronus.audio.probe_audio`, any format; frames
+        converted as the engine's resampler converts them), never decoding it whole."""
         if path in self._cache:
             return self._cache[path].shape
         shape = self._shapes.get(path)
         if shape is None:
-            try:
-                info = sf.info(os.fspath(path))
-                shape = (info.channels, -(-info.frames * self.samplerate // info.samplerate))
-            except (sf.LibsndfileError, RuntimeError):
-                shape = self._audio(path).shape
+            channels, rate, frames = probe_audio(path)
+            shape = (channels, -(-frames * self.samplerate // rate))
             self._shapes[path] = shape
         return shape
 

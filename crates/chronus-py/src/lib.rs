@@ -263,6 +263,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(node_specs, m)?)?;
     m.add_function(wrap_pyfunction!(media::load_audio, m)?)?;
     m.add_function(wrap_pyfunction!(media::resample, m)?)?;
+    m.add_function(wrap_pyfunction!(media::probe_audio, m)?)?;
+    m.add_class::<media::AudioBlocks>()?;
     m.add("AudioFileError", m.py().get_type::<media::AudioFileError>())?;
     m.add_function(wrap_pyfunction!(analysis::analyze, m)?)?;
     m.add_function(wrap_pyfunction!(analysis::beats_offline, m)?)?;

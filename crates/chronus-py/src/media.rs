@@ -66,3 +66,69 @@ pub(crate) fn resample<'py>(
     }
     Ok(PyArray1::from_vec(py, planar).reshape([channels, n])?.into_any())
 }
+
+/// Channels, sample rate (Hz) and frames (at that rate) of `path`, from its header (see
+/// `chronus_engine::media::probe`): the frames decoding it yields, without decoding it.
+/// The GIL is released while it reads.
+#[pyfunction]
+pub(crate) fn probe_audio(py: Python<'_>, path: PathBuf) -> PyResult<(usize, u32, u64)> {
+    let probe = py.detach(move || engine::media::probe(&path)).map_err(|e| AudioFileError::new_err(e.to_string()))?;
+    Ok((probe.channels, probe.samplerate, probe.frames))
+}
+
+/// The frames of an audio file in any format the engine decodes, read `block` frames at a
+/// time (the last block shorter): an iterator of float32 arrays of shape (channels, frames)
+/// at the file's own rate. Memory holds one block whatever the file's length. The GIL is
+/// released while it decodes.
+#[pyclass(module = "chronus._core")]
+pub(crate) struct AudioBlocks {
+    reader: engine::media::MediaReader,
+    block: usize,
+    /// Decoded frames (interleaved) not yet returned.
+    pending: Vec<f32>,
+    done: bool,
+}
+
+#[pymethods]
+impl AudioBlocks {
+    #[new]
+    fn new(py: Python<'_>, path: PathBuf, block: usize) -> PyResult<Self> {
+        if block == 0 {
+            return Err(PyValueError::new_err("block must be at least 1 frame"));
+        }
+        let reader = py
+            .detach(move || engine::media::MediaReader::open(&path))
+            .map_err(|e| AudioFileError::new_err(e.to_string()))?;
+        Ok(AudioBlocks { reader, block, pending: Vec::new(), done: false })
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let channels = self.reader.channels().max(1);
+        let want = self.block * channels;
+        let AudioBlocks { reader, pending, done, .. } = self;
+        py.detach(|| {
+            while !*done && pending.len() < want {
+                *done = !reader.next_chunk(pending)?;
+            }
+            Ok::<_, engine::Error>(())
+        })
+        .map_err(|e| AudioFileError::new_err(e.to_string()))?;
+        let take = want.min(self.pending.len());
+        if take == 0 {
+            return Ok(None);
+        }
+        let frames = take / channels;
+        let mut planar = vec![0.0f32; take];
+        for (f, frame) in self.pending[..take].chunks_exact(channels).enumerate() {
+            for (c, x) in frame.iter().enumerate() {
+                planar[c * frames + f] = *x;
+            }
+        }
+        self.pending.drain(..take);
+        Ok(Some(PyArray1::from_vec(py, planar).reshape([channels, frames])?.into_any()))
+    }
+}

@@ -16,12 +16,14 @@ the browser draws it wherever the clip plays (offset, loop, stretch) and never s
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import soundfile as sf
 
+from .. import _core
+from ..audio import probe_audio
 from .addresses import _strips
 
 if TYPE_CHECKING:
@@ -56,24 +58,25 @@ def overview(audio: np.ndarray, buckets: int = BUCKETS) -> tuple[np.ndarray, np.
 
 
 def file_overview(path: Path, buckets: int = BUCKETS) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`overview` of the file at ``path`` (at its own rate), read :data:`BLOCK` frames
-    at a time: memory stays flat whatever the file's length."""
-    frames = sf.info(str(path)).frames
+    """:func:`overview` of the file at ``path`` (at its own rate, any format the engine
+    decodes), read through its decoder :data:`BLOCK` frames at a time: memory stays flat
+    whatever the file's length."""
+    frames = probe_audio(path)[2]
     count = min(buckets, frames)
     edges = (np.arange(count, dtype=np.int64) * frames) // count
     lows = np.full(count, np.inf, np.float32)
     highs = np.full(count, -np.inf, np.float32)
     done = 0
-    for block in sf.blocks(str(path), blocksize=BLOCK, dtype="float32", always_2d=True):
+    for block in _core.AudioBlocks(os.fspath(path), BLOCK):
         x = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-        end = done + x.shape[0]
+        end = done + x.shape[1]
         # The buckets this block touches, and where each starts within it.
         first = int(np.searchsorted(edges, done, "right")) - 1
         last = int(np.searchsorted(edges, end - 1, "right")) - 1
         starts = np.concatenate([[0], edges[first + 1 : last + 1] - done])
         span = slice(first, last + 1)
-        lows[span] = np.minimum(lows[span], np.minimum.reduceat(x.min(axis=1), starts))
-        highs[span] = np.maximum(highs[span], np.maximum.reduceat(x.max(axis=1), starts))
+        lows[span] = np.minimum(lows[span], np.minimum.reduceat(x.min(axis=0), starts))
+        highs[span] = np.maximum(highs[span], np.maximum.reduceat(x.max(axis=0), starts))
         done = end
     return lows, highs
 

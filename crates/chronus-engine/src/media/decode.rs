@@ -20,6 +20,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 use symphonia::core::units::Time;
 
+use super::mp4::Edit;
 use crate::error::{Error, Result};
 
 /// Largest magnitude a decoded sample may have: +12 dBFS. Lossy codecs overshoot full scale
@@ -44,11 +45,15 @@ pub struct MediaReader {
     buffer: Option<SampleBuffer<f32>>,
     /// Frames decoded since the start (or since the last seek), before the edit.
     decoded: u64,
-    /// The container's edit (MP4 priming and padding), applied to what is returned.
-    edit: Option<super::mp4::Edit>,
+    /// The container's edit (MP4 priming and padding; the frame count of an MP4 track or an
+    /// AIFF file, where the decoder stops), applied to what is returned.
+    edit: Option<Edit>,
     /// Frames to decode ahead of a seek target before the output equals a decode from the
     /// start (see [`MediaReader::preroll`]).
     preroll: u64,
+    /// The first packet's frames (interleaved), decoded by [`MediaReader::open`] to learn the
+    /// channel count, until the first chunk returns them.
+    first: Vec<f32>,
 }
 
 /// Seconds libopus must decode ahead of a seek target before its output equals, bit for bit,
@@ -111,14 +116,38 @@ impl MediaReader {
         if channels > MAX_CHANNELS {
             return Err(file_error(path, format!("has {channels} channels; at most {MAX_CHANNELS} are read")));
         }
-        let is_mp4 = probed_is_mp4(path);
-        let edit = if is_mp4 { super::mp4::edit(path, samplerate) } else { None };
+        let container = Container::of(path);
+        let edit = match container {
+            Container::Mp4 => Some(super::mp4::edit(path, samplerate).unwrap_or(Edit { skip: 0, keep: None })),
+            Container::Aiff => aiff_frames(path).map(|n| Edit { skip: 0, keep: Some(n) }),
+            Container::Other => None,
+        };
         let preroll = if params.codec == CODEC_TYPE_OPUS { (OPUS_PREROLL * samplerate as f64) as u64 } else { 0 };
-        let frames = match (params.n_frames, edit) {
-            (Some(n), Some(e)) => Some(e.keep.unwrap_or(u64::MAX).min(n.saturating_sub(e.skip))),
+        // The header's count is in the track's time base (an MP4 track's media timescale,
+        // which need not be its sample rate); frames are at the sample rate.
+        let n_frames = match (params.n_frames, params.time_base) {
+            (Some(n), Some(base)) if base.numer != 0 && base.denom != samplerate => {
+                Some((n as u128 * base.numer as u128 * samplerate as u128 / base.denom as u128) as u64)
+            }
             (n, _) => n,
         };
-        Ok(MediaReader {
+        // An Ogg Opus file's last granule position counts the stream's pre-skip (its header's
+        // delay), which libopus's adapter drops from the first packet.
+        let n_frames = match params.codec {
+            CODEC_TYPE_OPUS => n_frames.map(|n| n.saturating_sub(params.delay.unwrap_or(0) as u64)),
+            _ => n_frames,
+        };
+        let frames = match (n_frames, edit) {
+            (Some(n), Some(e)) => Some(e.keep.unwrap_or(u64::MAX).min(n.saturating_sub(e.skip))),
+            (None, Some(e)) => e.keep,
+            (n, None) => n,
+        };
+        // The decoder stops there: an MP4 track's duration (its samples' durations summed)
+        // ends within its last AAC packet, which decodes to a whole 1024 frames; symphonia
+        // takes an AIFF file's sound data as 8 bytes longer than it is (it counts the chunk's
+        // offset and block size fields), which would make a frame of the next chunk's bytes.
+        let edit = edit.map(|e| Edit { keep: frames, ..e });
+        let mut reader = MediaReader {
             edit,
             path: path.to_owned(),
             track: track.id,
@@ -130,10 +159,19 @@ impl MediaReader {
             buffer: None,
             decoded: 0,
             preroll,
-        })
+            first: Vec::new(),
+        };
+        // A track that gives its channel count only with its first packet (AAC in MP4 in
+        // symphonia) has that packet decoded now and held for the first chunk.
+        if channels == 0 {
+            let mut first = Vec::new();
+            reader.next_chunk(&mut first)?;
+            reader.first = first;
+        }
+        Ok(reader)
     }
 
-    /// Channels per frame (0 until the first packet for formats that only say then).
+    /// Channels per frame (0 only for a file with no audio frames).
     pub fn channels(&self) -> usize {
         self.channels
     }
@@ -161,6 +199,10 @@ impl MediaReader {
 
     /// Appends the next packet's frames (interleaved) to `out`; false at the end of the file.
     pub fn next_chunk(&mut self, out: &mut Vec<f32>) -> Result<bool> {
+        if !self.first.is_empty() {
+            out.append(&mut self.first);
+            return Ok(true);
+        }
         loop {
             let packet = match self.format.next_packet() {
                 Ok(p) => p,
@@ -231,6 +273,7 @@ impl MediaReader {
             .seek(SeekMode::Accurate, SeekTo::Time { time, track_id: Some(self.track) })
             .map_err(|e| file_error(&self.path, format!("cannot seek to frame {frame} ({e})")))?;
         self.decoder.reset();
+        self.first.clear();
         self.decoded = seeked.actual_ts;
         // From the frame asked for, not `required_ts`: symphonia converts the `Time` (whose
         // fraction is a float) back to a timestamp by truncation, one frame short at some
@@ -257,11 +300,88 @@ impl MediaReader {
     }
 }
 
-/// Whether `path` is an ISO base media file (MP4, M4A): its second box-header word is `ftyp`.
-fn probed_is_mp4(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 8];
-    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head[4..8] == b"ftyp"
+/// What [`probe`] learns of a file: its format and length, without decoding it whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    /// Channels per frame.
+    pub channels: usize,
+    /// The file's sample rate, Hz.
+    pub samplerate: u32,
+    /// Frames at the file's rate that decoding it yields (an MP4 file's edit list applied).
+    pub frames: u64,
+}
+
+/// The channels, sample rate and length of `path` from its header: the container's frame
+/// count (WAV and AIFF data size, FLAC STREAMINFO, an MP3 file's Xing/Info tag, the
+/// granule position of an Ogg file's last page, an MP4 track's duration with its edit list
+/// applied), the number of frames [`decode_file`] yields. An MP3 file without a Xing/Info
+/// tag has symphonia's estimate from its bit rate and length (exact for constant bit rate
+/// without trailing tags). A header without a count (a FLAC stream written with none) has
+/// the frames counted by decoding the file packet by packet, each dropped: the time of a
+/// decode, the memory of one packet.
+pub fn probe(path: &Path) -> Result<Probe> {
+    let mut reader = MediaReader::open(path)?;
+    let frames = match reader.frames() {
+        Some(n) => n,
+        None => {
+            let (mut chunk, mut counted) = (Vec::new(), 0);
+            while reader.next_chunk(&mut chunk)? {
+                counted += (chunk.len() / reader.channels()) as u64;
+                chunk.clear();
+            }
+            counted
+        }
+    };
+    if frames == 0 || reader.channels() == 0 {
+        return Err(file_error(path, "holds no audio frames"));
+    }
+    Ok(Probe { channels: reader.channels(), samplerate: reader.samplerate(), frames })
+}
+
+/// The containers whose frame count the reader takes from the file itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Container {
+    /// An ISO base media file (MP4, M4A): its second box-header word is `ftyp`.
+    Mp4,
+    /// An AIFF or AIFF-C file: `FORM` then `AIFF` or `AIFC`.
+    Aiff,
+    Other,
+}
+
+impl Container {
+    fn of(path: &Path) -> Container {
+        use std::io::Read;
+        let mut head = [0u8; 12];
+        if File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_err() {
+            return Container::Other;
+        }
+        match (&head[0..4], &head[4..8], &head[8..12]) {
+            (_, b"ftyp", _) => Container::Mp4,
+            (b"FORM", _, b"AIFF" | b"AIFC") => Container::Aiff,
+            _ => Container::Other,
+        }
+    }
+}
+
+/// The frame count of an AIFF file's `COMM` chunk (numSampleFrames), if it has one.
+fn aiff_frames(path: &Path) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = File::open(path).ok()?;
+    let end = file.metadata().ok()?.len();
+    let mut at = 12u64;
+    while at + 8 <= end {
+        let mut header = [0u8; 14];
+        file.seek(SeekFrom::Start(at)).ok()?;
+        file.read_exact(&mut header[..8]).ok()?;
+        let size = u32::from_be_bytes(header[4..8].try_into().ok()?) as u64;
+        if &header[..4] == b"COMM" {
+            file.read_exact(&mut header[8..14]).ok()?;
+            return Some(u32::from_be_bytes(header[10..14].try_into().ok()?) as u64);
+        }
+        // Chunks are padded to an even length.
+        at += 8 + size + (size & 1);
+    }
+    None
 }
 
 /// Decoded audio: interleaved frames and their format.

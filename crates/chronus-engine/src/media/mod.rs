@@ -11,7 +11,7 @@ pub mod stream;
 
 use std::path::Path;
 
-pub use decode::{decode_file, Audio, MediaReader};
+pub use decode::{decode_file, probe, Audio, MediaReader, Probe};
 pub use resample::{convert, Converter};
 
 use crate::error::Result;
