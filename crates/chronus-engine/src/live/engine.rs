@@ -427,13 +427,16 @@ impl Engine {
         self.dropped_commands
     }
 
-    /// The sample clock now, estimated from the last callback's (clock, time) pair.
+    /// The sample clock now, frames: the last callback's first frame plus the wall-clock time
+    /// since it started, held at the frame the next callback starts from when that callback
+    /// is late. So the clock never runs ahead of the audio and never steps back: a change sent
+    /// without a time lands on the next callback's first frame, at or after `now()`.
     pub fn now(&self) -> u64 {
         let s = self.snapshot();
         let since = self.epoch.elapsed().as_nanos() as u64;
         let elapsed = since.saturating_sub(s.callback_start_ns) as f64 * 1e-9;
         let at_start = s.clock.saturating_sub(s.callback_frames as u64);
-        at_start + (elapsed * self.info.samplerate) as u64
+        (at_start + (elapsed * self.info.samplerate) as u64).min(s.clock)
     }
 
     /// Starts recording `source` (the output, the device input, or both) into `target`
