@@ -405,6 +405,7 @@ impl<'g> Compiler<'g> {
             input_channels: &input_channels,
             connected: &connected,
             options: &desc.options,
+            params: &desc.params,
             instance: desc.instance.as_ref(),
         })?;
         debug_assert_eq!(built.output_channels.len(), spec_outputs.len());
@@ -488,6 +489,7 @@ impl<'g> Compiler<'g> {
             input_channels: &[],
             connected: &[],
             options: &desc.options,
+            params: &desc.params,
             instance: None,
         };
         Ok(probe.num(name))
