@@ -187,6 +187,9 @@ pub struct BuildCtx<'a> {
     /// spec order, in the parameter's unit; a parameter fed by a signal follows the signal
     /// instead, and commands may change any of them before the node plays.
     pub params: &'a [Vec<f32>],
+    /// Whether the node is built to play (false: compiled only to learn what the graph
+    /// became, [`crate::compile::compile_info`]), so that it may skip work only playing needs.
+    pub plays: bool,
     /// The ports and parameters this node declares for itself (a kernel's), if any; they
     /// replace the kind's lists (see [`crate::spec::Instance`]).
     pub instance: Option<&'a InstanceRef>,

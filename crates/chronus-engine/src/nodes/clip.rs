@@ -224,7 +224,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         _ => None,
     };
     let primed = match ctx.text("stretcher") {
-        "aligned" => {
+        "aligned" if ctx.plays => {
             let views: Vec<ParamView> = ctx.params.iter().map(|v| ParamView::Const(&v[..1])).collect();
             Primed::new(&player, &ClipParams::from(&views[..]), ctx.samplerate)
         }
@@ -629,8 +629,9 @@ mod tests {
 
     const SR: f64 = 48_000.0;
 
-    /// A looped mono clip with `stretcher`, stretched by 1.25 and 2 semitones up, as built.
-    fn clip(stretcher: &str) -> Box<dyn Node> {
+    /// A looped mono clip with `stretcher`, stretched by 1.25 and 2 semitones up, as built
+    /// to play (or, `plays` false, only to be looked at).
+    fn clip(stretcher: &str, plays: bool) -> Box<dyn Node> {
         let data: Vec<f32> = (0..30_000).map(|i| (0.001 * (i as f32).powf(1.3)).sin()).collect();
         let mut g = Graph::new();
         let options = [
@@ -652,6 +653,7 @@ mod tests {
             connected: &[],
             options: &desc.options,
             params: &desc.params,
+            plays,
             instance: None,
         };
         build(&ctx).unwrap().node
@@ -709,7 +711,7 @@ mod tests {
         let latency = Stretcher::new(1, SR, 1, 1, true).output_latency();
         assert_eq!(latency, 4800);
         for start in [0, 1000, 4799] {
-            let mut node = clip("aligned");
+            let mut node = clip("aligned", true);
             let work = computed_per_block(&mut node, 256, 60, &[start, 9_000], 1.25);
             let retrigger = 9_000 / 256;
             for (b, w) in work.iter().enumerate().filter(|(b, _)| *b != retrigger) {
@@ -718,11 +720,15 @@ mod tests {
             assert!(work[retrigger] >= latency, "the retrigger ran ahead in its block: {work:?}");
             assert!(work.iter().sum::<usize>() >= 60 * 256 - start - 256, "the stretcher ran: {work:?}");
         }
-        let mut node = clip("aligned");
+        let mut node = clip("aligned", true);
         let work = computed_per_block(&mut node, 256, 4, &[0], 1.5);
         assert!(work[0] >= latency, "a first start at another ratio runs ahead: {work:?}");
+        // Compiled only to be looked at (compile_info), the clip works out nothing ahead.
+        let mut node = clip("aligned", false);
+        let work = computed_per_block(&mut node, 256, 4, &[0], 1.25);
+        assert!(work[0] >= latency, "a clip built only to be looked at runs ahead: {work:?}");
         // Without the stretcher's latency to run through, a first start computes no more.
-        let mut node = clip("on");
+        let mut node = clip("on", true);
         let work = computed_per_block(&mut node, 256, 60, &[0], 1.25);
         assert!(work.iter().all(|w| *w <= 256) && work[59] == 256, "{work:?}");
     }
