@@ -14,7 +14,8 @@ rendered over the wall time, and over the process's CPU time (which other proces
 shared machine do not inflate). Live: ``cx.Engine(session, backend="jack", blocksize=256)``
 on the running JACK server (dummy driver, 256 frames), its mean DSP load (time spent in the
 callback over the time played, as bench/live_capacity.py computes it), callback times and
-xruns over ``--live`` seconds, after 2 s of warm-up.
+xruns over ``--live`` seconds, after 2 s of warm-up; and the worst callback and the xruns of
+the first second (where the 20 loops start).
 
     ./scripts/jack-dummy.sh start        # JACK_DEFAULT_SERVER names the server
     .venv/bin/python bench/session.py    # --seconds 30 --runs 5 --live 20
@@ -107,7 +108,9 @@ def render_speed(s: cx.Session, seconds: float, runs: int) -> dict:
 
 def live_load(s: cx.Session, seconds: float) -> dict:
     with cx.Engine(s, backend="jack", blocksize=BLOCK, connect=False) as live:
-        time.sleep(2.0)
+        time.sleep(1.0)
+        start = live.stats()
+        time.sleep(1.0)
         before = live.stats()
         time.sleep(seconds)
         after = live.stats()
@@ -123,6 +126,8 @@ def live_load(s: cx.Session, seconds: float) -> dict:
         "deadline_ms": after["deadline_ms"],
         "xruns": after["xruns"] - before["xruns"],
         "late_callbacks": after["late_callbacks"] - before["late_callbacks"],
+        "start_worst_ms": start["callback_worst_ms"],
+        "start_xruns": start["xruns"],
     }
 
 
@@ -151,7 +156,8 @@ def main() -> None:
             f"live on JACK ({live['device_block']} frames, {args.live:g} s): load {live['load']:.1%}, "
             f"callback mean {live['callback_mean_ms']:.2f} ms, p99 {live['callback_p99_ms']:.2f} ms, "
             f"worst {live['callback_worst_ms']:.2f} ms of {live['deadline_ms']:.2f} ms; "
-            f"xruns {live['xruns']}, late callbacks {live['late_callbacks']}"
+            f"xruns {live['xruns']}, late callbacks {live['late_callbacks']}; first second: worst "
+            f"callback {live['start_worst_ms']:.2f} ms, xruns {live['start_xruns']}"
         )
 
 

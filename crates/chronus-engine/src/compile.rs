@@ -94,6 +94,15 @@ pub fn compile(graph: &Graph, opts: &CompileOptions) -> Result<Schedule> {
     Compiler::new(graph, opts, HashMap::new()).run(&order, None)
 }
 
+/// Compiles `graph` as [`compile`] does, only to learn what it became (channels, latencies,
+/// steps): nodes skip work that only playing needs (an aligned clip's first start, worked
+/// out ahead), so the schedule plays as [`compile`]'s would, with those starts costlier.
+pub fn compile_info(graph: &Graph, opts: &CompileOptions) -> Result<Schedule> {
+    opts.validate()?;
+    let order = order(graph)?;
+    Compiler { plays: false, ..Compiler::new(graph, opts, HashMap::new()) }.run(&order, None)
+}
+
 /// Compiles `graph` with the edges in `fades` faded in or out over `length` frames.
 pub(crate) fn compile_faded(
     graph: &Graph,
@@ -212,6 +221,8 @@ struct Compiler<'g> {
     fades: HashMap<Edge, Fade>,
     /// Reading ends of the feature feeds built nodes write.
     feeds: Vec<(NodeId, crate::analysis::feed::FeedReader)>,
+    /// Whether the schedule is compiled to play ([`compile_info`]: only to be looked at).
+    plays: bool,
 }
 
 impl<'g> Compiler<'g> {
@@ -236,6 +247,7 @@ impl<'g> Compiler<'g> {
             steps: Vec::new(),
             fades,
             feeds: Vec::new(),
+            plays: true,
         }
     }
 
@@ -405,6 +417,8 @@ impl<'g> Compiler<'g> {
             input_channels: &input_channels,
             connected: &connected,
             options: &desc.options,
+            params: &desc.params,
+            plays: self.plays,
             instance: desc.instance.as_ref(),
         })?;
         debug_assert_eq!(built.output_channels.len(), spec_outputs.len());
@@ -488,6 +502,8 @@ impl<'g> Compiler<'g> {
             input_channels: &[],
             connected: &[],
             options: &desc.options,
+            params: &desc.params,
+            plays: self.plays,
             instance: None,
         };
         Ok(probe.num(name))

@@ -32,7 +32,7 @@ pub mod sequence;
 pub mod spec;
 pub mod transition;
 
-pub use compile::{compile, CompileOptions};
+pub use compile::{compile, compile_info, CompileOptions};
 pub use error::{Error, Result};
 pub use event::{Event, EventKind, NodeEvent, Ramp};
 pub use graph::{Graph, NodeId, Sink};

@@ -183,6 +183,13 @@ pub struct BuildCtx<'a> {
     pub connected: &'a [bool],
     /// Options, complete (defaults filled in) and in spec order.
     pub options: &'a [OptValue],
+    /// Each parameter's value as the node starts (one per lane, or one for all lanes), in
+    /// spec order, in the parameter's unit; a parameter fed by a signal follows the signal
+    /// instead, and commands may change any of them before the node plays.
+    pub params: &'a [Vec<f32>],
+    /// Whether the node is built to play (false: compiled only to learn what the graph
+    /// became, [`crate::compile::compile_info`]), so that it may skip work only playing needs.
+    pub plays: bool,
     /// The ports and parameters this node declares for itself (a kernel's), if any; they
     /// replace the kind's lists (see [`crate::spec::Instance`]).
     pub instance: Option<&'a InstanceRef>,

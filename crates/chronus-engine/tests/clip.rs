@@ -267,7 +267,9 @@ fn an_aligned_stretcher_plays_the_region_from_the_gate_frame() {
     // 'aligned' runs ahead through the latency at the start: its output is the unaligned
     // output moved earlier by exactly the latency, sample for sample, whatever the block
     // size, so a clip started at frame 0 sounds from frame 0; it reports no latency. The
-    // unaligned one is silent until the region's first frame.
+    // unaligned one is silent until the region's first frame. So it is whether the first
+    // start is the one worked out when the clip was built (at the ratio it was built with)
+    // or, the ratio moved before the gate, runs ahead in the gate's block.
     let data = recording(30_000);
     for ratio in [0.8f32, 1.25, 2.0] {
         let build = |mode: &str| {
@@ -281,17 +283,22 @@ fn an_aligned_stretcher_plays_the_region_from_the_gate_frame() {
         let (aligned, c2) = build("aligned");
         let latency = compile(&late, &opts(256)).unwrap().latency(c1).unwrap();
         assert_eq!(compile(&aligned, &opts(256)).unwrap().latency(c2), Some(0));
-        for (start, block) in [(0u64, 256), (777, 64), (5_000, 1024)] {
+        let moved = |node: NodeId| Event {
+            time: 0,
+            kind: EventKind::Param { node, param: 2, lane: None, value: 0.9 * ratio, ramp: Ramp::Jump },
+        };
+        for (start, block, moves) in [(0u64, 256, false), (777, 64, false), (5_000, 1024, false), (777, 256, true)] {
             let frames = 40_000;
-            let reference = run(&late, 256, frames + latency, &[gate(c1, 1.0, start)]);
-            let out = run(&aligned, block, frames, &[gate(c2, 1.0, start)]);
+            let (first, second) = if moves { (vec![moved(c1)], vec![moved(c2)]) } else { (vec![], vec![]) };
+            let reference = run(&late, 256, frames + latency, &[first, vec![gate(c1, 1.0, start)]].concat());
+            let out = run(&aligned, block, frames, &[second, vec![gate(c2, 1.0, start)]].concat());
             let s = start as usize;
             assert!(out[..s].iter().all(|x| *x == 0.0), "ratio {ratio}: sound before the gate");
             assert!(reference[..s + latency].iter().all(|x| *x == 0.0), "ratio {ratio}: sound before the region");
             assert_eq!(
                 &out[s..],
                 &reference[s + latency..frames + latency],
-                "ratio {ratio}, start {start}, block {block}"
+                "ratio {ratio}, start {start}, block {block}, ratio moved: {moves}"
             );
         }
     }

@@ -202,9 +202,10 @@ fn nan_input_and_wild_modulation_do_not_allocate_in_any_kind() {
 
 #[test]
 fn aligned_clip_starts_do_not_allocate() {
-    // An aligned stretcher is reset and runs ahead through its latency at every start (from
-    // `start` frames into its loop): gates rising and falling again and again, with the
-    // ratio and transposition moving, stay off the heap.
+    // An aligned stretcher's first start takes over the one worked out when it was built (the
+    // ratio and transposition it starts at are the ones it was built with); later ones reset
+    // it and run ahead through its latency (from `start` frames into its loop): gates rising
+    // and falling again and again, with the ratio and transposition moving, stay off the heap.
     let mut g = chronus_engine::Graph::new();
     let data: Vec<f32> = (0..6000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
     let clip = common::node(
@@ -219,6 +220,8 @@ fn aligned_clip_starts_do_not_allocate() {
         ],
     );
     g.connect_output(clip, "out").unwrap();
+    g.set_param(clip, "stretch", &[0.5]).unwrap();
+    g.set_param(clip, "semitones", &[-3.0]).unwrap();
     let mut proc = Processor::new(compile(&g, &opts(256)).unwrap(), 1024);
     let mut buffer = vec![0.0f32; 2 * 1024];
     reset_violation_count();

@@ -230,7 +230,7 @@ impl Graph {
         blocksize: args::Blocksize,
     ) -> PyResult<Bound<'py, PyDict>> {
         let opts = CompileOptions { samplerate, max_block: blocksize.0, smoothing: 0.0 };
-        let schedule = engine::compile(&self.inner, &opts).map_err(to_py)?;
+        let schedule = engine::compile_info(&self.inner, &opts).map_err(to_py)?;
         let info = PyDict::new(py);
         info.set_item("output_channels", schedule.output_channels())?;
         info.set_item("steps", schedule.step_count())?;

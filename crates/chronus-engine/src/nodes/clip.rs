@@ -19,7 +19,11 @@
 //! stretcher then runs ahead through that latency at the start (a few hops computed in the
 //! gate's block, their output dropped), so the region's first frame plays on the gate's
 //! frame and the node reports no latency: what a session uses, so that a stretched loop's
-//! downbeat lands on the session's beat even when it starts at frame 0.
+//! downbeat lands on the session's beat even when it starts at frame 0. The first such start
+//! of a clip playing from memory is worked out when the node is built (on the control
+//! thread, at the parameters it is built with: see [`Primed`]), so that the gate's block
+//! does no more of the stretcher's work than any other block; later starts run ahead in the
+//! gate's block.
 
 use crate::dsp::stretch::Stretcher;
 use std::sync::Arc;
@@ -233,7 +237,14 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
         "aligned" => Some(Stretched::new(channels, ctx.samplerate, true)),
         _ => None,
     };
-    let node = Clip { player, stretcher, gate: false, scratch: vec![0.0; ctx.max_block * channels].into() };
+    let primed = match ctx.text("stretcher") {
+        "aligned" if ctx.plays => {
+            let views: Vec<ParamView> = ctx.params.iter().map(|v| ParamView::Const(&v[..1])).collect();
+            Primed::new(&player, &ClipParams::from(&views[..]), ctx.samplerate)
+        }
+        _ => None,
+    };
+    let node = Clip { player, stretcher, primed, gate: false, scratch: vec![0.0; ctx.max_block * channels].into() };
     Ok(Built { node: Box::new(node), output_channels: vec![channels] })
 }
 
@@ -281,6 +292,13 @@ fn rise(t: f64) -> f32 {
 }
 
 impl Player {
+    /// A player of the same region, from its first frame, sharing the recording (control
+    /// thread); None for a region streamed from disk (its frames arrive as it plays).
+    fn twin(&self) -> Option<Player> {
+        let Source::Memory(data) = &self.source else { return None };
+        Some(Player { source: Source::Memory(data.clone()), state: State::Idle, played: 0, ..*self })
+    }
+
     fn start(&mut self) {
         self.state = State::Playing;
         self.played = self.start;
@@ -382,6 +400,9 @@ struct Stretched {
     /// Output frames still to silence after a start (not aligned): what the stretcher
     /// plays before the region's first frame comes out (its window reaching back).
     hush: usize,
+    /// Output frames the stretcher has computed since it was built (what the tests count).
+    #[cfg(test)]
+    computed: usize,
 }
 
 impl Stretched {
@@ -403,19 +424,17 @@ impl Stretched {
             skip: 0,
             hush: 0,
             stretcher,
+            #[cfg(test)]
+            computed: 0,
         }
     }
 
     /// Starts the region: resets the stretcher and primes it with the region's first
     /// input-latency frames, so its first frame comes out after exactly the output latency.
     fn start(&mut self, player: &mut Player, ratio: f32) {
-        // A hop cut short still has its remaining pieces computed (their output unused), so
-        // that the stretcher's hops stay on the frames its pieces start on.
-        while self.done < self.stretcher.hop() {
-            self.piece();
-        }
         // Every start sounds as the first one did, whatever played before (a session's
-        // cycle re-enters clips and expects each pass alike).
+        // cycle re-enters clips and expects each pass alike): a hop cut short is dropped
+        // with the rest of the stretcher's state, not finished.
         self.stretcher.reset();
         let n = self.preroll.len();
         let ahead = self.stretcher.input_latency() * self.channels;
@@ -445,16 +464,21 @@ impl Stretched {
         let end = (self.done + PIECE).min(hop);
         let (a, b) = (self.take * self.done / hop, self.take * end / hop);
         self.stretcher.process(&self.input[a * ch..b * ch], &mut self.output[self.done * ch..end * ch]);
+        #[cfg(test)]
+        {
+            self.computed += end - self.done;
+        }
         self.done = end;
     }
 
     /// Fills `out` (frames `from..` of the block) from the player, reading the ratio and
-    /// transposition at the frame each new hop starts on.
+    /// transposition at the frame each new hop starts on; first runs ahead through what an
+    /// aligned start still has to skip (all of it even when `out` is empty).
     fn run(&mut self, player: &mut Player, p: &ClipParams<ParamView>, from: usize, out: &mut [f32]) {
         let (ch, hop) = (self.channels, self.stretcher.hop());
         let frames = out.len() / ch;
         let mut f = 0;
-        while f < frames {
+        while f < frames || self.skip > 0 {
             if self.played == hop && !player.active() {
                 // Once the player has been idle long enough for the stretcher to ring out,
                 // skip its work: silent hops.
@@ -497,15 +521,73 @@ impl Stretched {
     }
 }
 
+/// An aligned clip's first start, worked out when the node is built (control thread): a
+/// second stretcher, as built, started on the region's first frames and run ahead through
+/// its latency at the parameters the node is built with, and where that left the player.
+/// The clip's own stretcher is untouched until its first start (an idle clip does not run
+/// it), so when that start finds the same stretch and transposition on its frame, the run
+/// ahead would make exactly these calls: the clip swaps the two stretchers and moves its
+/// player on instead, and the gate's block computes no more than its share. Any other start
+/// (at other parameters, or a later one) resets the clip's own stretcher and runs ahead in
+/// the gate's block: the output is the same either way.
+struct Primed {
+    stretched: Stretched,
+    /// Stretch ratio and transposition (semitones) it was run at, as the clip clamps them.
+    ratio: f32,
+    semitones: f32,
+    /// Where the player was after the run: its state and the region's frames played.
+    state: State,
+    played: usize,
+    /// Whether the clip has not started yet (its own stretcher is as built).
+    ready: bool,
+}
+
+impl Primed {
+    /// Works out `player`'s first start at the parameters `p` (control thread: it
+    /// allocates); None for a region streamed from disk.
+    fn new(player: &Player, p: &ClipParams<ParamView>, samplerate: f64) -> Option<Primed> {
+        let mut twin = player.twin()?;
+        let mut stretched = Stretched::new(player.channels, samplerate, true);
+        let (ratio, semitones) = Primed::clamped(p, 0);
+        twin.start();
+        stretched.start(&mut twin, ratio);
+        stretched.run(&mut twin, p, 0, &mut []);
+        Some(Primed { stretched, ratio, semitones, state: twin.state, played: twin.played, ready: true })
+    }
+
+    /// The stretch ratio and transposition at frame `f` of the block, as the clip uses them.
+    fn clamped(p: &ClipParams<ParamView>, f: usize) -> (f32, f32) {
+        (p.stretch.at(f, 0, 1).clamp(MIN_RATIO, MAX_RATIO), p.semitones.at(f, 0, 1).clamp(-36.0, 36.0))
+    }
+}
+
 struct Clip {
     player: Player,
     stretcher: Option<Stretched>,
+    /// An aligned clip's first start, worked out ahead (a clip playing from memory).
+    primed: Option<Primed>,
     gate: bool,
     /// Output of one run before the gain.
     scratch: Box<[f32]>,
 }
 
 impl Clip {
+    /// Starts the region at frame `f` of the block: through the start worked out ahead if
+    /// this is the one it was worked out for, else through the stretcher (if any).
+    fn start(&mut self, p: &ClipParams<ParamView>, f: usize) {
+        self.player.start();
+        let Some(s) = &mut self.stretcher else { return };
+        if let Some(primed) = self.primed.as_mut().filter(|x| x.ready) {
+            primed.ready = false;
+            if Primed::clamped(p, f) == (primed.ratio, primed.semitones) {
+                std::mem::swap(s, &mut primed.stretched);
+                (self.player.state, self.player.played) = (primed.state, primed.played);
+                return;
+            }
+        }
+        s.start(&mut self.player, p.stretch.at(f, 0, 1));
+    }
+
     fn render(&mut self, p: &ClipParams<ParamView>, from: usize, to: usize, out: &mut [f32]) {
         let ch = self.player.channels;
         let dry = &mut self.scratch[..(to - from) * ch];
@@ -542,10 +624,7 @@ impl Node for Clip {
             }
             self.gate = on;
             if on {
-                self.player.start();
-                if let Some(s) = &mut self.stretcher {
-                    s.start(&mut self.player, p.stretch.at(f, 0, 1));
-                }
+                self.start(&p, f);
             } else {
                 self.player.stop();
             }
@@ -555,5 +634,118 @@ impl Node for Clip {
 
     fn latency(&self) -> usize {
         self.stretcher.as_ref().map_or(0, Stretched::latency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Graph;
+    use crate::spec::{ArrayData, OptValue};
+
+    const SR: f64 = 48_000.0;
+
+    /// A looped mono clip with `stretcher`, stretched by 1.25 and 2 semitones up, as built
+    /// to play (or, `plays` false, only to be looked at).
+    fn clip(stretcher: &str, plays: bool) -> Box<dyn Node> {
+        let data: Vec<f32> = (0..30_000).map(|i| (0.001 * (i as f32).powf(1.3)).sin()).collect();
+        let mut g = Graph::new();
+        let options = [
+            ("data", OptValue::Array(ArrayData::new(data, 1).unwrap())),
+            ("loop", OptValue::Text("on".into())),
+            ("stretcher", OptValue::Text(stretcher.into())),
+        ];
+        let id = g.add("clip", &options, None).unwrap();
+        g.set_param(id, "stretch", &[1.25]).unwrap();
+        g.set_param(id, "semitones", &[2.0]).unwrap();
+        let desc = g.node(id).unwrap();
+        let ctx = BuildCtx {
+            spec: &CLIP,
+            name: "clip",
+            samplerate: SR,
+            max_block: 1024,
+            lanes: 1,
+            input_channels: &[],
+            connected: &[],
+            options: &desc.options,
+            params: &desc.params,
+            plays,
+            instance: None,
+        };
+        build(&ctx).unwrap().node
+    }
+
+    /// Output frames the stretchers of `node` have computed.
+    fn computed(node: &mut Box<dyn Node>) -> usize {
+        let clip = (&mut **node as &mut dyn std::any::Any).downcast_mut::<Clip>().unwrap();
+        let primed = clip.primed.as_ref().map_or(0, |p| p.stretched.computed);
+        clip.stretcher.as_ref().unwrap().computed + primed
+    }
+
+    /// Output frames the stretchers of a clip compute in each of `blocks` blocks of `block`
+    /// frames (on the audio thread), at stretch ratio `stretch`, the gate rising at each of
+    /// `rises` (and falling the frame before, for a retrigger).
+    fn computed_per_block(
+        node: &mut Box<dyn Node>,
+        block: usize,
+        blocks: usize,
+        rises: &[usize],
+        stretch: f32,
+    ) -> Vec<usize> {
+        let on = |t: usize| rises.iter().any(|r| t >= *r) && !rises.iter().any(|r| t + 1 == *r);
+        let mut out = vec![0.0; block];
+        (0..blocks)
+            .map(|b| {
+                let gate: Vec<f32> = (b * block..(b + 1) * block).map(|t| on(t) as u8 as f32).collect();
+                let params = [
+                    ParamView::Varying(&gate),
+                    ParamView::Const(&[0.0]),
+                    ParamView::Const(&[stretch]),
+                    ParamView::Const(&[2.0]),
+                ];
+                let before = computed(node);
+                node.process(&mut ProcessIo {
+                    frames: block,
+                    inputs: &[],
+                    outputs: &mut [&mut out[..]],
+                    params: &params,
+                    time: (b * block) as u64,
+                    repairs: &mut Default::default(),
+                });
+                computed(node) - before
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_aligned_first_start_computes_no_more_in_its_block_than_the_block_plays() {
+        // The first start of an aligned clip at the parameters it was built with was worked
+        // out when it was built: from the gate's block on, each block of 256 frames computes
+        // the stretcher's pieces that start in it (256 frames: 4 of 64), wherever the gate
+        // rises in the latency. A retrigger, and a first start at another ratio, run ahead
+        // through the latency (4800 frames at 48 kHz) in the gate's block.
+        let latency = Stretcher::new(1, SR, 1, 1, true).output_latency();
+        assert_eq!(latency, 4800);
+        for start in [0, 1000, 4799] {
+            let mut node = clip("aligned", true);
+            let work = computed_per_block(&mut node, 256, 60, &[start, 9_000], 1.25);
+            let retrigger = 9_000 / 256;
+            for (b, w) in work.iter().enumerate().filter(|(b, _)| *b != retrigger) {
+                assert!(*w <= 256, "start {start}: block {b} computed {w} frames: {work:?}");
+            }
+            assert!(work[retrigger] >= latency, "the retrigger ran ahead in its block: {work:?}");
+            assert!(work.iter().sum::<usize>() >= 60 * 256 - start - 256, "the stretcher ran: {work:?}");
+        }
+        let mut node = clip("aligned", true);
+        let work = computed_per_block(&mut node, 256, 4, &[0], 1.5);
+        assert!(work[0] >= latency, "a first start at another ratio runs ahead: {work:?}");
+        // Compiled only to be looked at (compile_info), the clip works out nothing ahead.
+        let mut node = clip("aligned", false);
+        let work = computed_per_block(&mut node, 256, 4, &[0], 1.25);
+        assert!(work[0] >= latency, "a clip built only to be looked at runs ahead: {work:?}");
+        // Without the stretcher's latency to run through, a first start computes no more.
+        let mut node = clip("on", true);
+        let work = computed_per_block(&mut node, 256, 60, &[0], 1.25);
+        assert!(work.iter().all(|w| *w <= 256) && work[59] == 256, "{work:?}");
     }
 }
