@@ -746,8 +746,9 @@ fn in_place(
 /// zone's recording or a halved copy of it) and how.
 struct Steady<'a> {
     frames: [&'a [f32]; MAX_CHANNELS],
-    /// The copy's rate divisor (1 for the recording itself).
-    scale: f64,
+    /// One over the copy's rate divisor (1 for the recording itself), exactly (a power of
+    /// 2): positions are multiplied by it, as [`Reader::read_octave`] does.
+    step: f64,
     /// What to add to the playback's position for the copied signal's (see
     /// [`Reader::copy_of`]).
     offset: f64,
@@ -760,7 +761,7 @@ struct Steady<'a> {
 impl<'a> Reader<'a> {
     /// What [`Reader::read`] does for the next `count` frames of `head` at `rate`, if they
     /// are all plain table reads in place (and [`Reader::advance`] only moves the position
-    /// on): the same frames, scale and table for each, so that a loop over them computes
+    /// on): the same frames, step and table for each, so that a loop over them computes
     /// exactly what frame-by-frame reads would.
     #[inline(always)]
     fn steady(&self, head: &Head, rate: f64, count: usize) -> Option<Steady<'a>> {
@@ -794,7 +795,7 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let frames = self.data.span(z.first, z.frames);
-            return Some(Steady { frames, scale: 1.0, offset: 0.0, rate, table });
+            return Some(Steady { frames, step: 1.0, offset: 0.0, rate, table });
         }
         let rate = rate.min(MAX_STRETCH);
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
@@ -807,7 +808,7 @@ impl<'a> Reader<'a> {
         if lo * (1 << k) - spread < behind || hi * (1 << k) + spread >= ahead {
             return None;
         }
-        Some(Steady { frames, scale, offset: shift, rate: rate / scale, table })
+        Some(Steady { frames, step: 1.0 / scale, offset: shift, rate: rate / scale, table })
     }
 
     /// Frame `i` (any integer) of the playback `head` as heard: zero outside the zone;
@@ -886,7 +887,8 @@ impl<'a> Reader<'a> {
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
         let Some((frames, shift, clear)) = self.copy_of(head, k) else { return false };
         let scale = (1u32 << k) as f64;
-        let (pos, stretch) = ((head.pos + shift) / scale, rate / scale);
+        // Times 1 / scale, a power of 2: the same as dividing by scale, without a division.
+        let (pos, stretch) = ((head.pos + shift) * (1.0 / scale), rate / scale);
         // A copied frame j draws on recorded frames within 2 HALF_TAPS (2^k - 1) of j 2^k.
         let spread = (2 * HALF_TAPS) as i64 * ((1 << k) - 1);
         let fits = |lo: i64, count: usize| {
@@ -1054,16 +1056,20 @@ impl Bank {
                     // (the same arithmetic as Reader::read). While the voice cannot end
                     // (its envelope is not idle), table reads go GROUP at a time.
                     if let (Some(table), false) = (s.table, v.envelope.is_idle()) {
+                        let (lead, taps) = (table.lead(), table.taps());
+                        // The position, kept out of memory for the loop (steady: no wrap).
+                        let mut at = head.pos;
                         while to - f >= GROUP {
                             let mut firsts = [0; GROUP];
                             let rows: [Rows; GROUP] = std::array::from_fn(|j| {
-                                let pos = (head.pos + s.offset) / s.scale;
-                                head.pos += rate;
+                                let pos = (at + s.offset) * s.step;
+                                at += rate;
                                 let n = pos.floor();
-                                firsts[j] = n as usize - table.lead();
+                                // Steady reads start at or after frame 0: n >= lead.
+                                firsts[j] = n as i64 as usize - lead;
                                 table.rows((pos - n) as f32)
                             });
-                            let x = firsts.map(|first| frames_at(s.frames, ch, first, table.taps()));
+                            let x = firsts.map(|first| frames_at(s.frames, ch, first, taps));
                             let values = lerp_reads(reader.avx2, rows, x, ch);
                             for (g, value) in (f..).zip(values) {
                                 let gain = v.gain * level[g - from];
@@ -1073,9 +1079,10 @@ impl Bank {
                             }
                             f += GROUP;
                         }
+                        head.pos = at;
                     }
                     for (g, env) in (f..to).zip(&level[f - from..]) {
-                        let pos = (head.pos + s.offset) / s.scale;
+                        let pos = (head.pos + s.offset) * s.step;
                         let value = match s.table {
                             Some(table) => {
                                 let n = pos.floor();
