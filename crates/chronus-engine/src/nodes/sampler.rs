@@ -858,15 +858,8 @@ impl<'a> Reader<'a> {
             *out = value;
             return;
         }
-        if let (Some(lp), true) = (&z.lp, head.looping) {
-            // Near the seam: in place in the loop as heard there, if the read lies within it.
-            let shift = if head.wrapped { lp.end - lp.start } else { 0 };
-            let pos = head.pos + (shift as f64 - lp.seam_first as f64);
-            let fits = |first: i64, count: usize| first >= 0 && first as usize + count <= lp.seam.frames;
-            if let Some(value) = in_place(self.avx2, self.quality, pos, rate, lp.seam.from(0), ch, fits, weights) {
-                *out = value;
-                return;
-            }
+        if self.read_seam(head, rate, weights, out) {
+            return;
         }
         let (first, count) = weights_at(self.quality, head.pos, rate, weights);
         let w = &weights[..count];
@@ -875,6 +868,30 @@ impl<'a> Reader<'a> {
             for (c, o) in out.iter_mut().enumerate().take(ch) {
                 *o += w * self.frame(head, first + j as i64, c);
             }
+        }
+    }
+
+    /// [`Reader::read`] of a looping playback from its loop's seam copy ([`Loop::seam`]), if
+    /// the frames the read takes lie within it; false if not.
+    #[inline(always)]
+    fn read_seam(&self, head: &Head, rate: f64, weights: &mut [f32], out: &mut [f32; 2]) -> bool {
+        let Some(lp) = self.zones[head.zone].lp.as_ref().filter(|_| head.looping) else { return false };
+        let span = lp.end - lp.start;
+        // The copy holds the loop as heard from `seam_first` on, past its end. A wrapped
+        // playback hears frames before the loop start as those before its end: near the
+        // start, its frames lie `span` on in the copy; elsewhere (near the end again) they
+        // lie at its position, as long as none is before the loop start.
+        let near_start = head.wrapped && head.pos + (span as f64) < (lp.end + SEAM_REACH) as f64;
+        let shift = if near_start { span } else { 0 };
+        let lowest = if head.wrapped && !near_start { lp.start as i64 - lp.seam_first as i64 } else { 0 };
+        let pos = head.pos + (shift as f64 - lp.seam_first as f64);
+        let fits = |first: i64, count: usize| first >= lowest.max(0) && first as usize + count <= lp.seam.frames;
+        match in_place(self.avx2, self.quality, pos, rate, lp.seam.from(0), self.channels, fits, weights) {
+            Some(value) => {
+                *out = value;
+                true
+            }
+            None => false,
         }
     }
 
@@ -1259,13 +1276,24 @@ mod tests {
         for quality in [Quality::Sinc, Quality::Cubic, Quality::Linear] {
             let reader = Reader { data: &recording, octaves: &none, channels: 2, zones: &zones, quality, avx2: false };
             for rate in [0.6, 1.0, 1.7, 3.1, 9.0] {
-                for i in 0..200 {
-                    let (pos, wrapped) = match i % 2 {
-                        0 => (end as f64 - 700.0 + i as f64 * 3.71, false),
-                        _ => (start as f64 + i as f64 * 1.93, true),
+                for i in 0..300 {
+                    // In the crossfade and past the end before a wrap, near the start after
+                    // one, and in the crossfade again.
+                    let (pos, wrapped) = match i % 3 {
+                        0 => (end as f64 - 700.0 + i as f64 * 2.47, false),
+                        1 => (start as f64 + i as f64 * 1.29, true),
+                        _ => (end as f64 - 700.0 + i as f64 * 2.21, true),
                     };
                     let head = Head { zone: 0, pos, looping: true, wrapped, leaving: false };
                     let mut value = [0.0; 2];
+                    let (first, count) = weights_at(quality, pos, rate, &mut weights);
+                    // Every read that reaches into the crossfade or over the seam is in place.
+                    let reaches =
+                        |at: usize| (first..first + count as i64).contains(&(at as i64)) || first >= at as i64;
+                    let seam = reader.read_seam(&head, rate, &mut weights, &mut value);
+                    if (i % 3 != 1 && reaches(end - fade)) || (i % 3 == 1 && first < (start + 300) as i64) {
+                        assert!(seam, "{quality:?} rate {rate} at {pos} ({wrapped}): not read from the seam copy");
+                    }
                     reader.read(&head, rate, &mut weights, &mut value);
                     let (first, count) = weights_at(quality, pos, rate, &mut weights);
                     for (c, v) in value.iter().enumerate() {
