@@ -59,7 +59,7 @@ fn reduce8(s: [f32; 8]) -> f32 {
 /// between two rows and applied in one pass to a channel's frames stored on their own
 /// (planar). `a`, `b` and every `x[c]` hold at least `n` values, `n` the length of `a`
 /// rounded down to a multiple of 8. Each sum is kept in 8 partial sums added by
-/// [`reduce8`], so [`avx2::lerp_dots`] gives identical results.
+/// `reduce8`, so [`avx2::lerp_dots`] gives identical results.
 #[inline(always)]
 pub fn lerp_dot<const CH: usize>(a: &[f32], b: &[f32], d: f32, x: [&[f32]; CH]) -> [f32; CH] {
     let mut acc = [[0.0f32; 8]; CH];

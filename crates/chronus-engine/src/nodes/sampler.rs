@@ -46,6 +46,15 @@
 //! playbacks always do; there, and for zones without copies played faster than twice their
 //! speed, `sinc` computes the 40-tap kernel of [`crate::dsp::sinc::Kernel`] stretched by
 //! the rate, tap by tap.
+//!
+//! Memory: the node reads a copy of `data` stored channel after channel ([`Planar`], as
+//! large as `data`: 4 bytes a value), so that one interpolated set of weights is applied to
+//! the left and to the right frames as they lie; the halved copies are planar too. Each
+//! loop also keeps the loop as heard around its seam ([`Loop::seam`]: the crossfade and
+//! [`SEAM_REACH`] frames either side), so that reads near the seam and through the
+//! crossfade take their frames in place. All copies are made at build time, on the control
+//! thread. Reads that hold one rate over a block go [`GROUP`] at a time through the table,
+//! their sums reduced together.
 
 use std::sync::Arc;
 
@@ -522,7 +531,7 @@ impl Planar {
 
     /// Frames `first..first + len` of each channel (empty beyond the channels stored).
     #[inline(always)]
-    fn span(&self, first: usize, len: usize) -> [&[f32]; MAX_CHANNELS] {
+    fn span(&self, first: usize, len: usize) -> Planes<'_> {
         std::array::from_fn(|c| match c < self.channels {
             true => &self.values[c * self.frames + first..c * self.frames + first + len],
             false => &[],
@@ -531,10 +540,13 @@ impl Planar {
 
     /// Frames from `first` on, of each channel (empty beyond the channels stored).
     #[inline(always)]
-    fn from(&self, first: usize) -> [&[f32]; MAX_CHANNELS] {
+    fn from(&self, first: usize) -> Planes<'_> {
         self.span(first, self.frames - first)
     }
 }
+
+/// Each channel's frames (planar, see [`Planar`]), empty beyond the channels stored.
+type Planes<'a> = [&'a [f32]; MAX_CHANNELS];
 
 /// What a sampler derives from its recordings at build time, shared by the nodes built
 /// from the same arrays: the recordings stored planar (4 bytes a value, as many as `data`
@@ -614,14 +626,14 @@ type Rows<'a> = (&'a [f32], &'a [f32], f32);
 /// The weights of `rows` applied to `x` (the frames of each of `ch` channels), in AVX2
 /// instructions if `avx2` (same arithmetic, same result).
 #[inline(always)]
-fn lerp_read(avx2: bool, rows: Rows, x: [&[f32]; MAX_CHANNELS], ch: usize) -> [f32; 2] {
+fn lerp_read(avx2: bool, rows: Rows, x: Planes<'_>, ch: usize) -> [f32; 2] {
     let [value] = lerp_reads::<1>(avx2, [rows], [x], ch);
     value
 }
 
 /// [`lerp_read`] for `N` reads (`N` 1 or [`GROUP`]), each read's result the same as alone.
 #[inline(always)]
-fn lerp_reads<const N: usize>(avx2: bool, rows: [Rows; N], x: [[&[f32]; MAX_CHANNELS]; N], ch: usize) -> [[f32; 2]; N] {
+fn lerp_reads<const N: usize>(avx2: bool, rows: [Rows; N], x: [Planes<'_>; N], ch: usize) -> [[f32; 2]; N] {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
         // SAFETY: `avx2` is only set in Bank::render_avx2, which runs on CPUs with AVX2.
@@ -646,7 +658,7 @@ fn lerp_reads<const N: usize>(avx2: bool, rows: [Rows; N], x: [[&[f32]; MAX_CHAN
 
 /// `weights` applied to each of `ch` channels' frames `x`.
 #[inline(always)]
-fn dots(weights: &[f32], x: [&[f32]; MAX_CHANNELS], ch: usize) -> [f32; 2] {
+fn dots(weights: &[f32], x: Planes<'_>, ch: usize) -> [f32; 2] {
     std::array::from_fn(|c| if c < ch { dot(weights, x[c]) } else { 0.0 })
 }
 
@@ -663,7 +675,7 @@ fn put(out: &mut [f32], at: usize, mix: [f32; 2], ch: usize) {
 
 /// Frames `first..first + len` of each plane of `x`.
 #[inline(always)]
-fn frames_at(x: [&[f32]; MAX_CHANNELS], ch: usize, first: usize, len: usize) -> [&[f32]; MAX_CHANNELS] {
+fn frames_at(x: Planes<'_>, ch: usize, first: usize, len: usize) -> Planes<'_> {
     std::array::from_fn(|c| if c < ch { &x[c][first..first + len] } else { &[] })
 }
 
@@ -720,7 +732,7 @@ fn in_place(
     quality: Quality,
     pos: f64,
     rate: f64,
-    frames: [&[f32]; MAX_CHANNELS],
+    frames: Planes<'_>,
     ch: usize,
     fits: impl Fn(i64, usize) -> bool,
     weights: &mut [f32],
@@ -745,7 +757,7 @@ fn in_place(
 /// A stretch of reads at one rate that all lie clear of every edge: the frames read (the
 /// zone's recording or a halved copy of it) and how.
 struct Steady<'a> {
-    frames: [&'a [f32]; MAX_CHANNELS],
+    frames: Planes<'a>,
     /// One over the copy's rate divisor (1 for the recording itself), exactly (a power of
     /// 2): positions are multiplied by it, as [`Reader::read_octave`] does.
     step: f64,
@@ -927,7 +939,7 @@ impl<'a> Reader<'a> {
     /// (the recording, or for a looping playback the loop as heard, [`unroll`]), and the
     /// span of the copied signal's frames within which it is what the playback hears.
     #[inline(always)]
-    fn copy_of(&self, head: &Head, k: usize) -> Option<([&'a [f32]; MAX_CHANNELS], f64, (i64, i64))> {
+    fn copy_of(&self, head: &Head, k: usize) -> Option<(Planes<'a>, f64, (i64, i64))> {
         let z = &self.zones[head.zone];
         let octave = &self.octaves[k - 1];
         match (&z.lp, head.looping) {
