@@ -122,7 +122,8 @@ impl Polyphase {
     pub fn rows(&self, t: f32) -> (&[f32], &[f32], f32) {
         let taps = self.taps;
         let x = t * PHASES as f32;
-        let p = (x as usize).min(PHASES - 1);
+        // (Through u32: a shorter conversion than to usize.)
+        let p = (x as u32 as usize).min(PHASES - 1);
         let (a, b) = self.rows[p * taps..(p + 2) * taps].split_at(taps);
         (a, b, x - p as f32)
     }

@@ -48,99 +48,91 @@ pub fn dot_pairs(w: &[f32], x: &[f32]) -> [f32; 2] {
     pair
 }
 
-/// `sum (a[j] + d (b[j] - a[j])) x[j]`: weights interpolated between two rows and applied
-/// in one pass (`a`, `b` and `x` of one length, a multiple of 8).
+/// `((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))`: eight partial sums
+/// added in the order [`avx2::lerp_dots`]' horizontal adds take.
 #[inline(always)]
-pub fn lerp_dot(a: &[f32], b: &[f32], d: f32, x: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    for ((a, b), x) in a.chunks_exact(8).zip(b.chunks_exact(8)).zip(x.chunks_exact(8)) {
-        for i in 0..8 {
-            acc[i] += (a[i] + d * (b[i] - a[i])) * x[i];
-        }
-    }
-    // A tree of vector adds, not a chain of scalar ones.
-    let a4: [f32; 4] = std::array::from_fn(|i| acc[i] + acc[i + 4]);
-    (a4[0] + a4[2]) + (a4[1] + a4[3])
+fn reduce8(s: [f32; 8]) -> f32 {
+    ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
 }
 
-/// [`lerp_dot`] on interleaved pairs (stereo frames): `x` twice as long as `a` and `b`.
+/// `sum (a[j] + d (b[j] - a[j])) x[c][j]` for each channel `c`: weights interpolated
+/// between two rows and applied in one pass to a channel's frames stored on their own
+/// (planar). `a`, `b` and every `x[c]` hold at least `n` values, `n` the length of `a`
+/// rounded down to a multiple of 8. Each sum is kept in 8 partial sums added by
+/// `reduce8`, so [`avx2::lerp_dots`] gives identical results.
 #[inline(always)]
-pub fn lerp_dot_pairs(a: &[f32], b: &[f32], d: f32, x: &[f32]) -> [f32; 2] {
-    let mut acc = [0.0f32; 16];
-    for ((a, b), x) in a.chunks_exact(8).zip(b.chunks_exact(8)).zip(x.chunks_exact(16)) {
-        for i in 0..8 {
-            let w = a[i] + d * (b[i] - a[i]);
-            acc[2 * i] += w * x[2 * i];
-            acc[2 * i + 1] += w * x[2 * i + 1];
+pub fn lerp_dot<const CH: usize>(a: &[f32], b: &[f32], d: f32, x: [&[f32]; CH]) -> [f32; CH] {
+    let mut acc = [[0.0f32; 8]; CH];
+    for (k, (a, b)) in a.chunks_exact(8).zip(b.chunks_exact(8)).enumerate() {
+        let w: [f32; 8] = std::array::from_fn(|i| a[i] + d * (b[i] - a[i]));
+        for (acc, x) in acc.iter_mut().zip(x) {
+            let x = &x[8 * k..8 * k + 8];
+            for i in 0..8 {
+                acc[i] += w[i] * x[i];
+            }
         }
     }
-    // A tree of vector adds that keeps left and right apart.
-    let a8: [f32; 8] = std::array::from_fn(|i| acc[i] + acc[i + 8]);
-    let a4: [f32; 4] = std::array::from_fn(|i| a8[i] + a8[i + 4]);
-    [a4[0] + a4[2], a4[1] + a4[3]]
+    acc.map(reduce8)
 }
 
-/// [`lerp_dot`] and [`lerp_dot_pairs`] in AVX2 instructions, with the same operations in
-/// the same order (no fused multiply-adds), so their results are identical.
+/// [`lerp_dot`] in AVX2 instructions, with the same operations in the same order (no fused
+/// multiply-adds), so the results are identical.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
     use std::arch::x86_64::*;
 
-    /// [`super::lerp_dot`].
+    /// [`super::lerp_dot`] for `N` reads at once (`N * CH` at most 8), each read `(a, b, d)`
+    /// applied to its frames `x`: the `N * CH` sums are reduced together, a horizontal add
+    /// serving two to eight of them. Every row and frame slice as for [`super::lerp_dot`]
+    /// (a read's sums stop at its shortest slice).
     ///
     /// # Safety
-    /// The CPU must support AVX2; the slices as for [`super::lerp_dot`].
+    /// The CPU must support AVX2.
     #[inline]
     #[target_feature(enable = "avx2")]
-    pub unsafe fn lerp_dot(a: &[f32], b: &[f32], d: f32, x: &[f32]) -> f32 {
-        let n = a.len().min(b.len()).min(x.len()) / 8 * 8;
-        let dv = _mm256_set1_ps(d);
-        let mut acc = _mm256_setzero_ps();
-        let mut i = 0;
-        while i < n {
-            // SAFETY: i + 8 <= n, within each slice.
-            let (wa, wb) = unsafe { (_mm256_loadu_ps(a.as_ptr().add(i)), _mm256_loadu_ps(b.as_ptr().add(i))) };
-            let w = _mm256_add_ps(wa, _mm256_mul_ps(dv, _mm256_sub_ps(wb, wa)));
-            let xv = unsafe { _mm256_loadu_ps(x.as_ptr().add(i)) };
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(w, xv));
-            i += 8;
+    pub unsafe fn lerp_dots<const N: usize, const CH: usize>(
+        rows: [(&[f32], &[f32], f32); N],
+        x: [[&[f32]; CH]; N],
+    ) -> [[f32; CH]; N] {
+        let mut acc = [[_mm256_setzero_ps(); CH]; N];
+        for ((acc, (a, b, d)), x) in acc.iter_mut().zip(rows).zip(x) {
+            let n = x.iter().fold(a.len().min(b.len()), |n, x| n.min(x.len())) / 8 * 8;
+            let dv = _mm256_set1_ps(d);
+            let mut i = 0;
+            while i < n {
+                // SAFETY: i + 8 <= n, within a, b and every x[c].
+                let (wa, wb) = unsafe { (_mm256_loadu_ps(a.as_ptr().add(i)), _mm256_loadu_ps(b.as_ptr().add(i))) };
+                let w = _mm256_add_ps(wa, _mm256_mul_ps(dv, _mm256_sub_ps(wb, wa)));
+                for (acc, x) in acc.iter_mut().zip(x) {
+                    let xv = unsafe { _mm256_loadu_ps(x.as_ptr().add(i)) };
+                    *acc = _mm256_add_ps(*acc, _mm256_mul_ps(w, xv));
+                }
+                i += 8;
+            }
         }
-        let a4 = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        let mut v = [0.0f32; 4];
-        // SAFETY: v holds 4 floats.
-        unsafe { _mm_storeu_ps(v.as_mut_ptr(), a4) };
-        (v[0] + v[2]) + (v[1] + v[3])
-    }
-
-    /// [`super::lerp_dot_pairs`].
-    ///
-    /// # Safety
-    /// The CPU must support AVX2; the slices as for [`super::lerp_dot_pairs`].
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    pub unsafe fn lerp_dot_pairs(a: &[f32], b: &[f32], d: f32, x: &[f32]) -> [f32; 2] {
-        let n = a.len().min(b.len()).min(x.len() / 2) / 8 * 8;
-        let dv = _mm256_set1_ps(d);
-        let (lo, hi) = (_mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7));
-        let (mut acc0, mut acc1) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-        let mut i = 0;
-        while i < n {
-            // SAFETY: i + 8 <= n, within a and b, and 2 (i + 8) within x.
-            let (wa, wb) = unsafe { (_mm256_loadu_ps(a.as_ptr().add(i)), _mm256_loadu_ps(b.as_ptr().add(i))) };
-            let w = _mm256_add_ps(wa, _mm256_mul_ps(dv, _mm256_sub_ps(wb, wa)));
-            let (x0, x1) =
-                unsafe { (_mm256_loadu_ps(x.as_ptr().add(2 * i)), _mm256_loadu_ps(x.as_ptr().add(2 * i + 8))) };
-            acc0 = _mm256_add_ps(acc0, _mm256_mul_ps(_mm256_permutevar8x32_ps(w, lo), x0));
-            acc1 = _mm256_add_ps(acc1, _mm256_mul_ps(_mm256_permutevar8x32_ps(w, hi), x1));
-            i += 8;
+        let mut sums = [0.0f32; 8];
+        let v: [__m256; 8] = std::array::from_fn(|k| acc[(k / CH).min(N - 1)][k % CH]);
+        // hadd(p, q) = [p0+p1, p2+p3, q0+q1, q2+q3 | p4+p5, p6+p7, q4+q5, q6+q7]: two rounds
+        // leave the half sums (s0+s1)+(s2+s3) and (s4+s5)+(s6+s7) of four vectors in the
+        // low and high halves, which one add combines.
+        if N * CH > 4 {
+            let (t0, t1) = (_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[2], v[3]));
+            let (t2, t3) = (_mm256_hadd_ps(v[4], v[5]), _mm256_hadd_ps(v[6], v[7]));
+            let (u0, u1) = (_mm256_hadd_ps(t0, t1), _mm256_hadd_ps(t2, t3));
+            let lo = _mm256_permute2f128_ps(u0, u1, 0x20);
+            let hi = _mm256_permute2f128_ps(u0, u1, 0x31);
+            // SAFETY: sums holds 8 floats.
+            unsafe { _mm256_storeu_ps(sums.as_mut_ptr(), _mm256_add_ps(lo, hi)) };
+        } else {
+            let last = N * CH - 1;
+            let t0 = _mm256_hadd_ps(v[0], v[1.min(last)]);
+            let t1 = if last >= 2 { _mm256_hadd_ps(v[2], v[3.min(last)]) } else { t0 };
+            let u = _mm256_hadd_ps(t0, t1);
+            let r = _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
+            // SAFETY: sums holds 8 floats.
+            unsafe { _mm_storeu_ps(sums.as_mut_ptr(), r) };
         }
-        let a8 = _mm256_add_ps(acc0, acc1);
-        let a4 = _mm_add_ps(_mm256_castps256_ps128(a8), _mm256_extractf128_ps(a8, 1));
-        let a2 = _mm_add_ps(a4, _mm_movehl_ps(a4, a4));
-        let mut v = [0.0f32; 4];
-        // SAFETY: v holds 4 floats.
-        unsafe { _mm_storeu_ps(v.as_mut_ptr(), a2) };
-        [v[0], v[1]]
+        std::array::from_fn(|j| std::array::from_fn(|c| sums[j * CH + c]))
     }
 }
 
@@ -161,19 +153,35 @@ mod tests {
             let [l, r] = dot_pairs(&w, &x);
             assert!((l - left).abs() < 1e-5 && (r - right).abs() < 1e-5, "{n}");
             if n % 8 == 0 {
-                // Weights halfway between w and its reverse.
+                // Weights halfway between w and its reverse, on the two channels of x apart.
                 let b: Vec<f32> = w.iter().rev().copied().collect();
                 let mid: Vec<f32> = w.iter().zip(&b).map(|(a, b)| a + 0.25 * (b - a)).collect();
-                assert!((lerp_dot(&w, &b, 0.25, &x[..n]) - dot(&mid, &x)).abs() < 1e-5, "{n}");
-                let ([l, r], [l2, r2]) = (lerp_dot_pairs(&w, &b, 0.25, &x), dot_pairs(&mid, &x));
+                let planes: [Vec<f32>; 2] = [0, 1].map(|c| x.iter().skip(c).step_by(2).copied().collect());
+                let [l, r] = lerp_dot(&w, &b, 0.25, [&planes[0][..], &planes[1][..]]);
+                let [l2, r2] = dot_pairs(&mid, &x);
                 assert!((l - l2).abs() < 1e-5 && (r - r2).abs() < 1e-5, "{n}");
+                assert_eq!(lerp_dot(&w, &b, 0.25, [&planes[1][..]])[0].to_bits(), r.to_bits(), "{n}");
                 #[cfg(target_arch = "x86_64")]
                 if std::arch::is_x86_feature_detected!("avx2") {
+                    // Every grouping gives each read the portable result, bit for bit.
+                    let read = |k: usize| (&w[..], &b[..], 0.25 + 0.125 * k as f32);
+                    let plain: Vec<[f32; 2]> = (0..4)
+                        .map(|k| lerp_dot(read(k).0, read(k).1, read(k).2, [&planes[0][..], &planes[1]]))
+                        .collect();
+                    let bits = |v: &[[f32; 2]]| v.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    let xs = [[&planes[0][..], &planes[1][..]]; 4];
                     // SAFETY: the CPU has AVX2.
-                    let (m, p) =
-                        unsafe { (avx2::lerp_dot(&w, &b, 0.25, &x[..n]), avx2::lerp_dot_pairs(&w, &b, 0.25, &x)) };
-                    assert_eq!(m.to_bits(), lerp_dot(&w, &b, 0.25, &x[..n]).to_bits(), "{n}");
-                    assert_eq!(p.map(f32::to_bits), lerp_dot_pairs(&w, &b, 0.25, &x).map(f32::to_bits), "{n}");
+                    let (four, one, mono) = unsafe {
+                        (
+                            avx2::lerp_dots::<4, 2>(std::array::from_fn(read), xs),
+                            avx2::lerp_dots::<1, 2>([read(2)], [xs[0]]),
+                            avx2::lerp_dots::<4, 1>(std::array::from_fn(read), [[&planes[1][..]]; 4]),
+                        )
+                    };
+                    assert_eq!(bits(&four), bits(&plain), "{n}");
+                    assert_eq!(bits(&one), bits(&plain[2..3]), "{n}");
+                    let right: Vec<u32> = plain.iter().map(|p| p[1].to_bits()).collect();
+                    assert_eq!(mono.iter().map(|m| m[0].to_bits()).collect::<Vec<_>>(), right, "{n}");
                 }
             }
         }

@@ -46,13 +46,22 @@
 //! playbacks always do; there, and for zones without copies played faster than twice their
 //! speed, `sinc` computes the 40-tap kernel of [`crate::dsp::sinc::Kernel`] stretched by
 //! the rate, tap by tap.
+//!
+//! Memory: the node reads a copy of `data` stored channel after channel ([`Planar`], as
+//! large as `data`: 4 bytes a value), so that one interpolated set of weights is applied to
+//! the left and to the right frames as they lie; the halved copies are planar too. Each
+//! loop also keeps the loop as heard around its seam ([`Loop::seam`]: the crossfade and
+//! [`SEAM_REACH`] frames either side), so that reads near the seam and through the
+//! crossfade take their frames in place. All copies are made at build time, on the control
+//! thread. Reads that hold one rate over a block go [`GROUP`] at a time through the table,
+//! their sums reduced together.
 
 use std::sync::Arc;
 
 use crate::dsp::envelope::{Envelope, Rates, Times};
 use crate::dsp::finite::all_finite;
 use crate::dsp::sinc::{halve, kernel, polyphase, polyphase_for, Polyphase, HALF_TAPS, TAPS};
-use crate::dsp::sums::{self, dot, dot_pairs, lerp_dot, lerp_dot_pairs};
+use crate::dsp::sums::{self, dot, lerp_dot};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
 use crate::spec::{InputRule, NodeSpec, OptDefault, OptionSpec};
@@ -222,6 +231,46 @@ struct Loop {
     fade: usize,
     /// The crossfaded frames `end - fade .. end`, channel-interleaved.
     blend: Box<[f32]>,
+    /// The loop as heard around its seam ([`unroll`]'s frames `seam_first..end +
+    /// SEAM_REACH`, the crossfade with [`SEAM_REACH`] frames either side), which reads
+    /// near the seam take in place instead of frame by frame: `fade + 2 SEAM_REACH` frames
+    /// at most, 4 bytes a value.
+    seam: Planar,
+    seam_first: usize,
+}
+
+/// Frames either side of a loop's crossfade and seam that [`Loop::seam`] holds: the reach
+/// of the widest read.
+const SEAM_REACH: usize = MAX_TAPS;
+
+impl Loop {
+    /// The loop `start..end` of a zone's `frames` (`channels` interleaved), its last `fade`
+    /// frames mixed with those before `start` (`fade` at most `start` and `end - start`).
+    fn new(start: usize, end: usize, fade: usize, frames: &[f32], channels: usize) -> Loop {
+        let span = end - start;
+        let mut blend = vec![0.0f32; fade * channels];
+        for (k, frame) in blend.chunks_exact_mut(channels).enumerate() {
+            let i = end - fade + k;
+            let t = (k + 1) as f32 / (fade + 1) as f32;
+            for (c, b) in frame.iter_mut().enumerate() {
+                *b = (1.0 - t) * frames[i * channels + c] + t * frames[(i - span) * channels + c];
+            }
+        }
+        // Frame u of the loop as heard, channel c.
+        let heard = |mut u: usize, c: usize| {
+            while u >= end {
+                u -= span;
+            }
+            match u.checked_sub(end - fade) {
+                Some(k) => blend[k * channels + c],
+                None => frames[u * channels + c],
+            }
+        };
+        let seam_first = (end - fade).saturating_sub(SEAM_REACH);
+        let seam: Vec<f32> =
+            (seam_first..end + SEAM_REACH).flat_map(|u| (0..channels).map(move |c| heard(u, c))).collect();
+        Loop { start, end, fade, seam: Planar::new(&seam, channels), seam_first, blend: blend.into() }
+    }
 }
 
 struct Zone {
@@ -291,16 +340,7 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             }
             // The crossfade mixes in frames before the loop start: at most that many.
             let fade = whole(row[9], "crossfade")?.min(start).min(end - start);
-            let span = end - start;
-            let mut blend = vec![0.0f32; fade * channels];
-            for (k, frame) in blend.chunks_exact_mut(channels).enumerate() {
-                let i = end - fade + k;
-                let t = (k + 1) as f32 / (fade + 1) as f32;
-                for (c, b) in frame.iter_mut().enumerate() {
-                    *b = (1.0 - t) * values[(first + i) * channels + c] + t * values[(first + i - span) * channels + c];
-                }
-            }
-            Some(Loop { start, end, fade, blend: blend.into() })
+            Some(Loop::new(start, end, fade, &values[first * channels..(first + frames) * channels], channels))
         } else {
             None
         };
@@ -328,13 +368,15 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     // Tabulated here, on the control thread, before any audio thread reads them.
     kernel();
     polyphase();
-    let octaves = OCTAVE_COPIES.get(&[data, table], ctx.samplerate.to_bits(), || octaves(values, channels, &zones));
+    let copies = COPIES.get(&[data, table], ctx.samplerate.to_bits(), || Copies {
+        recording: Planar::new(values, channels),
+        octaves: octaves(values, channels, &zones),
+    });
     let lanes = ctx.lanes;
     let node = Sampler {
         gates: Gates::new(lanes, true),
         bank: Bank {
-            data: data.share(),
-            octaves,
+            copies,
             channels,
             zones: zones.into(),
             quality,
@@ -407,8 +449,8 @@ struct Sampler {
 /// The recordings at `2^-k` of their rate (`k` = 1 for the first octave): each zone that
 /// needs it, band-limited and halved `k` times ([`halve`]), zone after zone.
 struct Octave {
-    /// Interleaved frames.
-    data: Box<[f32]>,
+    /// The frames, channel after channel.
+    data: Planar,
     /// Each zone's first frame in `data` (None: the zone has no copies).
     first: Box<[Option<usize>]>,
     /// Where each looped zone's [`unroll`]ed recording, halved as often, starts in `data`
@@ -429,6 +471,8 @@ fn octaves(data: &[f32], channels: usize, zones: &[Zone]) -> Vec<Octave> {
             Some(unroll(&data[zone.first * channels..(zone.first + zone.frames) * channels], channels, lp))
         })
         .collect();
+    // The previous octave's frames, interleaved.
+    let mut up_data = Vec::new();
     for k in 1..=OCTAVES {
         let mut out = Vec::new();
         let (mut first, mut looped) = (Vec::with_capacity(zones.len()), Vec::with_capacity(zones.len()));
@@ -442,7 +486,7 @@ fn octaves(data: &[f32], channels: usize, zones: &[Zone]) -> Vec<Octave> {
                 None => &data[zone.first * channels..(zone.first + zone.frames) * channels],
                 Some(up) => {
                     let start = up.first[z].expect("a zone with copies has them in every octave");
-                    &up.data[start * channels..(start + zone.frames.div_ceil(1 << (k - 1))) * channels]
+                    &up_data[start * channels..(start + zone.frames.div_ceil(1 << (k - 1))) * channels]
                 }
             };
             first.push(Some(out.len() / channels));
@@ -456,15 +500,61 @@ fn octaves(data: &[f32], channels: usize, zones: &[Zone]) -> Vec<Octave> {
                 None => &whole[..],
                 Some(up) => {
                     let start = up.looped[z].expect("a looped zone with copies has them in every octave");
-                    &up.data[start * channels..(start + frames.div_ceil(1 << (k - 1))) * channels]
+                    &up_data[start * channels..(start + frames.div_ceil(1 << (k - 1))) * channels]
                 }
             };
             looped.push(Some(out.len() / channels));
             out.extend(halve(source, channels));
         }
-        octaves.push(Octave { data: out.into(), first: first.into(), looped: looped.into() });
+        octaves.push(Octave { data: Planar::new(&out, channels), first: first.into(), looped: looped.into() });
+        up_data = out;
     }
     octaves
+}
+
+/// Frames stored channel after channel (planar): channel `c` of frame `i` at
+/// `c * frames + i`, so that one set of kernel weights applies to each channel's frames as
+/// they lie, with no shuffling of interleaved pairs.
+struct Planar {
+    values: Box<[f32]>,
+    /// Frames per channel.
+    frames: usize,
+    channels: usize,
+}
+
+impl Planar {
+    /// `interleaved` (`channels` values a frame), stored planar.
+    fn new(interleaved: &[f32], channels: usize) -> Planar {
+        let values = (0..channels).flat_map(|c| interleaved.iter().skip(c).step_by(channels).copied()).collect();
+        Planar { values, frames: interleaved.len() / channels, channels }
+    }
+
+    /// Frames `first..first + len` of each channel (empty beyond the channels stored).
+    #[inline(always)]
+    fn span(&self, first: usize, len: usize) -> Planes<'_> {
+        std::array::from_fn(|c| match c < self.channels {
+            true => &self.values[c * self.frames + first..c * self.frames + first + len],
+            false => &[],
+        })
+    }
+
+    /// Frames from `first` on, of each channel (empty beyond the channels stored).
+    #[inline(always)]
+    fn from(&self, first: usize) -> Planes<'_> {
+        self.span(first, self.frames - first)
+    }
+}
+
+/// Each channel's frames (planar, see [`Planar`]), empty beyond the channels stored.
+type Planes<'a> = [&'a [f32]; MAX_CHANNELS];
+
+/// What a sampler derives from its recordings at build time, shared by the nodes built
+/// from the same arrays: the recordings stored planar (4 bytes a value, as many as `data`
+/// holds: a second copy of the recordings, the option's array being kept as given) and
+/// their halved copies (planar too).
+struct Copies {
+    recording: Planar,
+    octaves: Vec<Octave>,
 }
 
 /// Frames of [`unroll`]'s result.
@@ -491,13 +581,12 @@ fn unroll(frames: &[f32], channels: usize, lp: &Loop) -> Vec<f32> {
     out
 }
 
-/// Halved copies in use, by the recordings and zone table they came from.
-static OCTAVE_COPIES: BuildCache<Vec<Octave>> = BuildCache::new();
+/// Copies in use, by the recordings and zone table they came from.
+static COPIES: BuildCache<Copies> = BuildCache::new();
 
 /// The recordings and the voices playing them.
 struct Bank {
-    data: Arc<[f32]>,
-    octaves: Arc<Vec<Octave>>,
+    copies: Arc<Copies>,
     channels: usize,
     zones: Box<[Zone]>,
     quality: Quality,
@@ -514,9 +603,9 @@ struct Bank {
     weights: Box<[f32]>,
 }
 
-/// A read of the recordings: the zones and the interleaved frames they index.
+/// A read of the recordings: the zones and the frames they index.
 struct Reader<'a> {
-    data: &'a [f32],
+    data: &'a Planar,
     octaves: &'a [Octave],
     channels: usize,
     zones: &'a [Zone],
@@ -526,27 +615,68 @@ struct Reader<'a> {
     avx2: bool,
 }
 
-/// Weights between the table rows `a` and `b` (`d` of the way) applied to `x` (`ch`
-/// channels interleaved), in AVX2 instructions if `avx2` (same arithmetic, same result).
+/// Reads a steady stretch takes at once through a table ([`sums::avx2::lerp_dots`]: one
+/// reduction serves them all).
+const GROUP: usize = 4;
+
+/// One read through a table: the rows `a` and `b` and how far (`d`) the weights lie from
+/// the first to the second, `a + d (b - a)`.
+type Rows<'a> = (&'a [f32], &'a [f32], f32);
+
+/// The weights of `rows` applied to `x` (the frames of each of `ch` channels), in AVX2
+/// instructions if `avx2` (same arithmetic, same result).
 #[inline(always)]
-fn lerp_read(avx2: bool, a: &[f32], b: &[f32], d: f32, x: &[f32], ch: usize) -> [f32; 2] {
+fn lerp_read(avx2: bool, rows: Rows, x: Planes<'_>, ch: usize) -> [f32; 2] {
+    let [value] = lerp_reads::<1>(avx2, [rows], [x], ch);
+    value
+}
+
+/// [`lerp_read`] for `N` reads (`N` 1 or [`GROUP`]), each read's result the same as alone.
+#[inline(always)]
+fn lerp_reads<const N: usize>(avx2: bool, rows: [Rows; N], x: [Planes<'_>; N], ch: usize) -> [[f32; 2]; N] {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
         // SAFETY: `avx2` is only set in Bank::render_avx2, which runs on CPUs with AVX2.
         return unsafe {
             if ch == 1 {
-                [sums::avx2::lerp_dot(a, b, d, x), 0.0]
+                sums::avx2::lerp_dots::<N, 1>(rows, x.map(|[l, _]| [l])).map(|[v]| [v, 0.0])
             } else {
-                sums::avx2::lerp_dot_pairs(a, b, d, x)
+                sums::avx2::lerp_dots::<N, 2>(rows, x)
             }
         };
     }
     let _ = avx2;
+    std::array::from_fn(|j| {
+        let (a, b, d) = rows[j];
+        if ch == 1 {
+            [lerp_dot(a, b, d, [x[j][0]])[0], 0.0]
+        } else {
+            lerp_dot(a, b, d, x[j])
+        }
+    })
+}
+
+/// `weights` applied to each of `ch` channels' frames `x`.
+#[inline(always)]
+fn dots(weights: &[f32], x: Planes<'_>, ch: usize) -> [f32; 2] {
+    std::array::from_fn(|c| if c < ch { dot(weights, x[c]) } else { 0.0 })
+}
+
+/// Writes the `ch` values of `mix` to `out` from `at` (with a length the compiler knows,
+/// not a call to copy a few bytes).
+#[inline(always)]
+fn put(out: &mut [f32], at: usize, mix: [f32; 2], ch: usize) {
     if ch == 1 {
-        [lerp_dot(a, b, d, x), 0.0]
+        out[at] = mix[0];
     } else {
-        lerp_dot_pairs(a, b, d, x)
+        out[at..at + 2].copy_from_slice(&mix);
     }
+}
+
+/// Frames `first..first + len` of each plane of `x`.
+#[inline(always)]
+fn frames_at(x: Planes<'_>, ch: usize, first: usize, len: usize) -> Planes<'_> {
+    std::array::from_fn(|c| if c < ch { &x[c][first..first + len] } else { &[] })
 }
 
 /// The weights of a read at `pos` (frames of the recording read) at `rate` frames per
@@ -591,7 +721,7 @@ fn weights_at(quality: Quality, pos: f64, rate: f64, weights: &mut [f32]) -> (i6
     }
 }
 
-/// The value on each channel of `frames` (interleaved, `ch` channels) read at `pos` at
+/// The value on each channel of `frames` (`ch` channels, planar) read at `pos` at
 /// `rate`, if the frames the read takes (`first`, `count`) `fit` (clear of any edge, so
 /// read in place); None if not. A `sinc` read at rates up to 2 interpolates between the
 /// table's two phases and applies the weights in one pass.
@@ -602,7 +732,7 @@ fn in_place(
     quality: Quality,
     pos: f64,
     rate: f64,
-    frames: &[f32],
+    frames: Planes<'_>,
     ch: usize,
     fits: impl Fn(i64, usize) -> bool,
     weights: &mut [f32],
@@ -614,25 +744,23 @@ fn in_place(
         if !fits(first, taps) {
             return None;
         }
-        let (a, b, d) = table.rows((pos - n) as f32);
-        let frames = &frames[first as usize * ch..(first as usize + taps) * ch];
-        return Some(lerp_read(avx2, a, b, d, frames, ch));
+        let rows = table.rows((pos - n) as f32);
+        return Some(lerp_read(avx2, rows, frames_at(frames, ch, first as usize, taps), ch));
     }
     let (first, count) = weights_at(quality, pos, rate, weights);
     if !fits(first, count) {
         return None;
     }
-    let w = &weights[..count];
-    let frames = &frames[first as usize * ch..(first as usize + count) * ch];
-    Some(if ch == 1 { [dot(w, frames), 0.0] } else { dot_pairs(w, frames) })
+    Some(dots(&weights[..count], frames_at(frames, ch, first as usize, count), ch))
 }
 
 /// A stretch of reads at one rate that all lie clear of every edge: the frames read (the
 /// zone's recording or a halved copy of it) and how.
 struct Steady<'a> {
-    frames: &'a [f32],
-    /// The copy's rate divisor (1 for the recording itself).
-    scale: f64,
+    frames: Planes<'a>,
+    /// One over the copy's rate divisor (1 for the recording itself), exactly (a power of
+    /// 2): positions are multiplied by it, as [`Reader::read_octave`] does.
+    step: f64,
     /// What to add to the playback's position for the copied signal's (see
     /// [`Reader::copy_of`]).
     offset: f64,
@@ -645,7 +773,7 @@ struct Steady<'a> {
 impl<'a> Reader<'a> {
     /// What [`Reader::read`] does for the next `count` frames of `head` at `rate`, if they
     /// are all plain table reads in place (and [`Reader::advance`] only moves the position
-    /// on): the same frames, scale and table for each, so that a loop over them computes
+    /// on): the same frames, step and table for each, so that a loop over them computes
     /// exactly what frame-by-frame reads would.
     #[inline(always)]
     fn steady(&self, head: &Head, rate: f64, count: usize) -> Option<Steady<'a>> {
@@ -653,7 +781,6 @@ impl<'a> Reader<'a> {
             return None;
         }
         let z = &self.zones[head.zone];
-        let ch = self.channels;
         let (behind, ahead) = match (&z.lp, head.looping) {
             (Some(lp), true) => (if head.wrapped { lp.start as i64 } else { 0 }, (lp.end - lp.fade) as i64),
             _ => (0, z.frames as i64),
@@ -679,8 +806,8 @@ impl<'a> Reader<'a> {
             if head.pos.floor() as i64 - before < behind || last.floor() as i64 + after + 1 > ahead {
                 return None;
             }
-            let frames = &self.data[z.first * ch..(z.first + z.frames) * ch];
-            return Some(Steady { frames, scale: 1.0, offset: 0.0, rate, table });
+            let frames = self.data.span(z.first, z.frames);
+            return Some(Steady { frames, step: 1.0, offset: 0.0, rate, table });
         }
         let rate = rate.min(MAX_STRETCH);
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
@@ -693,7 +820,7 @@ impl<'a> Reader<'a> {
         if lo * (1 << k) - spread < behind || hi * (1 << k) + spread >= ahead {
             return None;
         }
-        Some(Steady { frames, scale, offset: shift, rate: rate / scale, table })
+        Some(Steady { frames, step: 1.0 / scale, offset: shift, rate: rate / scale, table })
     }
 
     /// Frame `i` (any integer) of the playback `head` as heard: zero outside the zone;
@@ -718,7 +845,7 @@ impl<'a> Reader<'a> {
         if i < 0 || i >= z.frames as i64 {
             0.0
         } else {
-            self.data[(z.first + i as usize) * self.channels + c]
+            self.data.span(z.first + i as usize, 1)[c][0]
         }
     }
 
@@ -737,10 +864,13 @@ impl<'a> Reader<'a> {
         if rate >= 2.0 && self.read_octave(head, rate, weights, out) {
             return;
         }
-        let frames = &self.data[z.first * ch..(z.first + z.frames) * ch];
+        let frames = self.data.span(z.first, z.frames);
         let fits = |first: i64, count: usize| first >= behind && first + count as i64 <= ahead;
         if let Some(value) = in_place(self.avx2, self.quality, head.pos, rate, frames, ch, fits, weights) {
             *out = value;
+            return;
+        }
+        if self.read_seam(head, rate, weights, out) {
             return;
         }
         let (first, count) = weights_at(self.quality, head.pos, rate, weights);
@@ -753,6 +883,30 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// [`Reader::read`] of a looping playback from its loop's seam copy ([`Loop::seam`]), if
+    /// the frames the read takes lie within it; false if not.
+    #[inline(always)]
+    fn read_seam(&self, head: &Head, rate: f64, weights: &mut [f32], out: &mut [f32; 2]) -> bool {
+        let Some(lp) = self.zones[head.zone].lp.as_ref().filter(|_| head.looping) else { return false };
+        let span = lp.end - lp.start;
+        // The copy holds the loop as heard from `seam_first` on, past its end. A wrapped
+        // playback hears frames before the loop start as those before its end: near the
+        // start, its frames lie `span` on in the copy; elsewhere (near the end again) they
+        // lie at its position, as long as none is before the loop start.
+        let near_start = head.wrapped && head.pos + (span as f64) < (lp.end + SEAM_REACH) as f64;
+        let shift = if near_start { span } else { 0 };
+        let lowest = if head.wrapped && !near_start { lp.start as i64 - lp.seam_first as i64 } else { 0 };
+        let pos = head.pos + (shift as f64 - lp.seam_first as f64);
+        let fits = |first: i64, count: usize| first >= lowest.max(0) && first as usize + count <= lp.seam.frames;
+        match in_place(self.avx2, self.quality, pos, rate, lp.seam.from(0), self.channels, fits, weights) {
+            Some(value) => {
+                *out = value;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// [`Reader::read`] from the halved copy that brings `rate` (at least 2) under 2, if the
     /// zone has copies and every recorded frame they draw on lies in `clear` (frames read in
     /// place: clear of the zone's edges and of the loop's); false if not.
@@ -762,7 +916,8 @@ impl<'a> Reader<'a> {
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
         let Some((frames, shift, clear)) = self.copy_of(head, k) else { return false };
         let scale = (1u32 << k) as f64;
-        let (pos, stretch) = ((head.pos + shift) / scale, rate / scale);
+        // Times 1 / scale, a power of 2: the same as dividing by scale, without a division.
+        let (pos, stretch) = ((head.pos + shift) * (1.0 / scale), rate / scale);
         // A copied frame j draws on recorded frames within 2 HALF_TAPS (2^k - 1) of j 2^k.
         let spread = (2 * HALF_TAPS) as i64 * ((1 << k) - 1);
         let fits = |lo: i64, count: usize| {
@@ -784,20 +939,19 @@ impl<'a> Reader<'a> {
     /// (the recording, or for a looping playback the loop as heard, [`unroll`]), and the
     /// span of the copied signal's frames within which it is what the playback hears.
     #[inline(always)]
-    fn copy_of(&self, head: &Head, k: usize) -> Option<(&'a [f32], f64, (i64, i64))> {
+    fn copy_of(&self, head: &Head, k: usize) -> Option<(Planes<'a>, f64, (i64, i64))> {
         let z = &self.zones[head.zone];
         let octave = &self.octaves[k - 1];
-        let ch = self.channels;
         match (&z.lp, head.looping) {
             (Some(lp), true) => {
                 let start = octave.looped[head.zone]?;
                 let span = (lp.end - lp.start) as f64;
                 let (shift, behind) = if head.wrapped { (span, lp.start as i64) } else { (0.0, 0) };
-                Some((&octave.data[start * ch..], shift, (behind, unrolled_frames(lp) as i64)))
+                Some((octave.data.from(start), shift, (behind, unrolled_frames(lp) as i64)))
             }
             _ => {
                 let start = octave.first[head.zone]?;
-                Some((&octave.data[start * ch..], 0.0, (0, z.frames as i64)))
+                Some((octave.data.from(start), 0.0, (0, z.frames as i64)))
             }
         }
     }
@@ -901,8 +1055,8 @@ impl Bank {
     fn render_lane<const AVX2: bool>(&mut self, l: usize, p: &Views, from: usize, to: usize, out: &mut [f32]) {
         let (lanes, ch) = (self.lanes, self.channels);
         let reader = Reader {
-            data: &self.data,
-            octaves: &self.octaves,
+            data: &self.copies.recording,
+            octaves: &self.copies.octaves,
             channels: ch,
             zones: &self.zones,
             quality: self.quality,
@@ -928,32 +1082,52 @@ impl Bank {
                 let rate = rate_of(head, f);
                 if let Some(s) = reader.steady(head, rate, to - f) {
                     // The frame-by-frame loop below, reduced to what these frames need
-                    // (the same arithmetic as Reader::read).
+                    // (the same arithmetic as Reader::read). While the voice cannot end
+                    // (its envelope is not idle), table reads go GROUP at a time.
+                    if let (Some(table), false) = (s.table, v.envelope.is_idle()) {
+                        let (lead, taps) = (table.lead(), table.taps());
+                        // The position, kept out of memory for the loop (steady: no wrap).
+                        let mut at = head.pos;
+                        while to - f >= GROUP {
+                            let mut firsts = [0; GROUP];
+                            let rows: [Rows; GROUP] = std::array::from_fn(|j| {
+                                let pos = (at + s.offset) * s.step;
+                                at += rate;
+                                let n = pos.floor();
+                                // Steady reads start at or after frame 0: n >= lead.
+                                firsts[j] = n as i64 as usize - lead;
+                                table.rows((pos - n) as f32)
+                            });
+                            let x = firsts.map(|first| frames_at(s.frames, ch, first, taps));
+                            let values = lerp_reads(reader.avx2, rows, x, ch);
+                            for (g, value) in (f..).zip(values) {
+                                let gain = v.gain * level[g - from];
+                                let mut mix = [0.0f32; 2];
+                                mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
+                                put(out, (g * lanes + l) * ch, mix, ch);
+                            }
+                            f += GROUP;
+                        }
+                        head.pos = at;
+                    }
                     for (g, env) in (f..to).zip(&level[f - from..]) {
-                        let pos = (head.pos + s.offset) / s.scale;
+                        let pos = (head.pos + s.offset) * s.step;
                         let value = match s.table {
                             Some(table) => {
                                 let n = pos.floor();
                                 let first = n as usize - table.lead();
-                                let (a, b, d) = table.rows((pos - n) as f32);
-                                let x = &s.frames[first * ch..(first + table.taps()) * ch];
-                                lerp_read(reader.avx2, a, b, d, x, ch)
+                                let rows = table.rows((pos - n) as f32);
+                                lerp_read(reader.avx2, rows, frames_at(s.frames, ch, first, table.taps()), ch)
                             }
                             None => {
                                 let (first, count) = weights_at(reader.quality, pos, s.rate, weights);
-                                let (w, first) = (&weights[..count], first as usize);
-                                let x = &s.frames[first * ch..(first + count) * ch];
-                                if ch == 1 {
-                                    [dot(w, x), 0.0]
-                                } else {
-                                    dot_pairs(w, x)
-                                }
+                                dots(&weights[..count], frames_at(s.frames, ch, first as usize, count), ch)
                             }
                         };
                         let gain = v.gain * env;
                         let mut mix = [0.0f32; 2];
                         mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
-                        out[(g * lanes + l) * ch..(g * lanes + l + 1) * ch].copy_from_slice(&mix[..ch]);
+                        put(out, (g * lanes + l) * ch, mix, ch);
                         head.pos += rate;
                         f = g + 1;
                         if *env == 0.0 && v.envelope.is_idle() {
@@ -985,7 +1159,7 @@ impl Bank {
                     v.handover = None;
                 }
             }
-            out[(f * lanes + l) * ch..(f * lanes + l + 1) * ch].copy_from_slice(&mix[..ch]);
+            put(out, (f * lanes + l) * ch, mix, ch);
             f += 1;
         }
         if v.head.is_none() && !v.envelope.is_idle() {
@@ -1034,12 +1208,6 @@ mod tests {
         let data: Vec<f32> =
             (0..40_000).map(|n| tone(n, 0.003) + 0.5 * tone(n, 0.0171) + 0.5 * tone(n, 0.45)).collect();
         let (start, end, fade) = (5_000, 31_000, 700);
-        let blend: Vec<f32> = (0..fade)
-            .map(|k| {
-                let t = (k + 1) as f32 / (fade + 1) as f32;
-                (1.0 - t) * data[end - fade + k] + t * data[end - fade + k - (end - start)]
-            })
-            .collect();
         let zones = [Zone {
             first: 0,
             frames: data.len(),
@@ -1049,14 +1217,21 @@ mod tests {
             keys: [0.0, 127.0],
             velocities: [0.0, 1.0],
             mode: LoopMode::Continuous,
-            lp: Some(Loop { start, end, fade, blend: blend.into() }),
+            lp: Some(Loop::new(start, end, fade, &data, 1)),
         }];
         let copies = octaves(&data, 1, &zones);
         let none: Vec<Octave> = (0..OCTAVES)
-            .map(|_| Octave { data: Box::new([]), first: Box::new([None]), looped: Box::new([None]) })
+            .map(|_| Octave { data: Planar::new(&[], 1), first: Box::new([None]), looped: Box::new([None]) })
             .collect();
-        let reader =
-            |octaves| Reader { data: &data, octaves, channels: 1, zones: &zones, quality: Quality::Sinc, avx2: false };
+        let recording = Planar::new(&data, 1);
+        let reader = |octaves| Reader {
+            data: &recording,
+            octaves,
+            channels: 1,
+            zones: &zones,
+            quality: Quality::Sinc,
+            avx2: false,
+        };
         let (with, without) = (reader(&copies), reader(&none));
         let mut weights = vec![0.0; MAX_TAPS];
         for rate in [2.0, 2.7, 5.3, 9.9, 16.0] {
@@ -1087,6 +1262,63 @@ mod tests {
     }
 
     #[test]
+    fn reads_near_a_seam_match_reads_frame_by_frame() {
+        // A stereo loop with a crossfade; reads around its seam, before and after a wrap,
+        // at every quality and at rates under and over 2 (no halved copies): in place from
+        // the seam copy, against the weights applied frame by frame through the loop.
+        let tone = |n: usize, f: f64| (std::f64::consts::TAU * f * n as f64).sin() as f32;
+        let data: Vec<f32> = (0..20_000).flat_map(|n| [tone(n, 0.004), tone(n, 0.031) - tone(n, 0.2)]).collect();
+        let (start, end, fade) = (3_000, 12_000, 500);
+        let zones = [Zone {
+            first: 0,
+            frames: 20_000,
+            speed: 1.0,
+            root: 60.0,
+            root_hz: 261.6,
+            keys: [0.0, 127.0],
+            velocities: [0.0, 1.0],
+            mode: LoopMode::Continuous,
+            lp: Some(Loop::new(start, end, fade, &data, 2)),
+        }];
+        let recording = Planar::new(&data, 2);
+        let none: Vec<Octave> = (0..OCTAVES)
+            .map(|_| Octave { data: Planar::new(&[], 2), first: Box::new([None]), looped: Box::new([None]) })
+            .collect();
+        let mut weights = vec![0.0; MAX_TAPS];
+        for quality in [Quality::Sinc, Quality::Cubic, Quality::Linear] {
+            let reader = Reader { data: &recording, octaves: &none, channels: 2, zones: &zones, quality, avx2: false };
+            for rate in [0.6, 1.0, 1.7, 3.1, 9.0] {
+                for i in 0..300 {
+                    // In the crossfade and past the end before a wrap, near the start after
+                    // one, and in the crossfade again.
+                    let (pos, wrapped) = match i % 3 {
+                        0 => (end as f64 - 700.0 + i as f64 * 2.47, false),
+                        1 => (start as f64 + i as f64 * 1.29, true),
+                        _ => (end as f64 - 700.0 + i as f64 * 2.21, true),
+                    };
+                    let head = Head { zone: 0, pos, looping: true, wrapped, leaving: false };
+                    let mut value = [0.0; 2];
+                    let (first, count) = weights_at(quality, pos, rate, &mut weights);
+                    // Every read that reaches into the crossfade or over the seam is in place.
+                    let reaches =
+                        |at: usize| (first..first + count as i64).contains(&(at as i64)) || first >= at as i64;
+                    let seam = reader.read_seam(&head, rate, &mut weights, &mut value);
+                    if (i % 3 != 1 && reaches(end - fade)) || (i % 3 == 1 && first < (start + 300) as i64) {
+                        assert!(seam, "{quality:?} rate {rate} at {pos} ({wrapped}): not read from the seam copy");
+                    }
+                    reader.read(&head, rate, &mut weights, &mut value);
+                    let (first, count) = weights_at(quality, pos, rate, &mut weights);
+                    for (c, v) in value.iter().enumerate() {
+                        let plain: f32 =
+                            (0..count).map(|j| weights[j] * reader.frame(&head, first + j as i64, c)).sum();
+                        assert!((v - plain).abs() < 1e-5, "{quality:?} rate {rate} at {pos}: {v} and {plain}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn halved_copies_read_like_the_recording_itself() {
         // Two tones every read keeps (0.5 % and 2 % of the recorded rate) and one every
         // read removes (45 %): through the copies or not, reads must agree.
@@ -1105,12 +1337,18 @@ mod tests {
         }];
         let copies = octaves(&data, 1, &zones);
         let none: Vec<Octave> = (0..OCTAVES)
-            .map(|_| Octave { data: Box::new([]), first: Box::new([None]), looped: Box::new([None]) })
+            .map(|_| Octave { data: Planar::new(&[], 1), first: Box::new([None]), looped: Box::new([None]) })
             .collect();
-        let with =
-            Reader { data: &data, octaves: &copies, channels: 1, zones: &zones, quality: Quality::Sinc, avx2: false };
-        let without =
-            Reader { data: &data, octaves: &none, channels: 1, zones: &zones, quality: Quality::Sinc, avx2: false };
+        let recording = Planar::new(&data, 1);
+        let reader = |octaves| Reader {
+            data: &recording,
+            octaves,
+            channels: 1,
+            zones: &zones,
+            quality: Quality::Sinc,
+            avx2: false,
+        };
+        let (with, without) = (reader(&copies), reader(&none));
         let mut weights = vec![0.0; MAX_TAPS];
         for rate in [2.0, 2.7, 4.0, 5.3, 9.9, 16.0] {
             let (mut error, mut energy) = (0.0f64, 0.0f64);
