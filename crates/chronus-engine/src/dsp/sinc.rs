@@ -79,24 +79,30 @@ pub const POLY_TABLES: usize = STRETCHES_PER_OCTAVE + 1;
 pub struct Polyphase {
     taps: usize,
     stretch: f64,
-    /// `PHASES + 1` rows of `taps` weights: row `p` holds the weights for the samples
-    /// `n - (taps / 2 - 1) ..= n + taps / 2` when reading at `n + p / PHASES`.
+    /// `PHASES + 1` rows of `taps` weights from `start` on: row `p` holds the weights for
+    /// the samples `n - (taps / 2 - 1) ..= n + taps / 2` when reading at `n + p / PHASES`.
     rows: Box<[f32]>,
+    /// Where the rows begin in `rows`: at a multiple of 64 bytes in memory, so that no load
+    /// of 8 weights (32 bytes, `taps` a multiple of 8) spans two cache lines.
+    start: usize,
 }
 
 impl Polyphase {
     fn new(stretch: f64) -> Polyphase {
         let taps = (2.0 * POLY_HALF as f64 * stretch / 8.0).ceil() as usize * 8;
         let lead = (taps / 2 - 1) as f64;
-        let rows = (0..=PHASES)
-            .flat_map(|p| {
-                (0..taps).map(move |j| {
-                    let x = (j as f64 - lead - p as f64 / PHASES as f64) / stretch;
-                    (kaiser_sinc(x, POLY_HALF, POLY_BETA) / stretch) as f32
-                })
+        // Room for the rows and up to 15 values before them to align them (the heap block
+        // does not move with the Box).
+        let mut rows = vec![0.0f32; (PHASES + 1) * taps + 15].into_boxed_slice();
+        let start = rows.as_ptr().align_offset(64).min(15);
+        let weights = (0..=PHASES).flat_map(|p| {
+            (0..taps).map(move |j| {
+                let x = (j as f64 - lead - p as f64 / PHASES as f64) / stretch;
+                (kaiser_sinc(x, POLY_HALF, POLY_BETA) / stretch) as f32
             })
-            .collect();
-        Polyphase { taps, stretch, rows }
+        });
+        rows[start..].iter_mut().zip(weights).for_each(|(r, w)| *r = w);
+        Polyphase { taps, stretch, rows, start }
     }
 
     /// Taps of a read (a multiple of 8).
@@ -124,7 +130,7 @@ impl Polyphase {
         let x = t * PHASES as f32;
         // (Through u32: a shorter conversion than to usize.)
         let p = (x as u32 as usize).min(PHASES - 1);
-        let (a, b) = self.rows[p * taps..(p + 2) * taps].split_at(taps);
+        let (a, b) = self.rows[self.start + p * taps..self.start + (p + 2) * taps].split_at(taps);
         (a, b, x - p as f32)
     }
 

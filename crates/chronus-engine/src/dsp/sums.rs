@@ -59,7 +59,7 @@ fn reduce8(s: [f32; 8]) -> f32 {
 /// between two rows and applied in one pass to a channel's frames stored on their own
 /// (planar). `a`, `b` and every `x[c]` hold at least `n` values, `n` the length of `a`
 /// rounded down to a multiple of 8. Each sum is kept in 8 partial sums added by
-/// `reduce8`, so [`avx2::lerp_dots`] gives identical results.
+/// `reduce8`, in the order [`avx2::lerp_dots`] takes (which fuses the multiplies and adds).
 #[inline(always)]
 pub fn lerp_dot<const CH: usize>(a: &[f32], b: &[f32], d: f32, x: [&[f32]; CH]) -> [f32; CH] {
     let mut acc = [[0.0f32; 8]; CH];
@@ -75,8 +75,28 @@ pub fn lerp_dot<const CH: usize>(a: &[f32], b: &[f32], d: f32, x: [&[f32]; CH]) 
     acc.map(reduce8)
 }
 
-/// [`lerp_dot`] in AVX2 instructions, with the same operations in the same order (no fused
-/// multiply-adds), so the results are identical.
+/// [`lerp_dot`] with fused multiply-adds (each rounded once): `w = fma(d, b - a, a)` and
+/// `acc = fma(w, x, acc)`, in the order of [`lerp_dot`]. What [`avx2::lerp_dots`] computes,
+/// bit for bit (a reference for its tests: without FMA instructions `mul_add` is a slow
+/// library call, so the portable path keeps [`lerp_dot`]).
+#[cfg(test)]
+pub fn lerp_dot_fused<const CH: usize>(a: &[f32], b: &[f32], d: f32, x: [&[f32]; CH]) -> [f32; CH] {
+    let mut acc = [[0.0f32; 8]; CH];
+    for (k, (a, b)) in a.chunks_exact(8).zip(b.chunks_exact(8)).enumerate() {
+        let w: [f32; 8] = std::array::from_fn(|i| d.mul_add(b[i] - a[i], a[i]));
+        for (acc, x) in acc.iter_mut().zip(x) {
+            let x = &x[8 * k..8 * k + 8];
+            for i in 0..8 {
+                acc[i] = w[i].mul_add(x[i], acc[i]);
+            }
+        }
+    }
+    acc.map(reduce8)
+}
+
+/// [`lerp_dot`] in AVX2 and FMA instructions: the same operations in the same order, the
+/// multiplies and adds fused ([`lerp_dot_fused`] gives identical results). So CPUs with
+/// AVX2 and FMA and those without (which take [`lerp_dot`]) differ in the last bits.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
     use std::arch::x86_64::*;
@@ -87,9 +107,9 @@ pub mod avx2 {
     /// (a read's sums stop at its shortest slice).
     ///
     /// # Safety
-    /// The CPU must support AVX2.
+    /// The CPU must support AVX2 and FMA.
     #[inline]
-    #[target_feature(enable = "avx2")]
+    #[target_feature(enable = "avx2,fma")]
     pub unsafe fn lerp_dots<const N: usize, const CH: usize>(
         rows: [(&[f32], &[f32], f32); N],
         x: [[&[f32]; CH]; N],
@@ -102,10 +122,10 @@ pub mod avx2 {
             while i < n {
                 // SAFETY: i + 8 <= n, within a, b and every x[c].
                 let (wa, wb) = unsafe { (_mm256_loadu_ps(a.as_ptr().add(i)), _mm256_loadu_ps(b.as_ptr().add(i))) };
-                let w = _mm256_add_ps(wa, _mm256_mul_ps(dv, _mm256_sub_ps(wb, wa)));
+                let w = _mm256_fmadd_ps(dv, _mm256_sub_ps(wb, wa), wa);
                 for (acc, x) in acc.iter_mut().zip(x) {
                     let xv = unsafe { _mm256_loadu_ps(x.as_ptr().add(i)) };
-                    *acc = _mm256_add_ps(*acc, _mm256_mul_ps(w, xv));
+                    *acc = _mm256_fmadd_ps(w, xv, *acc);
                 }
                 i += 8;
             }
@@ -161,16 +181,19 @@ mod tests {
                 let [l2, r2] = dot_pairs(&mid, &x);
                 assert!((l - l2).abs() < 1e-5 && (r - r2).abs() < 1e-5, "{n}");
                 assert_eq!(lerp_dot(&w, &b, 0.25, [&planes[1][..]])[0].to_bits(), r.to_bits(), "{n}");
+                let [l3, r3] = lerp_dot_fused(&w, &b, 0.25, [&planes[0][..], &planes[1][..]]);
+                assert!((l - l3).abs() < 1e-5 && (r - r3).abs() < 1e-5, "{n}");
+                assert_eq!(lerp_dot_fused(&w, &b, 0.25, [&planes[1][..]])[0].to_bits(), r3.to_bits(), "{n}");
                 #[cfg(target_arch = "x86_64")]
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // Every grouping gives each read the portable result, bit for bit.
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                    // Every grouping gives each read the fused portable result, bit for bit.
                     let read = |k: usize| (&w[..], &b[..], 0.25 + 0.125 * k as f32);
                     let plain: Vec<[f32; 2]> = (0..4)
-                        .map(|k| lerp_dot(read(k).0, read(k).1, read(k).2, [&planes[0][..], &planes[1]]))
+                        .map(|k| lerp_dot_fused(read(k).0, read(k).1, read(k).2, [&planes[0][..], &planes[1]]))
                         .collect();
                     let bits = |v: &[[f32; 2]]| v.iter().flatten().map(|v| v.to_bits()).collect::<Vec<_>>();
                     let xs = [[&planes[0][..], &planes[1][..]]; 4];
-                    // SAFETY: the CPU has AVX2.
+                    // SAFETY: the CPU has AVX2 and FMA.
                     let (four, one, mono) = unsafe {
                         (
                             avx2::lerp_dots::<4, 2>(std::array::from_fn(read), xs),

@@ -610,8 +610,8 @@ struct Reader<'a> {
     channels: usize,
     zones: &'a [Zone],
     quality: Quality,
-    /// Whether to apply table weights with AVX2 instructions (set only in code compiled
-    /// for AVX2, run on a CPU that has it).
+    /// Whether to apply table weights with AVX2 and FMA instructions (set only in code
+    /// compiled for them, run on a CPU that has them).
     avx2: bool,
 }
 
@@ -623,8 +623,9 @@ const GROUP: usize = 4;
 /// the first to the second, `a + d (b - a)`.
 type Rows<'a> = (&'a [f32], &'a [f32], f32);
 
-/// The weights of `rows` applied to `x` (the frames of each of `ch` channels), in AVX2
-/// instructions if `avx2` (same arithmetic, same result).
+/// The weights of `rows` applied to `x` (the frames of each of `ch` channels), in AVX2 and
+/// FMA instructions if `avx2` (the same operations in the same order, the multiplies and
+/// adds fused: the last bits differ from the portable path's).
 #[inline(always)]
 fn lerp_read(avx2: bool, rows: Rows, x: Planes<'_>, ch: usize) -> [f32; 2] {
     let [value] = lerp_reads::<1>(avx2, [rows], [x], ch);
@@ -636,7 +637,7 @@ fn lerp_read(avx2: bool, rows: Rows, x: Planes<'_>, ch: usize) -> [f32; 2] {
 fn lerp_reads<const N: usize>(avx2: bool, rows: [Rows; N], x: [Planes<'_>; N], ch: usize) -> [[f32; 2]; N] {
     #[cfg(target_arch = "x86_64")]
     if avx2 {
-        // SAFETY: `avx2` is only set in Bank::render_avx2, which runs on CPUs with AVX2.
+        // SAFETY: `avx2` is only set in Bank::render_avx2, which runs on CPUs with AVX2 and FMA.
         return unsafe {
             if ch == 1 {
                 sums::avx2::lerp_dots::<N, 1>(rows, x.map(|[l, _]| [l])).map(|[v]| [v, 0.0])
@@ -1042,10 +1043,10 @@ impl Bank {
         self.render_lane::<false>(l, p, from, to, out)
     }
 
-    /// [`Bank::render`] compiled for AVX2 and FMA: the kernels' loops run 8 lanes wide. The
-    /// arithmetic is the same (Rust does not fuse multiplies and adds by itself), so the
-    /// output is identical to the baseline build's.
-    #[cfg(target_arch = "x86_64")]
+    /// [`Bank::render`] compiled for AVX2 and FMA: the kernels' loops run 8 lanes wide. Rust
+    /// does not fuse multiplies and adds by itself; only table reads
+    /// ([`sums::avx2::lerp_dots`]) do, so they differ in the last bits from the baseline
+    /// build's (every read through them, grouped or not, the same on one CPU).
     #[target_feature(enable = "avx2,fma")]
     unsafe fn render_avx2(&mut self, l: usize, p: &Views, from: usize, to: usize, out: &mut [f32]) {
         self.render_lane::<true>(l, p, from, to, out)
