@@ -21,9 +21,10 @@
 //! frame and the node reports no latency: what a session uses, so that a stretched loop's
 //! downbeat lands on the session's beat even when it starts at frame 0. The first such start
 //! of a clip playing from memory is worked out when the node is built (on the control
-//! thread, at the parameters it is built with: see [`Primed`]), so that the gate's block
-//! does no more of the stretcher's work than any other block; later starts run ahead in the
-//! gate's block.
+//! thread, at the parameters it is built with: see [`Primed`]) and the next one while the
+//! clip is idle, a piece per block, so that the gate's block does no more of the
+//! stretcher's work than any other block; a start before that is through, or at other
+//! parameters, runs ahead in the gate's block.
 
 use crate::dsp::stretch::Stretcher;
 use std::sync::Arc;
