@@ -204,8 +204,10 @@ fn nan_input_and_wild_modulation_do_not_allocate_in_any_kind() {
 fn aligned_clip_starts_do_not_allocate() {
     // An aligned stretcher's first start takes over the one worked out when it was built (the
     // ratio and transposition it starts at are the ones it was built with); later ones reset
-    // it and run ahead through its latency (from `start` frames into its loop): gates rising
-    // and falling again and again, with the ratio and transposition moving, stay off the heap.
+    // it and run ahead through its latency (from `start` frames into its loop), or take over
+    // the start worked out while the clip was idle: gates rising and falling again and again,
+    // with the ratio and transposition moving, then a start after a long rest at steady
+    // parameters, stay off the heap.
     let mut g = chronus_engine::Graph::new();
     let data: Vec<f32> = (0..6000).flat_map(|i| [(i as f32 * 0.05).sin(), (i as f32 * 0.07).cos()]).collect();
     let clip = common::node(
@@ -235,6 +237,11 @@ fn aligned_clip_starts_do_not_allocate() {
                 proc.push_event(param(clip, 3, None, (i % 7) as f32 - 3.0, Ramp::Jump, t)).unwrap();
                 proc.process(&mut buffer[..2 * frames], 2);
                 t += *frames as u64;
+            }
+            for block in 0..200u64 {
+                proc.push_event(param(clip, 0, None, !(20..120).contains(&block) as u8 as f32, Ramp::Jump, t)).unwrap();
+                proc.process(&mut buffer[..2 * 256], 2);
+                t += 256;
             }
         })
     });

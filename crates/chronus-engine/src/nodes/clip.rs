@@ -21,9 +21,10 @@
 //! frame and the node reports no latency: what a session uses, so that a stretched loop's
 //! downbeat lands on the session's beat even when it starts at frame 0. The first such start
 //! of a clip playing from memory is worked out when the node is built (on the control
-//! thread, at the parameters it is built with: see [`Primed`]), so that the gate's block
-//! does no more of the stretcher's work than any other block; later starts run ahead in the
-//! gate's block.
+//! thread, at the parameters it is built with: see [`Primed`]) and the next one while the
+//! clip is idle, a piece per block, so that the gate's block does no more of the
+//! stretcher's work than any other block; a start before that is through, or at other
+//! parameters, runs ahead in the gate's block.
 
 use crate::dsp::stretch::Stretcher;
 use std::sync::Arc;
@@ -475,6 +476,19 @@ impl Stretched {
     /// transposition at the frame each new hop starts on; first runs ahead through what an
     /// aligned start still has to skip (all of it even when `out` is empty).
     fn run(&mut self, player: &mut Player, p: &ClipParams<ParamView>, from: usize, out: &mut [f32]) {
+        self.run_within(player, p, from, out, usize::MAX);
+    }
+
+    /// [`Stretched::run`], computing at most `pieces` pieces while it runs ahead with `out`
+    /// empty (a start worked out a piece at a time); whether the run ahead is through.
+    fn run_within(
+        &mut self,
+        player: &mut Player,
+        p: &ClipParams<ParamView>,
+        from: usize,
+        out: &mut [f32],
+        mut pieces: usize,
+    ) -> bool {
         let (ch, hop) = (self.channels, self.stretcher.hop());
         let frames = out.len() / ch;
         let mut f = 0;
@@ -500,6 +514,12 @@ impl Stretched {
                 self.done = 0;
             }
             if self.played == self.done {
+                if f >= frames {
+                    if pieces == 0 {
+                        return false;
+                    }
+                    pieces -= 1;
+                }
                 self.piece();
             }
             if self.skip > 0 {
@@ -518,53 +538,80 @@ impl Stretched {
             self.played += n;
             f += n;
         }
+        true
     }
 }
 
-/// An aligned clip's first start, worked out when the node is built (control thread): a
-/// second stretcher, as built, started on the region's first frames and run ahead through
-/// its latency at the parameters the node is built with, and where that left the player.
-/// The clip's own stretcher is untouched until its first start (an idle clip does not run
-/// it), so when that start finds the same stretch and transposition on its frame, the run
-/// ahead would make exactly these calls: the clip swaps the two stretchers and moves its
-/// player on instead, and the gate's block computes no more than its share. Any other start
-/// (at other parameters, or a later one) resets the clip's own stretcher and runs ahead in
-/// the gate's block: the output is the same either way.
+/// An aligned clip's next start, worked out ahead: a second stretcher started on the
+/// region's first frames (by a twin of the player) and run ahead through its latency, at the
+/// stretch and transposition the clip is idle at. When the clip starts at those parameters,
+/// the run ahead would make exactly these calls: the clip swaps the two stretchers and takes
+/// the twin's place in the region instead, and the gate's block computes no more than its
+/// share. The first start is worked out when the node is built (control thread); the next
+/// one while the clip is idle after that, a piece per block (the audio thread: no
+/// allocation), from the stretcher the swap handed back. A start that finds no start worked
+/// out at its parameters resets the clip's own stretcher and runs ahead in the gate's block:
+/// the output is the same either way.
 struct Primed {
     stretched: Stretched,
-    /// Stretch ratio and transposition (semitones) it was run at, as the clip clamps them.
+    /// A player of the same region, sharing the recording, where the run ahead left it.
+    twin: Player,
+    /// Stretch ratio and transposition (semitones) it is run at, as the clip clamps them.
     ratio: f32,
     semitones: f32,
-    /// Where the player was after the run: its state and the region's frames played.
-    state: State,
-    played: usize,
-    /// Whether the clip has not started yet (its own stretcher is as built).
-    ready: bool,
+    stage: Stage,
+}
+
+/// How far the next start is worked out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Not begun (the stretcher is the one a start handed back).
+    Stale,
+    /// Started; pieces of the run ahead still to compute.
+    Running,
+    /// Through: a start at `ratio` and `semitones` can take it over.
+    Ready,
 }
 
 impl Primed {
     /// Works out `player`'s first start at the parameters `p` (control thread: it
     /// allocates); None for a region streamed from disk.
     fn new(player: &Player, p: &ClipParams<ParamView>, samplerate: f64) -> Option<Primed> {
-        let mut twin = player.twin()?;
-        let mut stretched = Stretched::new(player.channels, samplerate, true);
-        let (ratio, semitones) = Primed::clamped(p, 0);
-        twin.start();
-        stretched.start(&mut twin, ratio);
-        stretched.run(&mut twin, p, 0, &mut []);
-        Some(Primed { stretched, ratio, semitones, state: twin.state, played: twin.played, ready: true })
+        let twin = player.twin()?;
+        let stretched = Stretched::new(player.channels, samplerate, true);
+        let mut primed = Primed { stretched, twin, ratio: 1.0, semitones: 0.0, stage: Stage::Stale };
+        primed.advance(p, usize::MAX);
+        Some(primed)
     }
 
     /// The stretch ratio and transposition at frame `f` of the block, as the clip uses them.
     fn clamped(p: &ClipParams<ParamView>, f: usize) -> (f32, f32) {
         (p.stretch.at(f, 0, 1).clamp(MIN_RATIO, MAX_RATIO), p.semitones.at(f, 0, 1).clamp(-36.0, 36.0))
     }
+
+    /// Works the start out further at the parameters of the block's first frame, by at most
+    /// `pieces` pieces after the stretcher's start (begun again if the parameters moved).
+    fn advance(&mut self, p: &ClipParams<ParamView>, pieces: usize) {
+        let now = Primed::clamped(p, 0);
+        if self.stage != Stage::Stale && now != (self.ratio, self.semitones) {
+            self.stage = Stage::Stale;
+        }
+        if self.stage == Stage::Stale {
+            (self.ratio, self.semitones) = now;
+            self.twin.start();
+            self.stretched.start(&mut self.twin, self.ratio);
+            self.stage = Stage::Running;
+        }
+        if self.stage == Stage::Running && self.stretched.run_within(&mut self.twin, p, 0, &mut [], pieces) {
+            self.stage = Stage::Ready;
+        }
+    }
 }
 
 struct Clip {
     player: Player,
     stretcher: Option<Stretched>,
-    /// An aligned clip's first start, worked out ahead (a clip playing from memory).
+    /// An aligned clip's next start, worked out ahead (a clip playing from memory).
     primed: Option<Primed>,
     gate: bool,
     /// Output of one run before the gain.
@@ -573,15 +620,16 @@ struct Clip {
 
 impl Clip {
     /// Starts the region at frame `f` of the block: through the start worked out ahead if
-    /// this is the one it was worked out for, else through the stretcher (if any).
+    /// it was worked out at the parameters of that frame, else through the stretcher (if
+    /// any).
     fn start(&mut self, p: &ClipParams<ParamView>, f: usize) {
         self.player.start();
         let Some(s) = &mut self.stretcher else { return };
-        if let Some(primed) = self.primed.as_mut().filter(|x| x.ready) {
-            primed.ready = false;
+        if let Some(primed) = self.primed.as_mut().filter(|x| x.stage == Stage::Ready) {
+            primed.stage = Stage::Stale;
             if Primed::clamped(p, f) == (primed.ratio, primed.semitones) {
                 std::mem::swap(s, &mut primed.stretched);
-                (self.player.state, self.player.played) = (primed.state, primed.played);
+                (self.player.state, self.player.played) = (primed.twin.state, primed.twin.played);
                 return;
             }
         }
@@ -630,6 +678,10 @@ impl Node for Clip {
             }
         }
         self.render(&p, from, frames, out);
+        if let Some(primed) = self.primed.as_mut().filter(|_| !self.gate && !self.player.active()) {
+            // Idle: the next start is worked out a piece per block.
+            primed.advance(&p, 1);
+        }
     }
 
     fn latency(&self) -> usize {
@@ -693,8 +745,21 @@ mod tests {
         stretch: f32,
     ) -> Vec<usize> {
         let on = |t: usize| rises.iter().any(|r| t >= *r) && !rises.iter().any(|r| t + 1 == *r);
+        played(node, block, blocks, on, stretch).0
+    }
+
+    /// What a clip computes in each of `blocks` blocks of `block` frames (as
+    /// [`computed_per_block`]) and plays, the gate on at the frames where `on` says.
+    fn played(
+        node: &mut Box<dyn Node>,
+        block: usize,
+        blocks: usize,
+        on: impl Fn(usize) -> bool,
+        stretch: f32,
+    ) -> (Vec<usize>, Vec<f32>) {
         let mut out = vec![0.0; block];
-        (0..blocks)
+        let mut heard = Vec::with_capacity(block * blocks);
+        let work = (0..blocks)
             .map(|b| {
                 let gate: Vec<f32> = (b * block..(b + 1) * block).map(|t| on(t) as u8 as f32).collect();
                 let params = [
@@ -712,9 +777,11 @@ mod tests {
                     time: (b * block) as u64,
                     repairs: &mut Default::default(),
                 });
+                heard.extend_from_slice(&out);
                 computed(node) - before
             })
-            .collect()
+            .collect();
+        (work, heard)
     }
 
     #[test]
@@ -747,5 +814,27 @@ mod tests {
         let mut node = clip("on", true);
         let work = computed_per_block(&mut node, 256, 60, &[0], 1.25);
         assert!(work.iter().all(|w| *w <= 256) && work[59] == 256, "{work:?}");
+    }
+
+    #[test]
+    fn an_idle_aligned_clip_works_its_next_start_out_a_piece_per_block() {
+        // Started at frame 0, stopped at 20,000, started again at 60,000, stopped at 100,500
+        // and started at 110,000: the idle blocks work the next start out (a piece of 64
+        // frames each, besides the stretcher ringing out), so the block of the start at
+        // 60,000 computes no more than it plays; 9,500 idle frames are too few to work out
+        // the start at 110,000 (75 pieces: 19,200 frames), which runs ahead in its block.
+        // Either way the clip plays exactly what one running ahead at every start plays.
+        let on = |t: usize| t < 20_000 || (60_000..100_500).contains(&t) || t >= 110_000;
+        let (block, blocks) = (256, 460);
+        let mut primed = clip("aligned", true);
+        let (work, heard) = played(&mut primed, block, blocks, on, 1.25);
+        let mut plain = clip("aligned", false);
+        let (_, reference) = played(&mut plain, block, blocks, on, 1.25);
+        assert!(heard == reference, "the clip plays as one running ahead at every start");
+        assert!(heard[60_000..61_000].iter().any(|x| x.abs() > 0.1), "the clip plays again");
+        assert!(work[60_000 / block] <= block, "the start at 60,000 was worked out: {work:?}");
+        assert!(work[110_000 / block] >= 4800, "the start at 110,000 ran ahead: {work:?}");
+        let idle = |b: &usize| !(b * block..(b + 1) * block).any(on);
+        assert!((0..blocks).filter(idle).all(|b| work[b] <= block + PIECE), "{work:?}");
     }
 }
