@@ -95,7 +95,7 @@ pub fn lerp_dot_fused<const CH: usize>(a: &[f32], b: &[f32], d: f32, x: [&[f32];
 }
 
 /// [`lerp_dot`] in AVX2 and FMA instructions: the same operations in the same order, the
-/// multiplies and adds fused ([`lerp_dot_fused`] gives identical results). So CPUs with
+/// multiplies and adds fused (the test reference `lerp_dot_fused` gives identical results). So CPUs with
 /// AVX2 and FMA and those without (which take [`lerp_dot`]) differ in the last bits.
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
