@@ -153,6 +153,15 @@ def jack_server() -> dict:
     return info
 
 
+@pytest.fixture(params=["null", "jack"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """A live test's backend: the null backend, then JACK (skipped, saying how to start it,
+    without a server). A module or test may narrow it with its own ``backend``."""
+    if request.param == "jack":
+        request.getfixturevalue("jack_server")
+    return str(request.param)
+
+
 class Feeder:
     """A JACK client, ``chronus-feeder``, whose one output port (:attr:`output`) plays
     ``signal`` once from :meth:`play` on, silence before and after; :attr:`at` counts the

@@ -1200,6 +1200,18 @@ impl Node for Sampler {
 mod tests {
     use super::*;
 
+    /// No halved copies: reads faster than twice the recorded speed take the stretched kernel.
+    fn no_copies() -> Vec<Octave> {
+        (0..OCTAVES)
+            .map(|_| Octave { data: Planar::new(&[], 1), first: Box::new([None]), looped: Box::new([None]) })
+            .collect()
+    }
+
+    /// A sinc reader (portable path) of a mono `recording` through `octaves`.
+    fn sinc_reader<'a>(recording: &'a Planar, zones: &'a [Zone], octaves: &'a [Octave]) -> Reader<'a> {
+        Reader { data: recording, octaves, channels: 1, zones, quality: Quality::Sinc, avx2: false }
+    }
+
     #[test]
     fn halved_copies_of_a_loop_read_like_the_loop_as_heard() {
         // A loop whose seam is not smooth (the crossfade hides it): near the seam, before
@@ -1220,20 +1232,8 @@ mod tests {
             mode: LoopMode::Continuous,
             lp: Some(Loop::new(start, end, fade, &data, 1)),
         }];
-        let copies = octaves(&data, 1, &zones);
-        let none: Vec<Octave> = (0..OCTAVES)
-            .map(|_| Octave { data: Planar::new(&[], 1), first: Box::new([None]), looped: Box::new([None]) })
-            .collect();
-        let recording = Planar::new(&data, 1);
-        let reader = |octaves| Reader {
-            data: &recording,
-            octaves,
-            channels: 1,
-            zones: &zones,
-            quality: Quality::Sinc,
-            avx2: false,
-        };
-        let (with, without) = (reader(&copies), reader(&none));
+        let (copies, none, recording) = (octaves(&data, 1, &zones), no_copies(), Planar::new(&data, 1));
+        let (with, without) = (sinc_reader(&recording, &zones, &copies), sinc_reader(&recording, &zones, &none));
         let mut weights = vec![0.0; MAX_TAPS];
         for rate in [2.0, 2.7, 5.3, 9.9, 16.0] {
             let (mut error, mut energy, mut through_copies) = (0.0f64, 0.0f64, 0);
@@ -1336,20 +1336,8 @@ mod tests {
             mode: LoopMode::NoLoop,
             lp: None,
         }];
-        let copies = octaves(&data, 1, &zones);
-        let none: Vec<Octave> = (0..OCTAVES)
-            .map(|_| Octave { data: Planar::new(&[], 1), first: Box::new([None]), looped: Box::new([None]) })
-            .collect();
-        let recording = Planar::new(&data, 1);
-        let reader = |octaves| Reader {
-            data: &recording,
-            octaves,
-            channels: 1,
-            zones: &zones,
-            quality: Quality::Sinc,
-            avx2: false,
-        };
-        let (with, without) = (reader(&copies), reader(&none));
+        let (copies, none, recording) = (octaves(&data, 1, &zones), no_copies(), Planar::new(&data, 1));
+        let (with, without) = (sinc_reader(&recording, &zones, &copies), sinc_reader(&recording, &zones, &none));
         let mut weights = vec![0.0; MAX_TAPS];
         for rate in [2.0, 2.7, 4.0, 5.3, 9.9, 16.0] {
             let (mut error, mut energy) = (0.0f64, 0.0f64);
