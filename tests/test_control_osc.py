@@ -84,7 +84,7 @@ def instantaneous_hz(x: np.ndarray) -> np.ndarray:
 
 
 @needs_tool("oscsend", "liblo-tools")
-def test_a_mod_from_oscsend_changes_a_sines_pitch_within_one_block(jack_server):
+def test_a_mod_from_oscsend_changes_a_sines_pitch_within_two_blocks(jack_server):
     g, _ = tone_graph()
     block = jack_server["blocksize"]
     with (
@@ -105,10 +105,12 @@ def test_a_mod_from_oscsend_changes_a_sines_pitch_within_one_block(jack_server):
     assert np.median(hz[core][:1000]) == pytest.approx(440, abs=1)
     assert np.median(hz[core][-1000:]) == pytest.approx(880, abs=1)
     changed = start + int(np.flatnonzero(hz > 660)[np.flatnonzero(hz > 660) > 2000][0])
-    # The change plays at the start of the block after the message arrived: within one
-    # block of the frame the engine's clock showed on arrival (the latency is 0 here); the
-    # phase estimate smears a jump over a few frames.
-    assert -8 <= changed - received.frame <= block + 8, (changed, received.frame)
+    # The change plays at the start of the first callback that begins after the message is
+    # queued. The engine's clock on arrival lies inside the block last processed (it never
+    # runs ahead of the audio), and a callback may be running while the message is queued:
+    # so within two blocks of that frame (the latency is 0 here); the phase estimate smears
+    # a jump over a few frames.
+    assert -8 <= changed - received.frame <= 2 * block + 8, (changed, received.frame)
 
 
 def test_a_timestamped_bundle_lands_on_the_frame_its_time_tag_maps_to(jack_server):
