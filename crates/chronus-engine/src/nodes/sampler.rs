@@ -60,7 +60,9 @@ use std::sync::Arc;
 
 use crate::dsp::envelope::{Envelope, Rates, Times};
 use crate::dsp::finite::all_finite;
-use crate::dsp::sinc::{halve, kernel, polyphase, polyphase_for, Polyphase, HALF_TAPS, TAPS};
+use crate::dsp::sinc::{
+    fraction, frame_and_fraction, halve, kernel, polyphase, polyphase_for, Polyphase, HALF_TAPS, TAPS,
+};
 use crate::dsp::sums::{self, dot, lerp_dot};
 use crate::error::Result;
 use crate::node::{BuildCtx, Built, Node, ParamView, ProcessIo};
@@ -706,7 +708,7 @@ fn weights_at(quality: Quality, pos: f64, rate: f64, weights: &mut [f32]) -> (i6
         }
         Quality::Sinc if rate <= 2.0 => {
             let table = polyphase_for(rate);
-            table.weights(t, weights);
+            table.weights(fraction(pos), weights);
             (n - table.lead() as i64, table.taps())
         }
         Quality::Sinc => {
@@ -745,7 +747,7 @@ fn in_place(
         if !fits(first, taps) {
             return None;
         }
-        let rows = table.rows((pos - n) as f32);
+        let rows = table.rows(fraction(pos));
         return Some(lerp_read(avx2, rows, frames_at(frames, ch, first as usize, taps), ch));
     }
     let (first, count) = weights_at(quality, pos, rate, weights);
@@ -778,7 +780,7 @@ impl<'a> Reader<'a> {
     /// exactly what frame-by-frame reads would.
     #[inline(always)]
     fn steady(&self, head: &Head, rate: f64, count: usize) -> Option<Steady<'a>> {
-        if head.leaving {
+        if head.leaving || !(head.pos.is_finite() && rate.is_finite()) {
             return None;
         }
         let z = &self.zones[head.zone];
@@ -1094,12 +1096,22 @@ impl Bank {
                             let rows: [Rows; GROUP] = std::array::from_fn(|j| {
                                 let pos = (at + s.offset) * s.step;
                                 at += rate;
-                                let n = pos.floor();
+                                // SAFETY: Reader::steady checked that the positions are finite
+                                // and that the frames their reads take lie in `s.frames`.
+                                let (n, q) = unsafe { frame_and_fraction(pos) };
                                 // Steady reads start at or after frame 0: n >= lead.
-                                firsts[j] = n as i64 as usize - lead;
-                                table.rows((pos - n) as f32)
+                                firsts[j] = n - lead;
+                                table.rows(q)
                             });
-                            let x = firsts.map(|first| frames_at(s.frames, ch, first, taps));
+                            let x = firsts.map(|first| {
+                                debug_assert!(first + taps <= s.frames[0].len());
+                                // SAFETY: Reader::steady checked that every frame these reads
+                                // take lies within `s.frames`.
+                                std::array::from_fn(|c| match c < ch {
+                                    true => unsafe { s.frames[c].get_unchecked(first..first + taps) },
+                                    false => &[],
+                                })
+                            });
                             let values = lerp_reads(reader.avx2, rows, x, ch);
                             for (g, value) in (f..).zip(values) {
                                 let gain = v.gain * level[g - from];
@@ -1117,7 +1129,7 @@ impl Bank {
                             Some(table) => {
                                 let n = pos.floor();
                                 let first = n as usize - table.lead();
-                                let rows = table.rows((pos - n) as f32);
+                                let rows = table.rows(fraction(pos));
                                 lerp_read(reader.avx2, rows, frames_at(s.frames, ch, first, table.taps()), ch)
                             }
                             None => {
