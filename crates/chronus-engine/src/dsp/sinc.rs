@@ -68,27 +68,35 @@ fn kaiser_sinc(x: f64, half: usize, beta: f64) -> f64 {
     sinc * bessel_i0(beta * (1.0 - u * u).sqrt()) / bessel_i0(beta)
 }
 
-/// Fractional bits in which a reading position's distance past its frame is taken
-/// ([`fraction`]) to pick and interpolate a polyphase table's rows.
+/// Fractional bits of a reading position held as an integer ([`to_position`]): positions
+/// are counted in units of `2^-32` of a frame, in an `i64` (up to `2^31` frames either way),
+/// so that stepping one by a rate (also in those units) is an integer add, and taking its
+/// frame and phase a shift and a mask ([`frame_and_fraction`]).
+pub const POSITION_BITS: u32 = 32;
+/// Fractional bits of a position's distance past its frame that pick and interpolate a
+/// polyphase table's rows ([`Polyphase::rows`]).
 pub const FRACTION_BITS: u32 = 24;
 
-/// How far `pos` lies past frame `floor(pos)`, in units of `2^-FRACTION_BITS` of a frame
-/// (finer parts dropped): what [`Polyphase::rows`] takes.
-#[inline(always)]
-pub fn fraction(pos: f64) -> u32 {
-    ((pos - pos.floor()) * (1u64 << FRACTION_BITS) as f64) as u32
+/// `frames` (a position, or a rate in frames per frame) in units of `2^-POSITION_BITS`
+/// frames, rounded to the nearest (saturating beyond the `i64` range; NaN gives 0).
+#[inline]
+pub fn to_position(frames: f64) -> i64 {
+    (frames * (1u64 << POSITION_BITS) as f64).round() as i64
 }
 
-/// `floor(pos)` and [`fraction`]`(pos)` for a position known to be in range, without the
-/// range checks of the safe conversions (the same values).
-///
-/// # Safety
-/// `pos` must be finite, at least 0 and under `2^52`.
+/// A position in units of `2^-POSITION_BITS` frames, in frames.
+#[inline]
+pub fn in_frames(pos: i64) -> f64 {
+    pos as f64 * (1.0 / (1u64 << POSITION_BITS) as f64)
+}
+
+/// The frame at or before a position (in units of `2^-POSITION_BITS` frames) and how far
+/// the position lies past it, in units of `2^-FRACTION_BITS` of a frame (finer bits
+/// dropped).
 #[inline(always)]
-pub unsafe fn frame_and_fraction(pos: f64) -> (usize, u32) {
-    let n = pos.floor();
-    // SAFETY: n is a whole number in [0, 2^52) and the distance past it in [0, 2^24).
-    unsafe { (n.to_int_unchecked(), ((pos - n) * (1u64 << FRACTION_BITS) as f64).to_int_unchecked()) }
+pub fn frame_and_fraction(pos: i64) -> (i64, u32) {
+    let fraction = (pos >> (POSITION_BITS - FRACTION_BITS)) as u32 & ((1 << FRACTION_BITS) - 1);
+    (pos >> POSITION_BITS, fraction)
 }
 
 /// Fractional bits that pick a row of a polyphase table.
@@ -154,9 +162,9 @@ impl Polyphase {
         self.stretch
     }
 
-    /// The two rows around a reading position `q` past a sample (its [`fraction`], in units
-    /// of `2^-FRACTION_BITS` of a frame) and how far it lies from the first to the second:
-    /// the weights are `a + d (b - a)`.
+    /// The two rows around a reading position `q` past a sample (in units of
+    /// `2^-FRACTION_BITS` of a frame, as [`frame_and_fraction`] gives it) and how far it
+    /// lies from the first to the second: the weights are `a + d (b - a)`.
     #[inline(always)]
     pub fn rows(&self, q: u32) -> (&[f32], &[f32], f32) {
         let taps = self.taps;
@@ -261,21 +269,24 @@ mod tests {
 
     /// Reads `signal(n)` at `pos` with the polyphase table for `rate`.
     fn read(signal: impl Fn(i64) -> f64, pos: f64, rate: f64) -> f64 {
-        let n = pos.floor();
+        let (n, q) = frame_and_fraction(to_position(pos));
         let table = polyphase_for(rate);
         let mut w = vec![0.0; table.taps()];
-        table.weights(fraction(pos), &mut w);
-        w.iter().enumerate().map(|(j, w)| *w as f64 * signal(n as i64 - table.lead() as i64 + j as i64)).sum()
+        table.weights(q, &mut w);
+        w.iter().enumerate().map(|(j, w)| *w as f64 * signal(n - table.lead() as i64 + j as i64)).sum()
     }
 
     #[test]
-    fn frames_and_fractions_unchecked_are_the_checked_ones() {
-        for pos in [0.0, 0.5, 1.0 - f64::EPSILON, 3.25, 1_234.567_891, 2f64.powi(40) + 0.75, 2f64.powi(52) - 0.5] {
-            // SAFETY: every position is finite, at least 0 and under 2^52.
-            let fast = unsafe { frame_and_fraction(pos) };
-            assert_eq!(fast, (pos.floor() as usize, fraction(pos)), "{pos}");
+    fn positions_give_their_frame_and_fraction() {
+        for (frames, n, q) in
+            [(0.0, 0, 0), (3.25, 3, 1 << 22), (-0.25, -1, 3 << 22), (1e9 + 0.5, 1_000_000_000, 1 << 23)]
+        {
+            assert_eq!(frame_and_fraction(to_position(frames)), (n, q), "{frames}");
+            assert_eq!(in_frames(to_position(frames)), frames);
         }
-        assert_eq!(fraction(3.25), 1 << (FRACTION_BITS - 2));
+        // A fraction finer than the table's resolution is dropped, not rounded.
+        assert_eq!(frame_and_fraction(to_position(2.0) + 255), (2, 0));
+        assert_eq!(frame_and_fraction(to_position(2.0) - 1), (1, (1 << FRACTION_BITS) - 1));
     }
 
     #[test]

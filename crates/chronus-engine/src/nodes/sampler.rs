@@ -54,14 +54,17 @@
 //! [`SEAM_REACH`] frames either side), so that reads near the seam and through the
 //! crossfade take their frames in place. All copies are made at build time, on the control
 //! thread. Reads that hold one rate over a block go [`GROUP`] at a time through the table,
-//! their sums reduced together.
+//! their sums reduced together. Positions are held in integers of `2^-32` frames
+//! ([`crate::dsp::sinc::POSITION_BITS`]), stepped by the rate in the same units, so that a
+//! read's frame and phase are a shift and a mask away.
 
 use std::sync::Arc;
 
 use crate::dsp::envelope::{Envelope, Rates, Times};
 use crate::dsp::finite::all_finite;
 use crate::dsp::sinc::{
-    fraction, frame_and_fraction, halve, kernel, polyphase, polyphase_for, Polyphase, HALF_TAPS, TAPS,
+    frame_and_fraction, halve, in_frames, kernel, polyphase, polyphase_for, to_position, Polyphase, FRACTION_BITS,
+    HALF_TAPS, POSITION_BITS, TAPS,
 };
 use crate::dsp::sums::{self, dot, lerp_dot};
 use crate::error::Result;
@@ -84,6 +87,10 @@ const MAX_CHANNELS: usize = 2;
 const MAX_STRETCH: f64 = 16.0;
 /// Most kernel taps a read takes.
 const MAX_TAPS: usize = (TAPS as f64 * MAX_STRETCH) as usize + 2;
+/// Most frames a zone may hold (6 hours at 48 kHz): reading positions, up to twice a
+/// zone's length within the copies of a loop as heard, stay under `2^31` frames, which an
+/// integer position ([`crate::dsp::sinc::POSITION_BITS`]) reaches.
+const MAX_ZONE_FRAMES: usize = 1 << 30;
 /// Halved copies kept of a zone that plays more than an octave up: reads up to `2^OCTAVES`
 /// times as fast as recorded then cost what reads under twice as fast do.
 const OCTAVES: usize = 3;
@@ -318,6 +325,9 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
             }
         };
         let frames = whole(row[0], "frames")?;
+        if frames > MAX_ZONE_FRAMES {
+            return Err(bad(format!("{frames} frames are more than a zone may hold ({MAX_ZONE_FRAMES})")));
+        }
         if frames == 0 || first + frames > data.rows() {
             return Err(bad(format!(
                 "{frames} frames from frame {first} do not fit the {} frames of data",
@@ -410,8 +420,8 @@ fn avx2() -> bool {
 #[derive(Debug, Clone, Copy)]
 struct Head {
     zone: usize,
-    /// Position in the zone's frames.
-    pos: f64,
+    /// Position in the zone's frames, in units of `2^-POSITION_BITS` frames ([`to_position`]).
+    pos: i64,
     /// Whether the loop is in force.
     looping: bool,
     /// Whether it has wrapped at least once (frames before the loop start then lie behind
@@ -682,15 +692,16 @@ fn frames_at(x: Planes<'_>, ch: usize, first: usize, len: usize) -> Planes<'_> {
     std::array::from_fn(|c| if c < ch { &x[c][first..first + len] } else { &[] })
 }
 
-/// The weights of a read at `pos` (frames of the recording read) at `rate` frames per
+/// The weights of a read at `pos` (frames of the recording read, in units of
+/// `2^-POSITION_BITS` frames) at `rate` frames per
 /// output frame: writes them to the front of `weights` and returns the first frame they
 /// apply to and how many there are. `sinc` reads faster than 2 compute the stretched
 /// 40-tap kernel; every other read takes a fixed number of taps.
 #[inline(always)]
-fn weights_at(quality: Quality, pos: f64, rate: f64, weights: &mut [f32]) -> (i64, usize) {
-    let n = pos.floor();
-    let t = (pos - n) as f32;
-    let n = n as i64;
+fn weights_at(quality: Quality, pos: i64, rate: f64, weights: &mut [f32]) -> (i64, usize) {
+    let (n, q) = frame_and_fraction(pos);
+    // (Exact: 24 bits.)
+    let t = q as f32 * (1.0 / (1u32 << FRACTION_BITS) as f32);
     match quality {
         Quality::Linear => {
             weights[..2].copy_from_slice(&[1.0 - t, t]);
@@ -708,13 +719,13 @@ fn weights_at(quality: Quality, pos: f64, rate: f64, weights: &mut [f32]) -> (i6
         }
         Quality::Sinc if rate <= 2.0 => {
             let table = polyphase_for(rate);
-            table.weights(fraction(pos), weights);
+            table.weights(q, weights);
             (n - table.lead() as i64, table.taps())
         }
         Quality::Sinc => {
             // Faster than twice the recorded speed (no copies, or near an edge): the
             // kernel stretched by the rate, normalized to unit gain.
-            let stretch = rate.min(MAX_STRETCH);
+            let (pos, stretch) = (in_frames(pos), rate.min(MAX_STRETCH));
             let reach = HALF_TAPS as f64 * stretch;
             let (lo, hi) = ((pos - reach).ceil() as i64, (pos + reach).floor() as i64);
             let count = (hi - lo + 1) as usize;
@@ -733,7 +744,7 @@ fn weights_at(quality: Quality, pos: f64, rate: f64, weights: &mut [f32]) -> (i6
 fn in_place(
     avx2: bool,
     quality: Quality,
-    pos: f64,
+    pos: i64,
     rate: f64,
     frames: Planes<'_>,
     ch: usize,
@@ -742,12 +753,12 @@ fn in_place(
 ) -> Option<[f32; 2]> {
     if quality == Quality::Sinc && rate <= 2.0 {
         let table = polyphase_for(rate);
-        let n = pos.floor();
-        let (first, taps) = (n as i64 - table.lead() as i64, table.taps());
+        let (n, q) = frame_and_fraction(pos);
+        let (first, taps) = (n - table.lead() as i64, table.taps());
         if !fits(first, taps) {
             return None;
         }
-        let rows = table.rows(fraction(pos));
+        let rows = table.rows(q);
         return Some(lerp_read(avx2, rows, frames_at(frames, ch, first as usize, taps), ch));
     }
     let (first, count) = weights_at(quality, pos, rate, weights);
@@ -761,12 +772,12 @@ fn in_place(
 /// zone's recording or a halved copy of it) and how.
 struct Steady<'a> {
     frames: Planes<'a>,
-    /// One over the copy's rate divisor (1 for the recording itself), exactly (a power of
-    /// 2): positions are multiplied by it, as [`Reader::read_octave`] does.
-    step: f64,
+    /// The copy's octave `k`: positions in the copied signal are divided by `2^k` (shifted
+    /// right), as [`Reader::read_octave`] does (0 for the recording itself).
+    octave: u32,
     /// What to add to the playback's position for the copied signal's (see
-    /// [`Reader::copy_of`]).
-    offset: f64,
+    /// [`Reader::copy_of`]), in units of `2^-POSITION_BITS` frames.
+    offset: i64,
     /// The rate in the frames read.
     rate: f64,
     /// The table of a `sinc` read.
@@ -780,16 +791,17 @@ impl<'a> Reader<'a> {
     /// exactly what frame-by-frame reads would.
     #[inline(always)]
     fn steady(&self, head: &Head, rate: f64, count: usize) -> Option<Steady<'a>> {
-        if head.leaving || !(head.pos.is_finite() && rate.is_finite()) {
+        if head.leaving || !rate.is_finite() {
             return None;
         }
+        let pos = in_frames(head.pos);
         let z = &self.zones[head.zone];
         let (behind, ahead) = match (&z.lp, head.looping) {
             (Some(lp), true) => (if head.wrapped { lp.start as i64 } else { 0 }, (lp.end - lp.fade) as i64),
             _ => (0, z.frames as i64),
         };
         // The last position, with a frame to spare for the rounding of the running sum.
-        let last = head.pos + count as f64 * rate + 1.0;
+        let last = pos + count as f64 * rate + 1.0;
         if let (Some(lp), true) = (&z.lp, head.looping) {
             if last >= lp.end as f64 {
                 return None; // the loop wraps: Reader::advance moves the position back
@@ -806,24 +818,24 @@ impl<'a> Reader<'a> {
         };
         if rate < 2.0 {
             let (table, before, after) = reach(rate);
-            if head.pos.floor() as i64 - before < behind || last.floor() as i64 + after + 1 > ahead {
+            if pos.floor() as i64 - before < behind || last.floor() as i64 + after + 1 > ahead {
                 return None;
             }
             let frames = self.data.span(z.first, z.frames);
-            return Some(Steady { frames, step: 1.0, offset: 0.0, rate, table });
+            return Some(Steady { frames, octave: 0, offset: 0, rate, table });
         }
         let rate = rate.min(MAX_STRETCH);
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
         let (frames, shift, (behind, ahead)) = self.copy_of(head, k)?;
         let scale = (1u32 << k) as f64;
         let (table, before, after) = reach(rate / scale);
-        let lo = ((head.pos + shift) / scale).floor() as i64 - before;
-        let hi = ((last + shift) / scale).floor() as i64 + after + 1;
+        let lo = ((pos + shift as f64) / scale).floor() as i64 - before;
+        let hi = ((last + shift as f64) / scale).floor() as i64 + after + 1;
         let spread = (2 * HALF_TAPS) as i64 * ((1 << k) - 1);
         if lo * (1 << k) - spread < behind || hi * (1 << k) + spread >= ahead {
             return None;
         }
-        Some(Steady { frames, step: 1.0 / scale, offset: shift, rate: rate / scale, table })
+        Some(Steady { frames, octave: k as u32, offset: shift << POSITION_BITS, rate: rate / scale, table })
     }
 
     /// Frame `i` (any integer) of the playback `head` as heard: zero outside the zone;
@@ -896,10 +908,11 @@ impl<'a> Reader<'a> {
         // playback hears frames before the loop start as those before its end: near the
         // start, its frames lie `span` on in the copy; elsewhere (near the end again) they
         // lie at its position, as long as none is before the loop start.
-        let near_start = head.wrapped && head.pos + (span as f64) < (lp.end + SEAM_REACH) as f64;
+        let near_start = head.wrapped
+            && head.pos + ((span as i64) << POSITION_BITS) < ((lp.end + SEAM_REACH) as i64) << POSITION_BITS;
         let shift = if near_start { span } else { 0 };
         let lowest = if head.wrapped && !near_start { lp.start as i64 - lp.seam_first as i64 } else { 0 };
-        let pos = head.pos + (shift as f64 - lp.seam_first as f64);
+        let pos = head.pos + ((shift as i64 - lp.seam_first as i64) << POSITION_BITS);
         let fits = |first: i64, count: usize| first >= lowest.max(0) && first as usize + count <= lp.seam.frames;
         match in_place(self.avx2, self.quality, pos, rate, lp.seam.from(0), self.channels, fits, weights) {
             Some(value) => {
@@ -919,8 +932,8 @@ impl<'a> Reader<'a> {
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
         let Some((frames, shift, clear)) = self.copy_of(head, k) else { return false };
         let scale = (1u32 << k) as f64;
-        // Times 1 / scale, a power of 2: the same as dividing by scale, without a division.
-        let (pos, stretch) = ((head.pos + shift) * (1.0 / scale), rate / scale);
+        // Divided by scale, a power of 2 (shifted: the same in every read path).
+        let (pos, stretch) = ((head.pos + (shift << POSITION_BITS)) >> k, rate / scale);
         // A copied frame j draws on recorded frames within 2 HALF_TAPS (2^k - 1) of j 2^k.
         let spread = (2 * HALF_TAPS) as i64 * ((1 << k) - 1);
         let fits = |lo: i64, count: usize| {
@@ -942,19 +955,19 @@ impl<'a> Reader<'a> {
     /// (the recording, or for a looping playback the loop as heard, [`unroll`]), and the
     /// span of the copied signal's frames within which it is what the playback hears.
     #[inline(always)]
-    fn copy_of(&self, head: &Head, k: usize) -> Option<(Planes<'a>, f64, (i64, i64))> {
+    fn copy_of(&self, head: &Head, k: usize) -> Option<(Planes<'a>, i64, (i64, i64))> {
         let z = &self.zones[head.zone];
         let octave = &self.octaves[k - 1];
         match (&z.lp, head.looping) {
             (Some(lp), true) => {
                 let start = octave.looped[head.zone]?;
-                let span = (lp.end - lp.start) as f64;
-                let (shift, behind) = if head.wrapped { (span, lp.start as i64) } else { (0.0, 0) };
+                let span = (lp.end - lp.start) as i64;
+                let (shift, behind) = if head.wrapped { (span, lp.start as i64) } else { (0, 0) };
                 Some((octave.data.from(start), shift, (behind, unrolled_frames(lp) as i64)))
             }
             _ => {
                 let start = octave.first[head.zone]?;
-                Some((octave.data.from(start), 0.0, (0, z.frames as i64)))
+                Some((octave.data.from(start), 0, (0, z.frames as i64)))
             }
         }
     }
@@ -963,24 +976,24 @@ impl<'a> Reader<'a> {
     #[inline(always)]
     fn advance(&self, head: &mut Head, rate: f64) -> bool {
         let z = &self.zones[head.zone];
-        head.pos += rate;
+        head.pos = head.pos.saturating_add(to_position(rate));
+        let pos = in_frames(head.pos);
         match (&z.lp, head.looping) {
             (Some(lp), true) => {
-                if head.pos >= lp.end as f64 {
-                    head.pos -= (lp.end - lp.start) as f64;
+                if head.pos >= (lp.end as i64) << POSITION_BITS {
+                    head.pos -= ((lp.end - lp.start) as i64) << POSITION_BITS;
                     head.wrapped = true;
                 }
                 // Leave a sustain loop only well inside it, where the frames the kernel
                 // reads are the same looped or not.
                 let margin = HALF_TAPS as f64 * rate.clamp(1.0, MAX_STRETCH);
-                if head.leaving && head.pos >= lp.start as f64 + margin && head.pos < (lp.end - lp.fade) as f64 - margin
-                {
+                if head.leaving && pos >= lp.start as f64 + margin && pos < (lp.end - lp.fade) as f64 - margin {
                     head.looping = false;
                     head.wrapped = false;
                 }
                 true
             }
-            _ => head.pos < z.frames as f64 + HALF_TAPS as f64 * rate.clamp(1.0, MAX_STRETCH),
+            _ => pos < z.frames as f64 + HALF_TAPS as f64 * rate.clamp(1.0, MAX_STRETCH),
         }
     }
 }
@@ -1010,7 +1023,7 @@ impl Bank {
         }
         v.head = zone.map(|zone| Head {
             zone,
-            pos: 0.0,
+            pos: 0,
             looping: matches!(self.zones[zone].mode, LoopMode::Continuous | LoopMode::Sustain),
             wrapped: false,
             leaving: false,
@@ -1084,23 +1097,24 @@ impl Bank {
             if let (Some(head), None, true) = (&mut v.head, &v.handover, steady_freq) {
                 let rate = rate_of(head, f);
                 if let Some(s) = reader.steady(head, rate, to - f) {
+                    // The position's step per frame, as Reader::advance takes it.
+                    let step = to_position(rate);
                     // The frame-by-frame loop below, reduced to what these frames need
                     // (the same arithmetic as Reader::read). While the voice cannot end
                     // (its envelope is not idle), table reads go GROUP at a time.
                     if let (Some(table), false) = (s.table, v.envelope.is_idle()) {
                         let (lead, taps) = (table.lead(), table.taps());
                         // The position, kept out of memory for the loop (steady: no wrap).
-                        let mut at = head.pos;
+                        // The position in the copied signal, kept out of memory for the loop
+                        // (steady: no wrap).
+                        let mut at = head.pos + s.offset;
                         while to - f >= GROUP {
                             let mut firsts = [0; GROUP];
                             let rows: [Rows; GROUP] = std::array::from_fn(|j| {
-                                let pos = (at + s.offset) * s.step;
-                                at += rate;
-                                // SAFETY: Reader::steady checked that the positions are finite
-                                // and that the frames their reads take lie in `s.frames`.
-                                let (n, q) = unsafe { frame_and_fraction(pos) };
+                                let (n, q) = frame_and_fraction(at >> s.octave);
+                                at += step;
                                 // Steady reads start at or after frame 0: n >= lead.
-                                firsts[j] = n - lead;
+                                firsts[j] = n as usize - lead;
                                 table.rows(q)
                             });
                             let x = firsts.map(|first| {
@@ -1121,15 +1135,15 @@ impl Bank {
                             }
                             f += GROUP;
                         }
-                        head.pos = at;
+                        head.pos = at - s.offset;
                     }
                     for (g, env) in (f..to).zip(&level[f - from..]) {
-                        let pos = (head.pos + s.offset) * s.step;
+                        let pos = (head.pos + s.offset) >> s.octave;
                         let value = match s.table {
                             Some(table) => {
-                                let n = pos.floor();
+                                let (n, q) = frame_and_fraction(pos);
                                 let first = n as usize - table.lead();
-                                let rows = table.rows(fraction(pos));
+                                let rows = table.rows(q);
                                 lerp_read(reader.avx2, rows, frames_at(s.frames, ch, first, table.taps()), ch)
                             }
                             None => {
@@ -1141,7 +1155,7 @@ impl Bank {
                         let mut mix = [0.0f32; 2];
                         mix.iter_mut().zip(value).for_each(|(m, x)| *m += gain * x);
                         put(out, (g * lanes + l) * ch, mix, ch);
-                        head.pos += rate;
+                        head.pos += step;
                         f = g + 1;
                         if *env == 0.0 && v.envelope.is_idle() {
                             v.head = None;
@@ -1211,6 +1225,41 @@ impl Node for Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::{ArrayData, OptValue};
+
+    /// Builds a sampler from `data` (mono) and one `zones` row, as the compiler would.
+    fn built(data: Vec<f32>, zone: [f32; ZONE_COLUMNS]) -> Result<Built> {
+        let mut g = crate::graph::Graph::new();
+        let options = [
+            ("data", OptValue::Array(ArrayData::new(data, 1).unwrap())),
+            ("zones", OptValue::Array(ArrayData::new(zone.to_vec(), ZONE_COLUMNS).unwrap())),
+        ];
+        let id = g.add("sampler", &options, None).unwrap();
+        let desc = g.node(id).unwrap();
+        build(&BuildCtx {
+            spec: &SAMPLER,
+            name: "sampler",
+            samplerate: 48_000.0,
+            max_block: 256,
+            lanes: 1,
+            input_channels: &[],
+            connected: &[],
+            options: &desc.options,
+            params: &desc.params,
+            plays: true,
+            instance: None,
+        })
+    }
+
+    #[test]
+    fn a_zone_longer_than_positions_reach_is_refused() {
+        let zone = |frames: usize| [frames as f32, 48_000.0, 60.0, 0.0, 127.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0];
+        assert!(built(vec![0.0; 1_000], zone(1_000)).is_ok());
+        // Checked before the data is looked at (2^30 + 128: the next whole number a float
+        // column holds).
+        let Err(e) = built(vec![0.0; 1_000], zone(MAX_ZONE_FRAMES + 128)) else { panic!("built") };
+        assert!(e.to_string().contains("zone 0: 1073741952 frames are more than a zone may hold"), "{e}");
+    }
 
     /// No halved copies: reads faster than twice the recorded speed take the stretched kernel.
     fn no_copies() -> Vec<Octave> {
@@ -1256,7 +1305,7 @@ mod tests {
                     1 => (end as f64 - 1_500.0 + i as f64 * 7.31, true),
                     _ => (start as f64 + i as f64 * 7.31, true),
                 };
-                let head = Head { zone: 0, pos, looping: true, wrapped, leaving: false };
+                let head = Head { zone: 0, pos: to_position(pos), looping: true, wrapped, leaving: false };
                 let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
                 through_copies += usize::from(with.read_octave(&head, rate, &mut weights, &mut a));
                 with.read(&head, rate, &mut weights, &mut a);
@@ -1309,9 +1358,9 @@ mod tests {
                         1 => (start as f64 + i as f64 * 1.29, true),
                         _ => (end as f64 - 700.0 + i as f64 * 2.21, true),
                     };
-                    let head = Head { zone: 0, pos, looping: true, wrapped, leaving: false };
+                    let head = Head { zone: 0, pos: to_position(pos), looping: true, wrapped, leaving: false };
                     let mut value = [0.0; 2];
-                    let (first, count) = weights_at(quality, pos, rate, &mut weights);
+                    let (first, count) = weights_at(quality, head.pos, rate, &mut weights);
                     // Every read that reaches into the crossfade or over the seam is in place.
                     let reaches =
                         |at: usize| (first..first + count as i64).contains(&(at as i64)) || first >= at as i64;
@@ -1320,7 +1369,7 @@ mod tests {
                         assert!(seam, "{quality:?} rate {rate} at {pos} ({wrapped}): not read from the seam copy");
                     }
                     reader.read(&head, rate, &mut weights, &mut value);
-                    let (first, count) = weights_at(quality, pos, rate, &mut weights);
+                    let (first, count) = weights_at(quality, head.pos, rate, &mut weights);
                     for (c, v) in value.iter().enumerate() {
                         let plain: f32 =
                             (0..count).map(|j| weights[j] * reader.frame(&head, first + j as i64, c)).sum();
@@ -1354,8 +1403,8 @@ mod tests {
         for rate in [2.0, 2.7, 4.0, 5.3, 9.9, 16.0] {
             let (mut error, mut energy) = (0.0f64, 0.0f64);
             for i in 0..300 {
-                let head =
-                    Head { zone: 0, pos: 3_000.0 + i as f64 * 77.31, looping: false, wrapped: false, leaving: false };
+                let pos = to_position(3_000.0 + i as f64 * 77.31);
+                let head = Head { zone: 0, pos, looping: false, wrapped: false, leaving: false };
                 let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
                 assert!(with.read_octave(&head, rate, &mut weights, &mut a));
                 without.read(&head, rate, &mut weights, &mut b);
