@@ -283,10 +283,11 @@ def test_the_mute_button_mutes_the_track_as_osc_does_and_it_is_heard(served, pag
     after = landed + SR // 10
     np.testing.assert_allclose(audio[:, after:], without[:, after:], rtol=0, atol=1e-6)
     assert np.max(np.abs(full[:, after:] - without[:, after:])) > 0.05, "the bass was audible"
-    # Unmuting from the panel is /track/bass/mute 0, counted with OSC's messages.
+    # Unmuting from the panel is /track/bass/mute 0, counted with OSC's messages (once
+    # carried out: the count follows the track's change, so wait for the count itself).
     page.click('.row[data-key="track/bass"] button.mute')
     assert wait_until(lambda: not s.tracks[1].muted, 3.0)
-    assert srv.counters()["applied"] >= 3
+    assert wait_until(lambda: srv.counters()["applied"] >= 3, 3.0), srv.counters()
 
 
 @needs_chromium
