@@ -693,9 +693,8 @@ fn frames_at(x: Planes<'_>, ch: usize, first: usize, len: usize) -> Planes<'_> {
 }
 
 /// The weights of a read at `pos` (frames of the recording read, in units of
-/// `2^-POSITION_BITS` frames) at `rate` frames per
-/// output frame: writes them to the front of `weights` and returns the first frame they
-/// apply to and how many there are. `sinc` reads faster than 2 compute the stretched
+/// `2^-POSITION_BITS` frames) at `rate` frames per output frame: writes them to the front
+/// of `weights` and returns the first frame they apply to and how many there are. `sinc` reads faster than 2 compute the stretched
 /// 40-tap kernel; every other read takes a fixed number of taps.
 #[inline(always)]
 fn weights_at(quality: Quality, pos: i64, rate: f64, weights: &mut [f32]) -> (i64, usize) {
@@ -800,7 +799,8 @@ impl<'a> Reader<'a> {
             (Some(lp), true) => (if head.wrapped { lp.start as i64 } else { 0 }, (lp.end - lp.fade) as i64),
             _ => (0, z.frames as i64),
         };
-        // The last position, with a frame to spare for the rounding of the running sum.
+        // The last position, with a frame to spare for the rate's rounding to the positions'
+        // units.
         let last = pos + count as f64 * rate + 1.0;
         if let (Some(lp), true) = (&z.lp, head.looping) {
             if last >= lp.end as f64 {
@@ -1104,7 +1104,6 @@ impl Bank {
                     // (its envelope is not idle), table reads go GROUP at a time.
                     if let (Some(table), false) = (s.table, v.envelope.is_idle()) {
                         let (lead, taps) = (table.lead(), table.taps());
-                        // The position, kept out of memory for the loop (steady: no wrap).
                         // The position in the copied signal, kept out of memory for the loop
                         // (steady: no wrap).
                         let mut at = head.pos + s.offset;
