@@ -28,26 +28,6 @@ pub fn dot(w: &[f32], x: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + w[tail..].iter().zip(&x[tail..]).map(|(w, x)| w * x).sum::<f32>()
 }
 
-/// `sum w[j] (x[2j], x[2j + 1])`: weights applied to interleaved pairs (stereo frames).
-#[inline]
-pub fn dot_pairs(w: &[f32], x: &[f32]) -> [f32; 2] {
-    let n = w.len().min(x.len() / 2);
-    let mut acc = [0.0f32; 8];
-    for (w, x) in w[..n].chunks_exact(4).zip(x.chunks_exact(8)) {
-        for i in 0..4 {
-            acc[2 * i] += w[i] * x[2 * i];
-            acc[2 * i + 1] += w[i] * x[2 * i + 1];
-        }
-    }
-    let tail = n - n % 4;
-    let mut pair = [acc[0] + acc[2] + acc[4] + acc[6], acc[1] + acc[3] + acc[5] + acc[7]];
-    for (w, x) in w[tail..n].iter().zip(x[2 * tail..].chunks_exact(2)) {
-        pair[0] += w * x[0];
-        pair[1] += w * x[1];
-    }
-    pair
-}
-
 /// `((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))`: eight partial sums
 /// added in the order [`avx2::lerp_dots`]' horizontal adds take.
 #[inline(always)]
@@ -168,17 +148,13 @@ mod tests {
             let plain: f32 = w.iter().zip(&x).map(|(w, x)| w * x).sum();
             assert!((dot(&w, &x) - plain).abs() < 1e-5, "{n}");
             assert!((sum(&w) - w.iter().sum::<f32>()).abs() < 1e-5, "{n}");
-            let left: f32 = w.iter().zip(x.iter().step_by(2)).map(|(w, x)| w * x).sum();
-            let right: f32 = w.iter().zip(x.iter().skip(1).step_by(2)).map(|(w, x)| w * x).sum();
-            let [l, r] = dot_pairs(&w, &x);
-            assert!((l - left).abs() < 1e-5 && (r - right).abs() < 1e-5, "{n}");
             if n % 8 == 0 {
                 // Weights halfway between w and its reverse, on the two channels of x apart.
                 let b: Vec<f32> = w.iter().rev().copied().collect();
                 let mid: Vec<f32> = w.iter().zip(&b).map(|(a, b)| a + 0.25 * (b - a)).collect();
                 let planes: [Vec<f32>; 2] = [0, 1].map(|c| x.iter().skip(c).step_by(2).copied().collect());
                 let [l, r] = lerp_dot(&w, &b, 0.25, [&planes[0][..], &planes[1][..]]);
-                let [l2, r2] = dot_pairs(&mid, &x);
+                let [l2, r2] = [dot(&mid, &planes[0]), dot(&mid, &planes[1])];
                 assert!((l - l2).abs() < 1e-5 && (r - r2).abs() < 1e-5, "{n}");
                 assert_eq!(lerp_dot(&w, &b, 0.25, [&planes[1][..]])[0].to_bits(), r.to_bits(), "{n}");
                 let [l3, r3] = lerp_dot_fused(&w, &b, 0.25, [&planes[0][..], &planes[1][..]]);

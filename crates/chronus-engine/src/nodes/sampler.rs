@@ -380,9 +380,10 @@ fn build(ctx: &BuildCtx) -> Result<Built> {
     // Tabulated here, on the control thread, before any audio thread reads them.
     kernel();
     polyphase();
-    let copies = COPIES.get(&[data, table], ctx.samplerate.to_bits(), || Copies {
-        recording: Planar::new(values, channels),
-        octaves: octaves(values, channels, &zones),
+    let copies = COPIES.get(&[data, table], ctx.samplerate.to_bits(), || {
+        let recording = Planar::new(values, channels);
+        let octaves = octaves(&recording, values, &zones);
+        Copies { recording, octaves }
     });
     let lanes = ctx.lanes;
     let node = Sampler {
@@ -471,22 +472,39 @@ struct Octave {
 }
 
 /// Halved copies, by octave, of the zones that play more than an octave above their
-/// recorded speed (see [`BEND_ROOM`]).
-fn octaves(data: &[f32], channels: usize, zones: &[Zone]) -> Vec<Octave> {
+/// recorded speed (see [`BEND_ROOM`]), each channel halved on its own.
+fn octaves(recording: &Planar, data: &[f32], zones: &[Zone]) -> Vec<Octave> {
+    let channels = recording.channels;
     let mut octaves: Vec<Octave> = Vec::with_capacity(OCTAVES);
     let needs = |zone: &Zone| zone.speed * (((zone.keys[1] + BEND_ROOM - zone.root) / 12.0) as f64).exp2() >= 2.0;
     // The loops as heard, for the zones with copies and a loop.
-    let unrolled: Vec<Option<Vec<f32>>> = zones
+    let unrolled: Vec<Option<Planar>> = zones
         .iter()
         .map(|zone| {
             let lp = zone.lp.as_ref().filter(|_| needs(zone))?;
-            Some(unroll(&data[zone.first * channels..(zone.first + zone.frames) * channels], channels, lp))
+            let frames = &data[zone.first * channels..(zone.first + zone.frames) * channels];
+            Some(Planar::new(&unroll(frames, channels, lp), channels))
         })
         .collect();
-    // The previous octave's frames, interleaved.
-    let mut up_data = Vec::new();
     for k in 1..=OCTAVES {
-        let mut out = Vec::new();
+        // Channel c's source frames of zone z (or its unrolled loop): the recording's for
+        // the first octave, the previous octave's after.
+        let source = |c: usize, z: usize, looped: bool| -> &[f32] {
+            let (whole, frames) = match looped {
+                false => (recording.span(zones[z].first, zones[z].frames)[c], zones[z].frames),
+                true => {
+                    let u = unrolled[z].as_ref().expect("a looped zone with copies has its loop unrolled");
+                    (u.from(0)[c], u.frames)
+                }
+            };
+            let Some(up) = octaves.last() else { return whole };
+            let start = match looped {
+                false => up.first[z].expect("a zone with copies has them in every octave"),
+                true => up.looped[z].expect("a looped zone with copies has them in every octave"),
+            };
+            up.data.span(start, frames.div_ceil(1 << (k - 1)))[c]
+        };
+        let mut planes = vec![Vec::new(); channels];
         let (mut first, mut looped) = (Vec::with_capacity(zones.len()), Vec::with_capacity(zones.len()));
         for (z, zone) in zones.iter().enumerate() {
             if !needs(zone) {
@@ -494,32 +512,16 @@ fn octaves(data: &[f32], channels: usize, zones: &[Zone]) -> Vec<Octave> {
                 looped.push(None);
                 continue;
             }
-            let source = match octaves.last() {
-                None => &data[zone.first * channels..(zone.first + zone.frames) * channels],
-                Some(up) => {
-                    let start = up.first[z].expect("a zone with copies has them in every octave");
-                    &up_data[start * channels..(start + zone.frames.div_ceil(1 << (k - 1))) * channels]
-                }
-            };
-            first.push(Some(out.len() / channels));
-            out.extend(halve(source, channels));
-            let Some(whole) = &unrolled[z] else {
+            first.push(Some(planes[0].len()));
+            planes.iter_mut().enumerate().for_each(|(c, p)| p.extend(halve(source(c, z, false))));
+            if unrolled[z].is_none() {
                 looped.push(None);
                 continue;
-            };
-            let frames = whole.len() / channels;
-            let source = match octaves.last() {
-                None => &whole[..],
-                Some(up) => {
-                    let start = up.looped[z].expect("a looped zone with copies has them in every octave");
-                    &up_data[start * channels..(start + frames.div_ceil(1 << (k - 1))) * channels]
-                }
-            };
-            looped.push(Some(out.len() / channels));
-            out.extend(halve(source, channels));
+            }
+            looped.push(Some(planes[0].len()));
+            planes.iter_mut().enumerate().for_each(|(c, p)| p.extend(halve(source(c, z, true))));
         }
-        octaves.push(Octave { data: Planar::new(&out, channels), first: first.into(), looped: looped.into() });
-        up_data = out;
+        octaves.push(Octave { data: Planar::from_planes(planes), first: first.into(), looped: looped.into() });
     }
     octaves
 }
@@ -537,8 +539,19 @@ struct Planar {
 impl Planar {
     /// `interleaved` (`channels` values a frame), stored planar.
     fn new(interleaved: &[f32], channels: usize) -> Planar {
-        let values = (0..channels).flat_map(|c| interleaved.iter().skip(c).step_by(channels).copied()).collect();
-        Planar { values, frames: interleaved.len() / channels, channels }
+        let frames = interleaved.len() / channels;
+        let mut values = vec![0.0f32; frames * channels].into_boxed_slice();
+        for (c, plane) in values.chunks_exact_mut(frames.max(1)).enumerate() {
+            plane.iter_mut().zip(interleaved.chunks_exact(channels)).for_each(|(v, frame)| *v = frame[c]);
+        }
+        Planar { values, frames, channels }
+    }
+
+    /// Channels' frames given one plane each (all as long).
+    fn from_planes(planes: Vec<Vec<f32>>) -> Planar {
+        let (channels, frames) = (planes.len(), planes[0].len());
+        debug_assert!(planes.iter().all(|p| p.len() == frames));
+        Planar { values: planes.concat().into(), frames, channels }
     }
 
     /// Frames `first..first + len` of each channel (empty beyond the channels stored).
@@ -1292,7 +1305,8 @@ mod tests {
             mode: LoopMode::Continuous,
             lp: Some(Loop::new(start, end, fade, &data, 1)),
         }];
-        let (copies, none, recording) = (octaves(&data, 1, &zones), no_copies(), Planar::new(&data, 1));
+        let recording = Planar::new(&data, 1);
+        let (copies, none) = (octaves(&recording, &data, &zones), no_copies());
         let (with, without) = (sinc_reader(&recording, &zones, &copies), sinc_reader(&recording, &zones, &none));
         let mut weights = vec![0.0; MAX_TAPS];
         for rate in [2.0, 2.7, 5.3, 9.9, 16.0] {
@@ -1396,7 +1410,8 @@ mod tests {
             mode: LoopMode::NoLoop,
             lp: None,
         }];
-        let (copies, none, recording) = (octaves(&data, 1, &zones), no_copies(), Planar::new(&data, 1));
+        let recording = Planar::new(&data, 1);
+        let (copies, none) = (octaves(&recording, &data, &zones), no_copies());
         let (with, without) = (sinc_reader(&recording, &zones, &copies), sinc_reader(&recording, &zones, &none));
         let mut weights = vec![0.0; MAX_TAPS];
         for rate in [2.0, 2.7, 4.0, 5.3, 9.9, 16.0] {
