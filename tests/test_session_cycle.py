@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mido
 import numpy as np
 import pytest
 import soundfile as sf
@@ -151,6 +152,73 @@ def test_a_stretched_loop_is_reentered_alike_in_every_later_pass(tmp_path):
     # not the same samples (documented in chronus.cycle).
     rms = [float(np.sqrt(np.mean(p[:, 2 * latency : cut] ** 2))) for p in (played[0], played[2])]
     assert abs(rms[1] / rms[0] - 1) < 0.05, rms
+
+
+def song(path: Path) -> Path:
+    """A MIDI file (480 ticks a beat): a note from beat 3 held to beat 6 (into the region
+    [4, 8)), the mod wheel at 0.2 from beat 1 and 0.8 from beat 5, the expression pedal
+    first set at beat 6, a bend to 0.5 at beat 6 on channel 0 (never bent before) and
+    bends before and in the region on channel 1."""
+    track = mido.MidiTrack()
+    events = [
+        (1.0, mido.Message("control_change", control=1, value=round(0.2 * 127))),
+        (2.0, mido.Message("pitchwheel", channel=1, pitch=-4096)),
+        (3.0, mido.Message("note_on", note=57, velocity=90)),
+        (5.0, mido.Message("control_change", control=1, value=round(0.8 * 127))),
+        (6.0, mido.Message("note_off", note=57)),
+        (6.0, mido.Message("control_change", control=11, value=100)),
+        (6.0, mido.Message("pitchwheel", pitch=4096)),
+        (6.5, mido.Message("pitchwheel", channel=1, pitch=2048)),
+    ]
+    now = 0
+    for beat, msg in events:
+        tick = round(beat * 480)
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    mf = mido.MidiFile(type=0, ticks_per_beat=480)
+    mf.tracks.append(track)
+    mf.save(path)
+    return path
+
+
+def test_what_the_region_starts_with_is_chased_at_every_pass(tmp_path):
+    s = cx.Session(samplerate=SR, bpm=120)
+    keys = s.track("keys").instrument("subtractive")
+    keys.midi(song(tmp_path / "song.mid"))
+    s.set_cycle(A, B, passes=3)
+    [track] = s.graph().tracks
+    # The note held from beat 3 into the region: cut at its end in the first two passes,
+    # struck again at each later pass's start, whole in the last one (to beat 6 + 8).
+    assert sorted((n.beat, n.length) for n in track.notes) == [(3.0, 3.0), (8.0, 2.0), (12.0, 2.0)]
+    # The mod wheel goes back to 0.2 where each later pass starts; the expression pedal,
+    # never set before the region, is not chased.
+    wheel = [(c.beat, round(c.value * 127)) for c in track.controls if c.controller == 1]
+    assert wheel == [(1.0, 25), (5.0, 102), (8.0, 25), (9.0, 102), (12.0, 25), (13.0, 102)]
+    assert [c.beat for c in track.controls if c.controller == 11] == [6.0, 10.0, 14.0]
+    # Channel 0, never bent before the region, goes back to the centre; channel 1 to
+    # where it was bent before.
+    bends = [(e.beat, e.channel, round(e.value, 3)) for e in track.bends]
+    assert sorted(bends) == [
+        (2.0, 1, -0.5), (6.0, 0, 0.5), (6.5, 1, 0.25), (8.0, 0, 0.0), (8.0, 1, -0.5), (10.0, 0, 0.5),
+        (10.5, 1, 0.25), (12.0, 0, 0.0), (12.0, 1, -0.5), (14.0, 0, 0.5), (14.5, 1, 0.25),
+    ]  # fmt: skip
+
+
+def test_chased_events_play_live_as_they_render(tmp_path, backend):
+    s = cx.Session(samplerate=SR, bpm=120)
+    s.track("keys").instrument("subtractive").midi(song(tmp_path / "song.mid"))
+    s.set_cycle(A, B, passes=3)
+    assert_live_equals_render(s, backend, seconds=6.5, peak=0.01)
+
+
+def test_a_note_held_into_the_region_sounds_in_every_pass(tmp_path):
+    s = cx.Session(samplerate=SR, bpm=120)
+    s.track("keys").instrument("subtractive").note(57, 3.0, 3.0)  # beats 3 to 6
+    s.set_cycle(A, B, passes=3)
+    audio = cx.render(s, 7.0)
+    for k, played in enumerate(passes(audio, 3)):
+        rms = float(np.sqrt(np.mean(played[:, : BEAT // 2] ** 2)))
+        assert rms > 0.01, f"pass {k}: the held note is silent at the region's start ({rms})"
 
 
 def test_a_cycle_lengthens_the_session_by_its_passes_after_the_first(session):

@@ -24,9 +24,14 @@ passes late. Every pass hears the same backing, to the frame:
   stream keeps in memory (a re-entry mid-file opens a second stream at that offset);
 * instruments' MIDI files and notes are unrolled: notes in the region repeat each pass
   (a note held past the end is cut there, except in the last pass), controllers and
-  bends too; notes started before the region are not played again, and controllers set
-  before it are not chased (a pass starts with the values the last one left). A looping pattern
-  must loop a whole number of times in the region (it then repeats with it as it is);
+  bends too. What the region starts with is chased at every later pass's start, as a
+  DAW's "chase events" does: a note started before the region and still held at its
+  start is played again there (struck anew, for what is left of it up to the end, or
+  all of it in the last pass); a controller or bend the region changes is set back to
+  its value at the region's start (its last event before it; a bend never moved before
+  it to the centre; a controller never set before it cannot be known and keeps what the
+  last pass left). A looping pattern must loop a whole number of times in the region
+  (it then repeats with it as it is);
 * the tempo map is cycled with the region, so beats keep their frames.
 
 Frames: the region is ``[round(seconds(start) * sr), round(seconds(end) * sr))``; pass
@@ -41,15 +46,18 @@ pass, as in a DAW, so a pass equals the region rendered alone only away from suc
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from .midi import MidiSong
+from .midi import Bend, Control, MidiSong
 from .pattern import Note, Pattern
 from .tempo import TempoMap
 
 if TYPE_CHECKING:
     from .session import Part
+
+_Event = TypeVar("_Event", Control, Bend)
 
 #: Passes compiled for a cycle set without a count (an endless loop recording): at 2 bars of
 #: 120 bpm, 8.5 minutes; then the session plays on.
@@ -106,13 +114,19 @@ class Cycle:
         return [beat + (self.passes - 1) * length]
 
     def notes(self, notes: list[Note]) -> list[Note]:
-        """``notes`` unrolled over the cycle (held notes cut at the end but in the last pass)."""
+        """``notes`` unrolled over the cycle (held notes cut at the end but in the last pass;
+        notes held into the region chased at each later pass's start)."""
         a, b, length, last = self.start, self.end, self.beats, self.passes - 1
         out: list[Note] = []
         for n in notes:
             if n.beat < a:
                 held = n.length if last == 0 else min(n.length, max(b - n.beat, 0.0))
                 out.append(replace(n, length=held))
+                end = n.beat + n.length
+                if end > a:  # held into the region: chased at every later pass's start
+                    for k in range(1, self.passes):
+                        rest = end - a if k == last else min(end, b) - a
+                        out.append(replace(n, beat=a + k * length, length=rest))
             elif n.beat < b:
                 for k in range(self.passes):
                     held = n.length if k == last else min(n.length, b - n.beat)
@@ -120,6 +134,32 @@ class Cycle:
             else:
                 out.append(replace(n, beat=n.beat + last * length))
         return out
+
+    def events(
+        self,
+        events: Sequence[_Event],
+        key: Callable[[_Event], Hashable],
+        rest: Callable[[_Event], _Event] | None,
+    ) -> list[_Event]:
+        """Controller or bend ``events`` (sorted by beat) unrolled over the cycle, and each
+        ``key``'s value at the region's start chased at every later pass's start where the
+        region changes it after its first beat: its last event before the region, or
+        ``rest(first event in the region)`` when none came before (None: not chased)."""
+        a, b, length = self.start, self.end, self.beats
+        out = [replace(e, beat=x) for e in events for x in self.beats_of(e.beat)]
+        before: dict[Hashable, _Event] = {}
+        inside: dict[Hashable, _Event] = {}
+        for e in events:
+            if e.beat < a:
+                before[key(e)] = e
+            elif e.beat < b:
+                inside.setdefault(key(e), e)
+        for k, first in inside.items():
+            start = before.get(k) or (rest(first) if rest is not None else None)
+            if start is None or first.beat == a:  # set by the pass itself at its start
+                continue
+            out += [replace(start, beat=a + p * length) for p in range(1, self.passes)]
+        return sorted(out, key=lambda e: e.beat)
 
     def part(self, part: Part, owner: str) -> tuple[MidiSong | Pattern | list[Note], float | None]:
         """What ``part`` plays over the cycle, and its loop (beats): a looping part as it is
@@ -135,8 +175,8 @@ class Cycle:
                 )
             return what, part.loop
         if isinstance(what, MidiSong):
-            controls = [replace(c, beat=x) for c in what.controls for x in self.beats_of(c.beat)]
-            bends = [replace(e, beat=x) for e in what.bends for x in self.beats_of(e.beat)]
+            controls = self.events(what.controls, lambda c: (c.channel, c.controller), None)
+            bends = self.events(what.bends, lambda e: e.channel, lambda e: replace(e, value=0.0))
             return MidiSong(self.notes(what.notes), what.tempo, controls, bends, what.path), None
         assert isinstance(what, list)  # a pattern loops
         return self.notes(what), None
