@@ -705,6 +705,44 @@ fn frames_at(x: Planes<'_>, ch: usize, first: usize, len: usize) -> Planes<'_> {
     std::array::from_fn(|c| if c < ch { &x[c][first..first + len] } else { &[] })
 }
 
+/// The weights of a `linear` or `cubic` read `q` past a frame `n` (in units of
+/// `2^-FRACTION_BITS` of a frame, as [`frame_and_fraction`] gives it), for the frames
+/// from `n - back` on, and how many there are (`taps`; the rest of the array is 0).
+#[inline(always)]
+fn short_weights(quality: Quality, q: u32) -> ([f32; 4], i64, usize) {
+    // (Exact: 24 bits.)
+    let t = q as f32 * (1.0 / (1u32 << FRACTION_BITS) as f32);
+    match quality {
+        Quality::Linear => ([1.0 - t, t, 0.0, 0.0], 0, 2),
+        _ => {
+            let (t2, t3) = (t * t, t * t * t);
+            let w = [
+                -0.5 * t3 + t2 - 0.5 * t,
+                1.5 * t3 - 2.5 * t2 + 1.0,
+                -1.5 * t3 + 2.0 * t2 + 0.5 * t,
+                0.5 * t3 - 0.5 * t2,
+            ];
+            (w, 1, 4)
+        }
+    }
+}
+
+/// A `linear` or `cubic` read at `pos` (in units of `2^-POSITION_BITS` frames) of each of
+/// `ch` channels of `x`, all of whose frames it takes lie within `x`: the weights of
+/// [`short_weights`] applied tap after tap, in the order (and so with the results) of
+/// [`dots`] and of reads frame by frame, without their scratch weights and loops.
+#[inline(always)]
+fn short_read(quality: Quality, pos: i64, x: Planes<'_>, ch: usize) -> [f32; 2] {
+    let (n, q) = frame_and_fraction(pos);
+    let (w, back, taps) = short_weights(quality, q);
+    let first = (n - back) as usize;
+    let apply = |x: &[f32]| {
+        let x = &x[first..first + taps];
+        (0..taps).fold(0.0f32, |v, j| v + w[j] * x[j])
+    };
+    [apply(x[0]), if ch > 1 { apply(x[1]) } else { 0.0 }]
+}
+
 /// The weights of a read at `pos` (frames of the recording read, in units of
 /// `2^-POSITION_BITS` frames) at `rate` frames per output frame: writes them to the front
 /// of `weights` and returns the first frame they apply to and how many there are. `sinc` reads faster than 2 compute the stretched
@@ -712,22 +750,11 @@ fn frames_at(x: Planes<'_>, ch: usize, first: usize, len: usize) -> Planes<'_> {
 #[inline(always)]
 fn weights_at(quality: Quality, pos: i64, rate: f64, weights: &mut [f32]) -> (i64, usize) {
     let (n, q) = frame_and_fraction(pos);
-    // (Exact: 24 bits.)
-    let t = q as f32 * (1.0 / (1u32 << FRACTION_BITS) as f32);
     match quality {
-        Quality::Linear => {
-            weights[..2].copy_from_slice(&[1.0 - t, t]);
-            (n, 2)
-        }
-        Quality::Cubic => {
-            let (t2, t3) = (t * t, t * t * t);
-            weights[..4].copy_from_slice(&[
-                -0.5 * t3 + t2 - 0.5 * t,
-                1.5 * t3 - 2.5 * t2 + 1.0,
-                -1.5 * t3 + 2.0 * t2 + 0.5 * t,
-                0.5 * t3 - 0.5 * t2,
-            ]);
-            (n - 1, 4)
+        Quality::Linear | Quality::Cubic => {
+            let (w, back, taps) = short_weights(quality, q);
+            weights[..taps].copy_from_slice(&w[..taps]);
+            (n - back, taps)
         }
         Quality::Sinc if rate <= 2.0 => {
             let table = polyphase_for(rate);
@@ -773,6 +800,11 @@ fn in_place(
         let rows = table.rows(q);
         return Some(lerp_read(avx2, rows, frames_at(frames, ch, first as usize, taps), ch));
     }
+    if quality != Quality::Sinc {
+        let (n, _) = frame_and_fraction(pos);
+        let (_, back, taps) = short_weights(quality, 0);
+        return fits(n - back, taps).then(|| short_read(quality, pos, frames, ch));
+    }
     let (first, count) = weights_at(quality, pos, rate, weights);
     if !fits(first, count) {
         return None;
@@ -790,8 +822,6 @@ struct Steady<'a> {
     /// What to add to the playback's position for the copied signal's (see
     /// [`Reader::copy_of`]), in units of `2^-POSITION_BITS` frames.
     offset: i64,
-    /// The rate in the frames read.
-    rate: f64,
     /// The table of a `sinc` read.
     table: Option<&'static Polyphase>,
 }
@@ -835,7 +865,7 @@ impl<'a> Reader<'a> {
                 return None;
             }
             let frames = self.data.span(z.first, z.frames);
-            return Some(Steady { frames, octave: 0, offset: 0, rate, table });
+            return Some(Steady { frames, octave: 0, offset: 0, table });
         }
         let rate = rate.min(MAX_STRETCH);
         let k = (rate.log2() as usize).clamp(1, OCTAVES);
@@ -848,7 +878,7 @@ impl<'a> Reader<'a> {
         if lo * (1 << k) - spread < behind || hi * (1 << k) + spread >= ahead {
             return None;
         }
-        Some(Steady { frames, octave: k as u32, offset: shift << POSITION_BITS, rate: rate / scale, table })
+        Some(Steady { frames, octave: k as u32, offset: shift << POSITION_BITS, table })
     }
 
     /// Frame `i` (any integer) of the playback `head` as heard: zero outside the zone;
@@ -1158,10 +1188,7 @@ impl Bank {
                                 let rows = table.rows(q);
                                 lerp_read(reader.avx2, rows, frames_at(s.frames, ch, first, table.taps()), ch)
                             }
-                            None => {
-                                let (first, count) = weights_at(reader.quality, pos, s.rate, weights);
-                                dots(&weights[..count], frames_at(s.frames, ch, first as usize, count), ch)
-                            }
+                            None => short_read(reader.quality, pos, s.frames, ch),
                         };
                         let gain = v.gain * env;
                         let mut mix = [0.0f32; 2];
