@@ -7,6 +7,8 @@ An overview is computed once per file on the control side, from the audio the se
 own rate, never whole): the smallest and largest sample of each of a few hundred
 buckets of consecutive frames, over all channels. The panel sends it once per connection;
 the browser draws it wherever the clip plays (offset, loop, stretch) and never sees audio.
+The session's cycle changes live, so it travels with each snapshot's state instead, with the
+transport's place folded into its region while it repeats (:func:`cycle_state`).
 
 >>> import numpy as np
 >>> lo, hi = overview(np.array([[0.0, 0.5, -0.25, 1.0, -1.0, 0.0]]), buckets=3)
