@@ -453,6 +453,10 @@ def test_the_cycle_controls_set_and_stop_the_cycle_drawn_as_a_band(served, page)
     page.fill("#cycle-passes", "")
     page.click("#cycle-set")
     assert wait_until(lambda: s.cycle == Cycle(a, b, ENDLESS_PASSES), 3.0), s.cycle
+    # (A new cycle fills the inputs: shown before they are typed into again.)
+    page.wait_for_function(
+        f"(window.chronus.session.cycle || {{}}).passes === {ENDLESS_PASSES}", timeout=5_000
+    )
     # Bad input is refused naming the address, and changes nothing.
     before = page.evaluate(errors)
     page.fill("#cycle-start", str(b))
