@@ -486,7 +486,12 @@ def test_the_cycle_controls_set_and_stop_the_cycle_drawn_as_a_band(served, page)
         timeout=8_000,
     )
     assert page.inner_text("#cycle-shown") == f"{a:g}\u2013{b:g} beats \u00d7 2"
-    assert {h.address for h in srv.controller.history} >= {"/session/cycle"}
+    # A cycle set elsewhere (OSC) is shown, but leaves inputs typed into and not sent alone.
+    page.fill("#cycle-start", "99")
+    srv.controller.handle("/session/cycle", [b + 16.0, b + 20.0])
+    cycle_is(b + 16.0)
+    assert page.input_value("#cycle-start") == "99" and page.input_value("#cycle-end") == f"{b:g}"
+    assert page.inner_text("#cycle-shown").startswith(f"{b + 16.0:g}\u2013{b + 20.0:g} beats")
 
 
 @needs_chromium

@@ -358,8 +358,11 @@ const LANE_BG = "#15171c";
 const PLAYHEAD = "#ffcc00";
 const CYCLE = "rgba(143, 211, 255, 0.18)";
 const CYCLE_EDGE = "#8fd3ff";
-// span: the seconds the timelines show (the timeline, or further to a cycle set beyond it).
-const session = { layout: null, rows: [], seconds: 0, drawn: 0, span: 1, cycle: null, cycleKey: "" };
+// span: the seconds the timelines show (the timeline, or further to a cycle set beyond it);
+// cycleEdited: the cycle inputs were typed into since they were last sent.
+const session = {
+  layout: null, rows: [], seconds: 0, drawn: 0, span: 1, cycle: null, cycleKey: "", cycleEdited: false,
+};
 state.session = session;
 
 function element(tag, className, text) {
@@ -543,8 +546,8 @@ function drawRowMeter(canvas, levels) {
   }
 }
 
-// The cycle: shown as text, and in the inputs when a new one is set (not while one is
-// edited; a cycle stopped leaves its region there, to be set again).
+// The cycle: shown as text, and in the inputs when a new one is set (unless they were
+// typed into since they were last sent; a cycle stopped leaves its region there).
 function showCycle(c) {
   session.cycle = c;
   $("cycle-shown").textContent = c
@@ -553,11 +556,9 @@ function showCycle(c) {
   const key = JSON.stringify(c && [c.start, c.end, c.passes]);
   if (key === session.cycleKey) return;
   session.cycleKey = key;
-  if (!c) return;
+  if (!c || session.cycleEdited) return;
   const values = { "cycle-start": c.start, "cycle-end": c.end, "cycle-passes": c.passes };
-  for (const [id, v] of Object.entries(values)) {
-    if (document.activeElement !== $(id)) $(id).value = String(v);
-  }
+  for (const [id, v] of Object.entries(values)) $(id).value = String(v);
 }
 
 // What the cycle inputs send: start and end beats, and passes unless empty (endless). An
@@ -625,6 +626,13 @@ $("stop").addEventListener("click", () => send("/transport/stop"));
 $("profile-on").addEventListener("click", () => send("/profile"));
 $("profile-off").addEventListener("click", () => send("/profile/stop"));
 $("tempo").addEventListener("change", () => send("/transport/tempo", [Number($("tempo").value)]));
-$("cycle-set").addEventListener("click", () => session.layout && send(session.layout.cycle, cycleArgs()));
-$("cycle-clear").addEventListener("click", () => session.layout && send(session.layout.cycle, []));
+for (const id of ["cycle-start", "cycle-end", "cycle-passes"]) {
+  $(id).addEventListener("input", () => (session.cycleEdited = true));
+}
+function sendCycle(args) {
+  session.cycleEdited = false;
+  if (session.layout) send(session.layout.cycle, args);
+}
+$("cycle-set").addEventListener("click", () => sendCycle(cycleArgs()));
+$("cycle-clear").addEventListener("click", () => sendCycle([]));
 connect();
