@@ -4,7 +4,9 @@ clip's waveform overview drawn where it plays (pixels checked against the overvi
 overview against numpy); the playhead follows the transport; the mute button mutes the track
 (read back over OSC, shown by the row's meter, heard on a capture equal to the render of the
 session with that track muted); a launch button starts an idle clip on the next bar, as a
-clip placed there plays. And ``/probe/<node>`` over OSC against numpy on the render."""
+clip placed there plays; the cycle inputs set and stop the session's cycle, drawn as a band
+over the region, the playhead folded into it while it repeats. And ``/probe/<node>`` over
+OSC against numpy on the render."""
 
 from __future__ import annotations
 
@@ -22,13 +24,15 @@ import pytest
 from test_control_osc import Client
 
 import chronus as cx
-from chronus.control.overview import BUCKETS, overview
+from chronus.control.overview import BUCKETS, cycle_state, overview
+from chronus.cycle import ENDLESS_PASSES, Cycle
 from conftest import DATA, SR, needs_chromium, wait_until
 
 STEMS = "mdb_drums/stems/MusicDelta_Reggae/musdb_style"
-#: The panel's colours (panel.js): waveform columns and the playhead.
+#: The panel's colours (panel.js): waveform columns, the playhead, the cycle band's edges.
 WAVE = (0x5F, 0xA8, 0xD3)
 PLAYHEAD = (0xFF, 0xCC, 0x00)
+CYCLE_EDGE = (0x8F, 0xD3, 0xFF)
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +155,32 @@ def test_an_overview_is_the_min_and_max_of_each_bucket_as_numpy_finds_them(stems
     assert [a.size for a in overview(np.zeros((2, 0)))] == [0, 0]
     with pytest.raises(ValueError, match="buckets"):
         overview(audio, 0)
+
+
+def test_the_session_state_carries_the_cycle_and_folds_the_place_into_its_region():
+    s = cx.Session(samplerate=SR, bpm=120)
+    assert cycle_state(s, 3.0) == (1.5, None)
+    s.set_cycle(4.0, 6.0, passes=3)
+    region = {"start": 4.0, "end": 6.0, "passes": 3, "from": 2.0, "to": 3.0}
+    # Before the region; its passes (beats 4 .. 6, 6 .. 8, 8 .. 10 on the transport); after.
+    for beat, seconds, played in [
+        (3.0, 1.5, None),
+        (4.0, 2.0, 1),
+        (5.0, 2.5, 1),
+        (6.0, 2.0, 2),
+        (7.5, 2.75, 2),
+        (9.0, 2.5, 3),
+        (10.0, 3.0, None),
+        (10.5, 3.25, None),
+    ]:
+        assert cycle_state(s, beat) == (seconds, {**region, "pass": played}), beat
+    s.set_cycle(4.0, 6.0)
+    assert cycle_state(s, 7.0)[1] == {**region, "passes": ENDLESS_PASSES, "pass": 2}
+    # A tempo change in the region: seconds from the session's tempo map, beats folded.
+    s = cx.Session(samplerate=SR, tempo=cx.TempoMap([(0.0, 120.0), (5.0, 60.0)]))
+    s.set_cycle(4.0, 6.0, passes=2)
+    seconds, cycle = cycle_state(s, 7.5)  # beat 5.5 of the second pass: 2.5 s + half a beat at 60
+    assert cycle is not None and (seconds, cycle["from"], cycle["to"], cycle["pass"]) == (3.0, 2.0, 3.5, 2)
 
 
 # -- the browser ----------------------------------------------------------------------------
@@ -370,6 +400,100 @@ def test_a_launch_button_starts_an_idle_clip_on_the_next_bar(served, page, stems
     assert np.max(np.abs(audio[:, bar : bar + SR] - unlaunched[:, bar : bar + SR])) > 0.01, "the vocals sound"
 
 
+def band(page: Any, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Which pixel columns of a row's timeline the panel drew over its lane (the cycle's
+    band), and which the playhead covers, from one row of pixels."""
+    shown, lane = pixels(page, key, row=10)[0], pixels(page, key, "cache", row=10)[0]
+    playhead = np.all(shown == PLAYHEAD, axis=-1)
+    return np.any(shown != lane, axis=-1) & ~playhead, playhead
+
+
+@needs_chromium
+def test_the_cycle_controls_set_and_stop_the_cycle_drawn_as_a_band(served, page):
+    s, srv = served
+    live = srv.engine
+    errors = "window.chronus.replies.filter((r) => r.type === 'error').length"
+
+    def cycle_is(start: float) -> None:
+        page.wait_for_function(
+            f"window.chronus.session.cycle && window.chronus.session.cycle.start === {start}", timeout=5_000
+        )
+
+    # A region of 2 s, 2 s ahead of the transport (4 beats at 120 bpm), passes from the inputs.
+    a = float(np.ceil(live.transport.beat)) + 4.0
+    b = a + 4.0
+    page.fill("#cycle-start", str(a))
+    page.fill("#cycle-end", str(b))
+    page.fill("#cycle-passes", "3")
+    page.click("#cycle-set")
+    assert wait_until(lambda: s.cycle == Cycle(a, b, 3), 3.0), s.cycle
+    assert live.transport.beat < a, "set before the region starts"
+    cycle_is(a)
+    shown = page.evaluate("window.chronus.session.cycle")
+    assert shown == {"start": a, "end": b, "passes": 3, "from": a / 2, "to": b / 2, "pass": None}
+    assert page.inner_text("#cycle-shown") == f"{a:g}\u2013{b:g} beats \u00d7 3"
+    # The band: every column of the region's seconds drawn over, and nothing else (but the
+    # playhead), edges in the band's colour.
+    span = page.evaluate("window.chronus.session.span")
+    x0, x1 = int(np.floor(a / 2 / span * 900)), int(np.ceil(b / 2 / span * 900))
+    over, playhead = band(page, "track/drums")
+    assert np.all(over[x0:x1] | playhead[x0:x1]) and not over[:x0].any() and not over[x1:].any()
+    edges = np.all(pixels(page, "track/drums", row=10)[0] == CYCLE_EDGE, axis=-1)
+    assert edges[x0] and edges[x1 - 1]
+    # Cleared before the region wraps: no cycle at all, no band.
+    page.click("#cycle-clear")
+    assert wait_until(lambda: s.cycle is None, 3.0)
+    page.wait_for_function("window.chronus.session.cycle === null", timeout=5_000)
+    drawn = page.evaluate("window.chronus.session.drawn")
+    page.wait_for_function(f"window.chronus.session.drawn > {drawn}", timeout=5_000)  # drawn since
+    assert not band(page, "track/drums")[0].any()
+    assert page.inner_text("#cycle-shown") == "no cycle"
+
+    # Endless (no passes): the inputs still hold the region.
+    page.fill("#cycle-passes", "")
+    page.click("#cycle-set")
+    assert wait_until(lambda: s.cycle == Cycle(a, b, ENDLESS_PASSES), 3.0), s.cycle
+    # (A new cycle fills the inputs: shown before they are typed into again.)
+    page.wait_for_function(
+        f"(window.chronus.session.cycle || {{}}).passes === {ENDLESS_PASSES}", timeout=5_000
+    )
+    # Bad input is refused naming the address, and changes nothing.
+    before = page.evaluate(errors)
+    page.fill("#cycle-start", str(b))
+    page.fill("#cycle-end", str(a))
+    page.click("#cycle-set")
+    page.fill("#cycle-start", "")
+    page.fill("#cycle-end", str(b))
+    page.click("#cycle-set")
+    page.wait_for_function(f"{errors} >= {before + 2}", timeout=5_000)
+    refused = [r for r in page.evaluate("window.chronus.replies") if r["type"] == "error"][-2:]
+    assert [r["address"] for r in refused] == ["/session/cycle"] * 2
+    assert "start < end" in refused[0]["message"] and "must be a number" in refused[1]["message"]
+    assert s.cycle == Cycle(a, b, ENDLESS_PASSES)
+    # In the second pass the playhead goes round in the region; the panel shows the pass.
+    page.wait_for_function(
+        "window.chronus.session.cycle && window.chronus.session.cycle.pass === 2", timeout=10_000
+    )
+    seconds = page.evaluate("window.chronus.session.seconds")
+    assert a / 2 <= seconds <= b / 2 and live.transport.beat > b
+    assert x0 - 2 <= playhead_x(page, "track/drums") <= x1 + 2
+    assert "(pass 2)" in page.inner_text("#cycle-shown")
+    # Stopped in the second pass: it is the last; the timeline then plays on past the region.
+    page.click("#cycle-clear")
+    assert wait_until(lambda: s.cycle == Cycle(a, b, 2), 3.0), s.cycle
+    page.wait_for_function(
+        f"window.chronus.session.cycle.pass === null && window.chronus.session.seconds > {b / 2}",
+        timeout=8_000,
+    )
+    assert page.inner_text("#cycle-shown") == f"{a:g}\u2013{b:g} beats \u00d7 2"
+    # A cycle set elsewhere (OSC) is shown, but leaves inputs typed into and not sent alone.
+    page.fill("#cycle-start", "99")
+    srv.controller.handle("/session/cycle", [b + 16.0, b + 20.0])
+    cycle_is(b + 16.0)
+    assert page.input_value("#cycle-start") == "99" and page.input_value("#cycle-end") == f"{b:g}"
+    assert page.inner_text("#cycle-shown").startswith(f"{b + 16.0:g}\u2013{b + 20.0:g} beats")
+
+
 @needs_chromium
 def test_the_panel_sends_overviews_once_per_connection_not_with_snapshots(browser, served):
     _, srv = served
@@ -430,6 +554,7 @@ def test_chronus_serve_of_a_saved_session_sends_the_session_view(stems, tmp_path
             assert len(layout["overviews"]) == 4 and len(layout["overviews"][0]["min"]) == BUCKETS
             clip = layout["rows"][2]["clips"][0]
             assert clip["start"] is None and clip["launch"] == "/launch/vocals/0"
+            assert layout["cycle"] == "/session/cycle"
             snapshot = json.loads(ws.recv(timeout=10))
             assert (
                 snapshot["type"] == "snapshot"
@@ -443,6 +568,24 @@ def test_chronus_serve_of_a_saved_session_sends_the_session_view(stems, tmp_path
                 "muted"
             ]:
                 pass
+            # The cycle, set through the panel's socket: replied, then in the snapshots.
+            assert snapshot["session"]["cycle"] is None
+            ws.send(json.dumps({"address": "/session/cycle", "args": [16, 24, 2]}))
+            while (reply := json.loads(ws.recv(timeout=10)))["type"] == "snapshot":
+                pass
+            assert reply == {
+                "type": "reply",
+                "address": "/session/cycle",
+                "replies": [["/reply/session/cycle", 16.0, 24.0, 2]],
+            }
+            while (cycle := json.loads(ws.recv(timeout=10))["session"]["cycle"]) is None:
+                pass
+            assert cycle == {"start": 16.0, "end": 24.0, "passes": 2, "from": 8.0, "to": 12.0, "pass": None}
+            ws.send(json.dumps({"address": "/session/cycle", "args": [24, 16]}))
+            while (reply := json.loads(ws.recv(timeout=10)))["type"] == "snapshot":
+                pass
+            assert reply["type"] == "error" and reply["address"] == "/session/cycle"
+            assert "start < end" in reply["message"]
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)

@@ -1,7 +1,9 @@
 """Sessions from the command line and over OSC: `chronus render song.chronus.json` writes what
 cx.render gives (bit for bit in float WAV, within 24-bit rounding in FLAC), `chronus play`
 sounds, and a served session launches clips on the bar frame a clip placed there plays
-from, mutes, moves faders, and answers bad names and values with errors and counters."""
+from, mutes, moves faders, cycles its timeline over a region (``/session/cycle``: heard as
+the render of the session with that cycle plays it), and answers bad names and values with
+errors and counters."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import soundfile as sf
 from test_control_osc import Client
 
 import chronus as cx
+from chronus.control import ControlError
+from chronus.cycle import ENDLESS_PASSES, Cycle
 from conftest import SR, wait_until
 
 
@@ -200,6 +204,140 @@ def test_osc_tracks_mute_fade_pan_and_solo(media):
         c.close()
 
 
+def cycled(media: dict[str, Path]) -> cx.Session:
+    """At 120 bpm (a beat is half a second): the 1 s loop from 0 s, a noise burst from
+    1.5 s to 2.5 s (fade-out 0), straddling the start of a cycle over beats 4 .. 6 (2 s .. 3 s)."""
+    s = cx.Session(samplerate=SR, bpm=120)
+    s.track("loops").clip(media["loop120"], beat=0, loop=True, until_beat=16)
+    s.track("noise", gain_db=-6.0).clip(media["noise"], beat=3, length=1.0, fade_out=0.0)
+    return s
+
+
+#: The cycle's region on the frame clock (the timeline plays from the engine's first frame).
+FA, FB = 2 * SR, 3 * SR
+
+
+def captured(srv: cx.control.Server, until: int) -> tuple[np.ndarray, int]:
+    """The server's engine output from now until frame ``until``, and its first frame."""
+    live = srv.engine
+    assert wait_until(lambda: live.frame() > until, timeout=20), live.frame()
+    return live.stop_capture()
+
+
+def reference(s: cx.Session, audio: np.ndarray, start: int) -> np.ndarray:
+    """The render of ``s`` over the frames captured."""
+    return cx.render(s, seconds=(start + audio.shape[1]) / SR, blocksize=256)[:, start:]
+
+
+def test_osc_session_cycle_plays_the_region_again_as_the_render_does(media):
+    s = cycled(media)
+    with cx.serve(s, osc="127.0.0.1:0", backend="null", blocksize=256) as srv:
+        c = Client(srv.osc_port or 0)
+        srv.engine.start_capture()
+        c.send("/session/cycle", 4.0, 6, 2)  # an int beat is a beat too
+        (reply,) = [m for m in c.replies("/reply/session/cycle") if m.address.startswith("/reply")]
+        # In before the region starts (by far: compiling takes milliseconds).
+        assert srv.engine.frame() + 2 * 256 < FA
+        c.close()
+        audio, start = captured(srv, FB + 2 * (FB - FA) + SR // 4)
+    assert reply.params == [4.0, 6.0, 2]
+    assert s.cycle == Cycle(4.0, 6.0, 2)
+    # Heard as the session with that cycle renders, sample for sample: the region twice, then on.
+    np.testing.assert_array_equal(audio, reference(s, audio, start))
+    # The second pass plays the first again (after the 5 ms the loop cut at the end fades
+    # out over: a declick).
+    tail = int(0.005 * SR)
+    first, second = audio[:, FA - start : FB - start], audio[:, FB - start : 2 * FB - FA - start]
+    np.testing.assert_allclose(second[:, tail:], first[:, tail:], rtol=0, atol=1e-6)
+    assert np.max(np.abs(first[:, : SR // 2])) > 0.1, "the noise burst plays in both passes"
+    s.set_cycle(None)
+    assert np.max(np.abs(audio - reference(s, audio, start))) > 0.1, "uncycled, it plays on"
+
+
+def test_osc_session_cycle_without_arguments_stops_cycling(media):
+    s = cycled(media)
+    # Before the region wraps: no cycle at all, the timeline straight.
+    with cx.serve(s, osc="127.0.0.1:0", backend="null", blocksize=256) as srv:
+        c = Client(srv.osc_port or 0)
+        srv.engine.start_capture()
+        c.send("/session/cycle", 4.0, 6.0)
+        (reply,) = [m for m in c.replies("/reply/session/cycle") if m.address.startswith("/reply")]
+        assert reply.params == [4.0, 6.0, ENDLESS_PASSES] and s.cycle == Cycle(4.0, 6.0, ENDLESS_PASSES)
+        assert wait_until(lambda: srv.engine.frame() > FA + SR // 4, timeout=10)  # in the first pass
+        c.send("/session/cycle")
+        (reply,) = [m for m in c.replies("/reply/session/cycle") if m.address.startswith("/reply")]
+        assert srv.engine.frame() + 4 * 256 < FB
+        c.close()
+        audio, start = captured(srv, FB + SR // 2)
+    assert reply.params == [] and s.cycle is None
+    np.testing.assert_array_equal(audio, reference(s, audio, start))
+    # In a later pass: that pass is the last; then the timeline plays on from the region's end.
+    s = cycled(media)
+    with cx.serve(s, osc="127.0.0.1:0", backend="null", blocksize=256) as srv:
+        c = Client(srv.osc_port or 0)
+        srv.engine.start_capture()
+        c.send("/session/cycle", 4.0, 6.0)
+        assert [m for m in c.replies("/reply/session/cycle") if m.address.startswith("/reply")]
+        assert wait_until(lambda: srv.engine.frame() > FB + SR // 4, timeout=10)  # in the second pass
+        c.send("/session/cycle")
+        (reply,) = [m for m in c.replies("/reply/session/cycle") if m.address.startswith("/reply")]
+        assert srv.engine.frame() + 4 * 256 < 2 * FB - FA
+        c.close()
+        audio, start = captured(srv, 2 * FB - FA + SR // 2)
+    assert reply.params == [4.0, 6.0, 2] and s.cycle == Cycle(4.0, 6.0, 2)
+    np.testing.assert_array_equal(audio, reference(s, audio, start))
+    s.set_cycle(4.0, 6.0)
+    endless = reference(s, audio, start)
+    third = slice(2 * FB - FA - start, 3 * FB - 2 * FA - start)
+    assert np.max(np.abs(audio[:, third] - endless[:, third])) > 0.1, "no third pass"
+
+
+def test_bad_session_cycles_are_refused_naming_the_address_and_change_nothing(media):
+    s = cycled(media)
+    with cx.serve(s, osc="127.0.0.1:0", backend="null", blocksize=256) as srv:
+        c = Client(srv.osc_port or 0)
+        c.send("/session/cycle", 8.0, 12.0, 3)
+        assert [m for m in c.replies("/reply/session/cycle") if m.address.startswith("/reply")]
+        tempo = srv.engine.tempo_map
+        before = srv.counters()
+        bad = [
+            ((6.0, 4.0), "out_of_range", "start < end"),
+            ((4.0, 4.0), "out_of_range", "start < end"),
+            ((4.0, 6.0, 0), "out_of_range", "passes"),
+            ((4.0, 6.0, 2.5), "out_of_range", "whole number"),
+            ((4.0, 6.0, ENDLESS_PASSES + 1), "out_of_range", "passes"),
+            ((-1.0, 6.0), "out_of_range", "start"),
+            ((4.0, 4.0 + 1e-6), "out_of_range", "by a frame"),  # shorter than a frame
+            (("four", 6.0), "bad_args", "start must be a number"),
+            ((4.0, "six"), "bad_args", "end must be a number"),
+            ((4.0, 6.0, "twice"), "bad_args", "passes must be a whole number"),
+            ((4.0,), "bad_args", "takes 2 to 3 arguments"),
+            ((4.0, 6.0, 2, 1), "bad_args", "takes 2 to 3 arguments"),
+        ]
+        for args, kind, words in bad:
+            c.send("/session/cycle", *args)
+            (error,) = [m for m in c.replies("/error") if m.address == "/error"]
+            assert error.params[0] == "/session/cycle" and words in error.params[1], (args, error.params)
+            with pytest.raises(ControlError, match=words) as err:
+                srv.controller.handle("/session/cycle", list(args))
+            assert err.value.kind == kind and "/session/cycle" in str(err.value)
+        c.send("/session/loop", 4.0, 6.0)
+        (error,) = [m for m in c.replies("/error") if m.address == "/error"]
+        assert error.params[0] == "/session/loop" and "/session/cycle" in error.params[1]
+        after = srv.counters()
+        # Nothing changed: the cycle, the engine's tempo map (an update would have replaced it).
+        assert s.cycle == Cycle(8.0, 12.0, 3) and srv.engine.tempo_map is tempo
+        for kind in ("out_of_range", "bad_args"):
+            expected = 2 * sum(k == kind for _, k, _ in bad)
+            assert after[kind] - before[kind] == expected, kind
+        assert after["unknown"] - before["unknown"] == 1 and after["applied"] == before["applied"]
+        c.send("/list")
+        listed = {m.params[0]: m.params for m in c.replies("/reply/list/end") if m.address == "/reply/list"}
+        assert listed["/session/cycle"][1:5] == ["[ff[i]]", 0.0, float("inf"), "beats"]
+        assert "passes" in listed["/session/cycle"][5]
+        c.close()
+
+
 def test_a_graph_served_has_no_session_addresses():
     g = cx.Graph()
     g.output(g.sine(440.0) * 0.1)
@@ -210,7 +348,10 @@ def test_a_graph_served_has_no_session_addresses():
         assert "not a session" in error.params[1]
         c.send("/list")
         listed = [m.params[0] for m in c.replies("/reply/list/end") if m.address == "/reply/list"]
-        assert not [a for a in listed if a.startswith(("/launch", "/track", "/bus"))]
+        assert not [a for a in listed if a.startswith(("/launch", "/track", "/bus", "/session"))]
+        c.send("/session/cycle", 4.0, 8.0)
+        (error,) = [m for m in c.replies("/error") if m.address == "/error"]
+        assert error.params[0] == "/session/cycle" and "not a session" in error.params[1]
         c.close()
     with pytest.raises(TypeError, match="Graph, Session or Engine"):
         cx.serve("song.chronus.json", backend="null")  # type: ignore[arg-type]

@@ -510,7 +510,7 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "patch",
         help="patch file (defines patch() or graph), or a saved session (.json: adds /launch, /stop, "
-        "/track and /bus addresses)",
+        "/track, /bus and /session/cycle addresses)",
     )
     srv.add_argument("--osc", default="127.0.0.1:57120", help="where to listen for OSC (UDP host:port)")
     srv.add_argument("--no-osc", action="store_true", help="do not listen for OSC")

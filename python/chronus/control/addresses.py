@@ -22,6 +22,11 @@ Addresses (``<node>`` is the node's OSC name, see :func:`osc_name`)::
     /track/<name>/gain_db dB | pan -1..1    (a session) a track's fader (glides) and pan,
     /track/<name>/mute 0|1 | solo 0|1       mute and solo (/bus/<name>/... for buses and
                                             the master: gain_db, pan, mute)
+    /session/cycle start end [passes]       (a session) cycle the timeline over beats
+                                            [start, end), passes times (none: endless),
+                                            compiled in at once; no arguments: stop cycling
+                                            (the pass playing is the last); replies the
+                                            cycle played (start end passes; none: none)
     /query/<node>/<param>                   replies /reply/query/<node>/<param> value...
     /read/<node>/<output>                   replies /reply/read/<node>/<output> value per channel
                                             (the last frame the node wrote: a meter's peak)
@@ -53,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import _core
+from ..cycle import ENDLESS_PASSES, Cycle
 from ..graph import Graph
 from ..probes import KIND as PROBE
 from ..probes import reading as probe_reading
@@ -379,6 +385,8 @@ class Controller:
             return self._launch(address, head == "launch", parts[2], parts[3], args)
         if head in ("track", "bus") and len(parts) == 4:
             return self._strip(address, head, parts[2], parts[3], args)
+        if head == "session" and len(parts) == 3:
+            return self._session_edit(address, parts[2], args)
         if head == "query" and len(parts) == 4:
             param = self._param(s, address, parts)
             _arity(address, args, 0, 0)
@@ -457,6 +465,17 @@ class Controller:
                 what = f"clip {i} of track '{track.name}' ({clip.path.name})"
                 out.append(Address(f"/launch/{n}/{i}", "[s]", doc=f"launch {what}; {quantize}"))
                 out.append(Address(f"/stop/{n}/{i}", "[s]", doc=f"stop {what}; {quantize}"))
+        out.append(
+            Address(
+                "/session/cycle",
+                "[ff[i]]",
+                0,
+                math.inf,
+                "beats",
+                f"cycle the timeline over beats start end, passes times (1 .. {ENDLESS_PASSES}; "
+                "none: endless); no arguments: stop cycling after the pass playing",
+            )
+        )
         for prefix, strips in (("track", tracks), ("bus", _strips([*session.buses, session.master]))):
             for n, strip in strips.items():
                 out += [
@@ -542,6 +561,48 @@ class Controller:
             on = _real(address, what, args[0], low=0.0, high=1.0) >= 0.5
             _call(lambda: getattr(strip, what)(on))
         return []
+
+    def _session_edit(self, address: str, what: str, args: list[Arg]) -> list[Reply]:
+        session = self._session(address)
+        if what != "cycle":
+            raise ControlError("unknown", f"unknown address {address} (/session/cycle)")
+        wanted: Cycle | None = None
+        if args:
+            _arity(address, args, 2, 3)
+            a = _real(address, "start", args[0], low=0.0)
+            b = _real(address, "end", args[1], low=0.0)
+            if not a < b:
+                raise ControlError("out_of_range", f"{address}: a cycle needs start < end, got {a:g}, {b:g}")
+            passes = _int(address, "passes", args[2], 1, ENDLESS_PASSES) if len(args) > 2 else None
+            wanted = Cycle(a, b, ENDLESS_PASSES if passes is None else passes)
+        live = self.engine
+
+        def apply() -> Cycle | None:
+            old = session.cycle
+            new = wanted if args else _stopped(session, live)
+            try:
+                if new is None:
+                    session.set_cycle(None)
+                else:
+                    session.set_cycle(new.start, new.end, passes=new.passes)
+            except ValueError as err:  # shorter than a frame, a pattern it cannot follow
+                raise ControlError("out_of_range", f"{address}: {err}") from None
+            try:
+                # Compiled in at once (the graph swaps in two blocks on), as every edit is.
+                live.update()
+            except BaseException:
+                # The engine did not take it: the session keeps the cycle it plays.
+                if old is None:
+                    session.set_cycle(None)
+                else:
+                    session.set_cycle(old.start, old.end, passes=old.passes)
+                raise
+            return new
+
+        with self._lock:
+            played: Cycle | None = _call(apply)
+        values = () if played is None else (played.start, played.end, played.passes)
+        return [Reply("/reply" + address, values)]
 
     def value(self, param: Param) -> list[Arg]:
         """A parameter's value(s) as the graph holds them: its constant per lane, or the
@@ -685,6 +746,25 @@ def _strips(strips: Sequence[_S]) -> dict[str, _S]:
         name = osc_name(strip.name)
         out[name if name not in out else f"{name}_{i}"] = strip
     return out
+
+
+def _stopped(session: Session, live: Engine) -> Cycle | None:
+    """What stopping ``session``'s cycle leaves while ``live`` plays it: none before the
+    region first wraps; in a later pass, the cycle with that pass as its last (it plays to
+    the region's end, then on from there, as a DAW's cycle turned off mid-pass): dropping
+    the cycle there would move the timeline on by the passes played, since the session
+    places it on the frame clock. After the last pass, the cycle as it is (all played)."""
+    cycle = session.cycle
+    if cycle is None:
+        return None
+    fa, fb = cycle.frames(session.tempo, session.samplerate)
+    # Where the edit lands, or a little later (an update swaps in two blocks on): a pass
+    # counted late plays once more, one counted early would jump to the region's end.
+    at = live.frame() + 4 * int(live.info["blocksize"])
+    if at < fb:
+        return None
+    playing = (at - fb) // (fb - fa) + 2
+    return cycle if playing >= cycle.passes else Cycle(cycle.start, cycle.end, playing)
 
 
 def _arity(address: str, args: list[Arg], low: int, high: int) -> None:

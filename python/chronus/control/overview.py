@@ -7,6 +7,8 @@ An overview is computed once per file on the control side, from the audio the se
 own rate, never whole): the smallest and largest sample of each of a few hundred
 buckets of consecutive frames, over all channels. The panel sends it once per connection;
 the browser draws it wherever the clip plays (offset, loop, stretch) and never sees audio.
+The session's cycle changes live, so it travels with each snapshot's state instead, with the
+transport's place folded into its region while it repeats (:func:`cycle_state`).
 
 >>> import numpy as np
 >>> lo, hi = overview(np.array([[0.0, 0.5, -0.25, 1.0, -1.0, 0.0]]), buckets=3)
@@ -145,8 +147,9 @@ def _row(kind: str, osc: str, strip: _Strip) -> dict[str, Any]:
 
 def layout(session: Session, overviews: Overviews) -> dict[str, Any]:
     """The session view as JSON data (sent once per connection): the timeline's length,
-    one row per track, bus and the master with its addresses and clips, and the overview
-    of every file played (clips refer to it by number)."""
+    one row per track, bus and the master with its addresses and clips, the overview
+    of every file played (clips refer to it by number), and the address that sets the
+    session's cycle (the snapshots carry the cycle itself: it changes live)."""
     files: dict[Path, int] = {}
     shown: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
@@ -163,15 +166,44 @@ def layout(session: Session, overviews: Overviews) -> dict[str, Any]:
     return {
         "type": "session",
         "samplerate": session.samplerate,
-        "seconds": max(session.duration(), 1.0),
+        # The timeline as written (a cycle's passes repeat part of it: not drawn longer).
+        "seconds": max(max((t.end_seconds() for t in session.tracks), default=0.0), 1.0),
         "rows": rows,
         "overviews": shown,
+        "cycle": "/session/cycle",
+    }
+
+
+def cycle_state(session: Session, beat: float) -> tuple[float, dict[str, Any] | None]:
+    """The place on the timeline as written of the transport's ``beat`` (seconds; while a
+    cycle repeats its region, the place in the region the pass plays), and the session's
+    cycle: its beats, passes, where its region lies on the timeline (seconds) and the pass
+    playing (1 .. passes; None outside the region), or None without a cycle."""
+    cycle = session.cycle
+    if cycle is None:
+        return session.tempo.seconds(beat), None
+    a, b, length, passes = cycle.start, cycle.end, cycle.beats, cycle.passes
+    played: int | None = None
+    if a <= beat < b + (passes - 1) * length:
+        turn = min(int((beat - a) // length), passes - 1)
+        beat -= turn * length
+        played = turn + 1
+    elif beat >= b:
+        beat -= (passes - 1) * length
+    return session.tempo.seconds(beat), {
+        "start": a,
+        "end": b,
+        "passes": passes,
+        "from": session.tempo.seconds(a),
+        "to": session.tempo.seconds(b),
+        "pass": played,
     }
 
 
 def state(session: Session, live: Engine) -> dict[str, Any]:
     """What a snapshot carries about the session: the transport's place on the timeline
-    (seconds, from its beat on the session's tempo map) and each row's fader, pan, mute,
+    (seconds, from its beat on the session's tempo map; in the region while a cycle repeats
+    it), the cycle (see :func:`cycle_state`) and each row's fader, pan, mute,
     solo and meter (peak and RMS per channel; None for a strip the graph does not play), and
     for a track the clips launched live (index: [start, stop or None], seconds)."""
     strips: dict[str, Any] = {}
@@ -201,5 +233,5 @@ def state(session: Session, live: Engine) -> dict[str, Any]:
             if launched.get(f"{kind}/{osc}"):
                 # Clips launched live: (start, stop or None) on the transport's timeline, s.
                 strips[f"{kind}/{osc}"]["launched"] = launched[f"{kind}/{osc}"]
-    beat = float(live.transport.beat)
-    return {"seconds": session.tempo.seconds(beat), "strips": strips}
+    seconds, cycle = cycle_state(session, float(live.transport.beat))
+    return {"seconds": seconds, "cycle": cycle, "strips": strips}

@@ -129,7 +129,7 @@ def serve(
         target: a graph or a :class:`chronus.Session` (played by a new
             :class:`chronus.Engine` made with ``engine_args``, closed with the server), or an
             engine already playing. A session (served, or played by the engine) adds
-            ``/launch``, ``/stop``, ``/track`` and ``/bus`` addresses.
+            ``/launch``, ``/stop``, ``/track``, ``/bus`` and ``/session/cycle`` addresses.
         osc: ``host:port`` to listen for OSC on (UDP; port 0 picks a free one), or None.
         http: ``host:port`` for the browser panel, or None.
         record_dir: the folder ``/record/start`` writes into (and nowhere else).

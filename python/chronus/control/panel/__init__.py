@@ -13,7 +13,8 @@ A served :class:`chronus.Session` adds the session view: a "session" message sen
 connection (and again when the graph changes) lays out a row per track, bus and master with
 the addresses of its controls and a waveform overview of each clip's file, computed once per
 file (:mod:`chronus.control.overview`); each snapshot then carries the transport's place on
-the timeline and every row's fader, pan, mute, solo and meter. Reading the rows' meters keeps
+the timeline, the session's cycle (set from the view with ``/session/cycle``, drawn as a band
+over the timelines) and every row's fader, pan, mute, solo and meter. Reading the rows' meters keeps
 node outputs published on the audio thread (one frame copied per port and callback) while a
 browser is connected; the panel stops that when the last one leaves.
 

@@ -350,12 +350,19 @@ function drawSnapshot(msg) {
 // /track and /bus addresses OSC takes), a meter, and for tracks a timeline with each placed
 // clip's waveform overview where it plays and a launch/stop pair per clip. The overviews
 // arrive once per connection (the "session" message); each row's timeline is drawn once
-// into an offscreen canvas and copied with the playhead on each snapshot.
+// into an offscreen canvas and copied with the playhead on each snapshot, and the session's
+// cycle region (from the snapshots: it changes live) as a band over it.
 const WAVE = "#5fa8d3";
 const CLIP_BG = "#223044";
 const LANE_BG = "#15171c";
 const PLAYHEAD = "#ffcc00";
-const session = { layout: null, rows: [], seconds: 0, drawn: 0 };
+const CYCLE = "rgba(143, 211, 255, 0.18)";
+const CYCLE_EDGE = "#8fd3ff";
+// span: the seconds the timelines show (the timeline, or further to a cycle set beyond it);
+// cycleEdited: the cycle inputs were typed into since they were last sent.
+const session = {
+  layout: null, rows: [], seconds: 0, drawn: 0, span: 1, cycle: null, cycleKey: "", cycleEdited: false,
+};
 state.session = session;
 
 function element(tag, className, text) {
@@ -392,6 +399,7 @@ function quantize() {
 function buildSession(msg) {
   session.layout = msg;
   session.rows = [];
+  session.span = msg.seconds;
   $("session-box").hidden = false;
   const box = $("rows");
   box.textContent = "";
@@ -426,7 +434,7 @@ function buildSession(msg) {
       Object.assign(entry.canvas, { width: 900, height: 64 });
       entry.cache = document.createElement("canvas");
       Object.assign(entry.cache, { width: 900, height: 64 });
-      drawLane(entry.cache, r.clips, msg);
+      drawLane(entry.cache, r.clips, msg, session.span);
       entry.canvas.getContext("2d").drawImage(entry.cache, 0, 0);
       const clips = element("div", "clips");
       for (const c of r.clips) {
@@ -474,12 +482,12 @@ function column(ctx, x, lo, hi, height) {
 }
 
 // Each placed clip where it sounds: the pixel column at timeline time t shows the bucket of
-// the file time it plays then (its offset, looped over its region, at its stretch ratio).
-function drawLane(canvas, clips, layout) {
+// the file time it plays then (its offset, looped over its region, at its stretch ratio),
+// the canvas spanning ``seconds`` of the timeline.
+function drawLane(canvas, clips, layout, seconds) {
   const ctx = canvas.getContext("2d");
   const w = canvas.width;
   const h = canvas.height;
-  const seconds = layout.seconds;
   ctx.fillStyle = LANE_BG;
   ctx.fillRect(0, 0, w, h);
   for (const c of clips) {
@@ -538,11 +546,38 @@ function drawRowMeter(canvas, levels) {
   }
 }
 
+// The cycle: shown as text, and in the inputs when a new one is set (unless they were
+// typed into since they were last sent; a cycle stopped leaves its region there).
+function showCycle(c) {
+  session.cycle = c;
+  $("cycle-shown").textContent = c
+    ? `${c.start}–${c.end} beats × ${c.passes}${c.pass ? ` (pass ${c.pass})` : ""}`
+    : "no cycle";
+  const key = JSON.stringify(c && [c.start, c.end, c.passes]);
+  if (key === session.cycleKey) return;
+  session.cycleKey = key;
+  if (!c || session.cycleEdited) return;
+  const values = { "cycle-start": c.start, "cycle-end": c.end, "cycle-passes": c.passes };
+  for (const [id, v] of Object.entries(values)) $(id).value = String(v);
+}
+
+// What the cycle inputs send: start and end beats, and passes unless empty (endless). An
+// empty beat goes as null, which the server refuses with an error naming the address.
+function cycleArgs() {
+  const number = (id) => ($(id).value === "" ? null : Number($(id).value));
+  const args = [number("cycle-start"), number("cycle-end")];
+  if ($("cycle-passes").value !== "") args.push(number("cycle-passes"));
+  return args;
+}
+
 function drawSession(s) {
   session.seconds = s.seconds;
   session.drawn += 1;
   $("session-time").textContent = `${s.seconds.toFixed(2)} s`;
-  const total = session.layout ? session.layout.seconds : 1;
+  showCycle(s.cycle || null);
+  const total = Math.max(session.layout ? session.layout.seconds : 1, s.cycle ? s.cycle.to : 0);
+  const rescaled = total !== session.span;
+  session.span = total;
   for (const entry of session.rows) {
     const st = s.strips[entry.r.key];
     if (!st) continue;
@@ -556,14 +591,27 @@ function drawSession(s) {
     }
     drawRowMeter(entry.meter, st.levels);
     const launched = JSON.stringify(st.launched || {});
-    if (entry.cache && launched !== entry.launched) {
-      // A clip launched or stopped live: drawn where it sounds, from the next snapshot on.
+    if (entry.cache && (launched !== entry.launched || rescaled)) {
+      // A clip launched or stopped live (or the span changed): drawn where it sounds, from
+      // the next snapshot on.
       entry.launched = launched;
-      drawLane(entry.cache, withLaunches(entry.r.clips, st.launched || {}, session.layout), session.layout);
+      const clips = withLaunches(entry.r.clips, st.launched || {}, session.layout);
+      drawLane(entry.cache, clips, session.layout, total);
     }
     if (entry.canvas) {
       const ctx = entry.canvas.getContext("2d");
+      const w = entry.canvas.width;
       ctx.drawImage(entry.cache, 0, 0);
+      if (s.cycle) {
+        // The region a cycle repeats: a band between its first and last pixel columns.
+        const x0 = Math.floor((s.cycle.from / total) * w);
+        const x1 = Math.max(x0 + 1, Math.ceil((s.cycle.to / total) * w));
+        ctx.fillStyle = CYCLE;
+        ctx.fillRect(x0, 0, x1 - x0, entry.canvas.height);
+        ctx.fillStyle = CYCLE_EDGE;
+        ctx.fillRect(x0, 0, 1, entry.canvas.height);
+        ctx.fillRect(x1 - 1, 0, 1, entry.canvas.height);
+      }
       const x = Math.round((s.seconds / total) * entry.canvas.width);
       if (x >= 0 && x < entry.canvas.width) {
         ctx.fillStyle = PLAYHEAD;
@@ -578,4 +626,13 @@ $("stop").addEventListener("click", () => send("/transport/stop"));
 $("profile-on").addEventListener("click", () => send("/profile"));
 $("profile-off").addEventListener("click", () => send("/profile/stop"));
 $("tempo").addEventListener("change", () => send("/transport/tempo", [Number($("tempo").value)]));
+for (const id of ["cycle-start", "cycle-end", "cycle-passes"]) {
+  $(id).addEventListener("input", () => (session.cycleEdited = true));
+}
+function sendCycle(args) {
+  session.cycleEdited = false;
+  if (session.layout) send(session.layout.cycle, args);
+}
+$("cycle-set").addEventListener("click", () => sendCycle(cycleArgs()));
+$("cycle-clear").addEventListener("click", () => sendCycle([]));
 connect();
