@@ -292,6 +292,16 @@ def test_osc_session_cycle_without_arguments_stops_cycling(media):
     assert np.max(np.abs(audio[:, third] - endless[:, third])) > 0.1, "no third pass"
 
 
+def test_stop_cycle_with_no_engine_playing_drops_the_cycle(media):
+    # (With one, the OSC test above: /session/cycle without arguments calls it.)
+    s = cycled(media)
+    s.set_cycle(4.0, 6.0, passes=3)
+    s.stop_cycle()
+    assert s.cycle is None
+    s.stop_cycle()  # no cycle: nothing to stop
+    assert s.cycle is None
+
+
 def test_bad_session_cycles_are_refused_naming_the_address_and_change_nothing(media):
     s = cycled(media)
     with cx.serve(s, osc="127.0.0.1:0", backend="null", blocksize=256) as srv:

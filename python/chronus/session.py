@@ -1002,7 +1002,8 @@ class Session:
         """Plays the timeline in a cycle over beats ``[start, end)``, ``passes`` times (None:
         :data:`chronus.cycle.ENDLESS_PASSES`), then on from ``end``, as a DAW's cycle region
         (see :mod:`chronus.cycle`): every pass plays the region's clips, notes and tempo
-        again, to the frame. ``set_cycle(None)`` plays the timeline straight. Compiled into
+        again, to the frame. ``set_cycle(None)`` plays the timeline straight (an engine past
+        the first wrap: see :meth:`stop_cycle`). Compiled into
         every graph made after (a render, an export, an engine's next ``update()``); an
         engine playing the session takes it at its next edit, which must come before the
         region's end for the first pass to wrap."""
@@ -1030,6 +1031,32 @@ class Session:
             for part in track.parts:
                 cycle.part(part, f"track '{track.name}'")  # a pattern it cannot follow is named here
         self._cycle = cycle
+
+    def stop_cycle(self) -> None:
+        """Stops cycling as a DAW's cycle switched off mid-pass. While an engine plays the
+        session and the region has wrapped, the pass playing becomes the last: it plays to
+        the region's end, then the timeline plays on from there (dropping the cycle instead,
+        ``set_cycle(None)``, would move the timeline on by the passes played, since the
+        cycle is placed on the engine's frame clock). Before the first wrap, or with no
+        engine, the cycle is dropped. An engine playing the session takes it at once
+        (``update()``; if that fails the cycle is as before)."""
+        cycle, live = self._cycle, self._live
+        if cycle is None:
+            return
+        self._cycle = None
+        if live is not None:
+            fa, fb = cycle.frames(self.tempo, self.samplerate)
+            # Where the edit lands, or a little later (an update swaps in two blocks on): a
+            # pass counted late plays once more, one counted early would cut to the end.
+            at = live.frame() + 4 * int(live.info["blocksize"])
+            if at >= fb:
+                playing = (at - fb) // (fb - fa) + 2
+                self._cycle = cycle if playing >= cycle.passes else replace(cycle, passes=playing)
+            try:
+                live.update()
+            except BaseException:
+                self._cycle = cycle
+                raise
 
     def _names(self) -> set[str]:
         return {t.name for t in self.tracks} | {b.name for b in self.buses} | {"master"}

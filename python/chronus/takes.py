@@ -15,8 +15,9 @@ armed track at once (``track.record`` one track) while an engine plays the sessi
   (:meth:`Track.activate` swaps another in), which the cycle then plays in every pass
   (from the next compile: a render, the engine's next edit). The cycle stays set when
   the recording ends (after its passes the session plays on from ``beat_b``);
-  ``session.set_cycle(None)`` and an edit of the engine end it (the timeline then plays
-  straight on, from the frame the engine has reached);
+  ``session.stop_cycle()`` ends it as a DAW does (the pass playing is the last, then the
+  session plays on from ``beat_b``); ``session.set_cycle(None)`` and an edit of the engine
+  drop it (the timeline then plays straight on, from the frame the engine has reached);
 * neither: from now until ``stop()``, the clip where the take started.
 
 Beats are placed on the engine's frame clock through the session's tempo map (the

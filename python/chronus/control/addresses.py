@@ -578,13 +578,12 @@ class Controller:
         live = self.engine
 
         def apply() -> Cycle | None:
+            if wanted is None:
+                session.stop_cycle()  # the pass playing is the last; the engine takes it
+                return session.cycle
             old = session.cycle
-            new = wanted if args else _stopped(session, live)
             try:
-                if new is None:
-                    session.set_cycle(None)
-                else:
-                    session.set_cycle(new.start, new.end, passes=new.passes)
+                session.set_cycle(wanted.start, wanted.end, passes=wanted.passes)
             except ValueError as err:  # shorter than a frame, a pattern it cannot follow
                 raise ControlError("out_of_range", f"{address}: {err}") from None
             try:
@@ -597,7 +596,7 @@ class Controller:
                 else:
                     session.set_cycle(old.start, old.end, passes=old.passes)
                 raise
-            return new
+            return wanted
 
         with self._lock:
             played: Cycle | None = _call(apply)
@@ -746,25 +745,6 @@ def _strips(strips: Sequence[_S]) -> dict[str, _S]:
         name = osc_name(strip.name)
         out[name if name not in out else f"{name}_{i}"] = strip
     return out
-
-
-def _stopped(session: Session, live: Engine) -> Cycle | None:
-    """What stopping ``session``'s cycle leaves while ``live`` plays it: none before the
-    region first wraps; in a later pass, the cycle with that pass as its last (it plays to
-    the region's end, then on from there, as a DAW's cycle turned off mid-pass): dropping
-    the cycle there would move the timeline on by the passes played, since the session
-    places it on the frame clock. After the last pass, the cycle as it is (all played)."""
-    cycle = session.cycle
-    if cycle is None:
-        return None
-    fa, fb = cycle.frames(session.tempo, session.samplerate)
-    # Where the edit lands, or a little later (an update swaps in two blocks on): a pass
-    # counted late plays once more, one counted early would jump to the region's end.
-    at = live.frame() + 4 * int(live.info["blocksize"])
-    if at < fb:
-        return None
-    playing = (at - fb) // (fb - fa) + 2
-    return cycle if playing >= cycle.passes else Cycle(cycle.start, cycle.end, playing)
 
 
 def _arity(address: str, args: list[Arg], low: int, high: int) -> None:
