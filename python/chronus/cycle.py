@@ -155,7 +155,9 @@ class Cycle:
             elif e.beat < b:
                 inside.setdefault(key(e), e)
         for k, first in inside.items():
-            start = before.get(k) or (rest(first) if rest is not None else None)
+            start = before.get(k)
+            if start is None and rest is not None:
+                start = rest(first)
             if start is None or first.beat == a:  # set by the pass itself at its start
                 continue
             out += [replace(start, beat=a + p * length) for p in range(1, self.passes)]

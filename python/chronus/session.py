@@ -1003,10 +1003,10 @@ class Session:
         :data:`chronus.cycle.ENDLESS_PASSES`), then on from ``end``, as a DAW's cycle region
         (see :mod:`chronus.cycle`): every pass plays the region's clips, notes and tempo
         again, to the frame. ``set_cycle(None)`` plays the timeline straight (an engine past
-        the first wrap: see :meth:`stop_cycle`). Compiled into
-        every graph made after (a render, an export, an engine's next ``update()``); an
-        engine playing the session takes it at its next edit, which must come before the
-        region's end for the first pass to wrap."""
+        the first wrap: see :meth:`stop_cycle`). Compiled into every graph made after (a
+        render, an export, an engine's next ``update()``); an engine playing the session
+        takes it at its next edit, which must come before the region's end for the first
+        pass to wrap."""
         if start is None:
             self._cycle = None
             return

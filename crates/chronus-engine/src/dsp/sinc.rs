@@ -16,11 +16,11 @@
 //! tabulated at 257 phases (a unit of its argument in 256 steps: the table for rates up to
 //! 1 takes 33 KB), the weights for a reading position interpolated linearly between the two
 //! nearest phases (images of tones under 0.35 of the input and output rates measured under
-//! -110 dB). Above a rate of 1 a table holds the same
-//! kernel stretched by `s = 2^(j/4)` (`32 s` taps rounded up to a multiple of 8): a read
-//! at rate `r` takes the table with the smallest stretch at or above `r`, whose band
-//! edges are `0.4 r / s` and `0.6 r / s` of the output rate (so the passband reaches at
-//! least 0.336 of the output rate, 16 kHz at 48 kHz, and what folds back lands above 0.4).
+//! -110 dB). Above a rate of 1 a table holds the same kernel stretched by `s = 2^(j/4)`
+//! (`32 s` taps rounded up to a multiple of 8): a read at rate `r` takes the table with
+//! the smallest stretch at or above `r`, whose band edges are `0.4 r / s` and `0.6 r / s`
+//! of the output rate (so the passband reaches at least 0.336 of the output rate, 16 kHz
+//! at 48 kHz, and what folds back lands above 0.4).
 
 use std::sync::OnceLock;
 

@@ -705,24 +705,28 @@ fn frames_at(x: Planes<'_>, ch: usize, first: usize, len: usize) -> Planes<'_> {
     std::array::from_fn(|c| if c < ch { &x[c][first..first + len] } else { &[] })
 }
 
-/// The weights of a `linear` or `cubic` read `q` past a frame `n` (in units of
-/// `2^-FRACTION_BITS` of a frame, as [`frame_and_fraction`] gives it), for the frames
-/// from `n - back` on, and how many there are (`taps`; the rest of the array is 0).
+/// The frames a `linear` or `cubic` read at a frame `n` (or past it) takes: from
+/// `n - back` on, `taps` of them.
 #[inline(always)]
-fn short_weights(quality: Quality, q: u32) -> ([f32; 4], i64, usize) {
+fn short_span(quality: Quality) -> (i64, usize) {
+    match quality {
+        Quality::Linear => (0, 2),
+        _ => (1, 4),
+    }
+}
+
+/// The weights of a `linear` or `cubic` read `q` past a frame (in units of
+/// `2^-FRACTION_BITS` of a frame, as [`frame_and_fraction`] gives it), for the frames of
+/// [`short_span`] (the rest of the array is 0).
+#[inline(always)]
+fn short_weights(quality: Quality, q: u32) -> [f32; 4] {
     // (Exact: 24 bits.)
     let t = q as f32 * (1.0 / (1u32 << FRACTION_BITS) as f32);
     match quality {
-        Quality::Linear => ([1.0 - t, t, 0.0, 0.0], 0, 2),
+        Quality::Linear => [1.0 - t, t, 0.0, 0.0],
         _ => {
             let (t2, t3) = (t * t, t * t * t);
-            let w = [
-                -0.5 * t3 + t2 - 0.5 * t,
-                1.5 * t3 - 2.5 * t2 + 1.0,
-                -1.5 * t3 + 2.0 * t2 + 0.5 * t,
-                0.5 * t3 - 0.5 * t2,
-            ];
-            (w, 1, 4)
+            [-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0, -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2]
         }
     }
 }
@@ -734,7 +738,7 @@ fn short_weights(quality: Quality, q: u32) -> ([f32; 4], i64, usize) {
 #[inline(always)]
 fn short_read(quality: Quality, pos: i64, x: Planes<'_>, ch: usize) -> [f32; 2] {
     let (n, q) = frame_and_fraction(pos);
-    let (w, back, taps) = short_weights(quality, q);
+    let ((back, taps), w) = (short_span(quality), short_weights(quality, q));
     let first = (n - back) as usize;
     let apply = |x: &[f32]| {
         let x = &x[first..first + taps];
@@ -745,15 +749,16 @@ fn short_read(quality: Quality, pos: i64, x: Planes<'_>, ch: usize) -> [f32; 2] 
 
 /// The weights of a read at `pos` (frames of the recording read, in units of
 /// `2^-POSITION_BITS` frames) at `rate` frames per output frame: writes them to the front
-/// of `weights` and returns the first frame they apply to and how many there are. `sinc` reads faster than 2 compute the stretched
-/// 40-tap kernel; every other read takes a fixed number of taps.
+/// of `weights` and returns the first frame they apply to and how many there are. `sinc`
+/// reads faster than 2 compute the stretched 40-tap kernel; every other read takes a fixed
+/// number of taps.
 #[inline(always)]
 fn weights_at(quality: Quality, pos: i64, rate: f64, weights: &mut [f32]) -> (i64, usize) {
     let (n, q) = frame_and_fraction(pos);
     match quality {
         Quality::Linear | Quality::Cubic => {
-            let (w, back, taps) = short_weights(quality, q);
-            weights[..taps].copy_from_slice(&w[..taps]);
+            let (back, taps) = short_span(quality);
+            weights[..taps].copy_from_slice(&short_weights(quality, q)[..taps]);
             (n - back, taps)
         }
         Quality::Sinc if rate <= 2.0 => {
@@ -801,8 +806,7 @@ fn in_place(
         return Some(lerp_read(avx2, rows, frames_at(frames, ch, first as usize, taps), ch));
     }
     if quality != Quality::Sinc {
-        let (n, _) = frame_and_fraction(pos);
-        let (_, back, taps) = short_weights(quality, 0);
+        let ((n, _), (back, taps)) = (frame_and_fraction(pos), short_span(quality));
         return fits(n - back, taps).then(|| short_read(quality, pos, frames, ch));
     }
     let (first, count) = weights_at(quality, pos, rate, weights);
@@ -856,8 +860,10 @@ impl<'a> Reader<'a> {
                 let table = polyphase_for(rate);
                 (Some(table), table.lead() as i64, table.lead() as i64 + 1)
             }
-            Quality::Cubic => (None, 1, 2),
-            Quality::Linear => (None, 0, 1),
+            Quality::Cubic | Quality::Linear => {
+                let (back, taps) = short_span(self.quality);
+                (None, back, taps as i64 - 1 - back)
+            }
         };
         if rate < 2.0 {
             let (table, before, after) = reach(rate);
