@@ -143,6 +143,8 @@ def test_a_python_callback_doing_the_same_dsp_stalls_behind_that_thread(jack_ser
         f"{gaps[False]:.1f} ms quiet, {gaps[True]:.1f} ms spinning (period {period_ms:.2f} ms, "
         f"GIL switch interval {sys.getswitchinterval() * 1e3:.0f} ms)"
     )
+    # The misses are the measure: JACK's dummy driver runs the cycles after a late one
+    # back to back, so the longest wait between callbacks (reported) need not show the
+    # stall (one run saw 34 misses against none quiet, the longest wait 6.9 ms).
     assert glitched(spinning) >= 2 and glitched(spinning) > glitched(quiet), summary
-    assert gaps[True] > 1.5 * period_ms, summary
     print(f"\nPython callback with a spinning GIL thread: {summary}")
